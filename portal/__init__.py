@@ -1,0 +1,1 @@
+"""调解卷宗门户: the web application and the domain."""

@@ -1,0 +1,1 @@
+"""Sign-in, sessions, passwords and sign-in throttling."""

@@ -1,0 +1,12 @@
+"""Every table, imported in one place for Alembic and the tests."""
+
+from sqlmodel import SQLModel
+
+from portal.audit.models import AuditEntry, AuditHead
+from portal.auth.models import LoginFailure, WebSession
+from portal.orgs.models import Organisation
+from portal.people.models import Membership, Person
+
+metadata = SQLModel.metadata
+
+__all__ = ["AuditEntry", "AuditHead", "LoginFailure", "Membership", "Organisation", "Person", "WebSession", "metadata"]

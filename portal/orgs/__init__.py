@@ -1,0 +1,1 @@
+"""Organisations (组织机构): the tree of tiers and the bodies beside them."""

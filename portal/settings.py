@@ -1,0 +1,59 @@
+"""One settings object, read from PORTAL_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the portal can be told; every field is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "var")
+    database_url: str = ""
+    secret_key: str = ""
+    debug: bool = False
+    demo_mode: bool = False
+    cookie_secure: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    login_max_failures_account: int = 5
+    login_max_failures_address: int = 20
+    login_lock_minutes: int = 15
+    page_size: int = 50
+    site_name: str = "调解卷宗门户"
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'portal.sqlite3'}"
+
+    @property
+    def templates_dir(self) -> Path:
+        return PROJECT_ROOT / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        return PROJECT_ROOT / "static"
+
+    def effective_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept under the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
