@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     page_size: int = 50
     site_name: str = "调解卷宗门户"
+    timezone: str = "Asia/Shanghai"
+    workers: int = 2
 
     @cached_property
     def effective_database_url(self) -> str:

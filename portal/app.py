@@ -1,0 +1,79 @@
+"""The app factory: everything is built from one Settings object, nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlmodel import Session
+
+from portal.db import make_engine
+from portal.settings import Settings
+from portal.web import errors, filters
+from portal.web.auth import SessionAuthMiddleware
+from portal.web.security import security_headers
+
+PUBLIC_PATHS = ["^/static/", "^/healthz", "^/favicon.ico"]
+
+
+def provide_db(state: State) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with Session(state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    from portal.audit.web import AuditController
+    from portal.auth.web import AccountController, LoginController, logout
+    from portal.health import healthz
+    from portal.orgs.web import OrgController
+    from portal.people.web import PeopleController, RosterController
+    from portal.workspace import home, workspace
+
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    secret = settings.effective_secret_key()
+    tz = ZoneInfo(settings.timezone)
+
+    def configure_jinja(engine_: JinjaTemplateEngine) -> None:
+        env: Environment = engine_.engine
+        filters.register(env, tz, settings.static_dir)
+
+    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
+
+    return Litestar(
+        route_handlers=[
+            home, workspace, healthz, LoginController, logout, AccountController, OrgController, PeopleController,
+            RosterController, AuditController,
+            create_static_files_router(path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}),
+        ],
+        dependencies={"db": Provide(provide_db)},
+        state=State({"settings": settings, "engine": engine, "tz": tz}),
+        template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine, engine_callback=configure_jinja),
+        csrf_config=CSRFConfig(
+            secret=secret, cookie_name="portal_csrf", cookie_httponly=True, cookie_secure=settings.cookie_secure,
+            cookie_samesite="lax", header_name="x-csrftoken", exclude=PUBLIC_PATHS,
+        ),
+        middleware=[security_headers, DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(title="调解卷宗门户", version="0.1.0", path="/schema", enabled_endpoints={"openapi.json"}),
+        on_shutdown=[engine.dispose],
+        debug=settings.debug,
+    )

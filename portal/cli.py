@@ -1,0 +1,134 @@
+"""The `portal` console command: serve, migrate, demo, create-admin, audit verify."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from portal.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@click.group(help="调解卷宗门户：服务、迁移、演示数据与管理命令。设置来自 PORTAL_* 环境变量或 .env 文件。")
+def main() -> None:
+    pass
+
+
+@main.command(help="把数据库结构升级到最新版本（Alembic）。")
+def migrate() -> None:
+    from portal.db import migrate as run_migrations
+
+    settings = _settings()
+    run_migrations(settings.effective_database_url)
+    click.echo(f"数据库已是最新结构：{_redacted(settings.effective_database_url)}")
+
+
+@main.command(help="以生产方式启动门户（uvicorn，多进程）。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="工作进程数，默认取 PORTAL_WORKERS（2）。")
+def serve(host: str, port: int, workers: int | None) -> None:
+    import uvicorn
+
+    settings = _settings()
+    settings.effective_secret_key()  # create the key file once, before the workers race for it
+    _require_migrated(settings)
+    click.echo(f"调解卷宗门户已启动：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/")
+    uvicorn.run("portal.app:create_app", factory=True, host=host, port=port, workers=workers or settings.workers,
+                proxy_headers=False, server_header=False, log_level="info")
+
+
+def _require_migrated(settings: Settings) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from portal.db import alembic_config, make_engine
+
+    engine = make_engine(settings.effective_database_url)
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config(settings.effective_database_url)).get_current_head()
+    if current != head:
+        raise click.ClickException(f"数据库结构不是最新（当前 {current}，应为 {head}）。请先运行：portal migrate")
+
+
+@main.command(help="生成演示县（幂等）：组织机构与约 40 名各角色人员。仅用于演示模式。")
+def demo() -> None:
+    from portal.db import make_engine
+    from portal.demo import DEMO_PASSWORD, build_demo
+
+    settings = _settings()
+    if not settings.demo_mode:
+        raise click.ClickException("演示数据只能在演示模式下生成：请设置 PORTAL_DEMO_MODE=true。")
+    _require_migrated(settings)
+    engine = make_engine(settings.effective_database_url)
+    report = build_demo(engine, password=DEMO_PASSWORD)
+    engine.dispose()
+    click.echo(report.summary())
+    click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
+
+
+@main.command("create-admin", help="创建第一个管理员（或为已有机构添加管理员）。")
+@click.option("--username", required=True, help="登录名，如 admin")
+@click.option("--name", required=True, help="姓名")
+@click.option("--org-id", type=int, default=None, help="在哪个机构担任管理员；省略时新建最上级机构")
+@click.option("--org-name", default=None, help="新建最上级机构的名称，如 某某市社会矛盾纠纷调处化解中心")
+@click.option("--short-name", default=None, help="新建最上级机构的简称（案号前缀）")
+@click.option("--tier", type=click.Choice(["city", "county"]), default="city", show_default=True)
+@click.password_option("--password", envvar="PORTAL_ADMIN_PASSWORD", help="密码（也可由 PORTAL_ADMIN_PASSWORD 提供）")
+def create_admin(username: str, name: str, org_id: int | None, org_name: str | None, short_name: str | None, tier: str, password: str) -> None:
+    from portal.admin import AdminRequest, create_admin as create
+
+    settings = _settings()
+    _require_migrated(settings)
+    from portal.db import make_engine
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        person, org = create(engine, AdminRequest(username=username, name=name, password=password, org_id=org_id,
+                                                   org_name=org_name, short_name=short_name, tier=tier))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"已创建管理员 {person.name}（{person.username}），管理范围：{org.name}")
+
+
+@main.group(help="操作日志。")
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help="逐条核对操作日志的哈希链，报告第一处断裂。")
+def audit_verify() -> None:
+    from sqlmodel import Session
+
+    from portal.audit.service import verify
+    from portal.db import make_engine
+
+    engine = make_engine(_settings().effective_database_url)
+    with Session(engine) as db:
+        result = verify(db)
+    engine.dispose()
+    if result.ok:
+        click.echo(f"操作日志完整：共核对 {result.checked} 条。")
+        return
+    click.echo(f"操作日志链在第 {result.broken_seq} 条处断裂：{result.reason}（此前 {result.checked} 条完好）。", err=True)
+    sys.exit(1)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUTF8", "1")
+    main()

@@ -1,0 +1,148 @@
+"""Organisation pages: the tree, one organisation, and the administrators' forms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import service
+from portal.orgs.models import KIND_LABELS, TIER_LABELS, Organisation, Tier
+from portal.people import service as people
+from portal.people.models import Role
+from portal.scope import Principal
+from portal.web.render import address_of, form_of, page, principal_of, redirect
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def org_crumbs(db: Session, principal: Principal, org: Organisation, *tail: tuple[str, str | None], request: Request) -> list:
+    crumbs: list[tuple[str, str | None]] = [("组织机构", request.app.route_reverse("list_orgs"))]
+    for ancestor in service.visible_ancestors(db, principal, org):
+        crumbs.append((ancestor.name, request.app.route_reverse("show_org", org_id=ancestor.id)))
+    crumbs.append((org.name, request.app.route_reverse("show_org", org_id=org.id) if tail else None))
+    return crumbs + list(tail)
+
+
+def _choices(principal: Principal, db: Session) -> dict:
+    parents = [o for o in service.visible_orgs(db, principal, include_inactive=False) if principal.has_role_over(o.path, Role.ADMIN)]
+    return {
+        "tier_options": list(TIER_LABELS.items()),
+        "kind_options": list(KIND_LABELS.items()),
+        "parent_options": [(str(o.id), "　" * (o.depth - parents[0].depth if parents else 0) + o.name) for o in parents],
+    }
+
+
+class OrgController(Controller):
+    path = "/orgs"
+
+    @get("/", name="list_orgs", sync_to_thread=True)
+    def list_orgs(self, request: Request, db: Session, q: str = "", tier: str = "", inactive: bool = False) -> Template:
+        """The tree of organisations in scope; with a query, the matching ones as a flat list."""
+        principal = principal_of(request)
+        assert principal is not None
+        tier_value = Tier(tier) if tier in Tier._value2member_map_ else None
+        q = q.strip()[:50]
+        found = service.visible_orgs(db, principal, include_inactive=inactive, q=q, tier=tier_value)
+        filtered = bool(q or tier_value)
+        return page(request, "orgs/list.html", partial="orgs/_tree.html", title="组织机构", nav="orgs", crumbs=[("组织机构", None)],
+                    tree=[] if filtered else service.build_tree(found), matches=found if filtered else [], filtered=filtered,
+                    q=q, tier=tier_value.value if tier_value else "", inactive=inactive, tier_options=list(TIER_LABELS.items()))
+
+    @get("/{org_id:int}", name="show_org", sync_to_thread=True)
+    def show_org(self, request: Request, db: Session, org_id: int) -> Template:
+        principal = principal_of(request)
+        assert principal is not None
+        org = principal.visible_org(db, org_id)
+        members = people.list_people(db, principal, people.PeopleFilter(org_id=org.id, include_inactive=True), page=1, size=500)
+        here = [(p, [(m, o) for m, o in grants if o.id == org.id]) for p, grants in members.rows]
+        return page(request, "orgs/show.html", title=org.name, nav="orgs", crumbs=org_crumbs(db, principal, org, request=request),
+                    org=org, children=service.children(db, principal, org), counts=service.descendant_counts(db, org),
+                    people_here=[(p, g) for p, g in here if g], can_admin=principal.has_role_over(org.path, Role.ADMIN))
+
+    @get("/{org_id:int}/children", name="org_children", sync_to_thread=True)
+    def org_children(self, request: Request, db: Session, org_id: int) -> Template:
+        """The organisation's direct children: a fragment for htmx, a small page without it."""
+        principal = principal_of(request)
+        assert principal is not None
+        org = principal.visible_org(db, org_id)
+        return page(request, "orgs/children.html", partial="orgs/_children.html", title=f"{org.name}的下级机构", nav="orgs",
+                    crumbs=org_crumbs(db, principal, org, ("下级机构", None), request=request), org=org,
+                    children=service.children(db, principal, org))
+
+    def _form(self, request: Request, db: Session, principal: Principal, *, form: service.OrgForm, org: Organisation | None,
+              errors: dict | None = None, message: str | None = None, status: int = 200, latest: Organisation | None = None) -> Template:
+        title = f"修改：{org.name}" if org else "新建组织机构"
+        crumbs = org_crumbs(db, principal, org, ("修改", None), request=request) if org else [("组织机构", request.app.route_reverse("list_orgs")), ("新建", None)]
+        return page(request, "orgs/form.html", title=title, nav="orgs", crumbs=crumbs, form=form, org=org, errors=errors or {},
+                    message=message, status=status, latest=latest, **_choices(principal, db))
+
+    @get("/new", name="new_org_form", sync_to_thread=True)
+    def new_org_form(self, request: Request, db: Session, parent: int | None = None) -> Template:
+        principal = principal_of(request)
+        assert principal is not None
+        form = service.OrgForm()
+        if parent is not None:
+            parent_org = principal.visible_org(db, parent)
+            principal.require_admin_over(parent_org)
+            child_tier = service.TIER_ORDER[min(service.TIER_ORDER.index(parent_org.tier) + 1, len(service.TIER_ORDER) - 1)]
+            form = service.OrgForm(parent_id=str(parent), tier=child_tier.value, kind="committee")
+        elif not principal.can_admin:
+            raise Forbidden("只有管理员可以新建组织机构。")
+        return self._form(request, db, principal, form=form, org=None)
+
+    @post("/", name="create_org", sync_to_thread=True)
+    def create_org(self, request: Request, db: Session, data: Form) -> Template | Redirect:
+        principal = principal_of(request)
+        assert principal is not None
+        form = form_of(service.OrgForm, data)
+        try:
+            org = service.create(db, principal, form, address=address_of(request))
+        except Invalid as exc:
+            return self._form(request, db, principal, form=form, org=None, errors=exc.errors, message=exc.message, status=422)
+        return redirect(request, request.app.route_reverse("show_org", org_id=org.id), message=f"已新建：{org.name}")
+
+    @get("/{org_id:int}/edit", name="edit_org_form", sync_to_thread=True)
+    def edit_org_form(self, request: Request, db: Session, org_id: int) -> Template:
+        principal = principal_of(request)
+        assert principal is not None
+        org = principal.visible_org(db, org_id)
+        principal.require_admin_over(org)
+        return self._form(request, db, principal, form=service.OrgForm.of(org), org=org)
+
+    @post("/{org_id:int}/edit", name="update_org", sync_to_thread=True)
+    def update_org(self, request: Request, db: Session, org_id: int, data: Form) -> Template | Redirect:
+        principal = principal_of(request)
+        assert principal is not None
+        form = form_of(service.OrgForm, data)
+        try:
+            org = service.update_org(db, principal, org_id, form, address=address_of(request))
+        except Invalid as exc:
+            org = principal.visible_org(db, org_id)
+            return self._form(request, db, principal, form=form, org=org, errors=exc.errors, message=exc.message, status=422)
+        except Conflict as exc:
+            db.rollback()
+            current = principal.visible_org(db, org_id)
+            form.version = str(current.version)
+            return self._form(request, db, principal, form=form, org=current, message=exc.message, status=409, latest=current)
+        return redirect(request, request.app.route_reverse("show_org", org_id=org.id), message="已保存修改。")
+
+    @post("/{org_id:int}/deactivate", name="deactivate_org", sync_to_thread=True)
+    def deactivate_org(self, request: Request, db: Session, org_id: int, data: Form) -> Redirect:
+        return self._set_active(request, db, org_id, data, active=False)
+
+    @post("/{org_id:int}/activate", name="activate_org", sync_to_thread=True)
+    def activate_org(self, request: Request, db: Session, org_id: int, data: Form) -> Redirect:
+        return self._set_active(request, db, org_id, data, active=True)
+
+    def _set_active(self, request: Request, db: Session, org_id: int, data: dict, *, active: bool) -> Redirect:
+        principal = principal_of(request)
+        assert principal is not None
+        org = service.set_active(db, principal, org_id, active, version=str(data.get("version", "")), address=address_of(request))
+        return redirect(request, request.app.route_reverse("show_org", org_id=org.id), message=("已启用：" if active else "已停用：") + org.name)
+

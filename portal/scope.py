@@ -1,0 +1,118 @@
+"""Scoped access: the one mechanism that decides which organisations a person can see.
+
+A person sees the subtree of every organisation where they hold a role (and, later, the cases
+sent to them). Every service query for organisations, people and audit entries goes through a
+`Principal`; objects outside it are reported as not found, never as forbidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import false, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
+
+from portal.errors import Forbidden, NotFound
+from portal.orgs.models import Organisation
+from portal.people.models import Membership, Person, Role
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role held over an organisation's subtree."""
+
+    org: Organisation
+    role: Role
+    membership: Membership
+
+    @property
+    def path(self) -> str:
+        return self.org.path
+
+
+def _outermost(paths: Iterable[str]) -> list[str]:
+    """Drop paths that lie inside another path of the list."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+@dataclass
+class Principal:
+    """The signed-in person with the grants that define their scope."""
+
+    person: Person
+    grants: list[Grant]
+    session_id: str = ""
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def memberships(self) -> list[Grant]:
+        return self.grants
+
+    def roots(self, *roles: Role) -> list[str]:
+        """Paths of the outermost organisations where the person holds any of `roles` (any role if none)."""
+        key = ("roots", roles)
+        if key not in self._cache:
+            self._cache[key] = _outermost(g.path for g in self.grants if not roles or g.role in roles)
+        return self._cache[key]
+
+    def sees(self, path: str) -> bool:
+        return any(path.startswith(root) for root in self.roots())
+
+    def has_role_over(self, path: str, *roles: Role) -> bool:
+        return any(path.startswith(root) for root in self.roots(*roles))
+
+    def path_filter(self, column: ColumnElement[str], *roles: Role) -> ColumnElement[bool]:
+        """SQL condition: `column` (a materialised path) lies inside the person's scope."""
+        roots = self.roots(*roles)
+        if not roots:
+            return false()
+        return or_(*[column.startswith(root, autoescape=True) for root in roots])
+
+    @property
+    def can_admin(self) -> bool:
+        return bool(self.roots(Role.ADMIN))
+
+    @property
+    def can_audit(self) -> bool:
+        return bool(self.roots(Role.ADMIN, Role.SUPERVISOR))
+
+    def can_see_personal_data(self, path: str) -> bool:
+        """Whether the role needs unmasked phone numbers of people in this organisation."""
+        return self.has_role_over(path, Role.ADMIN, Role.SUPERVISOR)
+
+    def visible_org(self, db: Session, org_id: int) -> Organisation:
+        """The organisation, or NotFound when it is missing or outside the scope."""
+        org = db.get(Organisation, org_id)
+        if org is None or not self.sees(org.path):
+            raise OutOfScope("组织机构不存在或您无权查看。", object_type="organisation", object_id=org_id)
+        return org
+
+    def require_admin_over(self, org: Organisation) -> None:
+        if not self.has_role_over(org.path, Role.ADMIN):
+            raise Forbidden("只有本级或上级的管理员可以管理该组织的机构和人员。")
+
+
+class OutOfScope(NotFound):
+    """A request for an object outside the person's scope: answered as 404 and audited."""
+
+    def __init__(self, message: str, *, object_type: str, object_id: object) -> None:
+        super().__init__(message)
+        self.object_type = object_type
+        self.object_id = str(object_id)
+
+
+def load_principal(db: Session, person: Person, session_id: str = "") -> Principal:
+    """The person's grants in active organisations."""
+    rows = db.exec(
+        select(Membership, Organisation)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(Membership.person_id == person.id, Organisation.active == True)  # noqa: E712
+        .order_by(Organisation.depth, Organisation.sort_order, Organisation.id, Membership.role)
+    ).all()
+    return Principal(person=person, grants=[Grant(org=o, role=m.role, membership=m) for m, o in rows], session_id=session_id)

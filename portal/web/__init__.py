@@ -1,0 +1,1 @@
+"""Web plumbing shared by every concept's handlers: rendering, forms, errors, security."""

@@ -1,0 +1,45 @@
+"""Who is asking: the session cookie becomes a Principal on every non-public request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import anyio
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from portal.auth import service as auth_service
+from portal.auth import sessions
+from portal.db import transaction
+from portal.scope import Principal, load_principal
+
+
+class SessionExpired(NotAuthorizedException):
+    """The session ended by idle timeout or age: the sign-in page says so."""
+
+
+def authenticate(connection: ASGIConnection) -> Principal:
+    """Load the principal for the request's session cookie, or raise NotAuthorized."""
+    token = connection.cookies.get(sessions.COOKIE_NAME)
+    if not token:
+        raise NotAuthorizedException("请先登录。")
+    state = connection.app.state
+    settings = state.settings
+    with transaction(state.engine) as db:
+        loaded = sessions.load(
+            db, token, idle=timedelta(minutes=settings.session_idle_minutes), max_age=timedelta(hours=settings.session_max_hours)
+        )
+        if loaded.expired and loaded.person is not None:
+            auth_service.session_expired(db, loaded.person, address=connection.client.host if connection.client else "")
+        principal = load_principal(db, loaded.person, loaded.session.id) if loaded.session and loaded.person else None
+    # Raised after the transaction commits, so the ended session and its audit entry are kept.
+    if principal is None:
+        raise SessionExpired("会话已超时，请重新登录。") if loaded.expired else NotAuthorizedException("请先登录。")
+    return principal
+
+
+class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        principal = await anyio.to_thread.run_sync(authenticate, connection)
+        return AuthenticationResult(user=principal, auth=principal.session_id)

@@ -1,0 +1,121 @@
+"""Domain and HTTP errors mapped to responses in one place."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from portal.audit import service as audit
+from portal.auth import sessions
+from portal.db import transaction
+from portal.errors import Conflict, Forbidden, NotFound
+from portal.scope import OutOfScope
+from portal.web.auth import SessionExpired
+from portal.web.render import address_of, is_fragment, page, principal_of
+
+log = logging.getLogger("portal")
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    template = f"errors/{status}.html" if status in (400, 403, 404, 429, 500) else "errors/500.html"
+    response = page(request, template, title={400: "请求无效", 403: "无权操作", 404: "未找到", 429: "请求过多"}.get(status, "出错了"), status=status, message=message)
+    return response
+
+
+def _audit_later(request: Request, action: str, **fields) -> None:  # noqa: ANN003
+    """Write an audit entry in its own transaction (the request's own was rolled back)."""
+    principal = principal_of(request)
+    with transaction(request.app.state.engine) as db:
+        person = principal.person if principal else None
+        if person is None:
+            token = request.cookies.get(sessions.COOKIE_NAME)
+            if token:
+                from datetime import timedelta
+
+                loaded = sessions.load(db, token, idle=timedelta(days=3650), max_age=timedelta(days=3650))
+                person = loaded.person
+        org = principal.grants[0].org if principal and principal.grants else None
+        audit.record(db, action, actor=person, org=org, address=address_of(request), **fields)
+
+
+def on_out_of_scope(request: Request, exc: OutOfScope) -> Response:
+    response = _error_page(request, 404, exc.message)
+    response.background = BackgroundTask(
+        _audit_later, request, "security.out_of_scope", object_type=exc.object_type, object_id=exc.object_id,
+        summary=f"请求范围外或不存在的对象：{request.method} {request.url.path}"[:400],
+    )
+    return response
+
+
+def on_not_found(request: Request, exc: Exception) -> Response:
+    message = exc.message if isinstance(exc, NotFound) else "您要找的页面不存在。"
+    return _error_page(request, 404, message)
+
+
+def on_forbidden(request: Request, exc: Forbidden) -> Response:
+    return _error_page(request, 403, exc.message)
+
+
+def on_conflict(request: Request, exc: Conflict) -> Response:
+    return _error_page(request, 400, exc.message)
+
+
+def on_permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
+    if "CSRF" in (exc.detail or ""):
+        response = _error_page(request, 400, "页面已过期或请求无法验证，请返回上一页刷新后重试。")
+        response.background = BackgroundTask(
+            _audit_later, request, "security.csrf_rejected", summary=f"CSRF 校验失败：{request.method} {request.url.path}"[:400]
+        )
+        return response
+    return _error_page(request, 403, "您无权进行此操作。")
+
+
+def on_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+    """Send the browser to the sign-in page, remembering where it was going."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = request.headers.get("hx-current-url", "") or "/"
+    reason = "expired" if isinstance(exc, SessionExpired) else "required"
+    login = f"{request.app.route_reverse('login_form')}?reason={reason}&next={quote(target, safe='')}"
+    response: Response
+    if request.headers.get("hx-request") == "true":
+        response = Response(content="", status_code=200, headers={"HX-Redirect": login})
+    else:
+        response = Redirect(path=login, status_code=303)
+    response.delete_cookie(sessions.COOKIE_NAME, path="/")
+    return response
+
+
+def on_http_exception(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 429:
+        return _error_page(request, 429, "请求过于频繁，请稍后再试。")
+    if exc.status_code >= 500:
+        log.error("HTTP %s on %s: %s", exc.status_code, request.url.path, exc.detail)
+        return _error_page(request, 500, "服务器出现问题，请稍后再试或联系管理员。")
+    if is_fragment(request) or request.headers.get("accept", "").startswith("application/json"):
+        return Response(content={"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+    return _error_page(request, 400 if exc.status_code not in (403, 404) else exc.status_code, "请求无效：" + str(exc.detail))
+
+
+def on_server_error(request: Request, exc: Exception) -> Response:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器出现问题，请稍后再试或联系管理员。")
+
+
+HANDLERS = {
+    OutOfScope: on_out_of_scope,
+    NotFound: on_not_found,
+    NotFoundException: on_not_found,
+    Forbidden: on_forbidden,
+    Conflict: on_conflict,
+    PermissionDeniedException: on_permission_denied,
+    NotAuthorizedException: on_not_authorized,
+    HTTPException: on_http_exception,
+    Exception: on_server_error,
+}

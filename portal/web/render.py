@@ -1,0 +1,93 @@
+"""One way to answer with HTML: a full page, or its fragment for an htmx request."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, TypeVar
+
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from portal.scope import Principal
+from portal.settings import Settings
+from portal.web import flash
+
+T = TypeVar("T")
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def principal_of(request: Request) -> Principal | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def address_of(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def is_fragment(request: Request) -> bool:
+    """An htmx request that wants a piece of a page: not boosted navigation, not a history restore."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-boosted") != "true"
+        and headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    title: str,
+    nav: str | None = None,
+    crumbs: list[tuple[str, str | None]] | None = None,
+    partial: str | None = None,
+    status: int = 200,
+    **context: Any,
+) -> Template:
+    """Render `template`, or `partial` (which the page itself includes) for an htmx fragment request."""
+    settings = settings_of(request)
+    messages = flash.read(request, settings.effective_secret_key())
+    response = Template(
+        template_name=partial if partial and is_fragment(request) else template,
+        context={
+            "site_name": settings.site_name,
+            "me": principal_of(request),
+            "nav": nav,
+            "crumbs": crumbs or [],
+            "flashes": messages,
+            "page_title": title,
+            **context,
+        },
+        status_code=status,
+        headers={"Vary": "HX-Request", "Cache-Control": "no-store"},
+    )
+    if messages:
+        flash.clear(response)
+    return response
+
+
+def redirect(request: Request, url: str, *, message: str | None = None, level: str = "success") -> Redirect:
+    """Post/Redirect/Get with 303, optionally carrying a flash message."""
+    response = Redirect(path=url, status_code=303)
+    if message:
+        settings = settings_of(request)
+        response.set_cookie(flash.cookie(settings.effective_secret_key(), [(level, message)], secure=settings.cookie_secure))
+    return response
+
+
+def form_of(cls: type[T], data: dict[str, Any]) -> T:
+    """Fill a form dataclass from posted fields, keeping what was typed as strings."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: str(v) if not isinstance(v, list) else str(v[-1]) for k, v in data.items() if k in names})  # type: ignore[call-arg]
+
+
+def int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
