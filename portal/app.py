@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlmodel import Session
@@ -73,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         middleware=[security_headers, DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(title="调解卷宗门户", version="0.1.0", path="/schema", enabled_endpoints={"openapi.json"}),
+        openapi_config=None,  # the read-only JSON API (and its schema) arrives with the case and search issues
         on_shutdown=[engine.dispose],
         debug=settings.debug,
     )

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from portal.auth.service import last_sign_in
 from portal.orgs import service as orgs
 from portal.scope import Principal
-from portal.web.render import page, principal_of
+from portal.web.render import Db, page, principal_of
 
 
 @get("/", name="home", sync_to_thread=False)
@@ -30,7 +30,7 @@ def overview(db: Session, principal: Principal) -> list[dict]:
 
 
 @get("/workspace", name="workspace", sync_to_thread=True)
-def workspace(request: Request, db: Session) -> Template:
+def workspace(request: Request, db: Db) -> Template:
     principal = principal_of(request)
     assert principal is not None
     return page(request, "workspace.html", title="工作台", nav="workspace", crumbs=[("工作台", None)],

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from portal.audit import service
 from portal.errors import Forbidden
 from portal.orgs import service as orgs
-from portal.web.render import int_or_none, page, principal_of
+from portal.web.render import Db, int_or_none, page, principal_of
 
 PAGE = 100
 
@@ -29,8 +29,8 @@ class AuditController(Controller):
     path = "/audit"
 
     @get("/", name="list_audit", sync_to_thread=True)
-    def list_audit(self, request: Request, db: Session, person: str = "", org: str = "", action: str = "", date_from: str = "",
-                   date_to: str = "", before: str = "") -> Template:
+    def list_audit(self, request: Request, db: Db, person: FromQuery[str] = "", org: FromQuery[str] = "", action: FromQuery[str] = "", date_from: FromQuery[str] = "",
+                   date_to: FromQuery[str] = "", before: FromQuery[str] = "") -> Template:
         principal = principal_of(request)
         assert principal is not None
         if not principal.can_audit:

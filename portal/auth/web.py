@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from portal.auth import service, sessions
 from portal.errors import Invalid
-from portal.web.render import address_of, form_of, page, principal_of, redirect, settings_of
+from portal.web.render import Db, address_of, form_of, page, principal_of, redirect, settings_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -36,13 +36,13 @@ class LoginController(Controller):
     opt = {"exclude_from_auth": True}
 
     @get("/", name="login_form", sync_to_thread=False)
-    def login_form(self, request: Request, reason: str | None = None) -> Template:
+    def login_form(self, request: Request, reason: FromQuery[str | None] = None) -> Template:
         notice = REASONS.get(reason or "")
         return page(request, "auth/login.html", title="登录", next=safe_next(request.query_params.get("next")) or "",
                     username="", message=None, notice=notice)
 
     @post("/", name="login", sync_to_thread=True)
-    def login(self, request: Request, db: Session, data: Form) -> Template | Redirect:
+    def login(self, request: Request, db: Db, data: Form) -> Template | Redirect:
         settings = settings_of(request)
         username, password = str(data.get("username", "")), str(data.get("password", ""))
         target = safe_next(str(data.get("next", "")))
@@ -61,7 +61,7 @@ class LoginController(Controller):
 
 
 @post("/logout", name="logout", sync_to_thread=True)
-def logout(request: Request, db: Session) -> Redirect:
+def logout(request: Request, db: Db) -> Redirect:
     principal = principal_of(request)
     token = request.cookies.get(sessions.COOKIE_NAME)
     if principal and token:
@@ -74,18 +74,18 @@ def logout(request: Request, db: Session) -> Redirect:
 class AccountController(Controller):
     path = "/account"
 
-    def _page(self, request: Request, db: Session, *, errors: dict | None = None, status: int = 200) -> Template:
+    def _page(self, request: Request, db: Db, *, errors: dict | None = None, status: int = 200) -> Template:
         principal = principal_of(request)
         assert principal is not None
         return page(request, "auth/account.html", title="账户与密码", nav="account", crumbs=[("账户与密码", None)], status=status,
                     errors=errors or {}, last=service.last_sign_in(db, principal.person))
 
     @get("/", name="account", sync_to_thread=True)
-    def account(self, request: Request, db: Session) -> Template:
+    def account(self, request: Request, db: Db) -> Template:
         return self._page(request, db)
 
     @post("/password", name="change_password", sync_to_thread=True)
-    def change_password(self, request: Request, db: Session, data: Form) -> Template | Redirect:
+    def change_password(self, request: Request, db: Db, data: Form) -> Template | Redirect:
         principal = principal_of(request)
         assert principal is not None
         form = form_of(service.PasswordChange, {"current": "", "new": "", "repeat": "", **data})

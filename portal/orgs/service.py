@@ -154,9 +154,12 @@ def _validate(db: Session, principal: Principal, form: OrgForm, *, editing: Orga
 
 
 def create(db: Session, principal: Principal, form: OrgForm, *, address: str = "") -> Organisation:
+    if not principal.can_admin:
+        raise Forbidden("只有管理员可以新建组织机构。")
+    if form.parent_id.strip().isdigit():  # permission before validation: an outsider learns nothing from errors
+        principal.require_admin_over(principal.visible_org(db, int(form.parent_id)))
     values, parent = _validate(db, principal, form, editing=None)
     assert parent is not None
-    principal.require_admin_over(parent)
     org = Organisation(**values, depth=parent.depth + 1)
     db.add(org)
     db.flush()

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -16,7 +16,7 @@ from portal.orgs.models import KIND_LABELS, TIER_LABELS, Organisation, Tier
 from portal.people import service as people
 from portal.people.models import Role
 from portal.scope import Principal
-from portal.web.render import address_of, form_of, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, page, principal_of, redirect
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -42,7 +42,7 @@ class OrgController(Controller):
     path = "/orgs"
 
     @get("/", name="list_orgs", sync_to_thread=True)
-    def list_orgs(self, request: Request, db: Session, q: str = "", tier: str = "", inactive: bool = False) -> Template:
+    def list_orgs(self, request: Request, db: Db, q: FromQuery[str] = "", tier: FromQuery[str] = "", inactive: FromQuery[bool] = False) -> Template:
         """The tree of organisations in scope; with a query, the matching ones as a flat list."""
         principal = principal_of(request)
         assert principal is not None
@@ -55,7 +55,7 @@ class OrgController(Controller):
                     q=q, tier=tier_value.value if tier_value else "", inactive=inactive, tier_options=list(TIER_LABELS.items()))
 
     @get("/{org_id:int}", name="show_org", sync_to_thread=True)
-    def show_org(self, request: Request, db: Session, org_id: int) -> Template:
+    def show_org(self, request: Request, db: Db, org_id: FromPath[int]) -> Template:
         principal = principal_of(request)
         assert principal is not None
         org = principal.visible_org(db, org_id)
@@ -66,7 +66,7 @@ class OrgController(Controller):
                     people_here=[(p, g) for p, g in here if g], can_admin=principal.has_role_over(org.path, Role.ADMIN))
 
     @get("/{org_id:int}/children", name="org_children", sync_to_thread=True)
-    def org_children(self, request: Request, db: Session, org_id: int) -> Template:
+    def org_children(self, request: Request, db: Db, org_id: FromPath[int]) -> Template:
         """The organisation's direct children: a fragment for htmx, a small page without it."""
         principal = principal_of(request)
         assert principal is not None
@@ -75,7 +75,7 @@ class OrgController(Controller):
                     crumbs=org_crumbs(db, principal, org, ("下级机构", None), request=request), org=org,
                     children=service.children(db, principal, org))
 
-    def _form(self, request: Request, db: Session, principal: Principal, *, form: service.OrgForm, org: Organisation | None,
+    def _form(self, request: Request, db: Db, principal: Principal, *, form: service.OrgForm, org: Organisation | None,
               errors: dict | None = None, message: str | None = None, status: int = 200, latest: Organisation | None = None) -> Template:
         title = f"修改：{org.name}" if org else "新建组织机构"
         crumbs = org_crumbs(db, principal, org, ("修改", None), request=request) if org else [("组织机构", request.app.route_reverse("list_orgs")), ("新建", None)]
@@ -83,7 +83,7 @@ class OrgController(Controller):
                     message=message, status=status, latest=latest, **_choices(principal, db))
 
     @get("/new", name="new_org_form", sync_to_thread=True)
-    def new_org_form(self, request: Request, db: Session, parent: int | None = None) -> Template:
+    def new_org_form(self, request: Request, db: Db, parent: FromQuery[int | None] = None) -> Template:
         principal = principal_of(request)
         assert principal is not None
         form = service.OrgForm()
@@ -97,7 +97,7 @@ class OrgController(Controller):
         return self._form(request, db, principal, form=form, org=None)
 
     @post("/", name="create_org", sync_to_thread=True)
-    def create_org(self, request: Request, db: Session, data: Form) -> Template | Redirect:
+    def create_org(self, request: Request, db: Db, data: Form) -> Template | Redirect:
         principal = principal_of(request)
         assert principal is not None
         form = form_of(service.OrgForm, data)
@@ -108,7 +108,7 @@ class OrgController(Controller):
         return redirect(request, request.app.route_reverse("show_org", org_id=org.id), message=f"已新建：{org.name}")
 
     @get("/{org_id:int}/edit", name="edit_org_form", sync_to_thread=True)
-    def edit_org_form(self, request: Request, db: Session, org_id: int) -> Template:
+    def edit_org_form(self, request: Request, db: Db, org_id: FromPath[int]) -> Template:
         principal = principal_of(request)
         assert principal is not None
         org = principal.visible_org(db, org_id)
@@ -116,7 +116,7 @@ class OrgController(Controller):
         return self._form(request, db, principal, form=service.OrgForm.of(org), org=org)
 
     @post("/{org_id:int}/edit", name="update_org", sync_to_thread=True)
-    def update_org(self, request: Request, db: Session, org_id: int, data: Form) -> Template | Redirect:
+    def update_org(self, request: Request, db: Db, org_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = principal_of(request)
         assert principal is not None
         form = form_of(service.OrgForm, data)
@@ -133,14 +133,14 @@ class OrgController(Controller):
         return redirect(request, request.app.route_reverse("show_org", org_id=org.id), message="已保存修改。")
 
     @post("/{org_id:int}/deactivate", name="deactivate_org", sync_to_thread=True)
-    def deactivate_org(self, request: Request, db: Session, org_id: int, data: Form) -> Redirect:
+    def deactivate_org(self, request: Request, db: Db, org_id: FromPath[int], data: Form) -> Redirect:
         return self._set_active(request, db, org_id, data, active=False)
 
     @post("/{org_id:int}/activate", name="activate_org", sync_to_thread=True)
-    def activate_org(self, request: Request, db: Session, org_id: int, data: Form) -> Redirect:
+    def activate_org(self, request: Request, db: Db, org_id: FromPath[int], data: Form) -> Redirect:
         return self._set_active(request, db, org_id, data, active=True)
 
-    def _set_active(self, request: Request, db: Session, org_id: int, data: dict, *, active: bool) -> Redirect:
+    def _set_active(self, request: Request, db: Db, org_id: FromPath[int], data: dict, *, active: bool) -> Redirect:
         principal = principal_of(request)
         assert principal is not None
         org = service.set_active(db, principal, org_id, active, version=str(data.get("version", "")), address=address_of(request))

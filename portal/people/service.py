@@ -193,6 +193,10 @@ def _membership_values(db: Session, principal: Principal, org_id: str, role: str
 
 
 def create_person(db: Session, principal: Principal, form: PersonForm, *, address: str = "") -> Person:
+    if not principal.can_admin:
+        raise Forbidden("只有管理员可以新建人员。")
+    if form.org_id.strip().isdigit():  # permission before validation, as for organisations
+        principal.require_admin_over(principal.visible_org(db, int(form.org_id)))
     errors: dict[str, str] = {}
     try:
         values = _validate_account(db, form, editing=None)
@@ -236,6 +240,10 @@ def update_person(db: Session, principal: Principal, person_id: int, form: Perso
 
 def add_membership(db: Session, principal: Principal, person_id: int, *, org_id: str, role: str, mediator_kind: str = "", specialities: str = "", address: str = "") -> Membership:
     person = visible_person(db, principal, person_id)
+    if not principal.can_admin:
+        raise Forbidden("只有管理员可以授予角色。")
+    if org_id.strip().isdigit():
+        principal.require_admin_over(principal.visible_org(db, int(org_id)))
     errors: dict[str, str] = {}
     org, values = _membership_values(db, principal, org_id, role, mediator_kind, specialities, errors)
     if not errors and db.exec(select(Membership.id).where(Membership.person_id == person.id, Membership.org_id == org.id, Membership.role == values["role"])).first():

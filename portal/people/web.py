@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session
 
@@ -19,7 +19,7 @@ from portal.orgs import service as orgs
 from portal.people import service
 from portal.people.models import ROLE_LABELS, MediatorKind, Person, Role
 from portal.scope import Principal
-from portal.web.render import address_of, form_of, int_or_none, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MEDIATOR_KINDS = [(k.value, k.label) for k in MediatorKind]
@@ -46,7 +46,7 @@ class PeopleController(Controller):
     path = "/people"
 
     @get("/", name="list_people", sync_to_thread=True)
-    def list_people(self, request: Request, db: Session, q: str = "", org: str = "", role: str = "", inactive: bool = False) -> Template:
+    def list_people(self, request: Request, db: Db, q: FromQuery[str] = "", org: FromQuery[str] = "", role: FromQuery[str] = "", inactive: FromQuery[bool] = False) -> Template:
         principal = principal_of(request)
         assert principal is not None
         number = max(1, int_or_none(request.query_params.get("page")) or 1)
@@ -58,10 +58,10 @@ class PeopleController(Controller):
                     role_options=list(ROLE_LABELS.items()), org_options=[(str(o.id), o.name) for o in orgs.visible_orgs(db, principal)])
 
     @get("/{person_id:int}", name="show_person", sync_to_thread=True)
-    def show_person(self, request: Request, db: Session, person_id: int, reveal: bool = False) -> Template:
+    def show_person(self, request: Request, db: Db, person_id: FromPath[int], reveal: FromQuery[bool] = False) -> Template:
         return self._show(request, db, person_id, reveal=reveal)
 
-    def _show(self, request: Request, db: Session, person_id: int, *, reveal: bool = False, status: int = 200, **extra: Any) -> Template:
+    def _show(self, request: Request, db: Db, person_id: FromPath[int], *, reveal: FromQuery[bool] = False, status: int = 200, **extra: Any) -> Template:
         principal = principal_of(request)
         assert principal is not None
         person = service.visible_person(db, principal, person_id)
@@ -76,7 +76,7 @@ class PeopleController(Controller):
                     can_reveal=person.id == principal.person.id or any(principal.can_see_personal_data(o.path) for _, o in memberships),
                     admin_orgs=_admin_orgs(db, principal), role_options=list(ROLE_LABELS.items()), kind_options=MEDIATOR_KINDS, **context)
 
-    def _form(self, request: Request, db: Session, principal: Principal, *, form: service.PersonForm, person: Person | None,
+    def _form(self, request: Request, db: Db, principal: Principal, *, form: service.PersonForm, person: Person | None,
               errors: dict | None = None, message: str | None = None, status: int = 200, latest: Person | None = None) -> Template:
         crumbs = [("人员", request.app.route_reverse("list_people"))]
         if person:
@@ -88,15 +88,17 @@ class PeopleController(Controller):
                     admin_orgs=_admin_orgs(db, principal), role_options=list(ROLE_LABELS.items()), kind_options=MEDIATOR_KINDS)
 
     @get("/new", name="new_person_form", sync_to_thread=True)
-    def new_person_form(self, request: Request, db: Session, org: str = "") -> Template:
+    def new_person_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
         principal = principal_of(request)
         assert principal is not None
         if not principal.can_admin:
             raise Forbidden("只有管理员可以新建人员。")
+        if int_or_none(org) is not None:
+            principal.require_admin_over(principal.visible_org(db, int(org)))
         return self._form(request, db, principal, form=service.PersonForm(org_id=org), person=None)
 
     @post("/", name="create_person", sync_to_thread=True)
-    def create_person(self, request: Request, db: Session, data: Form) -> Template | Redirect:
+    def create_person(self, request: Request, db: Db, data: Form) -> Template | Redirect:
         principal = principal_of(request)
         assert principal is not None
         form = form_of(service.PersonForm, data)
@@ -108,7 +110,7 @@ class PeopleController(Controller):
         return redirect(request, request.app.route_reverse("show_person", person_id=person.id), message=f"已新建人员：{person.name}")
 
     @get("/{person_id:int}/edit", name="edit_person_form", sync_to_thread=True)
-    def edit_person_form(self, request: Request, db: Session, person_id: int) -> Template:
+    def edit_person_form(self, request: Request, db: Db, person_id: FromPath[int]) -> Template:
         principal = principal_of(request)
         assert principal is not None
         person = service.visible_person(db, principal, person_id)
@@ -116,7 +118,7 @@ class PeopleController(Controller):
         return self._form(request, db, principal, form=service.PersonForm.of(person), person=person)
 
     @post("/{person_id:int}/edit", name="update_person", sync_to_thread=True)
-    def update_person(self, request: Request, db: Session, person_id: int, data: Form) -> Template | Redirect:
+    def update_person(self, request: Request, db: Db, person_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = principal_of(request)
         assert principal is not None
         form = form_of(service.PersonForm, data)
@@ -133,7 +135,7 @@ class PeopleController(Controller):
         return redirect(request, request.app.route_reverse("show_person", person_id=person.id), message="已保存修改。")
 
     @post("/{person_id:int}/memberships", name="add_membership", sync_to_thread=True)
-    def add_membership(self, request: Request, db: Session, person_id: int, data: Form) -> Template | Redirect:
+    def add_membership(self, request: Request, db: Db, person_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = principal_of(request)
         assert principal is not None
         fields = {k: str(data.get(k, "")) for k in ("org_id", "role", "mediator_kind", "specialities")}
@@ -145,28 +147,28 @@ class PeopleController(Controller):
         return redirect(request, request.app.route_reverse("show_person", person_id=person_id), message="已授予角色。")
 
     @post("/{person_id:int}/memberships/{membership_id:int}/delete", name="remove_membership", sync_to_thread=True)
-    def remove_membership(self, request: Request, db: Session, person_id: int, membership_id: int) -> Redirect:
+    def remove_membership(self, request: Request, db: Db, person_id: FromPath[int], membership_id: FromPath[int]) -> Redirect:
         principal = principal_of(request)
         assert principal is not None
         service.remove_membership(db, principal, person_id, membership_id, address=address_of(request))
         return redirect(request, request.app.route_reverse("show_person", person_id=person_id), message="已撤销角色。")
 
     @post("/{person_id:int}/deactivate", name="deactivate_person", sync_to_thread=True)
-    def deactivate_person(self, request: Request, db: Session, person_id: int, data: Form) -> Redirect:
+    def deactivate_person(self, request: Request, db: Db, person_id: FromPath[int], data: Form) -> Redirect:
         return self._set_active(request, db, person_id, data, active=False)
 
     @post("/{person_id:int}/activate", name="activate_person", sync_to_thread=True)
-    def activate_person(self, request: Request, db: Session, person_id: int, data: Form) -> Redirect:
+    def activate_person(self, request: Request, db: Db, person_id: FromPath[int], data: Form) -> Redirect:
         return self._set_active(request, db, person_id, data, active=True)
 
-    def _set_active(self, request: Request, db: Session, person_id: int, data: dict, *, active: bool) -> Redirect:
+    def _set_active(self, request: Request, db: Db, person_id: FromPath[int], data: dict, *, active: bool) -> Redirect:
         principal = principal_of(request)
         assert principal is not None
         person = service.set_active(db, principal, person_id, active, version=str(data.get("version", "")), address=address_of(request))
         return redirect(request, request.app.route_reverse("show_person", person_id=person.id), message=("已启用账户：" if active else "已停用账户：") + person.name)
 
     @post("/{person_id:int}/password", name="reset_password", sync_to_thread=True)
-    def reset_password(self, request: Request, db: Session, person_id: int, data: Form) -> Template | Redirect:
+    def reset_password(self, request: Request, db: Db, person_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = principal_of(request)
         assert principal is not None
         try:
@@ -199,7 +201,7 @@ class RosterController(Controller):
         return chosen, rows
 
     @get("/", name="roster", sync_to_thread=True)
-    def roster(self, request: Request, db: Session, org: str = "", subtree: bool = True) -> Template:
+    def roster(self, request: Request, db: Db, org: FromQuery[str] = "", subtree: FromQuery[bool] = True) -> Template:
         principal = principal_of(request)
         assert principal is not None
         chosen, rows = self._rows(db, principal, org, subtree)
@@ -209,7 +211,7 @@ class RosterController(Controller):
                     csv_url=f"{request.app.route_reverse('roster_csv')}?{urlencode({'org': org, 'subtree': str(subtree).lower()})}")
 
     @get("/export.csv", name="roster_csv", sync_to_thread=True)
-    def roster_csv(self, request: Request, db: Session, org: str = "", subtree: bool = True) -> Response:
+    def roster_csv(self, request: Request, db: Db, org: FromQuery[str] = "", subtree: FromQuery[bool] = True) -> Response:
         """The roster as CSV (phones masked); every export is audited."""
         principal = principal_of(request)
         assert principal is not None

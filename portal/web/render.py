@@ -6,13 +6,17 @@ from dataclasses import fields
 from typing import Any, TypeVar
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
+from sqlmodel import Session
 
 from portal.scope import Principal
 from portal.settings import Settings
 from portal.web import flash
 
 T = TypeVar("T")
+
+Db = NamedDependency[Session]  # the request's database session (portal.app.provide_db)
 
 
 def settings_of(request: Request) -> Settings:
