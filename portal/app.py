@@ -21,7 +21,7 @@ from portal.db import make_engine
 from portal.settings import Settings
 from portal.web import errors, filters
 from portal.web.auth import SessionAuthMiddleware
-from portal.web.security import security_headers
+from portal.web.security import add_security_headers
 
 PUBLIC_PATHS = ["^/static/", "^/healthz", "^/favicon.ico"]
 
@@ -70,7 +70,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=secret, cookie_name="portal_csrf", cookie_httponly=True, cookie_secure=settings.cookie_secure,
             cookie_samesite="lax", header_name="x-csrftoken", exclude=PUBLIC_PATHS,
         ),
-        middleware=[security_headers, DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        before_send=[add_security_headers],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
         openapi_config=None,  # the read-only JSON API (and its schema) arrives with the case and search issues
         on_shutdown=[engine.dispose],
