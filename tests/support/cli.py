@@ -1,0 +1,72 @@
+"""The real `portal` command in a subprocess, configured only through PORTAL_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+PORTAL = [sys.executable, "-m", "portal.cli"]
+SECRET_KEY = "cli-test-secret"
+
+
+def portal_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The parent's environment without any PORTAL_* setting, plus the database, data folder and secret."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") or k.startswith("PORTAL_TEST_")}
+    env.update(
+        PORTAL_DATABASE_URL=database_url,
+        PORTAL_DATA_DIR=str(data_dir),
+        PORTAL_SECRET_KEY=SECRET_KEY,
+        PYTHONUTF8="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def run_portal(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `portal <args>` to completion (stdin closed: a prompt fails instead of hanging)."""
+    return subprocess.run([*PORTAL, *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def start_portal(*args: str, env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start `portal <args>` in its own process group, stdout and stderr into `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen([*PORTAL, *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_portal(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
+    """SIGTERM the process we started, then (only if it hangs) SIGKILL its own process group; the exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    if proc.poll() is None:
+        kill_group(proc.pid)
+        proc.wait(timeout=5)
+    return proc.returncode
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL whatever is left in the process group the test created with start_new_session."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process is left in the process group `pgid` (one the test created)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - exists, but not ours to signal
+        return True
+    return True
