@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from portal import demo_data as data
 from portal.auth.passwords import hash_password
+from portal.audit import service as audit
 from portal.db import transaction, utcnow
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import MediatorKind, Membership, Person, Role
@@ -99,6 +100,10 @@ def build_demo(engine: Engine, *, password: str) -> DemoReport:
     with transaction(engine) as session:
         orgs = _build_orgs(session, report)
         _build_people(session, report, orgs, password)
+        if report.orgs_created or report.people_created or report.memberships_created:
+            root = next(iter(orgs.values()))
+            audit.record(session, "demo.build", actor_name="portal demo", org=root, summary=(
+                f"生成演示数据：机构 {report.orgs_created} 个，人员 {report.people_created} 名，角色 {report.memberships_created} 个"))
     return report
 
 

@@ -1,0 +1,1 @@
+"""Dossier binding, PDF/A and archival storage (built in the dossier issue)."""

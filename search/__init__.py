@@ -1,0 +1,1 @@
+"""The Whoosh search facade (built in the search issue)."""
