@@ -17,7 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
-from portal.db import make_engine
+from portal.db import make_engine, transaction
 from portal.settings import Settings
 from portal.web import errors, filters
 from portal.web.auth import SessionAuthMiddleware
@@ -28,13 +28,8 @@ PUBLIC_PATHS = ["^/static/", "^/healthz", "^/favicon.ico"]
 
 def provide_db(state: State) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error."""
-    with Session(state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with transaction(state.engine) as session:
+        yield session
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
