@@ -23,7 +23,7 @@ from portal.web import errors, filters
 from portal.web.auth import SessionAuthMiddleware
 from portal.web.security import add_security_headers
 
-PUBLIC_PATHS = ["^/static/", "^/healthz", "^/favicon.ico"]
+PUBLIC_PATHS = ["^/static/", "^/healthz"]
 
 
 def provide_db(state: State) -> Iterator[Session]:

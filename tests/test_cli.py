@@ -23,7 +23,7 @@ from portal.db import alembic_config, make_engine, transaction
 from portal.demo import DEMO_PASSWORD, org_specs
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
-from support.cli import group_alive, kill_group, portal_env, run_portal, start_portal, stop_portal
+from support.cli import kill_group, portal_env, run_portal, start_portal, stop_portal, wait_group_gone
 from support.net import free_port
 from support.sqlite import sqlite_url
 
@@ -124,6 +124,8 @@ def test_demo_refuses_outside_demo_mode_then_builds_the_county_once(settings, en
 
     with Session(engine) as db:
         hashes = dict(db.exec(select(Person.username, Person.password_hash)).all())
+        actions = db.exec(select(AuditEntry.action)).all()
+    assert actions == ["demo.build"]  # the first run is audited; the second changed nothing, so wrote nothing
     assert set(hashes) == {username for username, *_ in demo_data.PEOPLE}
     for username in ("yc.admin", "qx.admin", demo_data.PEOPLE[-1][0]):
         assert verify_password(hashes[username], DEMO_PASSWORD), username
@@ -136,7 +138,6 @@ def test_create_admin_refuses_weak_passwords_and_duplicates_and_the_admin_can_si
     for args, extra, message in [
         (("--password", "Ab1!"), {}, "密码至少需要"),
         ((), {"PORTAL_ADMIN_PASSWORD": "onlylowercaseletters"}, "至少两类字符"),
-        (("--password", "Root.Admin-2026"), {}, "不能包含登录名"),
     ]:
         weak = run_portal(*ADMIN_ARGS, *args, env={**env, **extra}, cwd=tmp_path)
         assert weak.returncode != 0 and message in weak.stderr, (args, extra, weak.stderr)
@@ -254,7 +255,7 @@ def test_serve_starts_two_workers_answers_healthz_and_stops_cleanly(settings, tm
         assert "Content-Security-Policy" in login.headers and "server" not in login.headers
 
         assert stop_portal(proc) == 0, log.read_text()
-        assert not group_alive(proc.pid), "worker processes outlived portal serve"
+        assert wait_group_gone(proc.pid) == [], "processes outlived portal serve"
         assert not _port_open(port)
         output = log.read_text()
         assert f"调解卷宗门户已启动：http://127.0.0.1:{port}/" in output

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 PORTAL = [sys.executable, "-m", "portal.cli"]
@@ -61,12 +62,23 @@ def kill_group(pgid: int) -> None:
         pass
 
 
-def group_alive(pgid: int) -> bool:
-    """Whether any process is left in the process group `pgid` (one the test created)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - exists, but not ours to signal
-        return True
-    return True
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in the process group `pgid`, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state not in ("Z", "X"):
+            members.append(int(stat.parent.name))
+    return members
+
+
+def wait_group_gone(pgid: int, timeout: float = 5) -> list[int]:
+    """Wait until no live process is left in `pgid`; whatever is still there after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while (left := group_members(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
