@@ -17,11 +17,17 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
+from portal.audit.web import AuditController
+from portal.auth.web import AccountController, LoginController, logout
 from portal.db import make_engine, transaction
+from portal.health import healthz
+from portal.orgs.web import OrgController
+from portal.people.web import PeopleController, RosterController
 from portal.settings import Settings
 from portal.web import errors, filters
 from portal.web.auth import SessionAuthMiddleware
 from portal.web.security import add_security_headers
+from portal.workspace import home, workspace
 
 PUBLIC_PATHS = ["^/static/", "^/healthz"]
 
@@ -33,13 +39,6 @@ def provide_db(state: State) -> Iterator[Session]:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    from portal.audit.web import AuditController
-    from portal.auth.web import AccountController, LoginController, logout
-    from portal.health import healthz
-    from portal.orgs.web import OrgController
-    from portal.people.web import PeopleController, RosterController
-    from portal.workspace import home, workspace
-
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)

@@ -6,7 +6,15 @@ import os
 import sys
 
 import click
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
+from portal import db
+from portal.admin import AdminRequest
+from portal.admin import create_admin as create
+from portal.audit import service as audit_service
+from portal.db import alembic_config, make_engine
+from portal.demo import DEMO_PASSWORD, build_demo
 from portal.settings import Settings
 
 
@@ -21,10 +29,8 @@ def main() -> None:
 
 @main.command(help="把数据库结构升级到最新版本（Alembic）。")
 def migrate() -> None:
-    from portal.db import migrate as run_migrations
-
     settings = _settings()
-    run_migrations(settings.effective_database_url)
+    db.migrate(settings.effective_database_url)
     click.echo(f"数据库已是最新结构：{_redacted(settings.effective_database_url)}")
 
 
@@ -47,7 +53,6 @@ def _require_migrated(settings: Settings) -> None:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from portal.db import alembic_config, make_engine
 
     engine = make_engine(settings.effective_database_url)
     with engine.connect() as conn:
@@ -60,8 +65,6 @@ def _require_migrated(settings: Settings) -> None:
 
 @main.command(help="生成演示县（幂等）：组织机构与约 40 名各角色人员。仅用于演示模式。")
 def demo() -> None:
-    from portal.db import make_engine
-    from portal.demo import DEMO_PASSWORD, build_demo
 
     settings = _settings()
     if not settings.demo_mode:
@@ -83,11 +86,9 @@ def demo() -> None:
 @click.option("--tier", type=click.Choice(["city", "county"]), default="city", show_default=True)
 @click.password_option("--password", envvar="PORTAL_ADMIN_PASSWORD", help="密码（也可由 PORTAL_ADMIN_PASSWORD 提供）")
 def create_admin(username: str, name: str, org_id: int | None, org_name: str | None, short_name: str | None, tier: str, password: str) -> None:
-    from portal.admin import AdminRequest, create_admin as create
 
     settings = _settings()
     _require_migrated(settings)
-    from portal.db import make_engine
 
     engine = make_engine(settings.effective_database_url)
     try:
@@ -107,14 +108,11 @@ def audit() -> None:
 
 @audit.command("verify", help="逐条核对操作日志的哈希链，报告第一处断裂。")
 def audit_verify() -> None:
-    from sqlmodel import Session
 
-    from portal.audit.service import verify
-    from portal.db import make_engine
 
     engine = make_engine(_settings().effective_database_url)
     with Session(engine) as db:
-        result = verify(db)
+        result = audit_service.verify(db)
     engine.dispose()
     if result.ok:
         click.echo(f"操作日志完整：共核对 {result.checked} 条。")
@@ -124,8 +122,6 @@ def audit_verify() -> None:
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

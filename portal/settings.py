@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cached_property
 from pathlib import Path
 
@@ -53,8 +54,6 @@ class Settings(BaseSettings):
             return self.secret_key
         key_file = self.data_dir / "secret_key"
         if not key_file.exists():
-            import secrets
-
             self.data_dir.mkdir(parents=True, exist_ok=True)
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, func, select
 
 from portal.audit import service as audit
+from portal.audit.models import AuditEntry
 from portal.auth import passwords, sessions, throttle
 from portal.db import utcnow
 from portal.errors import Invalid
@@ -102,8 +103,6 @@ def change_password(db: Session, person: Person, form: PasswordChange, *, token:
 
 def last_sign_in(db: Session, person: Person) -> tuple[datetime, str] | None:
     """When and from where the person signed in before the current session."""
-    from portal.audit.models import AuditEntry
-
     rows = db.exec(
         select(AuditEntry.at, AuditEntry.address)
         .where(AuditEntry.actor_id == person.id, AuditEntry.action == "auth.sign_in")

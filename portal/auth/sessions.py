@@ -43,6 +43,12 @@ def end_all_for(db: Session, person_id: int, *, keep: str | None = None) -> None
     db.execute(query)
 
 
+def person_of(db: Session, token: str) -> Person | None:
+    """Whose session the token is, without touching or ending it (for attributing refused requests)."""
+    row = db.get(WebSession, _digest(token)) if token else None
+    return db.get(Person, row.person_id) if row else None
+
+
 @dataclass
 class Loaded:
     session: WebSession | None

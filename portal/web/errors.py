@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.audit import service as audit
+from portal.auth.service import home_org
 from portal.auth import sessions
 from portal.db import transaction
 from portal.errors import Conflict, Forbidden, NotFound
@@ -24,8 +25,8 @@ log = logging.getLogger("portal")
 
 def _error_page(request: Request, status: int, message: str) -> Response:
     template = f"errors/{status}.html" if status in (400, 403, 404, 429, 500) else "errors/500.html"
-    response = page(request, template, title={400: "请求无效", 403: "无权操作", 404: "未找到", 429: "请求过多"}.get(status, "出错了"), status=status, message=message)
-    return response
+    title = {400: "请求无效", 403: "无权操作", 404: "未找到", 429: "请求过多"}.get(status, "出错了")
+    return page(request, template, title=title, status=status, message=message)
 
 
 def _audit_later(request: Request, action: str, **fields) -> None:  # noqa: ANN003
@@ -33,15 +34,9 @@ def _audit_later(request: Request, action: str, **fields) -> None:  # noqa: ANN0
     principal = principal_of(request)
     with transaction(request.app.state.engine) as db:
         person = principal.person if principal else None
-        if person is None:
-            token = request.cookies.get(sessions.COOKIE_NAME)
-            if token:
-                from datetime import timedelta
-
-                loaded = sessions.load(db, token, idle=timedelta(days=3650), max_age=timedelta(days=3650))
-                person = loaded.person
-        org = principal.grants[0].org if principal and principal.grants else None
-        audit.record(db, action, actor=person, org=org, address=address_of(request), **fields)
+        if person is None:  # e.g. a CSRF failure, refused before the session was looked at
+            person = sessions.person_of(db, request.cookies.get(sessions.COOKIE_NAME, ""))
+        audit.record(db, action, actor=person, org=home_org(db, person) if person else None, address=address_of(request), **fields)
 
 
 def on_out_of_scope(request: Request, exc: OutOfScope) -> Response:
