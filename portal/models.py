@@ -4,9 +4,11 @@ from sqlmodel import SQLModel
 
 from portal.audit.models import AuditEntry, AuditHead
 from portal.auth.models import LoginFailure, WebSession
+from portal.cases.models import Case, CaseEvent, CaseMediator, CaseRecord, CaseSequence, DisputeType, Party, Transfer
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Person
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEntry", "AuditHead", "LoginFailure", "Membership", "Organisation", "Person", "WebSession", "metadata"]
+__all__ = [
+    "AuditEntry", "AuditHead", "Case", "CaseEvent", "CaseMediator", "CaseRecord", "CaseSequence", "DisputeType", "Party", "Transfer", "LoginFailure", "Membership", "Organisation", "Person", "WebSession", "metadata"]

@@ -1,0 +1,209 @@
+"""Case tables: the case, its parties, mediators, timeline, transfers and records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal.db import enum_column, utcnow
+
+
+class CaseState(StrEnum):
+    """The states of the closed loop (DOMAIN §2), in order."""
+
+    REGISTERED = "registered"
+    REFUSED = "refused"
+    ACCEPTED = "accepted"
+    INVESTIGATING = "investigating"
+    MEDIATING = "mediating"
+    AGREED = "agreed"
+    FAILED = "failed"
+    CONFIRMING = "confirming"
+    PERFORMING = "performing"
+    CLOSED = "closed"
+    FOLLOWED_UP = "followed_up"
+    EVALUATED = "evaluated"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    CaseState.REGISTERED: "已登记", CaseState.REFUSED: "不予受理", CaseState.ACCEPTED: "已受理",
+    CaseState.INVESTIGATING: "调查中", CaseState.MEDIATING: "调解中", CaseState.AGREED: "调解成功",
+    CaseState.FAILED: "调解不成", CaseState.CONFIRMING: "司法确认中", CaseState.PERFORMING: "履行中",
+    CaseState.CLOSED: "已结案", CaseState.FOLLOWED_UP: "已回访", CaseState.EVALUATED: "已评价（待立卷）",
+}
+OPEN_STATES = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING,
+               CaseState.AGREED, CaseState.CONFIRMING, CaseState.PERFORMING)
+
+CHANNELS = ["来访", "电话", "来信", "网络", "网格员上报", "主动排查", "信访移交", "法院委派/委托", "公安移交", "检察院移送", "部门移送"]
+OUTCOMES = {"written": "书面协议", "oral": "口头协议", "failed": "调解不成"}
+PARTY_ROLES = ["申请人", "被申请人", "第三人", "代理人"]
+ID_TYPES = {"resident_id": "居民身份证", "uscc": "统一社会信用代码", "passport": "护照", "other": "其他证件"}
+
+
+class DisputeType(SQLModel, table=True):
+    __tablename__ = "dispute_type"
+
+    code: str = Field(primary_key=True, max_length=8)
+    name: str = Field(max_length=40)
+    parent_code: str | None = Field(default=None, max_length=8)
+    active: bool = True
+
+
+class CaseSequence(SQLModel, table=True):
+    """The last case number issued by one committee in one year."""
+
+    __tablename__ = "case_sequence"
+
+    org_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Case(SQLModel, table=True):
+    """A dispute handled by one organisation; `org_path` copies the organisation's path for scoped queries."""
+
+    __tablename__ = "case"
+    __table_args__ = (
+        UniqueConstraint("number_org_id", "number_year", "number_seq", name="uq_case_number"),
+        Index("ix_case_scope_list", "org_path", "received_on", "id"),
+        Index("ix_case_state", "state", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    org_path: str = Field(max_length=400)
+    number_org_id: int = Field(foreign_key="organisation.id")
+    number_year: int
+    number_prefix: str = Field(max_length=20)
+    number_seq: int
+    number: str = Field(max_length=60, index=True)
+    title: str = Field(max_length=120)
+    channel: str = Field(max_length=20)
+    dispute_type: str = Field(foreign_key="dispute_type.code", max_length=8)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    requests: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    people_involved: int = 1
+    group_dispute: bool = False
+    risk_flag: bool = False
+    state: CaseState = Field(default=CaseState.REGISTERED, sa_type=enum_column(CaseState))
+    outcome: str | None = Field(default=None, max_length=10)
+    received_on: date
+    accepted_on: date | None = None
+    closed_on: date | None = None
+    mediation_due_on: date | None = None
+    followup_due_on: date | None = None
+    in_transfer: bool = False
+    version: int = 1
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Party(SQLModel, table=True):
+    __tablename__ = "party"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    role: str = Field(max_length=10)
+    kind: str = Field(default="natural", max_length=10)  # natural | legal
+    name: str = Field(max_length=100)
+    sex: str = Field(default="", max_length=4)
+    ethnicity: str = Field(default="", max_length=20)
+    birth_date: date | None = None
+    age: int | None = None
+    occupation: str = Field(default="", max_length=50)
+    id_type: str = Field(default="", max_length=16)
+    id_number: str = Field(default="", max_length=40, index=True)
+    phone: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=200)
+    sort_order: int = 0
+
+
+class CaseMediator(SQLModel, table=True):
+    __tablename__ = "case_mediator"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", name="uq_case_mediator"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    lead: bool = False
+
+
+class CaseEvent(SQLModel, table=True):
+    """The timeline: who did what, when, from which organisation."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    actor_name: str = Field(default="", max_length=64)
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    org_name: str = Field(default="", max_length=100)
+    kind: str = Field(max_length=30)
+    summary: str = Field(default="", max_length=500)
+
+
+class TransferState(StrEnum):
+    AWAITING_SIGNOFF = "awaiting_signoff"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"awaiting_signoff": "待审签", "sent": "已发送待接收", "accepted": "已接收", "returned": "已退回", "withdrawn": "已撤回"}[self.value]
+
+
+TRANSFER_KINDS = ["移送", "交办", "上报", "下派", "转办", "访调对接", "诉调对接"]
+
+
+class Transfer(SQLModel, table=True):
+    """A case sent from one organisation to another, with its letter, sign-off and answer."""
+
+    __tablename__ = "transfer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    from_org_id: int = Field(foreign_key="organisation.id", index=True)
+    from_path: str = Field(max_length=400, index=True)
+    to_org_id: int = Field(foreign_key="organisation.id", index=True)
+    to_path: str = Field(max_length=400, index=True)
+    kind: str = Field(max_length=10)
+    letter: str = Field(sa_column=Column(Text, nullable=False))
+    state: TransferState = Field(default=TransferState.AWAITING_SIGNOFF, sa_type=enum_column(TransferState))
+    created_by: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    signed_by: int | None = Field(default=None, foreign_key="person.id")
+    sent_at: datetime | None = None
+    answer_due_on: date | None = None
+    answered_by: int | None = Field(default=None, foreign_key="person.id")
+    answered_at: datetime | None = None
+    answer_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    feedback: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    fed_back_at: datetime | None = None
+
+
+class CaseRecord(SQLModel, table=True):
+    """One record of the case: its `kind` decides the fields (portal.cases.record_kinds)."""
+
+    __tablename__ = "case_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=30, index=True)
+    held_on: date | None = None
+    fields: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
