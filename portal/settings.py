@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     page_size: int = 50
     site_name: str = "调解卷宗门户"
     timezone: str = "Asia/Shanghai"
+    mediation_days: int = 30
+    transfer_answer_days: int = 7
+    followup_days: int = 7
+    due_soon_days: int = 5
+    recent_case_days: int = 180
     workers: int = 2
 
     @cached_property

@@ -1,0 +1,54 @@
+"""Who may see a case and who may act on it; the timeline; the version every change bumps."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, or_
+from sqlmodel import Session, select
+
+from portal.cases.models import Case, CaseEvent, Transfer, TransferState
+from portal.db import utcnow
+from portal.errors import Forbidden
+from portal.orgs.models import Organisation
+from portal.people.models import Role
+from portal.scope import OutOfScope, Principal
+
+
+def visible_condition(principal: Principal):  # noqa: ANN201
+    """SQL: cases the person may see — their subtree's, those sent to it, and those it sent."""
+    sent_to_us = exists(select(Transfer.id).where(
+        Transfer.case_id == Case.id, Transfer.state.in_([TransferState.SENT, TransferState.ACCEPTED]), principal.path_filter(Transfer.to_path)))
+    sent_by_us = exists(select(Transfer.id).where(
+        Transfer.case_id == Case.id, Transfer.state != TransferState.AWAITING_SIGNOFF, principal.path_filter(Transfer.from_path)))
+    return or_(principal.path_filter(Case.org_path), sent_to_us, sent_by_us)
+
+
+def get_case(db: Session, principal: Principal, case_id: int) -> Case:
+    case = db.exec(select(Case).where(Case.id == case_id, visible_condition(principal))).first()
+    if case is None:
+        raise OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
+    return case
+
+
+def can_act(principal: Principal, case: Case, roles: tuple[Role, ...]) -> bool:
+    """Acting on a case needs one of `roles` over the organisation handling it."""
+    return principal.has_role_over(case.org_path, *roles)
+
+
+def require_act(principal: Principal, case: Case, roles: tuple[Role, ...], what: str) -> None:
+    if not can_act(principal, case, roles):
+        labels = "、".join(r.label for r in roles)
+        raise Forbidden(f"只有办理机构的{labels}可以{what}。")
+    if case.in_transfer:
+        raise Forbidden("案件正在移送中，等待接收方答复，暂不能办理。")
+
+
+def log_event(db: Session, case: Case, principal: Principal | None, kind: str, summary: str, org: Organisation | None = None) -> None:
+    org = org or db.get(Organisation, case.org_id)
+    db.add(CaseEvent(case_id=case.id, actor_id=principal.person.id if principal else None,
+                     actor_name=principal.person.name if principal else "系统", org_id=org.id if org else None,
+                     org_name=org.name if org else "", kind=kind, summary=summary[:500]))
+
+
+def touch(case: Case) -> None:
+    case.version += 1
+    case.updated_at = utcnow()

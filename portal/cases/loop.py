@@ -1,0 +1,192 @@
+"""Moving a case through the loop: transitions with their records, free records, mediators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from portal.audit import service as audit
+from portal.cases import transfers
+from portal.cases.access import log_event, require_act, touch
+from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party
+from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS, RecordKind
+from portal.cases.states import TRANSITIONS, Transition
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs.models import Organisation
+from portal.people.models import Person, Role
+from portal.scope import Principal
+
+ASSIGN_ROLES = (Role.CLERK, Role.DIRECTOR)
+
+
+@dataclass
+class Deadlines:
+    mediation_days: int = 30
+    followup_days: int = 7
+
+
+def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str]) -> dict:
+    """The record's fields from a posted form, checked against the kind's spec."""
+    values: dict = {}
+    for spec in kind.fields:
+        raw = str(data.get(spec.name, "")).strip()
+        if not raw:
+            if spec.required:
+                errors[spec.name] = f"请填写{spec.label}。"
+            values[spec.name] = ""
+            continue
+        if spec.type == "date":
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                errors[spec.name] = f"请按 年-月-日 填写{spec.label}。"
+                continue
+            if day > date.today():
+                errors[spec.name] = f"{spec.label}不能晚于今天。"
+        elif spec.type == "int" and not raw.isdigit():
+            errors[spec.name] = f"{spec.label}应为整数。"
+        elif spec.type == "select" and raw not in spec.options:
+            errors[spec.name] = f"请选择{spec.label}。"
+        values[spec.name] = raw[:5000]
+    return values
+
+
+def _held_on(kind: RecordKind, values: dict) -> date | None:
+    raw = values.get(kind.date_field or "", "")
+    return date.fromisoformat(raw) if raw else None
+
+
+def records_of(db: Session, case: Case, *kinds: str) -> list[CaseRecord]:
+    query = select(CaseRecord).where(CaseRecord.case_id == case.id)
+    if kinds:
+        query = query.where(CaseRecord.kind.in_(kinds))
+    return list(db.exec(query.order_by(CaseRecord.held_on, CaseRecord.id)).all())
+
+
+def mediators_of(db: Session, case: Case) -> list[tuple[CaseMediator, Person]]:
+    return list(db.exec(select(CaseMediator, Person).join(Person, Person.id == CaseMediator.person_id)
+                        .where(CaseMediator.case_id == case.id).order_by(CaseMediator.lead.desc(), CaseMediator.id)).all())
+
+
+def missing_for(db: Session, case: Case, transition: Transition) -> list[str]:
+    """What the case still lacks for `transition`, in Chinese; empty when it may proceed."""
+    missing = []
+    kinds = {r.kind for r in records_of(db, case)}
+    for alternatives in transition.needs_records:
+        if not kinds & set(alternatives):
+            missing.append("或".join(RECORD_KINDS[k].label for k in alternatives))
+    for source, kind in transition.needs_from:
+        if case.state == source and kind not in kinds:
+            missing.append(RECORD_KINDS[kind].label)
+    if transition.needs_mediators and not mediators_of(db, case):
+        missing.append("指派的调解员")
+    if transition.needs_applicant and not db.exec(select(Party.id).where(Party.case_id == case.id, Party.role == "申请人")).first():
+        missing.append("申请人")
+    if transition.action == "apply_confirmation" and case.outcome != "written":
+        missing.append("书面协议（口头协议不能申请司法确认）")
+    return missing
+
+
+def apply(db: Session, principal: Principal, case: Case, action: str, data: dict, *, deadlines: Deadlines, address: str = "") -> CaseRecord | None:
+    """Take `action`: check the machine, the person and the records; write the record, the event and the audit entry."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise Forbidden("没有这个办理操作。")
+    if str(case.version) != str(data.get("version", "")).strip():
+        raise Conflict("该案件已被他人办理或修改。请查看最新状态后再操作。")
+    if case.state not in transition.sources:
+        raise Forbidden(f"案件当前状态为“{case.state.label}”，不能进行“{transition.label}”。")
+    require_act(principal, case, transition.roles, transition.label)
+    missing = missing_for(db, case, transition)
+    if missing:
+        raise Forbidden(f"“{transition.label}”前还需要：{'、'.join(missing)}。")
+    record = None
+    if transition.record:
+        kind = RECORD_KINDS[transition.record]
+        errors: dict[str, str] = {}
+        values = clean_fields(kind, data, errors)
+        if errors:
+            raise Invalid(errors)
+        record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
+        db.add(record)
+    previous = case.state
+    _effects(db, case, transition, record, deadlines)
+    case.state = transition.target
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, action, transition.event or transition.label)
+    audit.record(db, f"case.{action}", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
+                 summary=f"{transition.label}：{case.number}", changes={"state": [previous.value, transition.target.value]}, address=address)
+    return record
+
+
+def _effects(db: Session, case: Case, transition: Transition, record: CaseRecord | None, deadlines: Deadlines) -> None:
+    today = date.today()
+    if transition.action == "accept":
+        case.accepted_on = today
+        case.mediation_due_on = today + timedelta(days=deadlines.mediation_days)
+    elif transition.action == "succeed":
+        case.outcome = "written" if records_of(db, case, "agreement") else "oral"
+    elif transition.action == "fail":
+        case.outcome = "failed"
+    elif transition.action == "close":
+        closed = _held_on(RECORD_KINDS["closure"], record.fields) if record else today
+        case.closed_on = closed
+        case.followup_due_on = closed + timedelta(days=deadlines.followup_days)
+        transfers.feed_back(db, case)
+    elif transition.action == "refuse":
+        transfers.return_materials(db, case)
+
+
+def add_record(db: Session, principal: Principal, case: Case, kind_code: str, data: dict, *, address: str = "") -> CaseRecord:
+    kind = RECORD_KINDS.get(kind_code)
+    if kind is None or kind_code not in FREE_RECORDS:
+        raise Forbidden("不能单独添加这种记录。")
+    if case.state.value not in FREE_RECORDS[kind_code]:
+        raise Forbidden(f"案件当前状态为“{case.state.label}”，不能添加{kind.label}。")
+    require_act(principal, case, (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR) if kind_code == "evaluation" else (Role.MEDIATOR, Role.DIRECTOR), f"添加{kind.label}")
+    errors: dict[str, str] = {}
+    values = clean_fields(kind, data, errors)
+    if errors:
+        raise Invalid(errors)
+    record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
+    db.add(record)
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, "record", f"添加{kind.label}")
+    audit.record(db, "case.record", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
+                 summary=f"添加{kind.label}：{case.number}", address=address)
+    return record
+
+
+def assign_mediator(db: Session, principal: Principal, case: Case, person_id: int, *, choices: list[tuple[int, str]], lead: bool = False, address: str = "") -> None:
+    require_act(principal, case, ASSIGN_ROLES, "指派调解员")
+    if person_id not in {pid for pid, _ in choices}:
+        raise Invalid({"person_id": "请从本机构及上下级的调解员中选择。"})
+    if db.exec(select(CaseMediator.id).where(CaseMediator.case_id == case.id, CaseMediator.person_id == person_id)).first():
+        raise Invalid({"person_id": "该调解员已在本案中。"})
+    person = db.get(Person, person_id)
+    db.add(CaseMediator(case_id=case.id, person_id=person_id, lead=lead or not mediators_of(db, case)))
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, "assign", f"指派调解员：{person.name}")
+    audit.record(db, "case.assign", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
+                 summary=f"指派调解员 {person.name}：{case.number}", address=address)
+
+
+def unassign_mediator(db: Session, principal: Principal, case: Case, assignment_id: int, *, address: str = "") -> None:
+    require_act(principal, case, ASSIGN_ROLES, "调整调解员")
+    assignment = db.get(CaseMediator, assignment_id)
+    if assignment is None or assignment.case_id != case.id:
+        raise Invalid({"person_id": "该调解员不在本案中。"})
+    if case.state in (CaseState.INVESTIGATING, CaseState.MEDIATING) and len(mediators_of(db, case)) == 1:
+        raise Forbidden("调查或调解期间至少要保留一名调解员。")
+    person = db.get(Person, assignment.person_id)
+    db.delete(assignment)
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, "assign", f"撤回调解员：{person.name}")
+    audit.record(db, "case.assign", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
+                 summary=f"撤回调解员 {person.name}：{case.number}", address=address)

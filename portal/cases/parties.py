@@ -1,0 +1,193 @@
+"""Parties (当事人): validation of identity numbers, masking, audited reveals, repeat-petition flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from portal.audit import service as audit
+from portal.cases import ids
+from portal.cases.access import log_event, require_act, touch, visible_condition
+from portal.cases.models import ID_TYPES, OPEN_STATES, PARTY_ROLES, Case, Party
+from portal.errors import Forbidden, Invalid
+from portal.orgs.models import Organisation
+from portal.people.models import Role
+from portal.scope import OutOfScope, Principal
+
+PARTY_FIELDS = ("role", "kind", "name", "sex", "ethnicity", "birth_date", "age", "occupation", "id_type", "id_number", "phone", "address")
+# Who needs a party's full identity and phone numbers: the window and the mediators of the handling body.
+PERSONAL_DATA_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
+
+
+@dataclass
+class PartyForm:
+    role: str = ""
+    kind: str = "natural"
+    name: str = ""
+    sex: str = ""
+    ethnicity: str = ""
+    birth_date: str = ""
+    age: str = ""
+    occupation: str = ""
+    id_type: str = ""
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+
+    def is_blank(self) -> bool:
+        return not any(getattr(self, f).strip() for f in PARTY_FIELDS if f not in ("kind", "role"))
+
+
+def parties_from_form(data: dict, count: int = 6) -> list[PartyForm]:
+    """Party blocks posted as p0_name, p0_role, …; empty blocks are left out."""
+    forms = []
+    for i in range(count):
+        values = {f: str(data.get(f"p{i}_{f}", "")) for f in PARTY_FIELDS}
+        form = PartyForm(**{k: v for k, v in values.items() if v or k != "kind"})
+        forms.append(form)
+    return forms
+
+
+def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party | None:
+    """A Party from the form, or None with reasons added to `errors` (keys prefixed per block)."""
+    def err(name: str, message: str) -> None:
+        errors[f"{prefix}{name}"] = message
+
+    if form.role not in PARTY_ROLES:
+        err("role", "请选择当事人身份。")
+    kind = "legal" if form.kind == "legal" else "natural"
+    name = form.name.strip()
+    if not name:
+        err("name", "请填写当事人姓名或名称。")
+    id_type, number = form.id_type, ids.normalise(form.id_number)
+    if number and id_type not in ID_TYPES:
+        err("id_type", "请选择证件类型。")
+    elif id_type == "resident_id" and number and (problem := ids.resident_id_problem(number)):
+        err("id_number", problem)
+    elif id_type == "uscc" and number and (problem := ids.uscc_problem(number)):
+        err("id_number", problem)
+    if kind == "legal" and id_type == "resident_id":
+        err("id_type", "单位当事人请填写统一社会信用代码。")
+    birth = None
+    if form.birth_date.strip():
+        try:
+            birth = date.fromisoformat(form.birth_date.strip())
+            if birth > date.today():
+                err("birth_date", "出生日期不能晚于今天。")
+        except ValueError:
+            err("birth_date", "请按 年-月-日 填写出生日期。")
+    elif id_type == "resident_id" and number and not ids.resident_id_problem(number):
+        birth = ids.birth_date_of(number)
+    age = None
+    if form.age.strip():
+        if not form.age.strip().isdigit() or not 0 < int(form.age) < 130:
+            err("age", "年龄应为 1 到 129 之间的整数。")
+        else:
+            age = int(form.age)
+    phone = form.phone.strip().replace(" ", "").replace("-", "")
+    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+        err("phone", "联系电话应为 7–12 位数字。")
+    if any(k.startswith(prefix) for k in errors):
+        return None
+    return Party(role=form.role, kind=kind, name=name[:100], sex=form.sex if form.sex in ("男", "女") else "", ethnicity=form.ethnicity.strip()[:20],
+                 birth_date=birth, age=age, occupation=form.occupation.strip()[:50], id_type=id_type if number else "",
+                 id_number=number, phone=phone, address=form.address.strip()[:200])
+
+
+def validate_all(forms: list[PartyForm], errors: dict[str, str]) -> list[Party]:
+    parties = []
+    for i, form in enumerate(forms):
+        if form.is_blank():
+            continue
+        party = validate(form, errors, prefix=f"p{i}_")
+        if party is not None:
+            parties.append(party)
+    if not any(f.role == "申请人" and not f.is_blank() for f in forms):
+        errors.setdefault("p0_name", "至少需要一名申请人。")
+    return parties
+
+
+def add_party(db: Session, principal: Principal, case: Case, form: PartyForm, *, address: str = "") -> Party:
+    require_act(principal, case, PERSONAL_DATA_ROLES, "登记当事人")
+    if case.state not in OPEN_STATES:
+        raise Forbidden(f"案件{case.state.label}，不能再增加当事人。")
+    errors: dict[str, str] = {}
+    party = validate(form, errors)
+    if party is None:
+        raise Invalid(errors)
+    party.case_id = case.id
+    party.sort_order = len(parties_of(db, case))
+    db.add(party)
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, "party", f"增加当事人：{party.name}（{party.role}）")
+    audit.record(db, "case.update", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
+                 object_id=case.id, summary=f"增加当事人：{party.name}", address=address)
+    return party
+
+
+def remove_party(db: Session, principal: Principal, case: Case, party_id: int, *, address: str = "") -> None:
+    require_act(principal, case, PERSONAL_DATA_ROLES, "删除当事人")
+    party = db.get(Party, party_id)
+    if party is None or party.case_id != case.id:
+        raise OutOfScope("当事人不存在。", object_type="party", object_id=party_id)
+    if case.state not in OPEN_STATES:
+        raise Forbidden(f"案件{case.state.label}，不能再删除当事人。")
+    if party.role == "申请人" and sum(1 for p in parties_of(db, case) if p.role == "申请人") == 1:
+        raise Forbidden("这是唯一的申请人，不能删除。")
+    db.delete(party)
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, "party", f"删除当事人：{party.name}（{party.role}）")
+    audit.record(db, "case.update", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
+                 object_id=case.id, summary=f"删除当事人：{party.name}", address=address)
+
+
+def parties_of(db: Session, case: Case) -> list[Party]:
+    return list(db.exec(select(Party).where(Party.case_id == case.id).order_by(Party.sort_order, Party.id)).all())
+
+
+def can_reveal(principal: Principal, case: Case) -> bool:
+    return principal.has_role_over(case.org_path, *PERSONAL_DATA_ROLES)
+
+
+def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, address: str = "") -> Party:
+    """A party's full identity and phone numbers, for the roles that need them; every look is audited."""
+    party = db.get(Party, party_id)
+    if party is None or party.case_id != case.id:
+        raise OutOfScope("当事人不存在。", object_type="party", object_id=party_id)
+    if not can_reveal(principal, case):
+        raise Forbidden("您的角色不能查看当事人的完整证件号码和电话。")
+    audit.record(db, "case.view_personal_data", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
+                 object_id=case.id, summary=f"查看当事人 {party.name} 的完整证件号码和电话（{case.number}）", address=address)
+    return party
+
+
+@dataclass
+class RepeatFlag:
+    """A party of this case whose ID number appears in other open or recent cases (重复访/越级访)."""
+
+    party: Party
+    visible: list[Case]
+    hidden: int
+
+
+def repeat_flags(db: Session, principal: Principal, case: Case, *, recent_days: int = 180) -> list[RepeatFlag]:
+    """Search the whole county, show only what the viewer may see: other cases are counted, not named."""
+    flags = []
+    since = date.today() - timedelta(days=recent_days)
+    for party in parties_of(db, case):
+        if not party.id_number:
+            continue
+        others = select(Case).join(Party, Party.case_id == Case.id).where(
+            Party.id_number == party.id_number, Case.id != case.id,
+            or_(Case.state.in_(OPEN_STATES), Case.received_on >= since)).distinct()
+        all_cases = db.exec(others).all()
+        if not all_cases:
+            continue
+        visible = db.exec(others.where(visible_condition(principal))).all()
+        flags.append(RepeatFlag(party, list(visible), len(all_cases) - len(visible)))
+    return flags

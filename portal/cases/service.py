@@ -1,0 +1,256 @@
+"""Cases: who may see them, numbering, intake, editing and the scoped, filtered list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import exists, func, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from portal.audit import service as audit
+from portal.cases import parties as party_service
+from portal.cases.access import get_case, log_event, require_act, touch, visible_condition
+from portal.cases.models import CHANNELS, OPEN_STATES, Case, CaseMediator, CaseSequence, CaseState, DisputeType
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs.models import Organisation, Tier
+from portal.people.models import Membership, Person, Role
+from portal.scope import Principal
+
+INTAKE_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
+EDIT_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
+
+
+
+
+
+
+
+def next_number(db: Session, org: Organisation, year: int) -> tuple[int, str]:
+    """The next sequence of `org` in `year`, safely under concurrency, and its display form."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CaseSequence).values(org_id=org.id, year=year, last=1)
+    statement = statement.on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseSequence.last + 1})
+    seq = db.execute(statement.returning(CaseSequence.last)).scalar_one()
+    return seq, f"（{year}）{org.short_name}人调字第{seq:03d}号"
+
+
+@dataclass
+class CaseForm:
+    title: str = ""
+    channel: str = ""
+    dispute_type: str = ""
+    summary: str = ""
+    requests: str = ""
+    amount: str = ""
+    people_involved: str = "1"
+    group_dispute: str = ""
+    risk_flag: str = ""
+    received_on: str = ""
+    org_id: str = ""
+    version: str = ""
+
+    @classmethod
+    def of(cls, case: Case) -> CaseForm:
+        return cls(title=case.title, channel=case.channel, dispute_type=case.dispute_type, summary=case.summary, requests=case.requests,
+                   amount=str(case.amount or ""), people_involved=str(case.people_involved), group_dispute="1" if case.group_dispute else "",
+                   risk_flag="1" if case.risk_flag else "", received_on=case.received_on.isoformat(), org_id=str(case.org_id),
+                   version=str(case.version))
+
+
+def dispute_choices(db: Session) -> list[tuple[str, str]]:
+    types = db.exec(select(DisputeType).where(DisputeType.active == True).order_by(DisputeType.code)).all()  # noqa: E712
+    names = {t.code: t.name for t in types}
+    return [(t.code, f"{names[t.parent_code]} · {t.name}" if t.parent_code else t.name) for t in types]
+
+
+def validate_case(db: Session, form: CaseForm, errors: dict[str, str]) -> dict:
+    values: dict = {}
+    title = form.title.strip()
+    if not title:
+        errors["title"] = "请填写案件名称，如：张某与李某宅基地纠纷。"
+    elif len(title) > 120:
+        errors["title"] = "案件名称不能超过 120 个字符。"
+    values["title"] = title
+    if form.channel not in CHANNELS:
+        errors["channel"] = "请选择来源渠道。"
+    values["channel"] = form.channel
+    if not db.get(DisputeType, form.dispute_type or "-"):
+        errors["dispute_type"] = "请选择纠纷类型。"
+    values["dispute_type"] = form.dispute_type
+    values["summary"], values["requests"] = form.summary.strip(), form.requests.strip()
+    if not values["summary"]:
+        errors["summary"] = "请填写纠纷简要情况。"
+    try:
+        values["amount"] = Decimal(form.amount.replace(",", "").strip()) if form.amount.strip() else None
+        if values["amount"] is not None and (values["amount"] < 0 or values["amount"] >= Decimal("1e12")):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["amount"] = "涉及金额应为不小于 0 的数字（元）。"
+    try:
+        values["people_involved"] = int(form.people_involved or 1)
+        if values["people_involved"] < 1:
+            raise ValueError
+    except ValueError:
+        errors["people_involved"] = "涉及人数应为正整数。"
+    values["group_dispute"], values["risk_flag"] = bool(form.group_dispute), bool(form.risk_flag)
+    try:
+        values["received_on"] = date.fromisoformat(form.received_on) if form.received_on else date.today()
+        if values["received_on"] > date.today():
+            errors["received_on"] = "收到日期不能晚于今天。"
+    except ValueError:
+        errors["received_on"] = "请按 年-月-日 填写收到日期。"
+    return values
+
+
+def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, address: str = "") -> Case:
+    """Register a case at one window (登记): the case, its parties and its number, in one transaction."""
+    if not principal.roots(*INTAKE_ROLES):
+        raise Forbidden("只有受理员、调解员和调委会主任可以登记案件。")
+    org = principal.visible_org(db, int(form.org_id)) if form.org_id.strip().isdigit() else None
+    if org is not None and not principal.has_role_over(org.path, *INTAKE_ROLES):
+        raise Forbidden("您不能在该机构登记案件。")
+    errors: dict[str, str] = {}
+    if org is None:
+        errors["org_id"] = "请选择办理机构。"
+    values = validate_case(db, form, errors)
+    cleaned = party_service.validate_all(parties, errors)
+    if errors:
+        raise Invalid(errors)
+    seq, number = next_number(db, org, values["received_on"].year)
+    case = Case(**values, org_id=org.id, org_path=org.path, number_org_id=org.id, number_year=values["received_on"].year,
+                number_prefix=org.short_name, number_seq=seq, number=number, created_by=principal.person.id)
+    db.add(case)
+    db.flush()
+    for i, party in enumerate(cleaned):
+        party.case_id, party.sort_order = case.id, i
+        db.add(party)
+    log_event(db, case, principal, "register", f"登记案件 {number}（{values['channel']}）", org)
+    audit.record(db, "case.create", actor=principal.person, org=org, object_type="case", object_id=case.id,
+                 summary=f"登记案件：{number} {case.title}", address=address)
+    return case
+
+
+def update_case(db: Session, principal: Principal, case_id: int, form: CaseForm, *, address: str = "") -> Case:
+    case = get_case(db, principal, case_id)
+    require_act(principal, case, EDIT_ROLES, "修改案件")
+    if case.state not in OPEN_STATES:
+        raise Forbidden(f"案件{case.state.label}，不能再修改基本信息。")
+    if str(case.version) != form.version.strip():
+        raise Conflict("该案件已被他人修改。请查看最新内容后重新填写您的修改。")
+    errors: dict[str, str] = {}
+    values = validate_case(db, form, errors)
+    if errors:
+        raise Invalid(errors)
+    before = {k: getattr(case, k) for k in values}
+    for key, value in values.items():
+        setattr(case, key, value)
+    touch(case)
+    db.add(case)
+    changes = audit.diff(before, values)
+    if changes:
+        log_event(db, case, principal, "edit", "修改案件信息：" + "、".join(changes))
+        audit.record(db, "case.update", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
+                     object_id=case.id, summary=f"修改案件：{case.number}", changes=changes, address=address)
+    return case
+
+
+
+@dataclass
+class CaseFilter:
+    q: str = ""
+    state: str = ""
+    dispute_type: str = ""
+    channel: str = ""
+    tier: str = ""
+    org_id: int | None = None
+    mediator_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: bool = False
+    sort: str = "received"
+
+
+@dataclass
+class CasePage:
+    rows: list[tuple[Case, Organisation]]
+    total: int
+    number: int
+    size: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number * self.size < self.total
+
+
+def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None) -> CasePage:
+    """Scoped and filtered first, then counted per state and paginated."""
+    today = today or date.today()
+    conditions = [visible_condition(principal)]
+    if flt.q:
+        conditions.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
+    if flt.dispute_type:
+        conditions.append(or_(Case.dispute_type == flt.dispute_type, Case.dispute_type.startswith(flt.dispute_type, autoescape=True)))
+    if flt.channel:
+        conditions.append(Case.channel == flt.channel)
+    if flt.org_id is not None:
+        org = principal.visible_org(db, flt.org_id)
+        conditions.append(Case.org_path.startswith(org.path, autoescape=True))
+    if flt.tier in Tier._value2member_map_:
+        conditions.append(Organisation.tier == Tier(flt.tier))
+    if flt.mediator_id is not None:
+        conditions.append(exists(select(CaseMediator.id).where(CaseMediator.case_id == Case.id, CaseMediator.person_id == flt.mediator_id)))
+    if flt.date_from:
+        conditions.append(Case.received_on >= flt.date_from)
+    if flt.date_to:
+        conditions.append(Case.received_on <= flt.date_to)
+    if flt.overdue:
+        conditions.append(overdue_condition(today))
+    base = select(Case, Organisation).join(Organisation, Organisation.id == Case.org_id).where(*conditions)
+    counts = dict(db.exec(select(Case.state, func.count()).join(Organisation, Organisation.id == Case.org_id).where(*conditions).group_by(Case.state)).all())
+    state_counts = {getattr(k, "value", k): v for k, v in counts.items()}
+    if flt.state in CaseState._value2member_map_:
+        base = base.where(Case.state == CaseState(flt.state))
+        total = state_counts.get(flt.state, 0)
+    else:
+        total = sum(state_counts.values())
+    order = (Case.received_on.desc(), Case.id.desc()) if flt.sort != "number" else (Case.number_year.desc(), Case.number.desc(), Case.id.desc())
+    rows = db.exec(base.order_by(*order).offset((page - 1) * size).limit(size)).all()
+    return CasePage([(c, o) for c, o in rows], total, page, size, state_counts)
+
+
+def overdue_condition(today: date):  # noqa: ANN201
+    """Open cases past their mediation deadline, or closed ones whose follow-up is late."""
+    return or_(
+        (Case.state.in_([CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING])) & (Case.mediation_due_on < today),
+        (Case.state == CaseState.CLOSED) & (Case.followup_due_on < today),
+    )
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def mediator_choices(db: Session, case: Case) -> list[tuple[int, str]]:
+    """People who mediate in the handling organisation, above it or below it."""
+    rows = db.exec(
+        select(Person.id, Person.name, Organisation.name)
+        .join(Membership, Membership.person_id == Person.id)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(Membership.role.in_([Role.MEDIATOR, Role.DIRECTOR]), Person.active == True, Organisation.active == True,  # noqa: E712
+               or_(Organisation.path.startswith(case.org_path, autoescape=True), Organisation.id.in_(_path_ids(case.org_path))))
+        .order_by(Organisation.depth, Person.name)
+    ).all()
+    seen: dict[int, str] = {}
+    for pid, name, org_name in rows:
+        seen.setdefault(pid, f"{name}（{org_name}）")
+    return list(seen.items())
+

@@ -1,0 +1,186 @@
+"""Routing between organisations (移送/交办/上报/下派/转办, 访调对接, 诉调对接): letter, sign-off, answer, feedback."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from portal.audit import service as audit
+from portal.cases.access import get_case, log_event, require_act, touch
+from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
+from portal.db import utcnow
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs.models import Organisation
+from portal.people.models import Role
+from portal.scope import OutOfScope, Principal
+
+SEND_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
+ANSWER_ROLES = (Role.CLERK, Role.DIRECTOR)
+ROUTABLE = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING)
+
+
+def targets(db: Session, case: Case) -> list[tuple[int, str]]:
+    """Every active organisation of the same county tree (routing goes up, down and sideways)."""
+    root = case.org_path.strip("/").split("/")[0]
+    rows = db.exec(select(Organisation).where(Organisation.path.startswith(f"/{root}/"), Organisation.active == True,  # noqa: E712
+                                              Organisation.id != case.org_id).order_by(Organisation.depth, Organisation.sort_order, Organisation.id)).all()
+    return [(o.id, "　" * o.depth + o.name) for o in rows]
+
+
+def get_transfer(db: Session, principal: Principal, transfer_id: int) -> tuple[Transfer, Case]:
+    transfer = db.get(Transfer, transfer_id)
+    if transfer is None:
+        raise OutOfScope("移送记录不存在或您无权查看。", object_type="transfer", object_id=transfer_id)
+    return transfer, get_case(db, principal, transfer.case_id)  # the case's scope decides
+
+
+def create(db: Session, principal: Principal, case: Case, *, to_org_id: str, kind: str, letter: str, address: str = "") -> Transfer:
+    require_act(principal, case, SEND_ROLES, "移送案件")
+    if case.state not in ROUTABLE:
+        raise Forbidden(f"案件当前状态为“{case.state.label}”，不能再移送。")
+    if db.exec(select(Transfer.id).where(Transfer.case_id == case.id, Transfer.state == TransferState.AWAITING_SIGNOFF)).first():
+        raise Forbidden("本案已有一份待审签的移送函。")
+    errors: dict[str, str] = {}
+    target = db.get(Organisation, int(to_org_id)) if to_org_id.strip().isdigit() else None
+    if target is None or target.id not in {oid for oid, _ in targets(db, case)}:
+        errors["to_org_id"] = "请选择接收机构。"
+    if kind not in TRANSFER_KINDS:
+        errors["kind"] = "请选择移送方式。"
+    if len(letter.strip()) < 10:
+        errors["letter"] = "请填写移送函正文（移送理由、案件情况、附送材料，至少 10 个字）。"
+    if errors:
+        raise Invalid(errors)
+    sender = db.get(Organisation, case.org_id)
+    transfer = Transfer(case_id=case.id, from_org_id=sender.id, from_path=sender.path, to_org_id=target.id, to_path=target.path,
+                        kind=kind, letter=letter.strip()[:10000], created_by=principal.person.id)
+    db.add(transfer)
+    db.flush()
+    log_event(db, case, principal, "transfer", f"拟{kind}至 {target.name}，移送函待审签")
+    audit.record(db, "transfer.create", actor=principal.person, org=sender, object_type="case", object_id=case.id,
+                 summary=f"拟{kind}：{case.number} → {target.name}", address=address)
+    return transfer
+
+
+def sign_off(db: Session, principal: Principal, transfer_id: int, *, answer_days: int, address: str = "") -> Transfer:
+    """审签: the sender's 调委会主任 approves the letter and the case is sent."""
+    transfer, case = get_transfer(db, principal, transfer_id)
+    if not principal.has_role_over(transfer.from_path, Role.DIRECTOR):
+        raise Forbidden("移送函须由移送机构的调委会主任审签。")
+    _expect(transfer, TransferState.AWAITING_SIGNOFF)
+    transfer.state, transfer.signed_by, transfer.sent_at = TransferState.SENT, principal.person.id, utcnow()
+    transfer.answer_due_on = date.today() + timedelta(days=answer_days)
+    case.in_transfer = True
+    _save(db, transfer, case)
+    target = db.get(Organisation, transfer.to_org_id)
+    log_event(db, case, principal, "transfer", f"移送函已审签，案件{transfer.kind}至 {target.name}")
+    audit.record(db, "transfer.sign_off", actor=principal.person, org=db.get(Organisation, transfer.from_org_id), object_type="case",
+                 object_id=case.id, summary=f"审签移送函：{case.number} → {target.name}", address=address)
+    return transfer
+
+
+def withdraw(db: Session, principal: Principal, transfer_id: int, *, address: str = "") -> Transfer:
+    transfer, case = get_transfer(db, principal, transfer_id)
+    if not principal.has_role_over(transfer.from_path, *SEND_ROLES):
+        raise Forbidden("只有移送机构可以撤回移送。")
+    if transfer.state not in (TransferState.AWAITING_SIGNOFF, TransferState.SENT):
+        raise Forbidden(f"移送已{transfer.state.label}，不能撤回。")
+    transfer.state, case.in_transfer = TransferState.WITHDRAWN, False
+    _save(db, transfer, case)
+    log_event(db, case, principal, "transfer", "撤回移送", db.get(Organisation, transfer.from_org_id))
+    audit.record(db, "transfer.withdraw", actor=principal.person, org=db.get(Organisation, transfer.from_org_id), object_type="case",
+                 object_id=case.id, summary=f"撤回移送：{case.number}", address=address)
+    return transfer
+
+
+def accept(db: Session, principal: Principal, transfer_id: int, *, address: str = "") -> Transfer:
+    """The receiver takes the case over: it now handles it; the sender keeps read access."""
+    transfer, case = get_transfer(db, principal, transfer_id)
+    _require_receiver(principal, transfer)
+    _expect(transfer, TransferState.SENT)
+    receiver = db.get(Organisation, transfer.to_org_id)
+    transfer.state, transfer.answered_by, transfer.answered_at = TransferState.ACCEPTED, principal.person.id, utcnow()
+    case.in_transfer, case.org_id, case.org_path = False, receiver.id, receiver.path
+    _save(db, transfer, case)
+    log_event(db, case, principal, "transfer", f"{receiver.name} 接收移送的案件", receiver)
+    audit.record(db, "transfer.accept", actor=principal.person, org=receiver, object_type="case", object_id=case.id,
+                 summary=f"接收移送：{case.number}", address=address)
+    return transfer
+
+
+def return_(db: Session, principal: Principal, transfer_id: int, *, reason: str, address: str = "") -> Transfer:
+    """The receiver sends the case back with a written reason; the sender handles it again."""
+    transfer, case = get_transfer(db, principal, transfer_id)
+    _require_receiver(principal, transfer)
+    _expect(transfer, TransferState.SENT)
+    if len(reason.strip()) < 4:
+        raise Invalid({"reason": "退回须写明理由（至少 4 个字）。"})
+    receiver = db.get(Organisation, transfer.to_org_id)
+    transfer.state, transfer.answered_by, transfer.answered_at = TransferState.RETURNED, principal.person.id, utcnow()
+    transfer.answer_reason, case.in_transfer = reason.strip()[:2000], False
+    _save(db, transfer, case)
+    log_event(db, case, principal, "transfer", f"{receiver.name} 退回移送：{transfer.answer_reason}", receiver)
+    audit.record(db, "transfer.return", actor=principal.person, org=receiver, object_type="case", object_id=case.id,
+                 summary=f"退回移送：{case.number}", address=address)
+    return transfer
+
+
+def inbound(db: Session, case: Case) -> list[Transfer]:
+    """Accepted transfers that brought the case to where it is now (the bodies owed feedback)."""
+    return list(db.exec(select(Transfer).where(Transfer.case_id == case.id, Transfer.state == TransferState.ACCEPTED)).all())
+
+
+def feed_back(db: Session, case: Case) -> None:
+    """On closure, the result goes back to every body that sent the case (e.g. the 信访局)."""
+    outcome = OUTCOMES.get(case.outcome or "", "已结案")
+    for transfer in inbound(db, case):
+        if transfer.fed_back_at is None:
+            transfer.feedback, transfer.fed_back_at = f"案件 {case.number} 已结案，结果：{outcome}。", utcnow()
+            db.add(transfer)
+            sender = db.get(Organisation, transfer.from_org_id)
+            log_event(db, case, None, "feedback", f"结果已反馈给 {sender.name}：{outcome}")
+
+
+def return_materials(db: Session, case: Case) -> None:
+    """A refused case that came by transfer: its materials go back to the sender, who is told why."""
+    for transfer in inbound(db, case):
+        transfer.feedback, transfer.fed_back_at = f"案件 {case.number} 不予受理，材料已退回。", utcnow()
+        db.add(transfer)
+        sender = db.get(Organisation, transfer.from_org_id)
+        log_event(db, case, None, "feedback", f"不予受理，材料已退回 {sender.name}")
+
+
+def _require_receiver(principal: Principal, transfer: Transfer) -> None:
+    if not principal.has_role_over(transfer.to_path, *ANSWER_ROLES):
+        raise Forbidden("只有接收机构的受理员或调委会主任可以接收或退回。")
+
+
+def _expect(transfer: Transfer, state: TransferState) -> None:
+    if transfer.state != state:
+        raise Conflict(f"该移送已{transfer.state.label}，请刷新页面查看最新状态。")
+
+
+def _save(db: Session, transfer: Transfer, case: Case) -> None:
+    touch(case)
+    db.add(transfer)
+    db.add(case)
+
+
+def inbox(db: Session, principal: Principal) -> list[tuple[Transfer, Case, Organisation]]:
+    """Transfers waiting for the person's organisations to answer, oldest first."""
+    rows = db.exec(select(Transfer, Case, Organisation).join(Case, Case.id == Transfer.case_id).join(Organisation, Organisation.id == Transfer.from_org_id)
+                   .where(Transfer.state == TransferState.SENT, principal.path_filter(Transfer.to_path)).order_by(Transfer.sent_at)).all()
+    return list(rows)
+
+
+def outbox(db: Session, principal: Principal, limit: int = 100) -> list[tuple[Transfer, Case, Organisation]]:
+    """Transfers the person's organisations sent or drafted, newest first, with their answers."""
+    rows = db.exec(select(Transfer, Case, Organisation).join(Case, Case.id == Transfer.case_id).join(Organisation, Organisation.id == Transfer.to_org_id)
+                   .where(principal.path_filter(Transfer.from_path)).order_by(Transfer.created_at.desc()).limit(limit)).all()
+    return list(rows)
+
+
+def of_case(db: Session, case: Case) -> list[Transfer]:
+    return list(db.exec(select(Transfer).where(Transfer.case_id == case.id).order_by(Transfer.created_at)).all())
+
+
