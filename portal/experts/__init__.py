@@ -1,0 +1,1 @@
+"""专家库: the expert pool that mediators consult."""
