@@ -1,0 +1,141 @@
+"""Uploaded files of a case: checked by content, limited in size, stored once by SHA-256, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from portal.audit import service as audit
+from portal.cases.access import log_event, require_act, touch
+from portal.cases.models import Case, CaseFile, CaseState
+from portal.errors import Forbidden, Invalid
+from portal.orgs.models import Organisation
+from portal.people.models import Role
+from portal.scope import OutOfScope, Principal
+
+UPLOAD_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
+DOC_TYPES = ["申请书", "当事人身份证明", "授权委托书", "证据材料", "调查材料", "签字文书扫描件", "履行凭证", "司法确认材料", "其他材料"]
+LOCKED_STATES = (CaseState.EVALUATED,)  # after evaluation only the archivist binds; no more uploads
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    media_type: str
+    extension: str
+    label: str
+
+
+def sniff(head: bytes, data: bytes) -> Sniffed | None:
+    """What the bytes really are; the file's name and the browser's claim are not trusted."""
+    if head.startswith(b"%PDF-"):
+        return Sniffed("application/pdf", "pdf", "PDF")
+    if head.startswith(b"\xff\xd8\xff"):
+        return Sniffed("image/jpeg", "jpg", "JPEG 图片")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return Sniffed("image/png", "png", "PNG 图片")
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return Sniffed("image/tiff", "tif", "TIFF 图片")
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            return None
+        if "word/document.xml" in names:
+            return Sniffed("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", "Word 文档")
+        if "xl/workbook.xml" in names:
+            return Sniffed("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "Excel 表格")
+        return None
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return Sniffed("application/x-ole-storage", "doc", "旧版 Office 文档")
+    return None
+
+
+def store(root: Path, data: bytes) -> tuple[str, str]:
+    """Write the bytes under `root` by their SHA-256 (temp file, fsync, rename); the same content is kept once."""
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"{digest[:2]}/{digest}"
+    target = root / key
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return digest, key
+
+
+def upload(db: Session, principal: Principal, case: Case, *, filename: str, data: bytes, doc_type: str, root: Path, max_bytes: int,
+           address: str = "") -> CaseFile:
+    require_act(principal, case, UPLOAD_ROLES, "上传材料")
+    if case.state in LOCKED_STATES:
+        raise Forbidden(f"案件{case.state.label}，不能再上传材料。")
+    errors: dict[str, str] = {}
+    if doc_type not in DOC_TYPES:
+        errors["doc_type"] = "请选择材料类别。"
+    if not data:
+        errors["file"] = "请选择要上传的文件。"
+    elif len(data) > max_bytes:
+        errors["file"] = f"文件过大（{len(data) / 1048576:.1f} MB），单个文件不能超过 {max_bytes // 1048576} MB。"
+    kind = sniff(data[:16], data) if data and "file" not in errors else None
+    if data and "file" not in errors and kind is None:
+        errors["file"] = "不支持该文件类型：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档（按文件内容判断，改扩展名无效）。"
+    if errors:
+        raise Invalid(errors)
+    digest, key = store(root, data)
+    name = Path(filename or "upload").name[:200] or "upload"
+    record = CaseFile(case_id=case.id, doc_type=doc_type, filename=name, media_type=kind.media_type, size=len(data), sha256=digest,
+                      storage_key=key, uploaded_by=principal.person.id)
+    db.add(record)
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, "file", f"上传{doc_type}：{name}（{kind.label}，{len(data) // 1024} KB）")
+    audit.record(db, "case.upload", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
+                 summary=f"上传材料 {name}（SHA-256 {digest[:12]}…）：{case.number}", address=address)
+    return record
+
+
+def files_of(db: Session, case: Case) -> list[CaseFile]:
+    return list(db.exec(select(CaseFile).where(CaseFile.case_id == case.id, CaseFile.removed == False).order_by(CaseFile.id)).all())  # noqa: E712
+
+
+def get_file(db: Session, case: Case, file_id: int) -> CaseFile:
+    record = db.get(CaseFile, file_id)
+    if record is None or record.case_id != case.id or record.removed:
+        raise OutOfScope("材料不存在。", object_type="case_file", object_id=file_id)
+    return record
+
+
+def read(root: Path, record: CaseFile) -> bytes:
+    """The stored bytes, checked against the recorded SHA-256 (a mismatch is an incident, never served)."""
+    data = (root / record.storage_key).read_bytes()
+    if hashlib.sha256(data).hexdigest() != record.sha256:
+        raise RuntimeError(f"stored file {record.storage_key} does not match its SHA-256")
+    return data
+
+
+def remove(db: Session, principal: Principal, case: Case, file_id: int, *, address: str = "") -> None:
+    """Mark a file removed (the bytes and the row stay: the audit trail and later dossiers may cite them)."""
+    require_act(principal, case, UPLOAD_ROLES, "删除材料")
+    if case.state in LOCKED_STATES:
+        raise Forbidden(f"案件{case.state.label}，不能再删除材料。")
+    record = get_file(db, case, file_id)
+    record.removed = True
+    db.add(record)
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, "file", f"删除材料：{record.filename}")
+    audit.record(db, "case.remove_file", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
+                 object_id=case.id, summary=f"删除材料 {record.filename}：{case.number}", address=address)

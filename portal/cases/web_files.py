@@ -1,0 +1,65 @@
+"""Case materials: upload (multipart, checked by content), download (scoped, audited), removal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Response
+
+from portal.audit import service as audit
+from portal.cases import files, service
+from portal.errors import Invalid
+from portal.orgs.models import Organisation
+from portal.web.render import Db, address_of, principal_of, redirect, settings_of
+
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+class CaseFilesController(Controller):
+    path = "/cases/{case_id:int}/files"
+
+    @post("/", name="upload_case_file", sync_to_thread=True)
+    def upload_case_file(self, request: Request, db: Db, case_id: FromPath[int], data: Multipart) -> Redirect:
+        principal = principal_of(request)
+        assert principal is not None
+        settings = settings_of(request)
+        case = service.get_case(db, principal, case_id)
+        upload = data.get("file")
+        content = upload.file.read() if isinstance(upload, UploadFile) else b""
+        filename = upload.filename if isinstance(upload, UploadFile) else ""
+        url = request.app.route_reverse("show_case", case_id=case.id)
+        try:
+            files.upload(db, principal, case, filename=filename, data=content, doc_type=str(data.get("doc_type", "")),
+                         root=settings.uploads_dir, max_bytes=settings.upload_max_mb * 1048576, address=address_of(request))
+        except Invalid as exc:
+            db.rollback()
+            return redirect(request, f"{url}#files", message="上传未成功：" + "；".join(exc.errors.values()), level="error")
+        return redirect(request, f"{url}#files", message=f"已上传：{filename}")
+
+    @get("/{file_id:int}", name="download_case_file", sync_to_thread=True)
+    def download_case_file(self, request: Request, db: Db, case_id: FromPath[int], file_id: FromPath[int]) -> Response:
+        principal = principal_of(request)
+        assert principal is not None
+        case = service.get_case(db, principal, case_id)
+        record = files.get_file(db, case, file_id)
+        content = files.read(settings_of(request).uploads_dir, record)
+        audit.record(db, "case.download", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
+                     object_id=case.id, summary=f"下载材料 {record.filename}：{case.number}", address=address_of(request))
+        return Response(content=content, media_type=record.media_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.filename)}", "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff"})
+
+    @post("/{file_id:int}/delete", name="remove_case_file", sync_to_thread=True)
+    def remove_case_file(self, request: Request, db: Db, case_id: FromPath[int], file_id: FromPath[int]) -> Redirect:
+        principal = principal_of(request)
+        assert principal is not None
+        case = service.get_case(db, principal, case_id)
+        files.remove(db, principal, case, file_id, address=address_of(request))
+        return redirect(request, request.app.route_reverse("show_case", case_id=case.id) + "#files", message="已删除材料。")
+
+
