@@ -75,6 +75,7 @@ class Case(SQLModel, table=True):
         UniqueConstraint("number_org_id", "number_year", "number_seq", name="uq_case_number"),
         Index("ix_case_scope_list", "org_path", "received_on", "id"),
         Index("ix_case_state", "state", "id"),
+        Index("ix_case_received", "received_on", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -207,3 +208,21 @@ class CaseRecord(SQLModel, table=True):
     fields: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseFile(SQLModel, table=True):
+    """An uploaded file: stored once under its SHA-256; a removal only marks it."""
+
+    __tablename__ = "case_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    doc_type: str = Field(max_length=20)
+    filename: str = Field(max_length=200)
+    media_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    storage_key: str = Field(max_length=80)
+    uploaded_by: int = Field(foreign_key="person.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    removed: bool = False

@@ -194,7 +194,7 @@ class CasePage:
 def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None) -> CasePage:
     """Scoped and filtered first, then counted per state and paginated."""
     today = today or date.today()
-    conditions = [visible_condition(principal)]
+    conditions = [visible_condition(principal, db)]
     if flt.q:
         conditions.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
     if flt.dispute_type:

@@ -21,7 +21,7 @@ ROUTABLE = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING)
 
 
 def targets(db: Session, case: Case) -> list[tuple[int, str]]:
-    """Every active organisation of the same county tree (routing goes up, down and sideways)."""
+    """Every active organisation of the same tree: routing goes up (上报 to the city), down, sideways, across counties."""
     root = case.org_path.strip("/").split("/")[0]
     rows = db.exec(select(Organisation).where(Organisation.path.startswith(f"/{root}/"), Organisation.active == True,  # noqa: E712
                                               Organisation.id != case.org_id).order_by(Organisation.depth, Organisation.sort_order, Organisation.id)).all()
