@@ -1,0 +1,199 @@
+"""Importing a ledger file: all or nothing, with a line-numbered report in Chinese."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
+
+from portal.audit import service as audit
+from portal.cases.models import Case, CaseEvent, CaseMediator, CaseSequence
+from portal.cases.service import next_number
+from portal.ledger import flat
+from portal.ledger.lines import Draft, LineReader, Lookup, Scope, number_text
+from portal.orgs.models import Organisation
+from portal.people.models import Person, Role
+from portal.scope import Principal
+
+IMPORT_ROLES = (Role.CLERK, Role.DIRECTOR)
+MAX_ERRORS = 200
+KINDS = {"jsonl": "JSON Lines 台账", "csv": "CSV 表格", "xlsx": "Excel 表格"}
+
+
+class UnreadableFile(ValueError):
+    """The upload is not a ledger file at all (wrong type, not text)."""
+
+
+@dataclass
+class Report:
+    """What an import did or would do; `errors` are ready-to-show lines such as `第 12 行：title：…`."""
+
+    kind: str = ""
+    lines: int = 0
+    imported: int = 0
+    dry_run: bool = False
+    errors: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def detect(content: bytes) -> str:
+    """The file's kind from its bytes, never from its name: `jsonl`, `xlsx` or `csv`."""
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                if "xl/workbook.xml" in archive.namelist():
+                    return "xlsx"
+        except zipfile.BadZipFile:
+            pass
+        raise UnreadableFile("文件是压缩包，但不是 Excel 工作簿（.xlsx）。")
+    head = content[:4096]
+    if b"\x00" in head:
+        raise UnreadableFile("文件不是文本文件，也不是 Excel 工作簿。请上传 .jsonl、.csv 或 .xlsx 文件。")
+    try:
+        text = flat.decode(head if len(content) <= 4096 else content[:4096].rsplit(b"\n", 1)[0])
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("无法识别文件的文字编码，请保存为 UTF-8 编码。") from exc
+    return "jsonl" if text.lstrip().startswith("{") else "csv"
+
+
+def _jsonl(text: str) -> Iterator[tuple[int, Any]]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip():
+            try:
+                yield number, json.loads(raw)
+            except json.JSONDecodeError as exc:
+                yield number, exc
+
+
+def _objects(db: Session, kind: str, content: bytes) -> Iterator[tuple[int, Any]]:
+    if kind == "jsonl":
+        try:
+            return _jsonl(flat.decode(content))
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile("无法识别文件的文字编码，请保存为 UTF-8 编码。") from exc
+    if kind == "xlsx":
+        try:
+            rows = list(flat.xlsx_rows(content))
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
+            raise UnreadableFile("无法读取该 Excel 工作簿，文件可能已损坏。") from exc
+        return flat.lines_of(db, iter(rows))
+    try:
+        text = flat.decode(content)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("无法识别文件的文字编码，请保存为 UTF-8 编码。") from exc
+    return flat.lines_of(db, flat.csv_rows(text))
+
+
+def import_file(db: Session, content: bytes, scope: Scope, *, dry_run: bool = False, actor: Person | None = None,
+                actor_name: str = "", audit_org: Organisation | None = None, address: str = "") -> Report:
+    """Read, check and (unless `dry_run` or any line is wrong) save every case of the file in the caller's transaction."""
+    kind = detect(content)
+    report = Report(kind=KINDS[kind], dry_run=dry_run)
+    reader = LineReader(Lookup(db), scope)
+    drafts: list[Draft] = []
+    taken: dict[tuple[int, int, int], int] = {}
+    try:
+        for number, data in _objects(db, kind, content):
+            report.lines += 1
+            errors: dict[str, str] = {}
+            if isinstance(data, Exception) or not isinstance(data, dict):
+                errors[""] = "不是有效的 JSON 对象" + (f"（第 {data.colno} 列：{data.msg}）" if isinstance(data, json.JSONDecodeError) else "") + "。"
+            else:
+                draft = reader.read(number, data, errors)
+                if draft is not None and draft.number is not None:
+                    _check_number(db, draft, taken, errors)
+                if draft is not None and not errors:
+                    drafts.append(draft)
+            for where, message in errors.items():
+                report.errors.append(f"第 {number} 行：{where}：{message}" if where else f"第 {number} 行：{message}")
+            if len(report.errors) >= MAX_ERRORS:
+                report.errors.append(f"错误过多，只列出前 {MAX_ERRORS} 条。")
+                break
+    except flat.FlatError as exc:
+        report.errors.append(str(exc))
+    if not report.lines and not report.errors:
+        report.errors.append("文件中没有案件。")
+    if report.errors or dry_run:
+        report.imported = 0
+        report.numbers = [] if report.errors else [_preview(d) for d in drafts]
+        return report
+    # Cases with numbers first, so that numbers issued for the others never collide with them.
+    for draft in sorted(drafts, key=lambda d: d.number is None):
+        report.numbers.append(_save(db, draft).number)
+    report.imported = len(drafts)
+    audit.record(db, "import.cases", actor=actor, actor_name=actor_name, org=audit_org, object_type="organisation",
+                 object_id=audit_org.id if audit_org else "", summary=f"导入案件台账（{report.kind}）：{report.imported} 件", address=address)
+    return report
+
+
+def _preview(draft: Draft) -> str:
+    if draft.number is None:
+        return "（导入时编号）"
+    _, year, prefix, seq = draft.number
+    return number_text(year, prefix, seq)
+
+
+def _check_number(db: Session, draft: Draft, taken: dict[tuple[int, int, int], int], errors: dict[str, str]) -> None:
+    org, year, prefix, seq = draft.number
+    key = (org.id, year, seq)
+    if key in taken:
+        errors["number"] = f"案号与第 {taken[key]} 行重复。"
+    elif db.exec(sa_select(Case.id).where(Case.number_org_id == org.id, Case.number_year == year, Case.number_seq == seq)).first():
+        errors["number"] = f"案号“{number_text(year, prefix, seq)}”已存在。"
+    taken.setdefault(key, draft.line)
+
+
+def _save(db: Session, draft: Draft) -> Case:
+    case = draft.case
+    if draft.number is None:
+        org = db.get(Organisation, case.org_id)
+        year = case.received_on.year
+        seq, text = next_number(db, org, year)
+        case.number_org_id, case.number_year, case.number_prefix, case.number_seq, case.number = org.id, year, org.short_name, seq, text
+    else:
+        org, year, prefix, seq = draft.number
+        case.number_org_id, case.number_year, case.number_prefix, case.number_seq = org.id, year, prefix, seq
+        case.number = number_text(year, prefix, seq)
+        _raise_sequence(db, org.id, year, seq)
+    db.add(case)
+    db.flush()
+    children: list[Any] = [*draft.parties, *draft.records, *draft.transfers]
+    children += [CaseMediator(person_id=pid, lead=lead) for pid, lead in draft.mediators]
+    events = draft.events or [CaseEvent(org_id=case.org_id, org_name=db.get(Organisation, case.org_id).name, actor_name="台账导入",
+                                        kind="import", summary=f"由台账导入案件 {case.number}")]
+    for row in [*children, *events]:
+        row.case_id = case.id
+        db.add(row)
+    db.flush()
+    return case
+
+
+def _raise_sequence(db: Session, org_id: int, year: int, seq: int) -> None:
+    """Keep the committee's counter at or above imported numbers, so later intakes do not collide."""
+    row = db.get(CaseSequence, (org_id, year))
+    if row is None:
+        db.add(CaseSequence(org_id=org_id, year=year, last=seq))
+    elif row.last < seq:
+        row.last = seq
+        db.add(row)
+    db.flush()
+
+
+def web_scope(principal: Principal, default_org: Organisation | None) -> Scope:
+    """A signed-in person imports into organisations where they are 受理员 or 调委会主任 (of it or above it)."""
+    return Scope(allows=lambda org: principal.has_role_over(org.path, *IMPORT_ROLES), default_org=default_org, importer=principal.person)
+
+
+def cli_scope(root: Organisation | None) -> Scope:
+    """The command line imports anywhere, or only inside `root`'s subtree when one is given."""
+    return Scope(allows=lambda org: root is None or org.path.startswith(root.path), default_org=root)
