@@ -1,0 +1,63 @@
+"""bench/cases.py cannot rot: its bulk loader fills a small SQLite database the case list reads, scoped."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, func, select
+
+from portal.cases import service
+from portal.cases.models import Case, CaseEvent, CaseSequence, CaseState, Party
+from portal.db import make_engine, migrate
+from portal.demo import build_demo
+from portal.orgs.models import Organisation
+from portal.people.models import Person
+from portal.scope import load_principal
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "cases.py"
+
+
+def _bench():  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location("portal_bench_cases", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_loader_fills_a_database_the_case_list_reads_scoped(tmp_path) -> None:
+    bench = _bench()
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        build_demo(engine, password="Bench@pass-1")
+        report = bench.load_cases(engine, 500, batch=120)
+        assert (report.cases, report.parties >= 1000, report.events >= 500) == (500, True, True)
+        with Session(engine) as db:
+            assert db.exec(select(func.count()).select_from(Case)).one() == 500
+            assert db.exec(select(func.count()).select_from(Party)).one() == report.parties
+            assert db.exec(select(func.count()).select_from(CaseEvent)).one() == report.events
+            assert len({c.state for c in db.exec(select(Case))}) >= 8
+            numbers = db.exec(select(Case.number_org_id, Case.number_year, func.max(Case.number_seq)).group_by(Case.number_org_id, Case.number_year)).all()
+            sequences = {(s.org_id, s.year): s.last for s in db.exec(select(CaseSequence))}
+            assert all(sequences[(org, year)] == last for org, year, last in numbers)
+
+            def principal(username: str):  # noqa: ANN202
+                return load_principal(db, db.exec(select(Person).where(Person.username == username)).one())
+
+            county = service.list_cases(db, principal(bench.COUNTY_USER), service.CaseFilter(), page=2, size=50)
+            assert county.total == 500 and len(county.rows) == 50
+            village_path = db.exec(select(Organisation.path).where(Organisation.name == bench.VILLAGE_ORG)).one()
+            mine = db.exec(select(func.count()).select_from(Case).where(Case.org_path.startswith(village_path))).one()
+            village = service.list_cases(db, principal(bench.VILLAGE_USER), service.CaseFilter(), page=1, size=500)
+            assert 0 < village.total == mine < 500 and all(c.org_path.startswith(village_path) for c, _ in village.rows)
+            closed = service.list_cases(db, principal(bench.COUNTY_USER), service.CaseFilter(state="closed"), page=1, size=500)
+            assert closed.total == county.counts["closed"] and all(c.state is CaseState.CLOSED for c, _ in closed.rows)
+        ids = bench.visible_ids(engine)
+        assert len(ids["county"]) == 500 and len(ids["village"]) == mine
+        assert [s.name for s in bench.scenarios(ids, ["healthz", "orgs"])] == ["healthz", "orgs"]
+    finally:
+        engine.dispose()
