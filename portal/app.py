@@ -13,16 +13,27 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
+from portal.api.web import ApiController
 from portal.audit.web import AuditController
 from portal.auth.web import AccountController, LoginController, logout
 from portal.db import make_engine, transaction
+from portal.experts.web import ExpertController
 from portal.health import healthz
+from portal.ledger.web import LedgerController
+from portal.cases.web import CaseController
+from portal.cases.web_loop import CaseLoopController
+from portal.cases.web_transfers import TransferController
+from portal.cases.web_files import CaseFilesController
 from portal.orgs.web import OrgController
 from portal.people.web import PeopleController, RosterController
+from portal.problems.web import ProblemController
+from portal.screening.web import ScreeningController
 from portal.settings import Settings
 from portal.web import errors, filters
 from portal.web.auth import SessionAuthMiddleware
@@ -54,7 +65,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             home, workspace, healthz, LoginController, logout, AccountController, OrgController, PeopleController,
-            RosterController, AuditController,
+            RosterController, AuditController, CaseController, CaseLoopController, TransferController, CaseFilesController,
+            ProblemController, ScreeningController, ExpertController,
+            LedgerController, ApiController,
             create_static_files_router(path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}),
         ],
         dependencies={"db": Provide(provide_db)},
@@ -67,7 +80,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
         before_send=[add_security_headers],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
-        openapi_config=None,  # the read-only JSON API (and its schema) arrives with the case and search issues
+        # The schema documents the JSON API only: pages are left out here, ApiController opts back in.
+        openapi_config=OpenAPIConfig(title="调解卷宗门户 API", version="1", path="/api/schema", render_plugins=[JsonRenderPlugin()],
+                                     description="只读 JSON 接口：与网站相同的登录会话（Cookie）和相同的可见范围。"),
+        include_in_schema=False,
+        request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
         on_shutdown=[engine.dispose],
         debug=settings.debug,
     )

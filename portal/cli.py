@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy.engine import make_url
@@ -15,6 +16,7 @@ from portal.admin import create_admin as create
 from portal.audit import service as audit_service
 from portal.db import alembic_config, make_engine
 from portal.demo import DEMO_PASSWORD, build_demo
+from portal.demo_cases import build_demo_cases
 from portal.settings import Settings
 
 
@@ -72,8 +74,10 @@ def demo() -> None:
     _require_migrated(settings)
     engine = make_engine(settings.effective_database_url)
     report = build_demo(engine, password=DEMO_PASSWORD)
+    cases_report = build_demo_cases(engine)
     engine.dispose()
     click.echo(report.summary())
+    click.echo(cases_report.summary())
     click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
 
 
@@ -119,6 +123,74 @@ def audit_verify() -> None:
         return
     click.echo(f"操作日志链在第 {result.broken_seq} 条处断裂：{result.reason}（此前 {result.checked} 条完好）。", err=True)
     sys.exit(1)
+
+
+@main.command("import", help="导入案件台账（JSON Lines、CSV 或 XLSX，按内容识别）：整个文件要么全部导入，要么一件也不导入。")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org-id", type=int, default=None, help="只导入到该机构及其下级；文件中未写明机构的案件导入到这里。")
+@click.option("--dry-run", is_flag=True, help="只检查，不保存。")
+def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
+    from portal.ledger import importer
+    from portal.orgs.models import Organisation
+
+    settings = _settings()
+    _require_migrated(settings)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with db.transaction(engine) as session:
+            root = session.get(Organisation, org_id) if org_id is not None else None
+            if org_id is not None and root is None:
+                raise click.ClickException(f"没有编号为 {org_id} 的机构。")
+            try:
+                report = importer.import_file(session, file.read_bytes(), importer.cli_scope(root), dry_run=dry_run,
+                                              actor_name="命令行导入", audit_org=root)
+            except importer.UnreadableFile as exc:
+                raise click.ClickException(str(exc)) from exc
+            if not report.ok:
+                session.rollback()
+    finally:
+        engine.dispose()
+    if not report.ok:
+        for line in report.errors:
+            click.echo(line, err=True)
+        click.echo(f"未导入任何案件：{len(report.errors)} 处错误（{report.kind}，共 {report.lines} 件）。", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo(f"检查通过（{report.kind}）：共 {report.lines} 件，未保存（--dry-run）。")
+    else:
+        click.echo(f"已导入 {report.imported} 件案件（{report.kind}）。")
+
+
+@main.command("export", help="导出案件台账（JSON Lines，每行一件案件，含全部字段）：全部案件，或一个机构及其下级的案件。")
+@click.option("--org-id", type=int, default=None, help="只导出该机构及其下级的案件。")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入该文件；省略时写到标准输出。")
+def export_cases(org_id: int | None, output: Path | None) -> None:
+    from portal.ledger.export import export_all
+    from portal.orgs.models import Organisation
+
+    settings = _settings()
+    _require_migrated(settings)
+    engine = make_engine(settings.effective_database_url)
+    count = 0
+    try:
+        with db.transaction(engine) as session:
+            org = session.get(Organisation, org_id) if org_id is not None else None
+            if org_id is not None and org is None:
+                raise click.ClickException(f"没有编号为 {org_id} 的机构。")
+            out = output.open("w", encoding="utf-8", newline="\n") if output else None
+            try:
+                for line in export_all(session, org):
+                    count += 1
+                    (out.write(line) if out else click.echo(line, nl=False))
+            finally:
+                if out:
+                    out.close()
+            audit_service.record(session, "export.cases", actor_name="命令行导出", org=org, object_type="organisation",
+                                 object_id=org.id if org else "", summary=f"导出案件台账：{count} 件" + (f"（{org.name}）" if org else ""))
+    finally:
+        engine.dispose()
+    if output:
+        click.echo(f"已导出 {count} 件案件到 {output}。", err=True)
 
 
 def _redacted(url: str) -> str:

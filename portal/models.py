@@ -7,12 +7,12 @@ from portal.auth.models import LoginFailure, WebSession
 from portal.experts.models import Expert
 from portal.problems.models import Problem, ProblemEvent
 from portal.screening.models import ScreeningRound
-from portal.cases.models import Case, CaseEvent, CaseMediator, CaseRecord, CaseSequence, DisputeType, Party, Transfer
+from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, DisputeType, Party, Transfer
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Person
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEntry", "AuditHead", "Case", "CaseEvent", "CaseMediator", "CaseRecord", "CaseSequence", "DisputeType", "Party", "Transfer", "LoginFailure", "Membership", "Organisation", "Person", "WebSession", "metadata"]
+    "AuditEntry", "AuditHead", "Case", "CaseEvent", "CaseFile", "CaseMediator", "CaseRecord", "CaseSequence", "DisputeType", "Party", "Transfer", "LoginFailure", "Membership", "Organisation", "Person", "WebSession", "metadata"]
 __all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound"]

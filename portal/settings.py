@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     followup_days: int = 7
     due_soon_days: int = 5
     recent_case_days: int = 180
+    upload_max_mb: int = 20
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
     workers: int = 2
 
     @cached_property

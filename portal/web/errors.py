@@ -23,7 +23,14 @@ from portal.web.render import address_of, is_fragment, page, principal_of
 log = logging.getLogger("portal")
 
 
+def is_api(request: Request) -> bool:
+    """The JSON API answers errors as JSON, never with a page or a redirect."""
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
 def _error_page(request: Request, status: int, message: str) -> Response:
+    if is_api(request):
+        return Response(content={"status_code": status, "detail": message}, status_code=status, headers={"Cache-Control": "no-store"})
     template = f"errors/{status}.html" if status in (400, 403, 404, 429, 500) else "errors/500.html"
     title = {400: "请求无效", 403: "无权操作", 404: "未找到", 429: "请求过多"}.get(status, "出错了")
     return page(request, template, title=title, status=status, message=message)
@@ -72,7 +79,9 @@ def on_permission_denied(request: Request, exc: PermissionDeniedException) -> Re
 
 
 def on_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
-    """Send the browser to the sign-in page, remembering where it was going."""
+    """Send the browser to the sign-in page, remembering where it was going (the API answers 401 instead)."""
+    if is_api(request):
+        return Response(content={"status_code": 401, "detail": "请先登录。"}, status_code=401, headers={"Cache-Control": "no-store"})
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
         target = request.headers.get("hx-current-url", "") or "/"
@@ -88,6 +97,9 @@ def on_not_authorized(request: Request, exc: NotAuthorizedException) -> Response
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 413:
+        limit = request.app.state.settings.upload_max_mb
+        return _error_page(request, 400, f"上传的内容过大：单个文件不能超过 {limit} MB。请压缩或拆分后再上传。")
     if exc.status_code == 429:
         return _error_page(request, 429, "请求过于频繁，请稍后再试。")
     if exc.status_code >= 500:
