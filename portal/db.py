@@ -41,6 +41,8 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # Prefix LIKE on materialised paths can then use their indexes (paths have no letters anyway).
+            cur.execute("PRAGMA case_sensitive_like=ON")
             cur.close()
             # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite recipe).
             dbapi_conn.isolation_level = None

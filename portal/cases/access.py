@@ -19,7 +19,7 @@ def _transfer_conditions(principal: Principal):  # noqa: ANN202
     return or_(sent_to_us, sent_by_us)
 
 
-def visible_condition(principal: Principal, db: Session | None = None):  # noqa: ANN201
+def visible_condition(principal: Principal, db: Session | None = None, *, path_column=Case.org_path):  # noqa: ANN001, ANN201
     """SQL: cases the person may see — their subtree's, those sent to it, and those it sent.
 
     With `db`, the (few) cases reached through transfers are looked up first and matched by id, so
@@ -27,9 +27,10 @@ def visible_condition(principal: Principal, db: Session | None = None):  # noqa:
     """
     if db is not None:
         via_transfer = sorted(set(db.exec(select(Transfer.case_id).where(_transfer_conditions(principal))).all()))
-        return or_(principal.path_filter(Case.org_path), Case.id.in_(via_transfer)) if via_transfer else principal.path_filter(Case.org_path)
+        own = principal.path_filter(path_column)
+        return or_(own, Case.id.in_(via_transfer)) if via_transfer else own
     reached = exists(select(Transfer.id).where(Transfer.case_id == Case.id, _transfer_conditions(principal)))
-    return or_(principal.path_filter(Case.org_path), reached)
+    return or_(principal.path_filter(path_column), reached)
 
 
 def get_case(db: Session, principal: Principal, case_id: int) -> Case:

@@ -73,8 +73,11 @@ class Case(SQLModel, table=True):
     __tablename__ = "case"
     __table_args__ = (
         UniqueConstraint("number_org_id", "number_year", "number_seq", name="uq_case_number"),
-        Index("ix_case_scope_list", "org_path", "received_on", "id"),
+        # Paths are matched by prefix: on PostgreSQL only pattern ops make LIKE 'p%' indexable under any locale.
+        Index("ix_case_scope_list", "org_path", "received_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}),
+        Index("ix_case_scope_state", "org_path", "state", postgresql_ops={"org_path": "varchar_pattern_ops"}),  # counts per state
         Index("ix_case_state", "state", "id"),
+        Index("ix_case_type_state", "dispute_type", "state", "org_path"),  # counts of a type, without the table
         Index("ix_case_received", "received_on", "id"),
     )
 

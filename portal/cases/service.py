@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,7 +19,7 @@ from portal.cases.models import CHANNELS, OPEN_STATES, Case, CaseMediator, CaseS
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation, Tier
 from portal.people.models import Membership, Person, Role
-from portal.scope import Principal
+from portal.scope import Principal, prefix_pattern
 
 INTAKE_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 EDIT_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
@@ -191,37 +192,55 @@ class CasePage:
         return self.number * self.size < self.total
 
 
+DENSE_SCOPE = 2000  # above this many matches, walk the date index instead of sorting the matches
+
+
 def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None) -> CasePage:
     """Scoped and filtered first, then counted per state and paginated."""
     today = today or date.today()
-    conditions = [visible_condition(principal, db)]
+    filters = []
     if flt.q:
-        conditions.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
-    if flt.dispute_type:
-        conditions.append(or_(Case.dispute_type == flt.dispute_type, Case.dispute_type.startswith(flt.dispute_type, autoescape=True)))
+        filters.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
+    if flt.dispute_type:  # a type and its sub-types, as an IN list the type index can answer
+        codes = [flt.dispute_type, *db.exec(select(DisputeType.code).where(DisputeType.parent_code == flt.dispute_type)).all()]
+        filters.append(Case.dispute_type.in_(codes))
     if flt.channel:
-        conditions.append(Case.channel == flt.channel)
+        filters.append(Case.channel == flt.channel)
     if flt.org_id is not None:
-        org = principal.visible_org(db, flt.org_id)
-        conditions.append(Case.org_path.startswith(org.path, autoescape=True))
+        filters.append(Case.org_path.like(prefix_pattern(principal.visible_org(db, flt.org_id).path)))
     if flt.tier in Tier._value2member_map_:
-        conditions.append(Organisation.tier == Tier(flt.tier))
+        filters.append(Organisation.tier == Tier(flt.tier))
     if flt.mediator_id is not None:
-        conditions.append(exists(select(CaseMediator.id).where(CaseMediator.case_id == Case.id, CaseMediator.person_id == flt.mediator_id)))
+        filters.append(exists(select(CaseMediator.id).where(CaseMediator.case_id == Case.id, CaseMediator.person_id == flt.mediator_id)))
     if flt.date_from:
-        conditions.append(Case.received_on >= flt.date_from)
+        filters.append(Case.received_on >= flt.date_from)
     if flt.date_to:
-        conditions.append(Case.received_on <= flt.date_to)
+        filters.append(Case.received_on <= flt.date_to)
     if flt.overdue:
-        conditions.append(overdue_condition(today))
-    base = select(Case, Organisation).join(Organisation, Organisation.id == Case.org_id).where(*conditions)
-    counts = dict(db.exec(select(Case.state, func.count()).join(Organisation, Organisation.id == Case.org_id).where(*conditions).group_by(Case.state)).all())
-    state_counts = {getattr(k, "value", k): v for k, v in counts.items()}
+        filters.append(overdue_condition(today))
+    # With a dispute type the type index is the narrow way in (the path is then checked from that index);
+    # without one, the path index is.
+    by_type = bool(flt.dispute_type)
+    count_scope = visible_condition(principal, db, path_column=(Case.org_path + "") if by_type else Case.org_path)
+    if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
+        count_query = select(Case.state).where(count_scope, *filters)
+    else:
+        count_query = select(Case.state, func.count()).where(count_scope, *filters).group_by(Case.state)
+    if flt.tier in Tier._value2member_map_:  # only the tier filter needs the organisation in the count
+        count_query = count_query.join(Organisation, Organisation.id == Case.org_id)
+    rows_or_counts = db.exec(count_query).all()
+    tally = Counter(rows_or_counts) if by_type else dict(rows_or_counts)
+    state_counts = {getattr(k, "value", k): v for k, v in tally.items()}
     if flt.state in CaseState._value2member_map_:
-        base = base.where(Case.state == CaseState(flt.state))
+        filters.append(Case.state == CaseState(flt.state))
         total = state_counts.get(flt.state, 0)
     else:
         total = sum(state_counts.values())
+    # Many matches: walking the date index in order and filtering beats sorting them all, so the scope is
+    # then tested on an expression of the path, which keeps the planner off the path index.
+    dense = by_type or (total > DENSE_SCOPE and flt.sort != "number")
+    scope = visible_condition(principal, db, path_column=(Case.org_path + "") if dense else Case.org_path)
+    base = select(Case, Organisation).join(Organisation, Organisation.id == Case.org_id).where(scope, *filters)
     order = (Case.received_on.desc(), Case.id.desc()) if flt.sort != "number" else (Case.number_year.desc(), Case.number.desc(), Case.id.desc())
     rows = db.exec(base.order_by(*order).offset((page - 1) * size).limit(size)).all()
     return CasePage([(c, o) for c, o in rows], total, page, size, state_counts)

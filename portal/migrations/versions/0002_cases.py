@@ -99,7 +99,8 @@ def upgrade() -> None:
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_number'), ['number'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_org_id'), ['org_id'], unique=False)
-        batch_op.create_index('ix_case_scope_list', ['org_path', 'received_on', 'id'], unique=False)
+        batch_op.create_index('ix_case_scope_list', ['org_path', 'received_on', 'id'], unique=False,
+                              postgresql_ops={'org_path': 'varchar_pattern_ops'})
         batch_op.create_index('ix_case_state', ['state', 'id'], unique=False)
 
     op.create_table('case_sequence',
