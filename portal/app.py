@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
@@ -20,9 +20,10 @@ from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
 from portal.api.web import ApiController
+from portal import clock
 from portal.audit.web import AuditController
 from portal.auth.web import AccountController, LoginController, logout
-from portal.db import make_engine, transaction
+from portal.db import make_engine, read_only, transaction
 from portal.experts.web import ExpertController
 from portal.health import healthz
 from portal.ledger.web import LedgerController
@@ -43,9 +44,15 @@ from portal.workspace import home, workspace
 PUBLIC_PATHS = ["^/static/", "^/healthz"]
 
 
-def provide_db(state: State) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    with transaction(state.engine) as session:
+def provide_db(state: State, request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    GET and HEAD only read, unless their route says `opt={"writes": True}` (a view that is audited), or
+    `opt={"writes": predicate}` when only some of its requests write.
+    """
+    writes = request.route_handler.opt.get("writes", False)
+    reads = request.method in ("GET", "HEAD") and not (writes(request) if callable(writes) else writes)
+    with transaction(state.reader if reads else state.engine) as session:
         yield session
 
 
@@ -55,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = make_engine(settings.effective_database_url)
     secret = settings.effective_secret_key()
     tz = ZoneInfo(settings.timezone)
+    clock.set_timezone(settings.timezone)
 
     def configure_jinja(engine_: JinjaTemplateEngine) -> None:
         env: Environment = engine_.engine
@@ -71,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}),
         ],
         dependencies={"db": Provide(provide_db)},
-        state=State({"settings": settings, "engine": engine, "tz": tz}),
+        state=State({"settings": settings, "engine": engine, "reader": read_only(engine), "tz": tz}),
         template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine, engine_callback=configure_jinja),
         csrf_config=CSRFConfig(
             secret=secret, cookie_name="portal_csrf", cookie_httponly=True, cookie_secure=settings.cookie_secure,

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from portal import db
+from portal import clock, db
 from portal.admin import AdminRequest
 from portal.admin import create_admin as create
 from portal.audit import service as audit_service
@@ -21,7 +21,9 @@ from portal.settings import Settings
 
 
 def _settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    clock.set_timezone(settings.timezone)
+    return settings
 
 
 @click.group(help="调解卷宗门户：服务、迁移、演示数据与管理命令。设置来自 PORTAL_* 环境变量或 .env 文件。")

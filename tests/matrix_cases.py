@@ -7,11 +7,12 @@ time it is asked for — "in" at 桃花村 (county A), "out" at 西镇 (county B
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from factories import World
+from portal import clock
 from portal.cases.models import Case, CaseMediator, CaseState, Party, Transfer, TransferState
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -36,7 +37,7 @@ def insert_case(db: Session, w: World, org_key: str, *, state: CaseState = CaseS
     """A case at `org_key` with an applicant, a respondent and a third party; optionally a mediator and a transfer."""
     org = db.get(Organisation, w.org(org_key).id)
     seq = next(_SEQ)
-    today = date.today()
+    today = clock.today()
     working = state not in (CaseState.REGISTERED, CaseState.REFUSED)
     case = Case(org_id=org.id, org_path=org.path, number_org_id=org.id, number_year=today.year, number_prefix=org.short_name, number_seq=seq,
                 number=f"（{today.year}）{org.short_name}人调字第{seq:03d}号", title="矩阵测试宅基地纠纷", channel="来访", dispute_type="0301",
@@ -113,7 +114,7 @@ def version(key: str, route: str = "", **extra: str):  # noqa: ANN201
 
 
 def intake_form(db: Session, w: World, side: str) -> dict:
-    return {"title": f"矩阵登记{side}", "channel": "来访", "dispute_type": "0301", "summary": "邻里通行纠纷", "received_on": date.today().isoformat(),
+    return {"title": f"矩阵登记{side}", "channel": "来访", "dispute_type": "0301", "summary": "邻里通行纠纷", "received_on": clock.today().isoformat(),
             "org_id": str(w.org("a1a" if side == "in" else "b1").id), "p0_role": "申请人", "p0_kind": "natural", "p0_name": "赵某"}
 
 
@@ -135,7 +136,7 @@ def read_only_expect(role: Role, side: str) -> int:
     return 404 if side == "out" else 403
 
 
-TODAY = date.today().isoformat()
+TODAY = clock.today().isoformat()
 EVALUATION = {"source": "回访评价", "score": "5"}
 INVESTIGATION = {"kind": "investigation", "held_on": TODAY, "place": "村委会", "investigators": "甲调解员", "respondents": "李某", "content": "查看现场界线"}
 

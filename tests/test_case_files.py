@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from datetime import date
 
 import pytest
 from sqlmodel import Session, select
 
 from factories import build_world
+from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases import files, parties, service
 from portal.cases.models import CaseFile, CaseState
@@ -33,7 +33,7 @@ def docx() -> bytes:
 def make_case(db: Session, world, org: str = "a1"):  # noqa: ANN001, ANN201
     clerk = load_principal(db, db.get(Person, world.person("a.clerk").id))
     form = service.CaseForm(title="物业费纠纷", channel="来访", dispute_type="15", summary="拖欠物业费", org_id=str(world.org(org).id),
-                            received_on=date.today().isoformat())
+                            received_on=clock.today().isoformat())
     return service.intake(db, clerk, form, parties=[parties.PartyForm(role="申请人", name="王某")]), clerk
 
 

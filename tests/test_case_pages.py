@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -10,10 +10,11 @@ from sqlmodel import Session, func, select
 
 from factories import build_world, csrf, sign_in
 from matrix_cases import VALID_ID, insert_case
+from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases.models import Case, CaseMediator, CaseState, Party, Transfer, TransferState
 
-TODAY = date.today().isoformat()
+TODAY = clock.today().isoformat()
 
 
 def post(client, url: str, data: dict):  # noqa: ANN001, ANN201
@@ -47,7 +48,7 @@ def test_a_clerk_registers_a_case_at_one_window_and_lands_on_its_page(client, en
     response = post(client, "/cases", intake_data(world.org("a1a").id))
     assert response.status_code == 303
     page = client.get(response.headers["location"])
-    assert f"（{date.today().year}）桃人调字第001号" in page.text and "已登记案件" in page.text
+    assert f"（{clock.today().year}）桃人调字第001号" in page.text and "已登记案件" in page.text
     with Session(engine) as db:
         case = db.exec(select(Case)).one()
         assert [p.name for p in db.exec(select(Party).where(Party.case_id == case.id).order_by(Party.sort_order))] == ["张某", "李某"]
@@ -69,7 +70,7 @@ def test_a_repeat_petitioner_is_flagged_when_the_case_is_registered(client, engi
 @pytest.mark.parametrize(("changes", "field"), [
     ({"p0_id_number": "110105194912310021"}, "p0_id_number"),  # wrong check digit
     ({"p0_role": "被申请人", "p1_role": "第三人"}, "p0_name"),  # nobody applies
-    ({"received_on": (date.today() + timedelta(days=3)).isoformat()}, "received_on"),
+    ({"received_on": (clock.today() + timedelta(days=3)).isoformat()}, "received_on"),
 ])
 def test_intake_with_bad_input_is_re_rendered_with_what_was_typed_and_creates_nothing(client, engine, changes: dict, field: str) -> None:
     world = build_world(engine)

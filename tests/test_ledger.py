@@ -12,6 +12,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from factories import build_world, csrf, sign_in
+from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases import loop, parties, service, transfers
 from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, CaseState, Party, Transfer
@@ -21,7 +22,7 @@ from portal.ledger.export import export_all
 from portal.people.models import Person
 from portal.scope import load_principal
 
-TODAY = date.today().isoformat()
+TODAY = clock.today().isoformat()
 VALID_ID = "11010519491231002X"
 BAD_ID = "110105194912310021"
 DEADLINES = loop.Deadlines()

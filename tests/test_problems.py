@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import Session, select
 
 from factories import build_world, csrf, sign_in
+from portal import clock
 from portal.audit.models import AuditEntry
 from portal.db import transaction
 from portal.errors import Forbidden, Invalid
@@ -17,7 +18,7 @@ from portal.problems import service
 from portal.problems.models import Problem, ProblemState
 from portal.scope import OutOfScope, load_principal
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def post(client, url: str, data: dict):  # noqa: ANN001, ANN201

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bs4 import BeautifulSoup
 from sqlmodel import Session, select
 
 from factories import build_world, csrf, sign_in
+from portal import clock
 from portal.audit.models import AuditEntry
 from portal.db import transaction
 from portal.orgs.models import Tier
@@ -18,7 +19,7 @@ from portal.screening import service
 from portal.screening.cadence import cadence_days
 from portal.screening.models import ScreeningRound
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def post(client, url: str, data: dict):  # noqa: ANN001, ANN201

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
+from portal import clock
 from portal.audit import service as audit
 from portal.cases import transfers
 from portal.cases.access import log_event, require_act, touch
@@ -43,7 +44,7 @@ def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str]) -> dict:
             except ValueError:
                 errors[spec.name] = f"请按 年-月-日 填写{spec.label}。"
                 continue
-            if day > date.today():
+            if day > clock.today():
                 errors[spec.name] = f"{spec.label}不能晚于今天。"
         elif spec.type == "int" and not raw.isdigit():
             errors[spec.name] = f"{spec.label}应为整数。"
@@ -112,18 +113,18 @@ def apply(db: Session, principal: Principal, case: Case, action: str, data: dict
         record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
         db.add(record)
     previous = case.state
+    log_event(db, case, principal, action, transition.event or transition.label)  # before the feedback its effects log
     _effects(db, case, transition, record, deadlines)
     case.state = transition.target
     touch(case)
     db.add(case)
-    log_event(db, case, principal, action, transition.event or transition.label)
     audit.record(db, f"case.{action}", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
                  summary=f"{transition.label}：{case.number}", changes={"state": [previous.value, transition.target.value]}, address=address)
     return record
 
 
 def _effects(db: Session, case: Case, transition: Transition, record: CaseRecord | None, deadlines: Deadlines) -> None:
-    today = date.today()
+    today = clock.today()
     if transition.action == "accept":
         case.accepted_on = today
         case.mediation_due_on = today + timedelta(days=deadlines.mediation_days)

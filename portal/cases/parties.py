@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from portal import clock
 from portal.audit import service as audit
 from portal.cases import ids
 from portal.cases.access import log_event, require_act, touch, visible_condition
@@ -75,7 +76,7 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
     if form.birth_date.strip():
         try:
             birth = date.fromisoformat(form.birth_date.strip())
-            if birth > date.today():
+            if birth > clock.today():
                 err("birth_date", "出生日期不能晚于今天。")
         except ValueError:
             err("birth_date", "请按 年-月-日 填写出生日期。")
@@ -178,7 +179,7 @@ class RepeatFlag:
 def repeat_flags(db: Session, principal: Principal, case: Case, *, recent_days: int = 180) -> list[RepeatFlag]:
     """Search the whole county, show only what the viewer may see: other cases are counted, not named."""
     flags = []
-    since = date.today() - timedelta(days=recent_days)
+    since = clock.today() - timedelta(days=recent_days)
     for party in parties_of(db, case):
         if not party.id_number:
             continue

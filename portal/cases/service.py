@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from portal import clock
 from portal.audit import service as audit
 from portal.cases import parties as party_service
 from portal.cases.access import get_case, log_event, require_act, touch, visible_condition
@@ -99,8 +100,8 @@ def validate_case(db: Session, form: CaseForm, errors: dict[str, str]) -> dict:
         errors["people_involved"] = "涉及人数应为正整数。"
     values["group_dispute"], values["risk_flag"] = bool(form.group_dispute), bool(form.risk_flag)
     try:
-        values["received_on"] = date.fromisoformat(form.received_on) if form.received_on else date.today()
-        if values["received_on"] > date.today():
+        values["received_on"] = date.fromisoformat(form.received_on) if form.received_on else clock.today()
+        if values["received_on"] > clock.today():
             errors["received_on"] = "收到日期不能晚于今天。"
     except ValueError:
         errors["received_on"] = "请按 年-月-日 填写收到日期。"
@@ -197,7 +198,7 @@ DENSE_SCOPE = 2000  # above this many matches, walk the date index instead of so
 
 def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None) -> CasePage:
     """Scoped and filtered first, then counted per state and paginated."""
-    today = today or date.today()
+    today = today or clock.today()
     filters = []
     if flt.q:
         filters.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from portal import clock
 from portal.audit import service as audit
 from portal.cases.access import get_case, log_event, require_act, touch
 from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
@@ -69,7 +70,7 @@ def sign_off(db: Session, principal: Principal, transfer_id: int, *, answer_days
         raise Forbidden("移送函须由移送机构的调委会主任审签。")
     _expect(transfer, TransferState.AWAITING_SIGNOFF)
     transfer.state, transfer.signed_by, transfer.sent_at = TransferState.SENT, principal.person.id, utcnow()
-    transfer.answer_due_on = date.today() + timedelta(days=answer_days)
+    transfer.answer_due_on = clock.today() + timedelta(days=answer_days)
     case.in_transfer = True
     _save(db, transfer, case)
     target = db.get(Organisation, transfer.to_org_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal import clock
 from portal.cases import files, ids, loop, parties, service, transfers
 from portal.cases.access import can_act, events_of, get_case
 from portal.cases.models import CHANNELS, ID_TYPES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
@@ -23,7 +24,7 @@ from portal.orgs.models import TIER_LABELS, Organisation
 from portal.people import service as people
 from portal.people.models import Role
 from portal.scope import Principal
-from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 RECORD_ROLES = (Role.MEDIATOR, Role.DIRECTOR)
@@ -39,7 +40,7 @@ def me(request: Request) -> Principal:
 
 def today_of(request: Request) -> date:
     """Today in the portal's time zone: deadlines are local dates."""
-    return datetime.now(request.app.state.tz).date()
+    return clock.today()
 
 
 def deadline_of(case: Case, today: date, soon_days: int) -> tuple[str, str] | None:
@@ -198,7 +199,7 @@ class CaseController(Controller):
                             message=f"已登记 {case.number}。重复访/越级访提示：{names}涉及其他在办或近期案件，请核查。")
         return redirect(request, case_url(request, case.id), message=f"已登记案件：{case.number}")
 
-    @get("/{case_id:int}", name="show_case", sync_to_thread=True)
+    @get("/{case_id:int}", name="show_case", sync_to_thread=True, opt={"writes": reveals})
     def show_case(self, request: Request, db: Db, case_id: FromPath[int], reveal: FromQuery[str] = "") -> Template:
         principal = me(request)
         return render_case(request, db, principal, get_case(db, principal, case_id), reveal=int_or_none(reveal))

@@ -41,7 +41,7 @@ class CaseFilesController(Controller):
             return redirect(request, f"{url}#files", message="上传未成功：" + "；".join(exc.errors.values()), level="error")
         return redirect(request, f"{url}#files", message=f"已上传：{filename}")
 
-    @get("/{file_id:int}", name="download_case_file", sync_to_thread=True)
+    @get("/{file_id:int}", name="download_case_file", sync_to_thread=True, opt={"writes": True})
     def download_case_file(self, request: Request, db: Db, case_id: FromPath[int], file_id: FromPath[int]) -> Response:
         principal = principal_of(request)
         assert principal is not None

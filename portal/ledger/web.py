@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -11,6 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Response, Template
 
+from portal import clock
 from portal.ledger import importer, service
 from portal.web.render import Db, address_of, int_or_none, page, principal_of
 
@@ -64,12 +64,12 @@ class LedgerController(Controller):
             return self._form(request, db, org=org, dry_run=dry_run, report=report, status=422)
         return self._form(request, db, org=org, dry_run=dry_run, report=report)
 
-    @get("/export", name="export_cases", sync_to_thread=True)
+    @get("/export", name="export_cases", sync_to_thread=True, opt={"writes": True})
     def export_cases(self, request: Request, db: Db, org: FromQuery[str] = "") -> Response:
         """The visible cases as JSON Lines; personal data stays masked where the reader may not see it; audited."""
         principal = principal_of(request)
         assert principal is not None
         content, _ = service.export_visible(db, principal, org_id=int_or_none(org), address=address_of(request))
-        filename = f"cases-{date.today():%Y%m%d}.jsonl"
+        filename = f"cases-{clock.today():%Y%m%d}.jsonl"
         return Response(content=content.encode(), media_type="application/x-ndjson; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}", "Cache-Control": "no-store"})

@@ -1,0 +1,18 @@
+"""The portal's calendar: deadlines and "today" are dates in the portal's time zone, not the server's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+_zone = ZoneInfo("Asia/Shanghai")
+
+
+def set_timezone(name: str) -> None:
+    """Called once by the app factory and the command line, from Settings.timezone."""
+    global _zone
+    _zone = ZoneInfo(name)
+
+
+def today() -> date:
+    return datetime.now(_zone).date()
