@@ -106,7 +106,6 @@ def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0,
         start_id = (conn.execute(select(func.max(Case.id))).scalar() or 0) + 1
         sequences = {(r.org_id, r.year): r.last for r in conn.execute(select(CaseSequence.org_id, CaseSequence.year, CaseSequence.last))}
     report = LoadReport()
-    now = datetime.now(UTC)
     case_rows: list[dict] = []
     party_rows: list[dict] = []
     event_rows: list[dict] = []

@@ -48,9 +48,10 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
             dbapi_conn.isolation_level = None
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin_immediate(conn) -> None:  # noqa: ANN001
-            # Take the write lock at BEGIN, so two writers queue instead of failing on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _sqlite_begin(conn) -> None:  # noqa: ANN001
+            # Writers take the lock at BEGIN, so two writers queue instead of failing on upgrade;
+            # readers (see read_only) begin deferred and never wait for each other.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     if not pooled:
@@ -58,8 +59,24 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+READ_ONLY = "portal_read_only"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine for requests that only read: deferred on SQLite, and any write is a bug that fails loudly."""
+    reader = engine.execution_options(**{READ_ONLY: True})
+
+    @event.listens_for(reader, "before_cursor_execute")
+    def _refuse_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith(_WRITES):
+            raise RuntimeError("a read-only request tried to write: give its route opt={'writes': True}")
+
+    return reader
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
+def transaction(engine: Engine) -> Iterator[Session]:  # engine: a writer, or read_only(engine)
     """One unit of work: commit on success, roll back on any error."""
     with Session(engine, expire_on_commit=False) as session:
         try:

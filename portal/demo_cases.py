@@ -477,7 +477,7 @@ class Player:
     def play(self, plan: Plan) -> Case:
         rng, db = self.rng, self.db
         self.clock.start_case(plan.received)
-        code, topic, respondent_kind, amounts, summary, requests, inv, med, terms, failure, *_ = (*plan.scenario,)
+        code, topic, respondent_kind, amounts, summary, requests, *_ = plan.scenario
         place = _place_of(self.orgs[plan.handler].name)
         applicant = plan.applicant or make_person(rng, self.today, _place_of(self.orgs[plan.start].name))
         if plan.variant == "marker":
@@ -543,7 +543,7 @@ class Player:
 
     # -- steps -------------------------------------------------------------------------------
     def _letter(self, kind: str, target: Organisation) -> str:
-        case, fmt = self.case, self.fmt
+        case = self.case
         head = {"访调对接": "信访事项移交人民调解函", "诉调对接": "诉前委派调解函", "上报": "矛盾纠纷上报单", "交办": "矛盾纠纷交办单"}.get(kind, "移送函")
         return (f"【{head}】{target.name}：\n现将{case.title}（{case.number}）移送你单位调解。纠纷简要情况：{case.summary}"
                 f"\n当事人请求：{case.requests}\n附送材料：登记表、当事人身份证明复印件。请在 {ANSWER_DAYS} 日内答复。")

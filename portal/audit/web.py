@@ -7,8 +7,8 @@ from datetime import date
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
+from litestar.params import FromQuery
 from litestar.response import Template
-from sqlmodel import Session
 
 from portal.audit import service
 from portal.errors import Forbidden

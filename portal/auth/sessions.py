@@ -56,17 +56,25 @@ class Loaded:
     expired: bool = False
 
 
-def load(db: Session, token: str, *, idle: timedelta, max_age: timedelta) -> Loaded:
-    """The session and person for `token`; an idle or too old session is ended and reported expired."""
+def due_for_touch(row: WebSession) -> bool:
+    return utcnow() - row.last_seen_at > _TOUCH_EVERY
+
+
+def load(db: Session, token: str, *, idle: timedelta, max_age: timedelta, touch: bool = True) -> Loaded:
+    """The session and person for `token`; an idle or too old session is ended and reported expired.
+
+    With touch=False nothing is written (the caller writes in a separate transaction when needed).
+    """
     row = db.get(WebSession, _digest(token))
     if row is None:
         return Loaded(None, None)
     now = utcnow()
     person = db.get(Person, row.person_id)
     if now - row.last_seen_at > idle or now - row.created_at > max_age or person is None or not person.active:
-        db.delete(row)
+        if touch:
+            db.delete(row)
         return Loaded(None, person, expired=True)
-    if now - row.last_seen_at > _TOUCH_EVERY:
+    if touch and now - row.last_seen_at > _TOUCH_EVERY:
         row.last_seen_at = now
         db.add(row)
     return Loaded(row, person)

@@ -9,7 +9,6 @@ from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel import Session
 
 from portal.auth import service, sessions
 from portal.errors import Invalid

@@ -19,7 +19,7 @@ from portal.orgs import service as orgs
 from portal.people import service
 from portal.people.models import ROLE_LABELS, MediatorKind, Person, Role
 from portal.scope import Principal
-from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MEDIATOR_KINDS = [(k.value, k.label) for k in MediatorKind]
@@ -57,7 +57,7 @@ class PeopleController(Controller):
                     result=result, pager=_page_links(request, result, params), flt=flt, org=org, role=role,
                     role_options=list(ROLE_LABELS.items()), org_options=[(str(o.id), o.name) for o in orgs.visible_orgs(db, principal)])
 
-    @get("/{person_id:int}", name="show_person", sync_to_thread=True)
+    @get("/{person_id:int}", name="show_person", sync_to_thread=True, opt={"writes": reveals})
     def show_person(self, request: Request, db: Db, person_id: FromPath[int], reveal: FromQuery[bool] = False) -> Template:
         return self._show(request, db, person_id, reveal=reveal)
 
@@ -210,7 +210,7 @@ class RosterController(Controller):
                     org_options=[(str(o.id), "　" * o.depth + o.name) for o in orgs.visible_orgs(db, principal)],
                     csv_url=f"{request.app.route_reverse('roster_csv')}?{urlencode({'org': org, 'subtree': str(subtree).lower()})}")
 
-    @get("/export.csv", name="roster_csv", sync_to_thread=True)
+    @get("/export.csv", name="roster_csv", sync_to_thread=True, opt={"writes": True})
     def roster_csv(self, request: Request, db: Db, org: FromQuery[str] = "", subtree: FromQuery[bool] = True) -> Response:
         """The roster as CSV (phones masked); every export is audited."""
         principal = principal_of(request)

@@ -26,13 +26,16 @@ def authenticate(connection: ASGIConnection) -> Principal:
         raise NotAuthorizedException("请先登录。")
     state = connection.app.state
     settings = state.settings
-    with transaction(state.engine) as db:
-        loaded = sessions.load(
-            db, token, idle=timedelta(minutes=settings.session_idle_minutes), max_age=timedelta(hours=settings.session_max_hours)
-        )
-        if loaded.expired and loaded.person is not None:
-            auth_service.session_expired(db, loaded.person, address=connection.client.host if connection.client else "")
+    idle, max_age = timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
+    with transaction(state.reader) as db:  # every request passes here: read, and write only when needed
+        loaded = sessions.load(db, token, idle=idle, max_age=max_age, touch=False)
         principal = load_principal(db, loaded.person, loaded.session.id) if loaded.session and loaded.person else None
+        needs_write = loaded.expired or (loaded.session is not None and sessions.due_for_touch(loaded.session))
+    if needs_write:
+        with transaction(state.engine) as db:
+            again = sessions.load(db, token, idle=idle, max_age=max_age)
+            if again.expired and again.person is not None:
+                auth_service.session_expired(db, again.person, address=connection.client.host if connection.client else "")
     # Raised after the transaction commits, so the ended session and its audit entry are kept.
     if principal is None:
         raise SessionExpired("会话已超时，请重新登录。") if loaded.expired else NotAuthorizedException("请先登录。")

@@ -95,3 +95,8 @@ def int_or_none(value: str | None) -> int | None:
         return int(value) if value not in (None, "") else None
     except ValueError:
         return None
+
+
+def reveals(request: Request) -> bool:
+    """For `opt={"writes": reveals}`: the page writes (an audited reveal) only when it was asked to reveal."""
+    return request.query_params.get("reveal", "") not in ("", "false", "0")
