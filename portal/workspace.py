@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from litestar import Request, get
 from litestar.response import Redirect, Template
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
+from portal import clock
 from portal.auth.service import last_sign_in
 from portal.cases import transfers
 from portal.cases.models import OPEN_STATES, Case, CaseState
@@ -55,7 +56,7 @@ def workspace(request: Request, db: Db) -> Template:
     principal = principal_of(request)
     assert principal is not None
     settings = request.app.state.settings
-    today = datetime.now(request.app.state.tz).date()
+    today = clock.today()
     return page(request, "workspace.html", title="工作台", nav="workspace", crumbs=[("工作台", None)],
                 cards=overview(db, principal), last=last_sign_in(db, principal.person),
                 cases=case_summary(db, principal, today, settings.due_soon_days), due_soon_days=settings.due_soon_days)

@@ -285,3 +285,22 @@ def test_available_actions_follow_the_table() -> None:
     assert [t.action for t in available(CaseState.REGISTERED)] == ["accept", "refuse"]
     assert [t.action for t in available(CaseState.MEDIATING)] == ["succeed", "fail"]
     assert available(CaseState.EVALUATED) == [] and available(CaseState.REFUSED) == []
+
+
+def test_list_counts_follow_every_change_despite_the_cache(engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        viewer = who(db, world, "a.clerk")
+        first = intake(db, world)
+        db.commit()
+        assert service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50).counts == {"registered": 1}
+        assert service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50).counts == {"registered": 1}  # cached
+        intake(db, world, id_number="")
+        db.commit()
+        assert service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50).counts == {"registered": 2}
+        act(db, world, first, "accept", by="a.clerk")
+        db.commit()
+        page = service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50)
+        assert page.counts == {"registered": 1, "accepted": 1} and page.total == 2
+        other = load_principal(db, db.get(Person, world.person("b.admin").id))
+        assert service.list_cases(db, other, service.CaseFilter(), page=1, size=50).counts == {}  # never another scope's

@@ -19,14 +19,20 @@ def _transfer_conditions(principal: Principal):  # noqa: ANN202
     return or_(sent_to_us, sent_by_us)
 
 
-def visible_condition(principal: Principal, db: Session | None = None, *, path_column=Case.org_path):  # noqa: ANN001, ANN201
+def transferred_ids(db: Session, principal: Principal) -> tuple[int, ...]:
+    """The (few) cases the person reaches through transfers rather than through their subtree."""
+    return tuple(sorted(set(db.exec(select(Transfer.case_id).where(_transfer_conditions(principal))).all())))
+
+
+def visible_condition(principal: Principal, db: Session | None = None, *, path_column=Case.org_path,  # noqa: ANN001, ANN201
+                      via: tuple[int, ...] | None = None):
     """SQL: cases the person may see — their subtree's, those sent to it, and those it sent.
 
-    With `db`, the (few) cases reached through transfers are looked up first and matched by id, so
-    the subtree part can use the index on `org_path` instead of a correlated subquery per row.
+    With `db` (or the ids already looked up, `via`), the cases reached through transfers are matched by
+    id, so the subtree part can use the index on `org_path` instead of a correlated subquery per row.
     """
-    if db is not None:
-        via_transfer = sorted(set(db.exec(select(Transfer.case_id).where(_transfer_conditions(principal))).all()))
+    if db is not None or via is not None:
+        via_transfer = via if via is not None else transferred_ids(db, principal)
         own = principal.path_filter(path_column)
         return or_(own, Case.id.in_(via_transfer)) if via_transfer else own
     reached = exists(select(Transfer.id).where(Transfer.case_id == Case.id, _transfer_conditions(principal)))

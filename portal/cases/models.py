@@ -79,6 +79,7 @@ class Case(SQLModel, table=True):
         Index("ix_case_state", "state", "id"),
         Index("ix_case_type_state", "dispute_type", "state", "org_path"),  # counts of a type, without the table
         Index("ix_case_received", "received_on", "id"),
+        Index("ix_case_updated", "updated_at"),  # the newest change: whether cached list counts still hold
     )
 
     id: int | None = Field(default=None, primary_key=True)

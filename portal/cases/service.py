@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import dataclasses
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,7 +17,7 @@ from sqlmodel import Session, select
 from portal import clock
 from portal.audit import service as audit
 from portal.cases import parties as party_service
-from portal.cases.access import get_case, log_event, require_act, touch, visible_condition
+from portal.cases.access import get_case, log_event, require_act, touch, transferred_ids, visible_condition
 from portal.cases.models import CHANNELS, OPEN_STATES, Case, CaseMediator, CaseSequence, CaseState, DisputeType
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation, Tier
@@ -196,6 +198,44 @@ class CasePage:
 DENSE_SCOPE = 2000  # above this many matches, walk the date index instead of sorting the matches
 
 
+class _CountCache:
+    """Counts per state of a scope and filter, kept while no case has changed since (per process).
+
+    Every change to a case bumps its `updated_at` (access.touch), transfers included, so the newest
+    `updated_at` — one step down an index — tells whether a cached count still holds.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def _generation(self, db: Session) -> tuple:
+        # Two single-aggregate subqueries: each is one step down its index (a combined max() scans the table).
+        return tuple(db.exec(select(select(func.max(Case.updated_at)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery())).one())
+
+    def get(self, db: Session, key: tuple) -> dict[str, int] | None:
+        generation = self._generation(db)
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is None or hit[0] != generation:
+                return None
+            self.entries.move_to_end(key)
+            return dict(hit[1])
+
+    def put(self, db: Session, key: tuple, counts: dict[str, int]) -> dict[str, int]:
+        generation = self._generation(db)
+        with self.lock:
+            self.entries[key] = (generation, dict(counts))
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return counts
+
+
+_COUNTS = _CountCache()
+
+
 def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None) -> CasePage:
     """Scoped and filtered first, then counted per state and paginated."""
     today = today or clock.today()
@@ -222,16 +262,20 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     # With a dispute type the type index is the narrow way in (the path is then checked from that index);
     # without one, the path index is.
     by_type = bool(flt.dispute_type)
-    count_scope = visible_condition(principal, db, path_column=(Case.org_path + "") if by_type else Case.org_path)
-    if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
-        count_query = select(Case.state).where(count_scope, *filters)
-    else:
-        count_query = select(Case.state, func.count()).where(count_scope, *filters).group_by(Case.state)
-    if flt.tier in Tier._value2member_map_:  # only the tier filter needs the organisation in the count
-        count_query = count_query.join(Organisation, Organisation.id == Case.org_id)
-    rows_or_counts = db.exec(count_query).all()
-    tally = Counter(rows_or_counts) if by_type else dict(rows_or_counts)
-    state_counts = {getattr(k, "value", k): v for k, v in tally.items()}
+    via = transferred_ids(db, principal)
+    count_scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if by_type else Case.org_path)
+    key = (tuple(principal.roots()), via, dataclasses.astuple(flt), today)
+    state_counts = _COUNTS.get(db, key)
+    if state_counts is None:
+        if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
+            count_query = select(Case.state).where(count_scope, *filters)
+        else:
+            count_query = select(Case.state, func.count()).where(count_scope, *filters).group_by(Case.state)
+        if flt.tier in Tier._value2member_map_:  # only the tier filter needs the organisation in the count
+            count_query = count_query.join(Organisation, Organisation.id == Case.org_id)
+        rows_or_counts = db.exec(count_query).all()
+        tally = Counter(rows_or_counts) if by_type else dict(rows_or_counts)
+        state_counts = _COUNTS.put(db, key, {getattr(k, "value", k): v for k, v in tally.items()})
     if flt.state in CaseState._value2member_map_:
         filters.append(Case.state == CaseState(flt.state))
         total = state_counts.get(flt.state, 0)
@@ -240,7 +284,7 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     # Many matches: walking the date index in order and filtering beats sorting them all, so the scope is
     # then tested on an expression of the path, which keeps the planner off the path index.
     dense = by_type or (total > DENSE_SCOPE and flt.sort != "number")
-    scope = visible_condition(principal, db, path_column=(Case.org_path + "") if dense else Case.org_path)
+    scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if dense else Case.org_path)
     base = select(Case, Organisation).join(Organisation, Organisation.id == Case.org_id).where(scope, *filters)
     order = (Case.received_on.desc(), Case.id.desc()) if flt.sort != "number" else (Case.number_year.desc(), Case.number.desc(), Case.id.desc())
     rows = db.exec(base.order_by(*order).offset((page - 1) * size).limit(size)).all()

@@ -38,10 +38,6 @@ def me(request: Request) -> Principal:
     return principal
 
 
-def today_of(request: Request) -> date:
-    """Today in the portal's time zone: deadlines are local dates."""
-    return clock.today()
-
 
 def deadline_of(case: Case, today: date, soon_days: int) -> tuple[str, str] | None:
     """A badge (text, level) for a case whose mediation or follow-up deadline has passed or is near."""
@@ -103,7 +99,7 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
                 records=loop.records_of(db, case), kinds=RECORD_KINDS, actions=actions, free_records=free,
                 transfers=rows, can_route=can_route, targets=transfers.targets(db, case) if can_route else [],
                 transfer_kinds=TRANSFER_KINDS, events=events_of(db, case), read_only=not principal.sees(case.org_path),
-                deadline=deadline_of(case, today_of(request), settings.due_soon_days), mask_id=ids.mask_id,
+                deadline=deadline_of(case, clock.today(), settings.due_soon_days), mask_id=ids.mask_id,
                 role_options=[(r, r) for r in PARTY_ROLES], kind_options=KIND_OPTIONS, id_type_options=list(ID_TYPES.items()),
                 case_files=files.files_of(db, case), doc_types=[(t, t) for t in files.DOC_TYPES], upload_max_mb=settings.upload_max_mb,
                 can_upload=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),
@@ -147,7 +143,7 @@ class CaseController(Controller):
         raw = {k: str(v) for k, v in request.query_params.items()}
         flt, notes, options = _list_filter(db, principal, raw)
         number = max(1, int_or_none(raw.get("page")) or 1)
-        result = service.list_cases(db, principal, flt, page=number, size=request.app.state.settings.page_size, today=today_of(request))
+        result = service.list_cases(db, principal, flt, page=number, size=request.app.state.settings.page_size, today=clock.today())
         params = {k: v for k, v in raw.items() if k != "page" and v}
 
         def link(**changes: Any) -> str:
@@ -159,7 +155,7 @@ class CaseController(Controller):
         return page(request, "cases/list.html", partial="cases/_table.html", title="案件", nav="cases", crumbs=[("案件", None)],
                     result=result, pager=pager, params=params, notes=notes, options=options, link=link, state_labels=STATE_LABELS,
                     dispute_names=dict(options["dispute_type"]), can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
-                    today=today_of(request), soon_days=request.app.state.settings.due_soon_days, deadline_of=deadline_of)
+                    today=clock.today(), soon_days=request.app.state.settings.due_soon_days, deadline_of=deadline_of)
 
     def _intake(self, request: Request, db: Session, principal: Principal, *, form: service.CaseForm, blocks: list,
                 errors: dict | None = None, message: str | None = None, status: int = 200) -> Template:
@@ -180,7 +176,7 @@ class CaseController(Controller):
         chosen = principal.visible_org(db, int(org)) if int_or_none(org) is not None else None
         if not principal.roots(*service.INTAKE_ROLES) or (chosen and not principal.has_role_over(chosen.path, *service.INTAKE_ROLES)):
             raise Forbidden("只有受理员、调解员和调委会主任可以登记案件。")
-        form = service.CaseForm(org_id=str(chosen.id) if chosen else "", received_on=today_of(request).isoformat())
+        form = service.CaseForm(org_id=str(chosen.id) if chosen else "", received_on=clock.today().isoformat())
         return self._intake(request, db, principal, form=form, blocks=party_forms())
 
     @post("/", name="create_case", sync_to_thread=True)

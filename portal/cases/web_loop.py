@@ -9,12 +9,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal import clock
 from portal.cases import loop
 from portal.cases.access import get_case, require_act
 from portal.cases.models import Case
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS, RecordKind
 from portal.cases.states import TRANSITIONS, Transition
-from portal.cases.web import RECORD_ROLES, Form, case_crumbs, case_url, me, today_of
+from portal.cases.web import RECORD_ROLES, Form, case_crumbs, case_url, me
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.people.models import Role
 from portal.scope import Principal
@@ -49,7 +50,7 @@ def _form(request: Request, db: Session, case: Case, *, title: str, kind: Record
     return page(request, "cases/record_form.html", title=f"{title}：{case.number}", nav="cases", status=status,
                 crumbs=case_crumbs(request, case, (title, None)), case=case, kind=kind, action_url=action_url, hidden=hidden,
                 values=values or {}, errors=errors or {}, message=message, missing=missing or [], heading=title, button=button,
-                today=today_of(request).isoformat())
+                today=clock.today().isoformat())
 
 
 def _values(data: dict) -> dict[str, str]:

@@ -9,10 +9,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal import clock
 from portal.cases import transfers
 from portal.cases.access import get_case
 from portal.cases.models import Transfer
-from portal.cases.web import Form, case_url, me, render_case, today_of
+from portal.cases.web import Form, case_url, me, render_case
 from portal.errors import Conflict, Invalid
 from portal.web.render import Db, address_of, page, redirect
 
@@ -77,4 +78,4 @@ class TransferController(Controller):
     def list_transfers(self, request: Request, db: Db) -> Template:
         principal = me(request)
         return page(request, "transfers/list.html", title="移送", nav="transfers", crumbs=[("移送", None)],
-                    inbox=transfers.inbox(db, principal), outbox=transfers.outbox(db, principal), today=today_of(request))
+                    inbox=transfers.inbox(db, principal), outbox=transfers.outbox(db, principal), today=clock.today())

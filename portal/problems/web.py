@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,6 +11,7 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal import clock
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs import service as orgs
 from portal.orgs.models import Organisation
@@ -24,10 +24,6 @@ from portal.web.render import Db, address_of, form_of, int_or_none, page, princi
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 RISK_OPTIONS = [(r.value, r.label) for r in RiskLevel]
 
-
-def today_of(request: Request) -> date:
-    """Today in the portal's time zone (deadlines are local dates)."""
-    return datetime.now(request.app.state.tz).date()
 
 
 def org_options(orgs_: list[Organisation]) -> list[tuple[str, str]]:
@@ -48,7 +44,7 @@ class ProblemController(Controller):
     def list_problems(self, request: Request, db: Db, org: FromQuery[str] = "", state_: Annotated[str, QueryParameter(name="state")] = "", risk: FromQuery[str] = "",
                       overdue: FromQuery[bool] = False) -> Template:
         """The items in scope, filtered first and then paginated; counts by state above them."""
-        principal, today = _me(request), today_of(request)
+        principal, today = _me(request), clock.today()
         state = state_
         page_no = max(1, int_or_none(request.query_params.get("page")) or 1)
         flt = service.ProblemFilter(org_id=int_or_none(org), state=ProblemState(state) if state in ProblemState._value2member_map_ else None,
@@ -75,7 +71,7 @@ class ProblemController(Controller):
         responsible = db.get(Person, problem.responsible_id) if problem.responsible_id else None
         return page(request, "problems/show.html", title=problem.title, nav="problems", status=status,
                     crumbs=[("问题清单", request.app.route_reverse("list_problems")), (problem.title, None)],
-                    problem=problem, org=org, responsible=responsible, events=service.history(db, problem), today=today_of(request),
+                    problem=problem, org=org, responsible=responsible, events=service.history(db, problem), today=clock.today(),
                     can_edit=service.can_edit(principal, problem), actions=service.actions_for(principal, problem),
                     errors=errors or {}, message=message, action=action, note=note)
 
@@ -93,7 +89,7 @@ class ProblemController(Controller):
     def new_problem_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
         principal = _me(request)
         chosen = service.require_editor_org(db, principal, org)
-        form = service.ProblemForm(org_id=str(chosen.id) if chosen else "", found_on=today_of(request).isoformat())
+        form = service.ProblemForm(org_id=str(chosen.id) if chosen else "", found_on=clock.today().isoformat())
         return self._form(request, db, principal, form=form, problem=None)
 
     @post("/", name="create_problem", sync_to_thread=True)
@@ -101,7 +97,7 @@ class ProblemController(Controller):
         principal = _me(request)
         form = form_of(service.ProblemForm, data)
         try:
-            problem = service.create(db, principal, form, today=today_of(request), address=address_of(request))
+            problem = service.create(db, principal, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
             return self._form(request, db, principal, form=form, problem=None, errors=exc.errors, message=exc.message, status=422)
         return redirect(request, request.app.route_reverse("show_problem", problem_id=problem.id), message=f"已登记：{problem.title}")
@@ -119,7 +115,7 @@ class ProblemController(Controller):
         principal = _me(request)
         form = form_of(service.ProblemForm, data)
         try:
-            problem = service.update(db, principal, problem_id, form, today=today_of(request), address=address_of(request))
+            problem = service.update(db, principal, problem_id, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
             problem = service.visible_problem(db, principal, problem_id)
             return self._form(request, db, principal, form=form, problem=problem, errors=exc.errors, message=exc.message, status=422)
@@ -136,7 +132,7 @@ class ProblemController(Controller):
         action, note = str(data.get("action", "")), str(data.get("note", ""))
         try:
             problem = service.transition(db, principal, problem_id, action, note=note, version=str(data.get("version", "")),
-                                         today=today_of(request), address=address_of(request))
+                                         today=clock.today(), address=address_of(request))
         except Invalid as exc:
             problem = service.visible_problem(db, principal, problem_id)
             return self._show(request, db, principal, problem, errors=exc.errors, message=exc.message, status=422, action=action, note=note)

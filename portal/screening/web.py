@@ -10,11 +10,12 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal import clock
 from portal.errors import Conflict, Invalid
 from portal.orgs import service as orgs
 from portal.orgs.models import Organisation
 from portal.problems import service as problems
-from portal.problems.web import RISK_OPTIONS, org_options, today_of
+from portal.problems.web import RISK_OPTIONS, org_options
 from portal.scope import Principal
 from portal.screening import service
 from portal.screening.cadence import cadence_label
@@ -36,7 +37,7 @@ class ScreeningController(Controller):
     @get("/", name="list_screening", sync_to_thread=True)
     def list_screening(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
         """Recent rounds in scope, and the bodies whose round is overdue by their tier's cadence."""
-        principal, today = _me(request), today_of(request)
+        principal, today = _me(request), clock.today()
         org_id = int_or_none(org)
         return page(request, "screening/list.html", partial="screening/_rounds.html", title="矛盾纠纷排查", nav="screening",
                     crumbs=[("矛盾纠纷排查", None)], rounds=service.list_rounds(db, principal, org_id=org_id),
@@ -71,7 +72,7 @@ class ScreeningController(Controller):
     def new_screening_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
         principal = _me(request)
         chosen = service.require_recorder_org(db, principal, org)
-        form = service.RoundForm(org_id=str(chosen.id) if chosen else "", held_on=today_of(request).isoformat())
+        form = service.RoundForm(org_id=str(chosen.id) if chosen else "", held_on=clock.today().isoformat())
         return self._form(request, db, principal, form=form, found=None)
 
     @post("/", name="create_screening", sync_to_thread=True)
@@ -79,7 +80,7 @@ class ScreeningController(Controller):
         principal = _me(request)
         form = form_of(service.RoundForm, data)
         try:
-            found = service.create_round(db, principal, form, today=today_of(request), address=address_of(request))
+            found = service.create_round(db, principal, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
             return self._form(request, db, principal, form=form, found=None, errors=exc.errors, message=exc.message, status=422)
         return redirect(request, request.app.route_reverse("show_screening", round_id=found.id), message="已记录排查。")
@@ -96,7 +97,7 @@ class ScreeningController(Controller):
         principal = _me(request)
         form = form_of(service.RoundForm, data)
         try:
-            found = service.update_round(db, principal, round_id, form, today=today_of(request), address=address_of(request))
+            found = service.update_round(db, principal, round_id, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
             found = service.visible_round(db, principal, round_id)
             return self._form(request, db, principal, form=form, found=found, errors=exc.errors, message=exc.message, status=422)
@@ -114,7 +115,7 @@ class ScreeningController(Controller):
         form = form_of(problems.ProblemForm, data)
         show = request.app.route_reverse("show_screening", round_id=round_id)
         try:
-            problem = service.problem_from_finding(db, principal, round_id, finding, form, today=today_of(request), address=address_of(request))
+            problem = service.problem_from_finding(db, principal, round_id, finding, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
             found = service.visible_round(db, principal, round_id)
             return self._show(request, db, principal, found, errors=exc.errors, message=exc.message, status=422, finding=finding, form=form)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_case_file_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_file_sha256"), ["sha256"], unique=False)
     op.create_index("ix_case_received", "case", ["received_on", "id"], unique=False)
+    op.create_index("ix_case_updated", "case", ["updated_at"], unique=False)
     op.create_index("ix_case_type_state", "case", ["dispute_type", "state", "org_path"], unique=False)
     op.create_index("ix_case_scope_state", "case", ["org_path", "state"], unique=False, postgresql_ops={"org_path": "varchar_pattern_ops"})
 
@@ -43,6 +44,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_case_scope_state", table_name="case")
     op.drop_index("ix_case_type_state", table_name="case")
+    op.drop_index("ix_case_updated", table_name="case")
     op.drop_index("ix_case_received", table_name="case")
     with op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_file_sha256"))
