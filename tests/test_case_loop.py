@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -304,3 +304,22 @@ def test_list_counts_follow_every_change_despite_the_cache(engine) -> None:
         assert page.counts == {"registered": 1, "accepted": 1} and page.total == 2
         other = load_principal(db, db.get(Person, world.person("b.admin").id))
         assert service.list_cases(db, other, service.CaseFilter(), page=1, size=50).counts == {}  # never another scope's
+
+
+def test_record_dates_cannot_come_before_the_case(engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        case = intake(db, world)
+        act(db, world, case, "accept", by="a.clerk")
+        case.received_on = case.accepted_on = clock.today() - timedelta(days=3)
+        loop.assign_mediator(db, who(db, world, "a.clerk"), case, world.person("a1.mediator").id, choices=service.mediator_choices(db, case))
+        act(db, world, case, "mediate")
+        early = {**RECORD["mediation"], "held_on": (clock.today() - timedelta(days=10)).isoformat()}
+        with pytest.raises(Invalid) as refused:
+            loop.add_record(db, who(db, world, "a1.mediator"), case, "mediation", early)
+        assert "不能早于本案的收到日期" in refused.value.errors["held_on"]
+        loop.add_record(db, who(db, world, "a1.mediator"), case, "mediation", RECORD["mediation"])
+        act(db, world, case, "fail", reason="分歧过大", routes="诉讼")
+        with pytest.raises(Invalid) as before_acceptance:
+            act(db, world, case, "close", closed_on=(clock.today() - timedelta(days=5)).isoformat(), summary="结")
+        assert "不能早于本案的受理日期" in before_acceptance.value.errors["closed_on"]

@@ -28,8 +28,12 @@ class Deadlines:
     followup_days: int = 7
 
 
-def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str]) -> dict:
-    """The record's fields from a posted form, checked against the kind's spec."""
+def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str], *, not_before: tuple[date, str] | None = None) -> dict:
+    """The record's fields from a posted form, checked against the kind's spec.
+
+    `not_before` (a date and its name) keeps record dates in order with the case: nothing is held,
+    signed or closed before the case was received (or, for a closure, accepted).
+    """
     values: dict = {}
     for spec in kind.fields:
         raw = str(data.get(spec.name, "")).strip()
@@ -46,12 +50,21 @@ def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str]) -> dict:
                 continue
             if day > clock.today():
                 errors[spec.name] = f"{spec.label}不能晚于今天。"
+            elif not_before and day < not_before[0]:
+                errors[spec.name] = f"{spec.label}不能早于本案的{not_before[1]}（{not_before[0].isoformat()}）。"
         elif spec.type == "int" and not raw.isdigit():
             errors[spec.name] = f"{spec.label}应为整数。"
         elif spec.type == "select" and raw not in spec.options:
             errors[spec.name] = f"请选择{spec.label}。"
         values[spec.name] = raw[:5000]
     return values
+
+
+def _earliest(case: Case, kind: str) -> tuple[date, str]:
+    """The earliest date a record of `kind` may carry in this case."""
+    if kind == "closure" and case.accepted_on:
+        return case.accepted_on, "受理日期"
+    return case.received_on, "收到日期"
 
 
 def _held_on(kind: RecordKind, values: dict) -> date | None:
@@ -107,7 +120,7 @@ def apply(db: Session, principal: Principal, case: Case, action: str, data: dict
     if transition.record:
         kind = RECORD_KINDS[transition.record]
         errors: dict[str, str] = {}
-        values = clean_fields(kind, data, errors)
+        values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code))
         if errors:
             raise Invalid(errors)
         record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
@@ -149,7 +162,7 @@ def add_record(db: Session, principal: Principal, case: Case, kind_code: str, da
         raise Forbidden(f"案件当前状态为“{case.state.label}”，不能添加{kind.label}。")
     require_act(principal, case, (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR) if kind_code == "evaluation" else (Role.MEDIATOR, Role.DIRECTOR), f"添加{kind.label}")
     errors: dict[str, str] = {}
-    values = clean_fields(kind, data, errors)
+    values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code))
     if errors:
         raise Invalid(errors)
     record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
