@@ -1,7 +1,8 @@
-"""bench/cases.py cannot rot: its bulk loader fills a small SQLite database the case list reads, scoped."""
+"""bench/cases.py cannot rot: its bulk loader (bench/loader.py) fills a small SQLite database the case list reads, scoped."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -23,18 +24,19 @@ def _bench():  # noqa: ANN202
     spec = importlib.util.spec_from_file_location("portal_bench_cases", BENCH)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    spec.loader.exec_module(module)  # puts the repository root on sys.path, so `bench.loader` imports
     return module
 
 
 def test_the_loader_fills_a_database_the_case_list_reads_scoped(tmp_path) -> None:
     bench = _bench()
+    loader = importlib.import_module("bench.loader")
     url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
     migrate(url)
     engine = make_engine(url)
     try:
         build_demo(engine, password="Bench@pass-1")
-        report = bench.load_cases(engine, 500, batch=120)
+        report = loader.load_cases(engine, 500, batch=120)
         assert (report.cases, report.parties >= 1000, report.events >= 500) == (500, True, True)
         with Session(engine) as db:
             assert db.exec(select(func.count()).select_from(Case)).one() == 500
