@@ -210,12 +210,12 @@ class _CountCache:
         self.entries: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def _generation(self, db: Session) -> tuple:
+    def generation(self, db: Session) -> tuple:
+        """Read before counting: counts are stored under the generation they were counted at, never a later one."""
         # Two single-aggregate subqueries: each is one step down its index (a combined max() scans the table).
         return tuple(db.exec(select(select(func.max(Case.updated_at)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery())).one())
 
-    def get(self, db: Session, key: tuple) -> dict[str, int] | None:
-        generation = self._generation(db)
+    def get(self, key: tuple, generation: tuple) -> dict[str, int] | None:
         with self.lock:
             hit = self.entries.get(key)
             if hit is None or hit[0] != generation:
@@ -223,8 +223,7 @@ class _CountCache:
             self.entries.move_to_end(key)
             return dict(hit[1])
 
-    def put(self, db: Session, key: tuple, counts: dict[str, int]) -> dict[str, int]:
-        generation = self._generation(db)
+    def put(self, key: tuple, generation: tuple, counts: dict[str, int]) -> dict[str, int]:
         with self.lock:
             self.entries[key] = (generation, dict(counts))
             self.entries.move_to_end(key)
@@ -266,7 +265,8 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     sqlite = db.get_bind().dialect.name == "sqlite"
     count_scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if by_type and sqlite else Case.org_path)
     key = (tuple(principal.roots()), via, dataclasses.astuple(flt), today)
-    state_counts = _COUNTS.get(db, key)
+    generation = _COUNTS.generation(db)
+    state_counts = _COUNTS.get(key, generation)
     if state_counts is None:
         if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
             count_query = select(Case.state).where(count_scope, *filters)
@@ -276,7 +276,7 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
             count_query = count_query.join(Organisation, Organisation.id == Case.org_id)
         rows_or_counts = db.exec(count_query).all()
         tally = Counter(rows_or_counts) if by_type else dict(rows_or_counts)
-        state_counts = _COUNTS.put(db, key, {getattr(k, "value", k): v for k, v in tally.items()})
+        state_counts = _COUNTS.put(key, generation, {getattr(k, "value", k): v for k, v in tally.items()})
     if flt.state in CaseState._value2member_map_:
         filters.append(Case.state == CaseState(flt.state))
         total = state_counts.get(flt.state, 0)
