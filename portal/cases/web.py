@@ -18,13 +18,13 @@ from portal.cases.access import can_act, events_of, get_case
 from portal.cases.models import CHANNELS, ID_TYPES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS
 from portal.cases.states import available
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Forbidden, Invalid
 from portal.orgs import service as orgs
 from portal.orgs.models import TIER_LABELS, Organisation
 from portal.people import service as people
 from portal.people.models import Role
 from portal.scope import Principal
-from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 RECORD_ROLES = (Role.MEDIATOR, Role.DIRECTOR)
@@ -218,16 +218,12 @@ class CaseController(Controller):
     def update_case(self, request: Request, db: Db, case_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = me(request)
         form = form_of(service.CaseForm, data)
-        try:
-            case = service.update_case(db, principal, case_id, form, address=address_of(request))
-        except Invalid as exc:
-            return self._edit(request, db, get_case(db, principal, case_id), form=form, errors=exc.errors, message=exc.message, status=422)
-        except Conflict as exc:
-            db.rollback()
-            current = get_case(db, principal, case_id)
-            form.version = str(current.version)
-            return self._edit(request, db, current, form=form, message=exc.message, status=409, latest=current)
-        return redirect(request, case_url(request, case.id), message="已保存修改。")
+        result = save_edit(db, form, save=lambda: service.update_case(db, principal, case_id, form, address=address_of(request)),
+                           reload=lambda: get_case(db, principal, case_id),
+                           rerender=lambda obj, **kw: self._edit(request, db, obj, form=form, **kw))
+        if isinstance(result, Template):
+            return result
+        return redirect(request, case_url(request, result.id), message="已保存修改。")
 
     @post("/{case_id:int}/parties", name="add_party", sync_to_thread=True)
     def add_party(self, request: Request, db: Db, case_id: FromPath[int], data: Form) -> Template | Redirect:

@@ -10,14 +10,14 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Forbidden, Invalid
 from portal.experts import service
 from portal.experts.models import EXPERT_FIELDS, Expert
 from portal.orgs import service as orgs
 from portal.orgs.models import Organisation
 from portal.problems.web import org_options
 from portal.scope import Principal
-from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -87,17 +87,12 @@ class ExpertController(Controller):
     def update_expert(self, request: Request, db: Db, expert_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = _me(request)
         form = form_of(service.ExpertForm, data)
-        try:
-            expert = service.update(db, principal, expert_id, form, address=address_of(request))
-        except Invalid as exc:
-            expert = service.visible_expert(db, principal, expert_id)
-            return self._form(request, db, principal, form=form, expert=expert, errors=exc.errors, message=exc.message, status=422)
-        except Conflict as exc:
-            db.rollback()
-            current = service.visible_expert(db, principal, expert_id)
-            form.version = str(current.version)
-            return self._form(request, db, principal, form=form, expert=current, message=exc.message, status=409, latest=current)
-        return redirect(request, request.app.route_reverse("show_expert", expert_id=expert.id), message="已保存修改。")
+        result = save_edit(db, form, save=lambda: service.update(db, principal, expert_id, form, address=address_of(request)),
+                           reload=lambda: service.visible_expert(db, principal, expert_id),
+                           rerender=lambda obj, **kw: self._form(request, db, principal, form=form, expert=obj, **kw))
+        if isinstance(result, Template):
+            return result
+        return redirect(request, request.app.route_reverse("show_expert", expert_id=result.id), message="已保存修改。")
 
     @post("/{expert_id:int}/deactivate", name="deactivate_expert", sync_to_thread=True)
     def deactivate_expert(self, request: Request, db: Db, expert_id: FromPath[int], data: Form) -> Redirect:

@@ -10,13 +10,13 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Forbidden, Invalid
 from portal.orgs import service
 from portal.orgs.models import KIND_LABELS, TIER_LABELS, Organisation, Tier
 from portal.people import service as people
 from portal.people.models import Role
 from portal.scope import Principal
-from portal.web.render import Db, address_of, form_of, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, page, principal_of, redirect, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -120,17 +120,12 @@ class OrgController(Controller):
         principal = principal_of(request)
         assert principal is not None
         form = form_of(service.OrgForm, data)
-        try:
-            org = service.update_org(db, principal, org_id, form, address=address_of(request))
-        except Invalid as exc:
-            org = principal.visible_org(db, org_id)
-            return self._form(request, db, principal, form=form, org=org, errors=exc.errors, message=exc.message, status=422)
-        except Conflict as exc:
-            db.rollback()
-            current = principal.visible_org(db, org_id)
-            form.version = str(current.version)
-            return self._form(request, db, principal, form=form, org=current, message=exc.message, status=409, latest=current)
-        return redirect(request, request.app.route_reverse("show_org", org_id=org.id), message="已保存修改。")
+        result = save_edit(db, form, save=lambda: service.update_org(db, principal, org_id, form, address=address_of(request)),
+                           reload=lambda: principal.visible_org(db, org_id),
+                           rerender=lambda obj, **kw: self._form(request, db, principal, form=form, org=obj, **kw))
+        if isinstance(result, Template):
+            return result
+        return redirect(request, request.app.route_reverse("show_org", org_id=result.id), message="已保存修改。")
 
     @post("/{org_id:int}/deactivate", name="deactivate_org", sync_to_thread=True)
     def deactivate_org(self, request: Request, db: Db, org_id: FromPath[int], data: Form) -> Redirect:

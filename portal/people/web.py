@@ -14,12 +14,12 @@ from litestar.response import Redirect, Response, Template
 from sqlmodel import Session
 
 from portal.audit import service as audit
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Forbidden, Invalid
 from portal.orgs import service as orgs
 from portal.people import service
 from portal.people.models import ROLE_LABELS, MediatorKind, Person, Role
 from portal.scope import Principal
-from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MEDIATOR_KINDS = [(k.value, k.label) for k in MediatorKind]
@@ -122,17 +122,12 @@ class PeopleController(Controller):
         principal = principal_of(request)
         assert principal is not None
         form = form_of(service.PersonForm, data)
-        try:
-            person = service.update_person(db, principal, person_id, form, address=address_of(request))
-        except Invalid as exc:
-            person = service.visible_person(db, principal, person_id)
-            return self._form(request, db, principal, form=form, person=person, errors=exc.errors, message=exc.message, status=422)
-        except Conflict as exc:
-            db.rollback()
-            current = service.visible_person(db, principal, person_id)
-            form.version = str(current.version)
-            return self._form(request, db, principal, form=form, person=current, message=exc.message, status=409, latest=current)
-        return redirect(request, request.app.route_reverse("show_person", person_id=person.id), message="已保存修改。")
+        result = save_edit(db, form, save=lambda: service.update_person(db, principal, person_id, form, address=address_of(request)),
+                           reload=lambda: service.visible_person(db, principal, person_id),
+                           rerender=lambda obj, **kw: self._form(request, db, principal, form=form, person=obj, **kw))
+        if isinstance(result, Template):
+            return result
+        return redirect(request, request.app.route_reverse("show_person", person_id=result.id), message="已保存修改。")
 
     @post("/{person_id:int}/memberships", name="add_membership", sync_to_thread=True)
     def add_membership(self, request: Request, db: Db, person_id: FromPath[int], data: Form) -> Template | Redirect:

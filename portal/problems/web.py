@@ -19,7 +19,7 @@ from portal.people.models import Person
 from portal.problems import service
 from portal.problems.models import SOURCES, STATE_LABELS, Problem, ProblemState, RiskLevel
 from portal.scope import Principal
-from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 RISK_OPTIONS = [(r.value, r.label) for r in RiskLevel]
@@ -114,17 +114,12 @@ class ProblemController(Controller):
     def update_problem(self, request: Request, db: Db, problem_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = _me(request)
         form = form_of(service.ProblemForm, data)
-        try:
-            problem = service.update(db, principal, problem_id, form, today=clock.today(), address=address_of(request))
-        except Invalid as exc:
-            problem = service.visible_problem(db, principal, problem_id)
-            return self._form(request, db, principal, form=form, problem=problem, errors=exc.errors, message=exc.message, status=422)
-        except Conflict as exc:
-            db.rollback()
-            current = service.visible_problem(db, principal, problem_id)
-            form.version = str(current.version)
-            return self._form(request, db, principal, form=form, problem=current, message=exc.message, status=409, latest=current)
-        return redirect(request, request.app.route_reverse("show_problem", problem_id=problem.id), message="已保存修改。")
+        result = save_edit(db, form, save=lambda: service.update(db, principal, problem_id, form, today=clock.today(), address=address_of(request)),
+                           reload=lambda: service.visible_problem(db, principal, problem_id),
+                           rerender=lambda obj, **kw: self._form(request, db, principal, form=form, problem=obj, **kw))
+        if isinstance(result, Template):
+            return result
+        return redirect(request, request.app.route_reverse("show_problem", problem_id=result.id), message="已保存修改。")
 
     @post("/{problem_id:int}/transition", name="transition_problem", sync_to_thread=True)
     def transition_problem(self, request: Request, db: Db, problem_id: FromPath[int], data: Form) -> Template | Redirect:

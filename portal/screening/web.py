@@ -20,7 +20,7 @@ from portal.scope import Principal
 from portal.screening import service
 from portal.screening.cadence import cadence_label
 from portal.screening.models import ScreeningRound
-from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect
+from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -96,17 +96,12 @@ class ScreeningController(Controller):
     def update_screening(self, request: Request, db: Db, round_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = _me(request)
         form = form_of(service.RoundForm, data)
-        try:
-            found = service.update_round(db, principal, round_id, form, today=clock.today(), address=address_of(request))
-        except Invalid as exc:
-            found = service.visible_round(db, principal, round_id)
-            return self._form(request, db, principal, form=form, found=found, errors=exc.errors, message=exc.message, status=422)
-        except Conflict as exc:
-            db.rollback()
-            current = service.visible_round(db, principal, round_id)
-            form.version = str(current.version)
-            return self._form(request, db, principal, form=form, found=current, message=exc.message, status=409, latest=current)
-        return redirect(request, request.app.route_reverse("show_screening", round_id=found.id), message="已保存修改。")
+        result = save_edit(db, form, save=lambda: service.update_round(db, principal, round_id, form, today=clock.today(), address=address_of(request)),
+                           reload=lambda: service.visible_round(db, principal, round_id),
+                           rerender=lambda obj, **kw: self._form(request, db, principal, form=form, found=obj, **kw))
+        if isinstance(result, Template):
+            return result
+        return redirect(request, request.app.route_reverse("show_screening", round_id=result.id), message="已保存修改。")
 
     @post("/{round_id:int}/findings/{finding:int}/problem", name="create_problem_from_finding", sync_to_thread=True)
     def create_problem_from_finding(self, request: Request, db: Db, round_id: FromPath[int], finding: FromPath[int], data: Form) -> Template | Redirect:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -10,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal.errors import Conflict, Invalid
 from portal.scope import Principal
 from portal.settings import Settings
 from portal.web import flash
@@ -88,6 +90,24 @@ def form_of(cls: type[T], data: dict[str, Any]) -> T:
     """Fill a form dataclass from posted fields, keeping what was typed as strings."""
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     return cls(**{k: str(v) if not isinstance(v, list) else str(v[-1]) for k, v in data.items() if k in names})  # type: ignore[call-arg]
+
+
+def save_edit(db: Session, form: Any, *, save: Callable[[], T], reload: Callable[[], Any], rerender: Callable[..., Template]) -> T | Template:
+    """Save an edit form, or show it again with what was typed.
+
+    Invalid input answers 422 with the reasons. A conflicting edit answers 409 with what is saved now
+    beside the user's input, and the form then carries the saved version, so that submitting again is
+    a deliberate overwrite and never a silent one.
+    """
+    try:
+        return save()
+    except Invalid as exc:
+        return rerender(reload(), errors=exc.errors, message=exc.message, status=422)
+    except Conflict as exc:
+        db.rollback()
+        current = reload()
+        form.version = str(current.version)
+        return rerender(current, message=exc.message, status=409, latest=current)
 
 
 def int_or_none(value: str | None) -> int | None:
