@@ -12,7 +12,8 @@ from factories import build_world, csrf, sign_in
 from matrix_cases import VALID_ID, insert_case
 from portal import clock
 from portal.audit.models import AuditEntry
-from portal.cases.models import Case, CaseMediator, CaseState, Party, Transfer, TransferState
+from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party, Transfer, TransferState
+from portal.experts.models import Expert
 
 TODAY = clock.today().isoformat()
 
@@ -222,3 +223,30 @@ def test_the_sender_of_an_accepted_transfer_sees_the_case_read_only(client, engi
     page = soup_of(client.get(f"/cases/{case.id}"))
     assert page.select_one("#read-only") is not None and page.select_one("#actions") is None
     assert not page.select("#mediators form") and not page.select("a.reveal")
+
+
+def test_a_mediation_record_cites_experts_from_the_pool_and_refuses_others(client, engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        case = insert_case(db, world, "a1a", state=CaseState.MEDIATING, mediator="a1.mediator")
+        ours = Expert(org_id=world.org("a").id, org_path=world.org("a").path, name="钱律师", field="法律", employer="甲县律师事务所")
+        theirs = Expert(org_id=world.org("b1").id, org_path=world.org("b1").path, name="乙县专家", field="医疗")
+        db.add_all([ours, theirs])
+        db.commit()
+        ours_id, theirs_id = ours.id, theirs.id
+    sign_in(client, "a1.mediator")
+    form = soup_of(client.get(f"/cases/{case.id}/records/new?kind=mediation"))
+    offered = {box["value"] for box in form.select('input[name="experts"][type="checkbox"]')}
+    assert offered == {str(ours_id)}  # the county's expert serves the village; the other county's is not offered
+    record = {"kind": "mediation", "held_on": TODAY, "place": "村调解室", "mediators": "东镇调解员", "parties_present": "张某、李某",
+              "content": "请律师释法", "result": "达成一致"}
+    refused = post(client, f"/cases/{case.id}/records", {**record, "experts": str(theirs_id)})
+    assert refused.status_code == 422 and "请从专家库中选择专家" in refused.text
+    assert soup_of(refused).select_one("#f-place")["value"] == "村调解室"
+    with Session(engine) as db:
+        assert db.exec(select(func.count()).select_from(CaseRecord).where(CaseRecord.case_id == case.id)).one() == 0
+    assert post(client, f"/cases/{case.id}/records", {**record, "experts": str(ours_id)}).status_code == 303
+    with Session(engine) as db:
+        saved = db.exec(select(CaseRecord).where(CaseRecord.case_id == case.id)).one()
+    assert saved.fields["experts"] == "钱律师（法律 · 甲县律师事务所）" and saved.fields["experts_ids"] == [ours_id]
+    assert "钱律师" in soup_of(client.get(f"/cases/{case.id}")).select_one("#records").get_text()

@@ -12,9 +12,10 @@ from portal.audit import service as audit
 from portal.cases import transfers
 from portal.cases.access import log_event, require_act, touch
 from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party
-from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS, RecordKind
+from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS, FieldSpec, RecordKind
 from portal.cases.states import TRANSITIONS, Transition
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.experts import service as experts_service
 from portal.orgs.models import Organisation
 from portal.people.models import Person, Role
 from portal.scope import Principal
@@ -28,14 +29,20 @@ class Deadlines:
     followup_days: int = 7
 
 
-def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str], *, not_before: tuple[date, str] | None = None) -> dict:
+def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str], *, not_before: tuple[date, str] | None = None,
+                 experts: dict[int, str] | None = None) -> dict:
     """The record's fields from a posted form, checked against the kind's spec.
 
     `not_before` (a date and its name) keeps record dates in order with the case: nothing is held,
-    signed or closed before the case was received (or, for a closure, accepted).
+    signed or closed before the case was received (or, for a closure, accepted). `experts` (id →
+    label) are the 专家库 entries the person may cite; without it (a ledger import) an experts
+    field is kept as the text it came with.
     """
     values: dict = {}
     for spec in kind.fields:
+        if spec.type == "experts" and experts is not None:
+            _clean_experts(spec, data.get(spec.name), experts, values, errors)
+            continue
         raw = str(data.get(spec.name, "")).strip()
         if not raw:
             if spec.required:
@@ -58,6 +65,30 @@ def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str], *, not_be
             errors[spec.name] = f"请选择{spec.label}。"
         values[spec.name] = raw[:5000]
     return values
+
+
+def _clean_experts(spec: FieldSpec, posted: object, experts: dict[int, str], values: dict, errors: dict[str, str]) -> None:
+    """Experts cited by id: kept as their labels (for documents and search) and their ids."""
+    raw = posted if isinstance(posted, list) else [posted] if posted not in (None, "") else []
+    ids: list[int] = []
+    for item in raw:
+        text = str(item).strip()
+        if not text.isdigit() or int(text) not in experts:
+            errors[spec.name] = "请从专家库中选择专家。"
+            return
+        if int(text) not in ids:
+            ids.append(int(text))
+    if spec.required and not ids:
+        errors[spec.name] = f"请选择{spec.label}。"
+    values[spec.name] = "、".join(experts[i] for i in ids)
+    values[f"{spec.name}_ids"] = ids
+
+
+def expert_choices(db: Session, principal: Principal, kind: RecordKind | None) -> dict[int, str] | None:
+    """The experts `principal` may cite, when `kind` has an experts field (else None)."""
+    if kind is None or not any(spec.type == "experts" for spec in kind.fields):
+        return None
+    return dict(experts_service.choices(db, principal))
 
 
 def _earliest(case: Case, kind: str) -> tuple[date, str]:
@@ -120,7 +151,7 @@ def apply(db: Session, principal: Principal, case: Case, action: str, data: dict
     if transition.record:
         kind = RECORD_KINDS[transition.record]
         errors: dict[str, str] = {}
-        values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code))
+        values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code), experts=expert_choices(db, principal, kind))
         if errors:
             raise Invalid(errors)
         record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
@@ -162,7 +193,7 @@ def add_record(db: Session, principal: Principal, case: Case, kind_code: str, da
         raise Forbidden(f"案件当前状态为“{case.state.label}”，不能添加{kind.label}。")
     require_act(principal, case, (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR) if kind_code == "evaluation" else (Role.MEDIATOR, Role.DIRECTOR), f"添加{kind.label}")
     errors: dict[str, str] = {}
-    values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code))
+    values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code), experts=expert_choices(db, principal, kind))
     if errors:
         raise Invalid(errors)
     record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class FieldSpec:
     name: str
     label: str
-    type: str = "text"  # text | textarea | date | select | int
+    type: str = "text"  # text | textarea | date | select | int | experts (cited from the 专家库)
     required: bool = True
     options: tuple[str, ...] = ()
     help: str = ""
@@ -35,7 +35,7 @@ RECORD_KINDS: dict[str, RecordKind] = {k.code: k for k in [
     RecordKind("mediation", "人民调解记录", (
         _f("held_on", "调解时间", "date"), _f("place", "调解地点"), _f("mediators", "调解员"),
         _f("parties_present", "到场当事人"), _f("helpers", "邀请协助调解人员", required=False),
-        _f("experts", "咨询的专家", required=False, help_="专家库中的专家姓名"),
+        _f("experts", "咨询的专家", "experts", required=False, help_="从专家库中选择本次调解咨询或邀请的专家"),
         _f("content", "调解经过", "textarea"), _f("result", "调解结果", "textarea"),
     ), "held_on"),
     RecordKind("agreement", "人民调解协议书", (

@@ -50,11 +50,12 @@ def _form(request: Request, db: Session, case: Case, *, title: str, kind: Record
     return page(request, "cases/record_form.html", title=f"{title}：{case.number}", nav="cases", status=status,
                 crumbs=case_crumbs(request, case, (title, None)), case=case, kind=kind, action_url=action_url, hidden=hidden,
                 values=values or {}, errors=errors or {}, message=message, missing=missing or [], heading=title, button=button,
-                today=clock.today().isoformat())
+                today=clock.today().isoformat(), experts=loop.expert_choices(db, me(request), kind))
 
 
-def _values(data: dict) -> dict[str, str]:
-    return {k: str(v) for k, v in data.items() if k != "_csrf_token"}
+def _values(data: dict) -> dict[str, str | list[str]]:
+    """The posted form as typed, for re-rendering it (a multiple choice stays a list)."""
+    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in data.items() if k != "_csrf_token"}
 
 
 class CaseLoopController(Controller):
