@@ -1,1 +1,15 @@
-"""The Whoosh search facade (built in the search issue)."""
+"""Full-text search over cases: the only package that imports Whoosh or jieba; it knows nothing of the portal.
+
+The portal hands over plain `CaseDoc`s and a `Scope`, and gets plain results back.
+Verbs: `apply` (index/remove), `Rebuild` (rebuild into a new directory and swap), `SearchIndex.search`,
+`.suggest`, `.similar`, `.check`, `.status`; `IndexUnavailable` when the index cannot be opened.
+"""
+
+from search.documents import FACETS, CaseDoc, CheckReport, FacetValue, Hit, IndexUnavailable, Scope, SearchRequest, SearchResults, Snippet
+from search.engine import Rebuild, SearchIndex, Suggestion, apply, mask_ids, merge, segment_count
+from search.schema import SCHEMA_VERSION
+from search.text import add_words, normalise, warm_up
+
+__all__ = ["FACETS", "SCHEMA_VERSION", "CaseDoc", "CheckReport", "FacetValue", "Hit", "IndexUnavailable", "Rebuild", "Scope", "SearchIndex",
+           "SearchRequest", "SearchResults", "Snippet", "Suggestion", "add_words", "apply", "mask_ids", "merge", "normalise", "segment_count",
+           "warm_up"]

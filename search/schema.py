@@ -1,0 +1,50 @@
+"""The index schema, in one function, and the version that forces a rebuild when it changes."""
+
+from __future__ import annotations
+
+from whoosh.analysis import Analyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from search.text import BigramTokenizer, UnigramTokenizer
+
+# Bump on any change to the fields or the analysis: an index of another version is rebuilt, never read.
+SCHEMA_VERSION = 3
+
+# Fields searched by plain words, with their weight.
+TEXT_FIELDS = {"title": 3.0, "parties": 3.0, "mediators": 2.0, "types": 2.0, "orgs": 1.5, "labels": 1.0, "body": 1.0, "dossier": 1.0}
+
+
+def _bigram() -> Analyzer:
+    return BigramTokenizer()
+
+
+def schema() -> Schema:
+    bigram = _bigram()
+    return Schema(
+        cid=ID(stored=True, unique=True, sortable=True),
+        version=NUMERIC(stored=True, sortable=True, bits=64),
+        number=ID(stored=True),
+        numparts=KEYWORD(lowercase=True),
+        idnums=KEYWORD(lowercase=True),  # not stored: never shown, matched only for roles that may
+        title=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["title"]),
+        parties=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["parties"]),
+        mediators=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["mediators"]),
+        types=TEXT(analyzer=bigram, field_boost=TEXT_FIELDS["types"]),
+        orgs=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["orgs"]),
+        labels=TEXT(analyzer=bigram),
+        body=TEXT(analyzer=bigram, stored=True),
+        dossier=TEXT(analyzer=bigram, stored=True),
+        chars=TEXT(analyzer=UnigramTokenizer()),  # single-character queries over the short fields
+        scope=KEYWORD(commas=True),  # the org's path and every ancestor's
+        dtype=ID(stored=True, sortable=True),
+        status=ID(stored=True, sortable=True),
+        tier=ID(stored=True, sortable=True),
+        org=ID(stored=True, sortable=True),
+        year=ID(stored=True, sortable=True),
+        mediator=ID(stored=True, sortable=True),  # the lead mediator, for the facet
+        outcome=ID(stored=True, sortable=True),
+        received=NUMERIC(stored=True, sortable=True, bits=32),  # yyyymmdd
+        closed=NUMERIC(stored=True, bits=32),
+        filed=NUMERIC(stored=True, bits=32),
+        extra=STORED,  # small display data
+    )
