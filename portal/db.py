@@ -43,6 +43,10 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             # Prefix LIKE on materialised paths can then use their indexes (paths have no letters anyway).
             cur.execute("PRAGMA case_sensitive_like=ON")
+            # Reads come from memory-mapped pages and a 64 MB page cache per connection rather than a
+            # read() per page: a list page at 100,000 cases costs ~1.5 ms less (bench/cases.py).
+            cur.execute("PRAGMA mmap_size=1073741824")
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
             # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite recipe).
             dbapi_conn.isolation_level = None

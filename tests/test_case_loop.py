@@ -207,7 +207,7 @@ def test_routing_lets_the_receiver_see_the_case_from_sending_and_the_sender_keep
             transfers.sign_off(db, who(db, world, "a1.mediator"), transfer.id, answer_days=7)
         transfers.sign_off(db, who(db, world, "a.director"), transfer.id, answer_days=7)
         assert service.get_case(db, receiver, case.id).in_transfer
-        assert [c.id for c, _ in service.list_cases(db, receiver, service.CaseFilter(), page=1, size=50).rows] == [case.id]
+        assert [c.id for c in service.list_cases(db, receiver, service.CaseFilter(), page=1, size=50).rows] == [case.id]
         with pytest.raises(Forbidden, match="移送中"):
             act(db, world, case, "accept", by="a.clerk")
         with pytest.raises(Forbidden, match="接收机构"):

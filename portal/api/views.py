@@ -15,9 +15,9 @@ from portal.scope import Principal
 
 def case_list(db: Session, principal: Principal, flt: service.CaseFilter, *, page: int, size: int) -> CaseList:
     result = service.list_cases(db, principal, flt, page=page, size=size)
-    items = [CaseSummary(id=c.id, number=c.number, title=c.title, org_id=o.id, org_name=o.name, dispute_type=c.dispute_type, channel=c.channel,
-                         state=c.state.value, state_label=c.state.label, received_on=c.received_on, risk_flag=c.risk_flag,
-                         group_dispute=c.group_dispute) for c, o in result.rows]
+    items = [CaseSummary(id=c.id, number=c.number, title=c.title, org_id=c.org_id, org_name=c.org_name, dispute_type=c.dispute_type,
+                         channel=c.channel, state=c.state.value, state_label=c.state.label, received_on=c.received_on, risk_flag=c.risk_flag,
+                         group_dispute=c.group_dispute) for c in result.rows]
     return CaseList(items=items, total=result.total, page=result.number, size=result.size)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -55,6 +56,12 @@ def deadline_of(case: Case, today: date, soon_days: int) -> tuple[str, str] | No
 
 def case_url(request: Request, case_id: int) -> str:
     return request.app.route_reverse("show_case", case_id=case_id)
+
+
+def case_links(request: Request) -> Callable[[int], str]:
+    """Case page URLs for a list's rows from one reverse lookup (url_for on every row costs more than the row)."""
+    head, sep, _ = case_url(request, 0).rpartition("/")
+    return lambda case_id: f"{head}{sep}{case_id}"
 
 
 def case_crumbs(request: Request, case: Case, *tail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -111,11 +118,10 @@ def _list_filter(db: Session, principal: Principal, params: dict[str, str]) -> t
     notes: list[str] = []
     flt = service.CaseFilter(q=params.get("q", "").strip()[:50], sort="number" if params.get("sort") == "number" else "received",
                              overdue=params.get("overdue") in ("1", "true", "on"))
-    org_opts = [(str(o.id), "　" * o.depth + o.name) for o in orgs.visible_orgs(db, principal)]
-    mediators = people.list_people(db, principal, people.PeopleFilter(), page=1, size=500, roles_in=people.ROSTER_ROLES).rows
+    org_opts = [(str(oid), "　" * depth + name) for oid, name, depth in orgs.org_choices(db, principal)]
     options = {"state": [(s.value, s.label) for s in CaseState], "dispute_type": service.dispute_choices(db),
                "channel": [(c, c) for c in CHANNELS], "tier": list(TIER_LABELS.items()), "org": org_opts,
-               "mediator": [(str(p.id), p.name) for p, _ in mediators]}
+               "mediator": [(str(pid), name) for pid, name in people.roster_choices(db, principal)]}
     labels = {"state": "状态", "dispute_type": "纠纷类型", "channel": "来源渠道", "tier": "机构层级", "org": "办理机构", "mediator": "调解员"}
     for key, label in labels.items():
         value = params.get(key, "")
@@ -155,7 +161,8 @@ class CaseController(Controller):
         return page(request, "cases/list.html", partial="cases/_table.html", title="案件", nav="cases", crumbs=[("案件", None)],
                     result=result, pager=pager, params=params, notes=notes, options=options, link=link, state_labels=STATE_LABELS,
                     dispute_names=dict(options["dispute_type"]), can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
-                    today=clock.today(), soon_days=request.app.state.settings.due_soon_days, deadline_of=deadline_of)
+                    today=clock.today(), soon_days=request.app.state.settings.due_soon_days, deadline_of=deadline_of,
+                    case_href=case_links(request))
 
     def _intake(self, request: Request, db: Session, principal: Principal, *, form: service.CaseForm, blocks: list,
                 errors: dict | None = None, message: str | None = None, status: int = 200) -> Template:

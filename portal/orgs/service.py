@@ -37,6 +37,13 @@ def visible_orgs(db: Session, principal: Principal, *, include_inactive: bool = 
     return list(db.exec(query.order_by(Organisation.depth, Organisation.sort_order, Organisation.id)).all())
 
 
+def org_choices(db: Session, principal: Principal) -> list[tuple[int, str, int]]:
+    """Organisations in scope as (id, name, depth), each followed by its subtree: the light query behind drop-downs."""
+    rows = db.exec(select(Organisation.id, Organisation.name, Organisation.depth).where(principal.path_filter(Organisation.path))
+                   .order_by(Organisation.path)).all()
+    return [(oid, name, depth) for oid, name, depth in rows]
+
+
 def build_tree(orgs: list[Organisation]) -> list[TreeNode]:
     """Nest the organisations; those whose parent is not in the list become roots."""
     nodes = {o.id: TreeNode(o) for o in orgs}

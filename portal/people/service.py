@@ -111,6 +111,14 @@ def list_people(db: Session, principal: Principal, flt: PeopleFilter, *, page: i
     return PeoplePage([(p, grants[p.id]) for p in people], total, page, size)
 
 
+def roster_choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
+    """Active mediators and directors in scope as (id, name): the light query behind filter drop-downs."""
+    in_scope = (select(Membership.id).join(Organisation, Organisation.id == Membership.org_id)
+                .where(Membership.person_id == Person.id, Membership.role.in_(ROSTER_ROLES), principal.path_filter(Organisation.path)))
+    rows = db.exec(select(Person.id, Person.name).where(Person.active == True, exists(in_scope)).order_by(Person.name, Person.id)).all()  # noqa: E712
+    return [(pid, name) for pid, name in rows]
+
+
 def reveal_phone(db: Session, principal: Principal, person: Person, *, address: str = "") -> str:
     """The unmasked phone number, for roles that need it; every look is audited."""
     orgs = [o for _, o in memberships_of(db, person)]
