@@ -1,0 +1,110 @@
+"""The plain data a dossier is made from: the portal fills these, the archive never reads a database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class PartyData:
+    role: str
+    name: str
+    kind: str = "natural"
+    sex: str = ""
+    ethnicity: str = ""
+    age: str = ""
+    occupation: str = ""
+    id_label: str = ""
+    id_number: str = ""  # already masked by the caller when the reader may not see it
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class RecordData:
+    """One case record (调查、调解、协议 …): its kind code, its date and its fields as plain strings."""
+
+    kind: str
+    held_on: date | None
+    fields: dict[str, str]
+    ref: str = ""  # the caller's id, so an uploaded signed scan can be matched to it
+
+
+@dataclass(frozen=True)
+class UploadData:
+    """An uploaded file: its bytes, its category and, for a signed scan, the document it replaces."""
+
+    filename: str
+    media_type: str
+    data: bytes
+    doc_type: str
+    sha256: str
+    uploaded_on: date | None = None
+    replaces: str = ""  # a document key ("agreement:12", "rights") for signed scans
+
+
+@dataclass(frozen=True)
+class TransferData:
+    kind: str
+    from_org: str
+    to_org: str
+    letter: str
+    sent_on: date | None
+    state: str
+    answered_on: date | None = None
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class CaseData:
+    """Everything about the case that its documents show."""
+
+    number: str
+    title: str
+    committee: str  # the handling committee's full name
+    dispute_type: str
+    dispute_code: str
+    channel: str
+    summary: str
+    requests: str
+    state: str
+    outcome: str  # written | oral | failed | "" (refused)
+    received_on: date
+    accepted_on: date | None = None
+    closed_on: date | None = None
+    group_dispute: bool = False
+    people_involved: int = 1
+    mediators: tuple[str, ...] = ()
+    parties: tuple[PartyData, ...] = ()
+    records: tuple[RecordData, ...] = ()
+    uploads: tuple[UploadData, ...] = ()
+    transfers: tuple[TransferData, ...] = ()
+    events: tuple[tuple[date, str, str], ...] = ()  # (day, who, what): the business trail for the manifest
+    judicial_confirmation: bool = False
+
+
+@dataclass(frozen=True)
+class FilingData:
+    """What the archivist sets when filing (立卷归档)."""
+
+    fonds: str = ""  # 全宗名称
+    archive_number: str = ""  # 档号
+    volume_number: str = ""  # 卷号
+    filed_by: str = ""  # 立卷人
+    checked_by: str = ""  # 检查人
+    filed_on: date | None = None
+    retention: str = "10年"
+    notes: str = ""
+    version: int = 1
+    reason: str = ""  # why a new version was made
+
+
+@dataclass
+class Options:
+    """How to render: the PDF/A variant, where page numbers go, the county's variants of the forms."""
+
+    variant: str = "pdf/a-3b"  # or "pdf/a-1b"
+    page_number_position: str = "top-right"  # top-right | top-left | outer | bottom-right | bottom-center | bottom-left
+    image_dpi: int = 150
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,136 @@
+"""WeasyPrint with the project's rules: templates from templates/pdf, a fetcher that serves only
+static/ from disk (and the dossier's own page images from memory), embedded subset fonts, at most
+two renders at a time, and XMP that PDFBox Preflight accepts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from archive import xmp
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates" / "pdf"
+STATIC = ROOT / "static"
+VARIANTS = ("pdf/a-3b", "pdf/a-1b")
+# A-1 forbids OpenType (CFF) font files: WenQuanYi Zen Hei is TrueType; HanaMinA/B (TrueType) cover CJK Ext A/B (𠮷).
+FONTS = {
+    "pdf/a-3b": '"Noto Serif CJK SC", "Noto Sans CJK SC", "HanaMinA", "HanaMinB"',
+    "pdf/a-1b": '"WenQuanYi Zen Hei", "HanaMinA", "HanaMinB"',
+}
+HEADING_FONTS = {
+    "pdf/a-3b": '"Noto Sans CJK SC", "HanaMinA", "HanaMinB"',
+    "pdf/a-1b": '"WenQuanYi Zen Hei", "HanaMinA", "HanaMinB"',
+}
+POSITIONS = ("top-right", "top-left", "outer", "bottom-right", "bottom-center", "bottom-left")
+_SLOTS = threading.BoundedSemaphore(2)  # two cores: never more than two renders at once
+
+
+@contextmanager
+def render_slot() -> Iterator[None]:
+    with _SLOTS:
+        yield
+
+
+def cn_date(value: date | datetime | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def environment(templates: Path = TEMPLATES) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["cn_date"] = cn_date
+    env.filters["blank"] = lambda v, width=8: v if v not in (None, "") else "\u3000" * width
+    return env
+
+
+def page_number_css(position: str) -> str:
+    """The margin box that carries the page number on body pages."""
+    if position not in POSITIONS:
+        raise ValueError(f"unknown page number position {position!r}; one of {', '.join(POSITIONS)}")
+    rule = "content: counter(page); font-size: 10.5pt; font-family: var(--font);"
+    if position == "outer":  # top right on the front, top left on the back (double-sided binding)
+        return " ".join(f"@page {name}:right {{ @top-right {{ {rule} }} }} @page {name}:left {{ @top-left {{ {rule} }} }}"
+                        for name in ("body", "body-scan"))
+    return " ".join(f"@page {name} {{ @{position} {{ {rule} }} }}" for name in ("body", "body-scan"))
+
+
+def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None):  # noqa: ANN201
+    """Serve `static/` from disk and `mem:` resources from the dict; refuse everything else (no network, no file:// elsewhere)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = static.resolve()
+    store = memory if memory is not None else {}
+
+    class StaticFetcher(URLFetcher):
+        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+            parts = urlsplit(url)
+            if parts.scheme == "mem" and url[4:] in store:
+                data = store[url[4:]]
+                kind = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "application/octet-stream"
+                return URLFetcherResponse(url, data, {"Content-Type": kind})
+            if parts.scheme == "file":
+                target = Path(unquote(parts.path)).resolve()
+                if target.is_relative_to(root) and target.is_file():
+                    kind = "text/css" if target.suffix == ".css" else "application/octet-stream"
+                    return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": kind})
+            raise ValueError(f"refused to fetch {url!r}: only static/ and the dossier's own images")
+
+    return StaticFetcher()
+
+
+class Renderer:
+    """Renders HTML from templates/pdf into WeasyPrint documents sharing one font configuration."""
+
+    def __init__(self, variant: str = "pdf/a-3b", position: str = "top-right", templates: Path = TEMPLATES, static: Path = STATIC) -> None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        if variant not in VARIANTS:
+            raise ValueError(f"unsupported PDF variant {variant!r}; one of {', '.join(VARIANTS)}")
+        self.variant = variant
+        self.position = position
+        self.env = environment(templates)
+        self.static = static
+        self.memory: dict[str, bytes] = {}
+        self.fonts = FontConfiguration()
+        self.css = (f":root {{ --font: {FONTS[variant]}; --heading-font: {HEADING_FONTS[variant]}; }} "
+                    f"html, body {{ font-family: {FONTS[variant]}; }} {page_number_css(position)}")
+
+    def html(self, template: str, **context: object) -> str:
+        return self.env.get_template(template).render({"variant": self.variant, **context})
+
+    def document(self, html: str):  # noqa: ANN201
+        """Lay out `html` (a WeasyPrint Document: pages with their anchors)."""
+        from weasyprint import CSS, HTML
+
+        stylesheet = CSS(string=self.css, font_config=self.fonts)
+        return HTML(string=html, base_url=self.static.resolve().as_uri() + "/", url_fetcher=fetcher(self.static, self.memory)).render(
+            stylesheets=[stylesheet], font_config=self.fonts)
+
+    def write(self, document, *, attachments: list | None = None, properties: dict[str, str] | None = None) -> bytes:  # noqa: ANN001
+        """The PDF/A bytes: subset fonts, attachments (A-3 only), XMP with the archive's own properties."""
+        from weasyprint import Attachment
+
+        atts = [Attachment(string=data, name=name, description=desc, relationship=rel) for name, data, desc, rel in (attachments or [])]
+        return document.write_pdf(pdf_variant=self.variant, attachments=atts if self.variant == "pdf/a-3b" else None,
+                                  finisher=xmp.finisher(self.variant, properties or {}), uncompressed_pdf=False)
+
+    def single(self, template: str, **context: object) -> bytes:
+        """One standard document on its own (for printing and signing)."""
+        with render_slot():
+            html = self.html(template, **context)
+            return self.write(self.document(html))
