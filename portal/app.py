@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def configure_jinja(engine_: JinjaTemplateEngine) -> None:
         env: Environment = engine_.engine
+        env.auto_reload = settings.debug  # in production templates are read once, not stat()ed on every render
         filters.register(env, tz, settings.static_dir)
 
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
