@@ -35,6 +35,8 @@ from portal.orgs.web import OrgController
 from portal.people.web import PeopleController, RosterController
 from portal.problems.web import ProblemController
 from portal.screening.web import ScreeningController
+from portal.searching.indexer import IndexerThread
+from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
 from portal.web import errors, filters
 from portal.web.auth import SessionAuthMiddleware
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         env.auto_reload = settings.debug  # in production templates are read once, not stat()ed on every render
         filters.register(env, tz, settings.static_dir)
 
+    indexer = IndexerThread(settings, engine)  # one per worker; only the one holding the lock indexes
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
 
     return Litestar(
@@ -76,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             home, workspace, healthz, LoginController, logout, AccountController, OrgController, PeopleController,
             RosterController, AuditController, CaseController, CaseLoopController, TransferController, CaseFilesController,
             ProblemController, ScreeningController, ExpertController,
-            LedgerController, ApiController,
+            LedgerController, ApiController, SearchController, SimilarCasesController, SearchApiController,
             create_static_files_router(path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}),
         ],
         dependencies={"db": Provide(provide_db)},
@@ -94,6 +97,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                      description="只读 JSON 接口：与网站相同的登录会话（Cookie）和相同的可见范围。"),
         include_in_schema=False,
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
-        on_shutdown=[engine.dispose],
+        on_startup=[indexer.start], on_shutdown=[indexer.stop, engine.dispose],
         debug=settings.debug,
     )

@@ -195,6 +195,11 @@ def export_cases(org_id: int | None, output: Path | None) -> None:
         click.echo(f"已导出 {count} 件案件到 {output}。", err=True)
 
 
+from portal.searching.cli import COMMANDS as SEARCH_COMMANDS  # noqa: E402 - search's commands live with search
+
+for _command in SEARCH_COMMANDS: main.add_command(_command)  # noqa: E701
+
+
 def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 

@@ -7,6 +7,7 @@ from litestar.datastructures import State
 from litestar.response import Response
 
 from portal.db import ping
+from portal.searching.service import status as search_status
 
 
 @get("/healthz", name="healthz", sync_to_thread=True, opt={"exclude_from_auth": True}, include_in_schema=True)
@@ -16,8 +17,9 @@ def healthz(state: State) -> Response:
     database = ping(state.engine)
     data_dir = settings.data_dir.is_dir()
     ok = database and data_dir
+    search = search_status(settings.index_dir, state.engine)  # a fallback to database search is "degraded"
     return Response(
-        content={"status": "ok" if ok else "degraded", "database": database, "data_dir": data_dir},
+        content={"status": "ok" if ok and search["ok"] else "degraded", "database": database, "data_dir": data_dir, "search": search},
         status_code=200,
         headers={"Cache-Control": "no-store"},
     )

@@ -9,6 +9,7 @@ from portal.problems.models import Problem, ProblemEvent
 from portal.screening.models import ScreeningRound
 from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, DisputeType, Party, Transfer
 from portal.orgs.models import Organisation
+from portal.searching.models import SavedSearch, SearchOutbox  # noqa: F401 - and the outbox listener, via portal.searching.outbox
 from portal.people.models import Membership, Person
 
 metadata = SQLModel.metadata

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     due_soon_days: int = 5
     recent_case_days: int = 180
     upload_max_mb: int = 20
+    indexer_batch_size: int = 200
+    indexer_poll_seconds: float = 0.5
+    indexer_in_server: bool = True
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
 
     @property
     def uploads_dir(self) -> Path:

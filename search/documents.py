@@ -60,7 +60,7 @@ class SearchRequest:
     page: int = 1
     size: int = 20
     facets: bool = True
-    id_numbers: bool = False  # may the person search identity numbers?
+    id_numbers: tuple[str, ...] | bool = ()  # subtrees (paths) where the person may search identity numbers; True = anywhere
 
 
 @dataclass

@@ -55,7 +55,7 @@ def fields_of(doc: CaseDoc) -> dict:
         "dtype": doc.dispute_type or "-", "status": doc.status or "-", "tier": doc.tier or "-", "org": str(doc.org_id),
         "year": str(doc.received_on.year) if doc.received_on else "-", "mediator": doc.mediators[0] if doc.mediators else "-",
         "outcome": doc.outcome or "-", "received": _day(doc.received_on) or 0, "closed": _day(doc.closed_on) or 0,
-        "filed": _day(doc.filed_on) or 0, "extra": {"org_name": doc.org_name},
+        "filed": _day(doc.filed_on) or 0, "extra": {"org_name": doc.org_name, "number": doc.number}, "numtext": doc.number,
     }
 
 
@@ -232,7 +232,7 @@ class SearchIndex:
             text = f.get(name) or ""
             if text and terms and highlight._spans(normalise(text), terms):  # noqa: SLF001
                 snippets.append(Snippet(name, highlight.marked(text, terms)))
-        return Hit(case_id=int(f["cid"]), number=f.get("number", ""), title=f.get("title", ""), score=float(hit.score or 0),
+        return Hit(case_id=int(f["cid"]), number=(f.get("extra") or {}).get("number") or f.get("number", ""), title=f.get("title", ""), score=float(hit.score or 0),
                    status=f.get("status", ""), dispute_type=f.get("dtype", ""), org_id=int(f.get("org") or 0),
                    received_on=_from_day(f.get("received")), parties=highlight.marked(f.get("parties", ""), terms), snippets=snippets)
 
@@ -246,7 +246,7 @@ class SearchIndex:
             return []
         builder = Builder(id_numbers=False)
         options = [Q.Prefix("number", text), Q.Term("numparts", text)]
-        word = builder.word_query(text, ["parties", "orgs"], exact=True)
+        word = builder.word_query(text, ["parties", "orgs", "numtext"], exact=True)
         if word is not None:
             options.append(word)
         out: list[Suggestion] = []
@@ -258,7 +258,7 @@ class SearchIndex:
                 return []
             for hit in s.search(Q.Or(options), limit=40, filter=allowed, terms=False):
                 f = hit.fields()
-                found = [("number", f.get("number", ""))] + [("party", n) for n in (f.get("parties") or "").split(LIST_SEP)] + \
+                found = [("number", (f.get("extra") or {}).get("number") or f.get("number", ""))] + [("party", n) for n in (f.get("parties") or "").split(LIST_SEP)] + \
                         [("org", n) for n in (f.get("orgs") or "").split(LIST_SEP)[:1]]
                 for kind, value in found:
                     if value and text in normalise(value) and (kind, value) not in seen:
@@ -293,6 +293,8 @@ class SearchIndex:
             out: dict[int, int] = {}
             for sub, _offset in _leaves(s):
                 reader = sub.reader()
+                if reader.doc_count_all() == 0:
+                    continue
                 cids = reader.column_reader("cid")
                 versions = reader.column_reader("version")
                 for docnum in range(reader.doc_count_all()):

@@ -130,10 +130,17 @@ def _day(text: str, end: bool) -> int | None:
 
 
 class Builder:
-    def __init__(self, *, id_numbers: bool) -> None:
+    def __init__(self, *, id_numbers: tuple[str, ...] | bool) -> None:
         self.id_numbers = id_numbers
         self.terms: set[str] = set()
         self.notes: list[str] = []
+
+    def id_term(self, value: str, boost: float = 1.0) -> Q.Query:
+        """An identity number matches only in the subtrees where the person's role may see them."""
+        term = Q.Term("idnums", value, boost=boost)
+        if self.id_numbers is True:
+            return term
+        return Q.And([term, Q.Or([Q.Term("scope", p) for p in self.id_numbers])])
 
     # --- one word, in every field or in one ------------------------------------------------------
     def run_query(self, run: str, fields: list[str], *, chars_field: bool = True) -> Q.Query | None:
@@ -164,7 +171,7 @@ class Builder:
             if word.startswith("("):
                 alternatives.append(Q.Term("number", word, boost=6.0))
             if self.id_numbers and ID_LIKE.match(word):
-                alternatives.append(Q.Term("idnums", word, boost=6.0))
+                alternatives.append(self.id_term(word, boost=6.0))
         per_run = []
         for run, _ in pieces:
             options = []
@@ -196,10 +203,10 @@ class Builder:
             if not self.id_numbers:
                 self.notes.append("您的角色不能按证件号码搜索，已忽略该条件。")
                 return Q.NullQuery
-            return Q.Term("idnums", value)
+            return self.id_term(value)
         if fld == "number":
             options = [Q.Term("numparts", value), Q.Term("number", value)]
-            sub = self.word_query(value, ["title"], exact=True)
+            sub = self.word_query(value, ["numtext"], exact=True)
             seq = value.removesuffix("号").lstrip("第")
             if seq.isdigit():
                 options += [Q.Term("numparts", seq), Q.Term("numparts", str(int(seq)))]
@@ -207,7 +214,7 @@ class Builder:
         return self.word_query(value, [fld], exact=phrase)
 
 
-def parse(raw: str, *, id_numbers: bool = False) -> Parsed:
+def parse(raw: str, *, id_numbers: tuple[str, ...] | bool = ()) -> Parsed:
     """The query for `raw`; never raises: what cannot be read is searched as plain words, with a note."""
     notes: list[str] = []
     text = _clean(raw or "", notes)
@@ -255,7 +262,7 @@ def parse(raw: str, *, id_numbers: bool = False) -> Parsed:
         (must_not if group[0].negate and len(group) == 1 else must).append(sub)
     notes.extend(builder.notes)
     if not must and not must_not:
-        return Parsed(Q.NullQuery, builder.terms, notes, degraded, empty=True)
+        return Parsed(Q.NullQuery, builder.terms, list(dict.fromkeys(notes)), degraded, empty=True)
     if not must:
         query: Q.Query = Q.Every()
     else:

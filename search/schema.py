@@ -8,7 +8,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from search.text import BigramTokenizer, UnigramTokenizer
 
 # Bump on any change to the fields or the analysis: an index of another version is rebuilt, never read.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Fields searched by plain words, with their weight.
 TEXT_FIELDS = {"title": 3.0, "parties": 3.0, "mediators": 2.0, "types": 2.0, "orgs": 1.5, "labels": 1.0, "body": 1.0, "dossier": 1.0}
@@ -25,6 +25,7 @@ def schema() -> Schema:
         version=NUMERIC(stored=True, sortable=True, bits=64),
         number=ID(stored=True),
         numparts=KEYWORD(lowercase=True),
+        numtext=TEXT(analyzer=bigram),  # the number as text: suggestions and 案号: find any part of it
         idnums=KEYWORD(lowercase=True),  # not stored: never shown, matched only for roles that may
         title=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["title"]),
         parties=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["parties"]),
