@@ -24,6 +24,7 @@ from portal import clock
 from portal.audit.web import AuditController
 from portal.auth.web import AccountController, LoginController, logout
 from portal.db import make_engine, read_only, transaction
+from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
 from portal.experts.web import ExpertController
 from portal.health import healthz
 from portal.ledger.web import LedgerController
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             home, workspace, healthz, LoginController, logout, AccountController, OrgController, PeopleController,
             RosterController, AuditController, CaseController, CaseLoopController, TransferController, CaseFilesController,
             ProblemController, ScreeningController, ExpertController,
-            LedgerController, ApiController, SearchController, SimilarCasesController, SearchApiController,
+            LedgerController, ApiController, SearchController, SimilarCasesController, SearchApiController, dossier_router,
             create_static_files_router(path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}),
         ],
         dependencies={"db": Provide(provide_db)},
@@ -97,6 +98,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                      description="只读 JSON 接口：与网站相同的登录会话（Cookie）和相同的可见范围。"),
         include_in_schema=False,
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
-        on_startup=[indexer.start], on_shutdown=[indexer.stop, engine.dispose],
+        on_startup=[indexer.start, start_keeping], on_shutdown=[indexer.stop, stop_keeping, engine.dispose],
         debug=settings.debug,
     )

@@ -148,8 +148,9 @@ def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
                                               actor_name="命令行导入", audit_org=root)
             except importer.UnreadableFile as exc:
                 raise click.ClickException(str(exc)) from exc
-            if not report.ok:
+            if not report.ok:  # nothing of the attempt is kept, except the audit entry saying it was refused
                 session.rollback()
+                importer.record_refusal(session, report, actor_name="命令行导入", audit_org=root)
     finally:
         engine.dispose()
     if not report.ok:
@@ -198,6 +199,9 @@ def export_cases(org_id: int | None, output: Path | None) -> None:
 from portal.searching.cli import COMMANDS as SEARCH_COMMANDS  # noqa: E402 - search's commands live with search
 
 for _command in SEARCH_COMMANDS: main.add_command(_command)  # noqa: E701
+from portal.dossiers.cli import archive_group  # noqa: E402 - the dossier commands live with the dossiers
+
+main.add_command(archive_group)
 
 
 def _redacted(url: str) -> str:

@@ -7,6 +7,7 @@ from portal.auth.models import LoginFailure, WebSession
 from portal.experts.models import Expert
 from portal.problems.models import Problem, ProblemEvent
 from portal.screening.models import ScreeningRound
+from portal.dossiers.models import BindingJob, DisposalRecord, DossierVersion, FixityRun, SignedScan
 from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, DisputeType, Party, Transfer
 from portal.orgs.models import Organisation
 from portal.searching.models import SavedSearch, SearchOutbox  # noqa: F401 - and the outbox listener, via portal.searching.outbox
@@ -17,3 +18,4 @@ metadata = SQLModel.metadata
 __all__ = [
     "AuditEntry", "AuditHead", "Case", "CaseEvent", "CaseFile", "CaseMediator", "CaseRecord", "CaseSequence", "DisputeType", "Party", "Transfer", "LoginFailure", "Membership", "Organisation", "Person", "WebSession", "metadata"]
 __all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound"]
+__all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]

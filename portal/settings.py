@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    archive_dir_override: Path | None = Field(default=None, alias="PORTAL_ARCHIVE_DIR")
+    dossier_pdf_variant: str = "pdf/a-3b"
+    dossier_page_numbers: str = "top-right"
+    fixity_interval_minutes: int = 1440
+
+    @property
+    def archive_dir(self) -> Path:
+        """Bound dossiers, stored by SHA-256 (PORTAL_ARCHIVE_DIR, or <data dir>/archive)."""
+        return self.archive_dir_override or self.data_dir / "archive"
     workers: int = 2
 
     @cached_property

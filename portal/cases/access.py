@@ -51,12 +51,17 @@ def can_act(principal: Principal, case: Case, roles: tuple[Role, ...]) -> bool:
     return principal.has_role_over(case.org_path, *roles)
 
 
+FROZEN = "案件已立卷归档，卷宗已封存，不能再修改。如需更正，请档案员在卷宗页说明理由开启更正，更正后重新立卷为新版本。"
+
+
 def require_act(principal: Principal, case: Case, roles: tuple[Role, ...], what: str) -> None:
     if not can_act(principal, case, roles):
         labels = "、".join(r.label for r in roles)
         raise Forbidden(f"只有办理机构的{labels}可以{what}。")
     if case.in_transfer:
         raise Forbidden("案件正在移送中，等待接收方答复，暂不能办理。")
+    if case.archived_at is not None:
+        raise Forbidden(FROZEN)
 
 
 def log_event(db: Session, case: Case, principal: Principal | None, kind: str, summary: str, org: Organisation | None = None) -> None:

@@ -107,6 +107,7 @@ class Case(SQLModel, table=True):
     mediation_due_on: date | None = None
     followup_due_on: date | None = None
     in_transfer: bool = False
+    archived_at: datetime | None = None  # filed (立卷归档): the case is frozen until an archivist opens a correction
     version: int = 1
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)

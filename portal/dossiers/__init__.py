@@ -1,0 +1,1 @@
+"""Bound dossiers (卷宗): printing, binding, filing, fixity, retention and hand-over, around archive/."""
