@@ -141,6 +141,7 @@ def test_a_dry_run_checks_everything_and_saves_nothing(engine) -> None:
     assert case_count(engine) == 0
     with Session(engine) as db:
         assert not db.exec(select(AuditEntry).where(AuditEntry.action == "import.cases")).first()
+        assert "2 件无误" in db.exec(select(AuditEntry).where(AuditEntry.action == "import.checked")).one().summary
 
 
 CSV_TEXT = ("案件名称,来源渠道,纠纷类型,纠纷简要情况,涉及金额,收到日期,申请人,被申请人\n"
@@ -222,6 +223,9 @@ def test_the_upload_page_shows_the_line_numbered_report_and_saves_nothing(client
     items = [li.text for li in BeautifulSoup(response.text, "html.parser").select("#import-report li")]
     assert items == ["第 2 行：parties[0].id_number：身份证号码校验位不正确，请核对。"]
     assert case_count(engine) == 0
+    with Session(engine) as db:  # the refused attempt itself is on the audit trail
+        refused = db.exec(select(AuditEntry).where(AuditEntry.action == "import.refused")).one()
+        assert refused.actor_name == "甲调委会主任" and "1 处错误" in refused.summary and "第 2 行" in refused.summary
 
 
 def test_an_oversize_or_non_ledger_file_is_refused_with_a_clear_message(client, engine, settings) -> None:
@@ -292,5 +296,5 @@ def test_the_command_line_exports_one_subtree_and_imports_with_a_dry_run(engine,
     assert ledger(engine) == exported
     with Session(engine) as db:
         actions = [e.action for e in db.exec(select(AuditEntry).where(AuditEntry.actor_name.in_(["命令行导入", "命令行导出"]))).all()]
-    assert sorted(actions) == ["export.cases", "import.cases"]
+    assert sorted(actions) == ["export.cases", "import.cases", "import.checked", "import.refused"]
     assert CaseState.MEDIATING.value in {line["state"] for line in exported}

@@ -81,7 +81,8 @@ def _clean_experts(spec: FieldSpec, posted: object, experts: dict[int, str], val
     if spec.required and not ids:
         errors[spec.name] = f"请选择{spec.label}。"
     values[spec.name] = "、".join(experts[i] for i in ids)
-    values[f"{spec.name}_ids"] = ids
+    if ids:
+        values[f"{spec.name}_ids"] = ids
 
 
 def expert_choices(db: Session, principal: Principal, kind: RecordKind | None) -> dict[int, str] | None:

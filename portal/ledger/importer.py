@@ -126,6 +126,10 @@ def import_file(db: Session, content: bytes, scope: Scope, *, dry_run: bool = Fa
     if report.errors or dry_run:
         report.imported = 0
         report.numbers = [] if report.errors else [_preview(d) for d in drafts]
+        if dry_run and not report.errors:
+            audit.record(db, "import.checked", actor=actor, actor_name=actor_name, org=audit_org, object_type="organisation",
+                         object_id=audit_org.id if audit_org else "", summary=f"检查案件台账（{report.kind}，未保存）：{report.lines} 件无误",
+                         address=address)
         return report
     # Cases with numbers first, so that numbers issued for the others never collide with them.
     for draft in sorted(drafts, key=lambda d: d.number is None):
@@ -134,6 +138,15 @@ def import_file(db: Session, content: bytes, scope: Scope, *, dry_run: bool = Fa
     audit.record(db, "import.cases", actor=actor, actor_name=actor_name, org=audit_org, object_type="organisation",
                  object_id=audit_org.id if audit_org else "", summary=f"导入案件台账（{report.kind}）：{report.imported} 件", address=address)
     return report
+
+
+def record_refusal(db: Session, report: Report, *, actor: Person | None = None, actor_name: str = "",
+                   audit_org: Organisation | None = None, address: str = "") -> None:
+    """Audit a refused import (call it after rolling the attempt back): who tried, what, and the first errors."""
+    first = "；".join(report.errors[:3])
+    audit.record(db, "import.refused", actor=actor, actor_name=actor_name, org=audit_org, object_type="organisation",
+                 object_id=audit_org.id if audit_org else "",
+                 summary=f"案件台账未导入（{report.kind}）：{len(report.errors)} 处错误。{first}"[:400], address=address)
 
 
 def _preview(draft: Draft) -> str:

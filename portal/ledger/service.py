@@ -40,5 +40,9 @@ def import_upload(db: Session, principal: Principal, content: bytes, *, org_id: 
     if len(content) > max_bytes:
         raise TooLarge(f"文件大小为 {len(content) / 1024 / 1024:.1f} MB，超过了 {max_bytes / 1024 / 1024:g} MB 的上限。请拆分成几个文件分别导入。")
     home = org or next((g.org for g in principal.grants if g.role in importer.IMPORT_ROLES), None)
-    return importer.import_file(db, content, importer.web_scope(principal, org), dry_run=dry_run, actor=principal.person,
-                                audit_org=home, address=address)
+    report = importer.import_file(db, content, importer.web_scope(principal, org), dry_run=dry_run, actor=principal.person,
+                                  audit_org=home, address=address)
+    if not report.ok:  # nothing of the attempt is kept, except the audit entry saying it was refused
+        db.rollback()
+        importer.record_refusal(db, report, actor=principal.person, audit_org=home, address=address)
+    return report

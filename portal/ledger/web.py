@@ -60,7 +60,6 @@ class LedgerController(Controller):
         except importer.UnreadableFile as exc:
             return self._form(request, db, org=org, dry_run=dry_run, message=str(exc), status=415)
         if not report.ok:
-            db.rollback()
             return self._form(request, db, org=org, dry_run=dry_run, report=report, status=422)
         return self._form(request, db, org=org, dry_run=dry_run, report=report)
 
