@@ -82,6 +82,27 @@ class Server:
             time.sleep(0.3)
         raise RuntimeError(f"the server did not answer /healthz in {timeout} s")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its worker processes (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        parents: dict[int, int] = {}
+        times: dict[int, float] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            parents[int(entry)] = int(fields[1])
+            times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+        ours, total = {self.proc.pid}, 0.0
+        for _ in range(3):  # children, grandchildren …
+            ours |= {pid for pid, parent in parents.items() if parent in ours}
+        for pid in ours:
+            total += times.get(pid, 0.0)
+        return total
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -116,6 +137,12 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    server_cpu: float = 0.0  # seconds of server CPU the scenario cost (warm-up included)
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        done = len(self.latencies) + self.errors
+        return self.server_cpu * 1000 / done if done else float("nan")
 
     def pct(self, p: float) -> float:
         if not self.latencies:
@@ -288,7 +315,9 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
             clients.append((kind, signed_in_client(server.base, COUNTY_USER if kind == "county" else VILLAGE_USER)))
         results = []
         for scenario in chosen:
+            cpu_before = server.cpu_seconds()
             result = run_scenario(server.base, scenario, clients, args.seconds, args.max_requests)
+            result.server_cpu = server.cpu_seconds() - cpu_before
             results.append(result)
             print(f"  [{backend}] {scenario.name}: {len(result.latencies)} ok, p95 {result.pct(95):.1f} ms, errors {result.errors}"
                   + (f" {dict(result.statuses)}" if result.statuses else ""), flush=True)
@@ -312,14 +341,14 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
 
 
 def table(all_results: dict[str, list[Result]]) -> str:
-    head = f"{'db':<11}{'scenario':<28}{'requests':>9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}"
+    head = f"{'db':<11}{'scenario':<28}{'requests':>9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}{'cpu/req':>9}"
     lines = [head, "-" * len(head)]
     for backend, results in all_results.items():
         for r in results:
             ok = len(r.latencies)
             rate = ok / max(1e-9, ARGS_SECONDS[0])
             flag = "" if r.pct(95) <= TARGET_P95_MS else "  > target"
-            lines.append(f"{backend:<11}{r.scenario:<28}{ok:>9}{rate:>8.0f}{r.pct(50):>8.1f}{r.pct(95):>8.1f}{r.pct(99):>8.1f}{r.errors:>8}{flag}")
+            lines.append(f"{backend:<11}{r.scenario:<28}{ok:>9}{rate:>8.0f}{r.pct(50):>8.1f}{r.pct(95):>8.1f}{r.pct(99):>8.1f}{r.errors:>8}{r.cpu_ms_per_request:>9.1f}{flag}")
     return "\n".join(lines)
 
 
