@@ -59,9 +59,21 @@ def _jpeg(image: Image.Image, dpi: int) -> bytes:
     return out.getvalue()
 
 
+def _fits_as_is(image: Image.Image, dpi: int) -> bool:
+    """A baseline JPEG that is already upright, opaque and no larger than needed goes in unchanged (no re-encoding)."""
+    limit = (int(A4_INCHES[0] * dpi * 1.25), int(A4_INCHES[1] * dpi * 1.25))
+    if image.width > image.height:
+        limit = (limit[1], limit[0])
+    orientation = image.getexif().get(0x0112, 1)
+    return (image.format == "JPEG" and image.mode in ("RGB", "L") and orientation == 1 and image.width <= limit[0]
+            and image.height <= limit[1] and not image.info.get("progressive"))
+
+
 def image_pages(upload: UploadData, dpi: int) -> list[bytes]:
     try:
         with Image.open(io.BytesIO(upload.data)) as image:
+            if _fits_as_is(image, dpi):
+                return [upload.data]
             frames = []
             for index in range(getattr(image, "n_frames", 1)):
                 image.seek(index)
