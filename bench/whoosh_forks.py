@@ -21,6 +21,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `search` is the package, not bench/search.py
 
 
 def compile_warnings() -> int:

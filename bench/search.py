@@ -1,0 +1,149 @@
+"""Search benchmark: N synthetic cases (bench/loader.py), full rebuild rate, index size, save-to-searchable time,
+query latency p50/p95 per kind (with highlights, facets and a scope filter), and SQLite FTS5 (trigram) on the
+same corpus in the same run as a reference.
+
+    .venv/bin/python bench/search.py --cases 100000 [--dir /tmp/search-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlmodel import Session, select  # noqa: E402
+
+import search  # noqa: E402
+from bench.loader import GIVEN, SURNAMES, load_cases  # noqa: E402
+from portal.cases.models import Case  # noqa: E402
+from portal.db import make_engine, migrate  # noqa: E402
+from portal.demo import build_demo  # noqa: E402
+from portal.people.models import Person  # noqa: E402
+from portal.scope import load_principal  # noqa: E402
+from portal.searching.indexer import Indexer, IndexerThread  # noqa: E402
+from portal.searching.service import scope_of  # noqa: E402
+from portal.settings import Settings  # noqa: E402
+
+WORDS = ["宅基地", "物业", "赔偿", "劳动争议", "婚姻家庭", "邻里", "合同", "消费", "医疗", "征地拆迁"]
+PAIRS = ["宅基地 赔偿", "物业 协商", "劳动争议 责任", "邻里 情绪", "合同 数额"]
+PHRASES = ['"责任划分"', '"申请调解"', '"多次协商未果"', '"赔偿数额"', '"有激化可能"']
+COUNTY_USER, VILLAGE_USER = "qx.clerk", "dm.director"
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def timed(fn, queries: list[str], rounds: int = 3) -> tuple[float, float]:  # noqa: ANN001
+    times = []
+    for _ in range(rounds):
+        for q in queries:
+            t = time.perf_counter()
+            fn(q)
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), pct(times, 0.95)
+
+
+def fts_reference(db_file: Path, queries: dict[str, list[str]], scope_path: str) -> dict[str, tuple[float, float]]:
+    conn = sqlite3.connect(db_file)
+    conn.execute("DROP TABLE IF EXISTS bench_fts")
+    conn.execute("CREATE VIRTUAL TABLE bench_fts USING fts5(number, title, body, parties, tokenize='trigram')")
+    conn.execute("""INSERT INTO bench_fts(rowid, number, title, body, parties)
+                    SELECT c.id, c.number, c.title, c.summary || ' ' || c.requests, (SELECT group_concat(name, ' ') FROM party WHERE case_id = c.id)
+                    FROM "case" c""")
+    conn.commit()
+
+    def run(q: str) -> None:
+        words = [w.strip('"') for w in q.split()]
+        if all(len(w) >= 3 for w in words):
+            match = " AND ".join(f'"{w}"' for w in words)
+            sql = ("SELECT c.id, snippet(bench_fts, 2, '<mark>', '</mark>', '…', 12) FROM bench_fts JOIN \"case\" c ON c.id = bench_fts.rowid "
+                   "WHERE bench_fts MATCH ? AND c.org_path LIKE ? ORDER BY rank LIMIT 20")
+            conn.execute(sql, (match, scope_path + "%")).fetchall()
+            conn.execute("SELECT count(*) FROM bench_fts JOIN \"case\" c ON c.id = bench_fts.rowid WHERE bench_fts MATCH ? AND c.org_path LIKE ?",
+                         (match, scope_path + "%")).fetchone()
+        else:  # trigram cannot match fewer than 3 characters: LIKE over the table, as FTS5 itself would
+            cond = " AND ".join("(title LIKE ? OR body LIKE ? OR parties LIKE ?)" for _ in words)
+            args = [f"%{w}%" for w in words for _ in range(3)]
+            conn.execute(f"SELECT rowid FROM bench_fts WHERE {cond} LIMIT 20", args).fetchall()
+            conn.execute(f"SELECT count(*) FROM bench_fts WHERE {cond}", args).fetchone()
+
+    out = {kind: timed(run, qs) for kind, qs in queries.items()}
+    conn.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.dir or Path(tempfile.mkdtemp(prefix="search-bench-"))
+    shutil.rmtree(work, ignore_errors=True)
+    settings = Settings(data_dir=work, secret_key="bench", indexer_batch_size=200, indexer_poll_seconds=0.2, _env_file=None)
+    url = settings.effective_database_url
+    migrate(url)
+    engine = make_engine(url)
+    build_demo(engine, password="Bench@pass-1")
+    loaded = load_cases(engine, args.cases)
+    print(f"loaded {loaded.cases} cases in {loaded.seconds:.0f} s")
+    started = time.perf_counter()
+    Indexer(settings, engine).rebuild()
+    rebuild = time.perf_counter() - started
+    size = sum(f.stat().st_size for f in settings.index_dir.rglob("*") if f.is_file())
+    print(f"full rebuild: {args.cases / rebuild:.0f} cases/s ({rebuild:.0f} s), index {size / 1048576:.0f} MB")
+
+    index = search.SearchIndex(settings.index_dir)
+    rng = random.Random(3)
+    with Session(engine) as db:
+        principal = load_principal(db, db.exec(select(Person).where(Person.username == COUNTY_USER)).one())
+        scope = scope_of(db, principal)
+        village = load_principal(db, db.exec(select(Person).where(Person.username == VILLAGE_USER)).one())
+        village_scope = scope_of(db, village)
+        numbers = [n for n in db.exec(select(Case.number).where(Case.id.in_(rng.sample(range(1, args.cases), 10)))).all()] or ["017号"]
+    names = [rng.choice(SURNAMES) + rng.choice(GIVEN) for _ in range(10)]
+    queries = {"single word": WORDS, "two words": PAIRS, "phrase": PHRASES, "name": names,
+               "case number": [n.split("第")[-1] if i % 2 else n for i, n in enumerate(numbers)]}
+    print("| query kind | Whoosh county p50 / p95 (ms) | Whoosh village p50 / p95 | FTS5 trigram p50 / p95 |")
+    print("|---|---|---|---|")
+    fts = fts_reference(Path(url.removeprefix("sqlite:///")), queries, principal.roots()[0])
+    for kind, qs in queries.items():
+        county = timed(lambda q: index.search(search.SearchRequest(q=q, size=20), scope), qs)
+        small = timed(lambda q: index.search(search.SearchRequest(q=q, size=20), village_scope), qs)
+        print(f"| {kind} | {county[0]:.0f} / {county[1]:.0f} | {small[0]:.0f} / {small[1]:.0f} | {fts[kind][0]:.0f} / {fts[kind][1]:.0f} |")
+
+    thread = IndexerThread(settings, engine)
+    thread.start()
+    delays = []
+    try:
+        time.sleep(1)
+        for i in range(10):
+            with Session(engine) as db:
+                case = db.get(Case, rng.randrange(1, args.cases))
+                case.title = f"基准测试改名{i}号鸭棚纠纷"
+                case.version += 1
+                db.add(case)
+                db.commit()
+            saved = time.perf_counter()
+            while index.search(search.SearchRequest(q=f"基准测试改名{i}号鸭棚", facets=False), search.Scope(everything=True)).total == 0:
+                if time.perf_counter() - saved > 10:
+                    break
+                time.sleep(0.02)
+            delays.append(time.perf_counter() - saved)
+    finally:
+        thread.stop()
+    print(f"save to searchable: p50 {statistics.median(delays) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
