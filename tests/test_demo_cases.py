@@ -17,6 +17,7 @@ from portal.demo import build_demo
 from portal.demo_cases import MARKER_TITLE, build_demo_cases, plan_cases, resident_id, uscc
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import Person
+from portal.experts.models import Expert
 from portal.scope import load_principal
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -146,6 +147,11 @@ def assert_timelines_consistent(engine) -> None:
             assert c.closed_on is not None and c.outcome in ("written", "oral", "failed")
         if c.state is CaseState.EVALUATED:
             assert {"mediation", "closure", "followup", "evaluation"} <= {r.kind for r in records[c.id]}
+    # Medical, traffic and labour disputes cite the county's expert of that field, from the 专家库, by id.
+    with Session(engine) as db:
+        experts = {e.id: e for e in db.exec(select(Expert))}
+    cited = [r.fields for c in cases if c.dispute_type[:2] in ("13", "14", "10") for r in records[c.id] if r.fields.get("experts_ids")]
+    assert cited and all(experts[i].name in f["experts"] for f in cited for i in f["experts_ids"])
     for t in moves:
         assert t.created_at <= (t.sent_at or t.created_at) <= (t.answered_at or t.sent_at or t.created_at)
         if t.fed_back_at:

@@ -217,3 +217,14 @@ PLACES_BY_TIER = {
     "township": ("司法所调解室", "镇调委会调解室", "综治中心调解室"),
     "village": ("村委会调解室", "当事人家中", "纠纷现场"),
 }
+
+# The county's 专家库: name, field (EXPERT_FIELDS), employer, title, phone. Mediation records of medical,
+# traffic and labour disputes cite the expert of their field at the first session.
+EXPERTS = (
+    ("邵明远", "医学", "云川市医学会", "主任医师", "13907210301"),
+    ("顾文澜", "法律", "清溪县律师协会", "律师", "13907210302"),
+    ("钟立平", "交通", "清溪县公安局交通管理大队", "事故鉴定员", "13907210303"),
+    ("岑慧敏", "劳动保障", "清溪县人力资源和社会保障局", "劳动监察员", "13907210304"),
+    ("谭玉书", "建筑", "清溪县住房和城乡建设局", "工程师", "13907210305"),
+    ("柳如眉", "心理", "清溪县心理健康服务中心", "心理咨询师", "13907210306"),
+)

@@ -17,6 +17,7 @@ from portal.demo_cases.clock import Clock, install_clock
 from portal.demo_cases.desks import DESKS, TOWNSHIP_OF, VILLAGE_OF_GRID, Desk
 from portal.demo_cases.people import make_person, uscc
 from portal.demo_cases.plans import MARKER_TITLE, Plan
+from portal.experts.models import Expert
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 from portal.scope import Principal, load_principal
@@ -38,6 +39,19 @@ class Player:
             self.orgs[key] = by_parent_name[(parent.id if parent else None, spec.name)]
         self.people = {p.username: p for p in db.exec(select(Person))}
         self._principals: dict[str, Principal] = {}
+        self.experts = self._experts()
+
+    def _experts(self) -> dict[str, Expert]:
+        """The county's 专家库 (created when missing), so mediation records cite experts from the pool."""
+        county = self.orgs["county"]
+        found = {e.field: e for e in self.db.exec(select(Expert).where(Expert.org_id == county.id))}
+        for name, field, employer, title, phone in data.EXPERTS:
+            if field not in found:
+                found[field] = Expert(org_id=county.id, org_path=county.path, name=name, field=field, employer=employer, title=title,
+                                      phone=phone, created_by=self.people["qx.admin"].id)
+                self.db.add(found[field])
+        self.db.flush()
+        return found
 
     def who(self, username: str) -> Principal:
         if username not in self._principals:
@@ -210,7 +224,8 @@ class Player:
         else:
             content = f"第{self._sessions}次调解：调解员就上次争议焦点再次组织双方协商，{fmt['a']}与{fmt['b']}均到场。"
             result = "双方意见趋于一致。"
-        experts = "市医学会专家（医疗纠纷专家库）" if self.plan.dispute_type == "13" else ""
+        cited = {"13": "医学", "14": "交通", "10": "劳动保障"}.get(self.plan.dispute_type[:2])
+        experts = str(self.experts[cited].id) if cited and self._sessions == 1 else ""
         helpers = self.rng.choice(("", "", "村（居）委会干部", "乡贤", "法律顾问", "当事人亲属"))
         loop.add_record(self.db, self.who(self._lead), self.case, "mediation", {
             "held_on": day.isoformat(), "place": self._place(), "mediators": self.name(self._lead),
