@@ -15,11 +15,13 @@ from portal.db import utcnow
 from portal.searching.models import SearchOutbox
 
 WATCHED = (Party, CaseRecord, CaseMediator, CaseFile, Transfer, CaseEvent)
+KINDS = (Case, *WATCHED)
 
 
 def _case_ids(session: Session) -> set[int]:
     ids: set[int] = set()
-    dirty = [obj for obj in session.dirty if session.is_modified(obj)]
+    # Filter by type before asking for history: a demo or import session holds thousands of objects.
+    dirty = [obj for obj in session.dirty if isinstance(obj, KINDS) and session.is_modified(obj)]
     for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, Case):
             if obj.id is not None:
