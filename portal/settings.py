@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     demo_mode: bool = False
     cookie_secure: bool = False
     session_idle_minutes: int = 30
+    session_cache_seconds: float = 2.0  # how long a worker remembers who a session is (0: look it up on every request)
     session_max_hours: int = 12
     login_max_failures_account: int = 5
     login_max_failures_address: int = 20

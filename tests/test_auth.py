@@ -219,3 +219,43 @@ def test_a_deactivated_account_cannot_sign_in(client, engine) -> None:
         db.commit()
     response = sign_in(client, "a.clerk")
     assert response.status_code == 422 and "已停用" in response.text
+
+
+def test_a_worker_remembers_who_a_session_is_for_a_few_seconds_only(client, engine, settings, monkeypatch) -> None:
+    import portal.auth.sessions as sessions_module
+
+    build_world(engine)
+    sign_in(client, "a.clerk")
+    assert client.get("/workspace").status_code == 200  # looked up, then remembered
+    with Session(engine) as db:  # another worker process signs the session out: this one has not heard
+        db.execute(WebSession.__table__.delete())
+        db.commit()
+    assert client.get("/workspace").status_code == 200
+    later = sessions_module.time.monotonic() + settings.session_cache_seconds + 0.1
+    monkeypatch.setattr(sessions_module.time, "monotonic", lambda: later)
+    response = client.get("/workspace", follow_redirects=False)
+    assert response.status_code == 303 and "/login" in response.headers["location"]
+
+
+def test_signing_out_and_role_changes_are_seen_at_once_by_the_same_worker(client, engine, app) -> None:
+    from litestar.testing import TestClient
+
+    from portal.db import transaction
+    from portal.people import service as people_service
+    from portal.people.models import Membership, Person, Role
+    from portal.scope import load_principal
+
+    world = build_world(engine)
+    sign_in(client, "a1.mediator")  # 调解员 at 东镇 and 受理员 at 桃花村
+    assert client.get(f"/cases/new?org={world.org('a1').id}").status_code == 200
+    with transaction(engine) as db:
+        admin = load_principal(db, db.exec(select(Person).where(Person.username == "a.admin")).one())
+        township_role = db.exec(select(Membership).where(Membership.person_id == world.person("a1.mediator").id,
+                                                         Membership.role == Role.MEDIATOR)).one()
+        people_service.remove_membership(db, admin, world.person("a1.mediator").id, township_role.id)
+    assert client.get(f"/cases/new?org={world.org('a1').id}").status_code == 404  # only the village role is left: 东镇 is out of sight
+    with TestClient(app) as other:
+        sign_in(other, "a.clerk")
+        assert other.get("/workspace").status_code == 200
+        other.post("/logout", data={"_csrf_token": csrf(other)})
+        assert other.get("/workspace", follow_redirects=False).status_code == 303

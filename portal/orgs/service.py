@@ -9,6 +9,7 @@ from sqlalchemy import String, func, literal, update
 from sqlmodel import Session, select
 
 from portal.audit import service as audit
+from portal.auth import sessions
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import TIER_ORDER, OrgKind, Organisation, Tier
@@ -198,6 +199,7 @@ def update_org(db: Session, principal: Principal, org_id: int, form: OrgForm, *,
     org.version += 1
     org.updated_at = utcnow()
     db.add(org)
+    sessions.forget_everyone()  # remembered principals hold organisations' names and paths
     changes = audit.diff(before, {k: getattr(org, k) for k in AUDITED_FIELDS})
     if changes:
         audit.record(db, "org.update", actor=principal.person, org=org, object_type="organisation", object_id=org.id,
@@ -238,6 +240,7 @@ def set_active(db: Session, principal: Principal, org_id: int, active: bool, *, 
     org.version += 1
     org.updated_at = utcnow()
     db.add(org)
+    sessions.forget_everyone()  # a principal's roles count only in active organisations
     audit.record(db, "org.activate" if active else "org.deactivate", actor=principal.person, org=org, object_type="organisation",
                  object_id=org.id, summary=("启用" if active else "停用") + f"组织：{org.name}", changes={"active": [not active, active]}, address=address)
     return org

@@ -239,6 +239,7 @@ def update_person(db: Session, principal: Principal, person_id: int, form: Perso
     person.version += 1
     person.updated_at = utcnow()
     db.add(person)
+    sessions.forget_person(person.id)
     changes = audit.diff(before, {"username": person.username, "name": person.name, "phone": mask_phone(person.phone)})
     if changes:
         audit.record(db, "person.update", actor=principal.person, org=home_org(db, person), object_type="person", object_id=person.id,
@@ -260,6 +261,7 @@ def add_membership(db: Session, principal: Principal, person_id: int, *, org_id:
         raise Invalid(errors)
     membership = Membership(person_id=person.id, org_id=org.id, **values)
     db.add(membership)
+    sessions.forget_person(person.id)
     audit.record(db, "membership.create", actor=principal.person, org=org, object_type="person", object_id=person.id,
                  summary=f"授予 {person.name} 在 {org.name} 的角色：{values['role'].label}", address=address)
     return membership
@@ -278,6 +280,7 @@ def remove_membership(db: Session, principal: Principal, person_id: int, members
     if remaining <= 1:
         raise Forbidden("这是该人员的最后一个角色。如不再使用该账户，请停用账户。")
     db.delete(membership)
+    sessions.forget_person(person.id)
     audit.record(db, "membership.delete", actor=principal.person, org=org, object_type="person", object_id=person.id,
                  summary=f"撤销 {person.name} 在 {org.name} 的角色：{membership.role.label}", address=address)
 

@@ -26,6 +26,9 @@ def authenticate(connection: ASGIConnection) -> Principal:
         raise NotAuthorizedException("请先登录。")
     state = connection.app.state
     settings = state.settings
+    remembered = sessions.recall(token)
+    if isinstance(remembered, Principal):
+        return remembered
     idle, max_age = timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
     with transaction(state.reader) as db:  # every request passes here: read, and write only when needed
         loaded = sessions.load(db, token, idle=idle, max_age=max_age, touch=False)
@@ -39,6 +42,7 @@ def authenticate(connection: ASGIConnection) -> Principal:
     # Raised after the transaction commits, so the ended session and its audit entry are kept.
     if principal is None:
         raise SessionExpired("会话已超时，请重新登录。") if loaded.expired else NotAuthorizedException("请先登录。")
+    sessions.remember(token, principal.person.id, principal, settings.session_cache_seconds)
     return principal
 
 
