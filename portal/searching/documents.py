@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from portal.cases.models import OUTCOMES, Case, CaseFile, CaseMediator, CaseRecord, DisputeType, Party
+from portal.cases.models import OUTCOMES, Case, CaseFile, CaseMediator, CaseRecord, DisputeType, Party, Transfer
 from portal.cases.record_kinds import RECORD_KINDS
 from portal.orgs.models import Organisation
 from portal.people.models import Person
@@ -77,6 +77,9 @@ def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = No
     for m, name in db.exec(select(CaseMediator, Person.name).join(Person, Person.id == CaseMediator.person_id)
                            .where(CaseMediator.case_id.in_(ids)).order_by(CaseMediator.case_id, CaseMediator.lead.desc(), CaseMediator.id)).all():
         mediators[m.case_id].append(name)
+    letters: dict[int, list[str]] = defaultdict(list)
+    for t in db.exec(select(Transfer).where(Transfer.case_id.in_(ids)).order_by(Transfer.case_id, Transfer.id)).all():
+        letters[t.case_id].append("；".join(x for x in (t.kind, t.letter, t.answer_reason, t.feedback) if x))
     files: dict[int, list[CaseFile]] = defaultdict(list)
     if uploads_dir is not None:
         for f in db.exec(select(CaseFile).where(CaseFile.case_id.in_(ids), CaseFile.removed == False,  # noqa: E712
@@ -88,7 +91,7 @@ def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = No
         if case is None:
             continue
         chain = lookup.chain(case.org_id)
-        text = [case.summary, case.requests, *(_record_text(r) for r in records[case_id])]
+        text = [case.summary, case.requests, *(_record_text(r) for r in records[case_id]), *letters[case_id]]
         for f in files[case_id]:
             pages = pdf_text(uploads_dir / f.storage_key) if uploads_dir else []
             if pages:
