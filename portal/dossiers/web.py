@@ -65,7 +65,7 @@ def render_dossier(request: Request, db, case_id: int, *, status: int = 200, err
     return page(request, "dossiers/show.html", title=f"卷宗 {case.number}", nav="cases", status=status,
                 crumbs=[("案件", request.app.route_reverse("list_cases")), (case.number, request.app.route_reverse("show_case", case_id=case.id)),
                         ("卷宗", None)],
-                case=case, can=can, versions=versions, problems=problems, items=items, job_list=service.jobs_of(db, case),
+                case=case, can=can, versions=versions, problems=problems, dossier_items=items, job_list=service.jobs_of(db, case),
                 documents=service.printable(db, case), scan_targets=service.scan_targets(db, case), terms=[(t, t) for t in TERMS],
                 form=form, errors=errors or {}, suggested=service.suggested_retention(db, case), filed_before=any(v.status != "draft" for v in versions))
 
