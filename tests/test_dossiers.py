@@ -80,9 +80,20 @@ def test_filing_freezes_the_case_keeps_versions_and_verify_reports_a_changed_byt
     assert download.status_code == 200 and download.content.startswith(b"%PDF") and len(download.content) == version.size
     assert (settings.archive_dir / version.storage_key).is_file()
 
+    # the state stays 已评价（待立卷）; lists, the case page and the API say it is filed
+    row = next(tr for tr in client.get("/cases").text.split("<tr>") if f"/cases/{case_id}\"" in tr)
+    assert "已评价（待立卷）" in row and "已立卷归档" in row
+    assert "data-archived" in client.get(f"/cases/{case_id}").text
+    listed = {i["id"]: i for i in client.get("/api/cases").json()["items"]}
+    assert listed[case_id]["filed"] is True and listed[case_id]["archived_at"] and listed[case_id]["state"] == "evaluated"
+    detail = client.get(f"/api/cases/{case_id}").json()
+    assert detail["filed"] is True and detail["archived_at"]
+
     # frozen: the clerk's edits are refused with the reason
     client.post("/logout", data={"_csrf_token": csrf(client)})
     sign_in(client, "a.clerk")
+    case_page = client.get(f"/cases/{case_id}").text
+    assert "已立卷归档" in case_page and 'id="actions"' not in case_page and "添加评价" not in case_page and "修改基本信息" not in case_page
     refused = client.post(f"/cases/{case_id}/records", data={"kind": "evaluation", "source": "网上评价", "score": "5", "_csrf_token": csrf(client)},
                           follow_redirects=False)
     assert refused.status_code == 403 and "已立卷归档" in refused.text

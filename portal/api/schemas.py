@@ -20,6 +20,8 @@ class CaseSummary(msgspec.Struct):
     received_on: date
     risk_flag: bool
     group_dispute: bool
+    archived_at: datetime | None = None  # filed (立卷归档): the case is frozen
+    filed: bool = False
 
 
 class CaseList(msgspec.Struct):
@@ -107,6 +109,8 @@ class CaseDetail(msgspec.Struct):
     records: list[RecordOut]
     transfers: list[TransferOut]
     timeline: list[EventOut]
+    archived_at: datetime | None = None  # filed (立卷归档): the case is frozen; the state stays 已评价（待立卷）
+    filed: bool = False
 
 
 class ErrorOut(msgspec.Struct):

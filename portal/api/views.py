@@ -17,7 +17,7 @@ def case_list(db: Session, principal: Principal, flt: service.CaseFilter, *, pag
     result = service.list_cases(db, principal, flt, page=page, size=size)
     items = [CaseSummary(id=c.id, number=c.number, title=c.title, org_id=c.org_id, org_name=c.org_name, dispute_type=c.dispute_type,
                          channel=c.channel, state=c.state.value, state_label=c.state.label, received_on=c.received_on, risk_flag=c.risk_flag,
-                         group_dispute=c.group_dispute) for c in result.rows]
+                         group_dispute=c.group_dispute, archived_at=c.archived_at, filed=c.archived_at is not None) for c in result.rows]
     return CaseList(items=items, total=result.total, page=result.number, size=result.size)
 
 
@@ -46,4 +46,5 @@ def case_detail(db: Session, principal: Principal, case_id: int) -> CaseDetail:
                                answer_due_on=t.answer_due_on, answered_at=t.answered_at, answer_reason=t.answer_reason, feedback=t.feedback)
                    for t in case_transfers],
         timeline=[EventOut(at=e.at, actor_name=e.actor_name, org_name=e.org_name, kind=e.kind, summary=e.summary) for e in events],
+        archived_at=case.archived_at, filed=case.archived_at is not None,
     )

@@ -196,7 +196,7 @@ class CaseFilter:
 # (no ORM objects, no long texts) so a page of 50 costs what its query costs.
 LIST_COLUMNS = (Case.id, Case.number, Case.title, Case.org_id, Case.org_path, Case.dispute_type, Case.channel, Case.state, Case.outcome,
                 Case.received_on, Case.closed_on, Case.mediation_due_on, Case.followup_due_on, Case.in_transfer, Case.risk_flag,
-                Case.group_dispute, Organisation.name.label("org_name"))
+                Case.group_dispute, Case.archived_at, Organisation.name.label("org_name"))
 
 
 @dataclass

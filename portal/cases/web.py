@@ -80,7 +80,7 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     """The case page, also re-rendered (422) with the errors of one of its forms in `forms`."""
     settings = request.app.state.settings
     handling = db.get(Organisation, case.org_id)
-    works = not case.in_transfer
+    works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
     can_assign = works and can_act(principal, case, loop.ASSIGN_ROLES)
     actions = [(t, loop.missing_for(db, case, t)) for t in available(case.state) if works and can_act(principal, case, t.roles)]
