@@ -17,6 +17,7 @@ from portal.audit import service as audit_service
 from portal.db import alembic_config, make_engine
 from portal.demo import DEMO_PASSWORD, build_demo
 from portal.demo_cases import build_demo_cases
+from portal.demo_cases.filing import file_demo_dossiers
 from portal.settings import Settings
 
 
@@ -67,7 +68,7 @@ def _require_migrated(settings: Settings) -> None:
         raise click.ClickException(f"数据库结构不是最新（当前 {current}，应为 {head}）。请先运行：portal migrate")
 
 
-@main.command(help="生成演示县（幂等）：组织机构与约 40 名各角色人员。仅用于演示模式。")
+@main.command(help="生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档。仅用于演示模式。")
 def demo() -> None:
 
     settings = _settings()
@@ -77,9 +78,11 @@ def demo() -> None:
     engine = make_engine(settings.effective_database_url)
     report = build_demo(engine, password=DEMO_PASSWORD)
     cases_report = build_demo_cases(engine)
+    filing_report = file_demo_dossiers(engine, settings)
     engine.dispose()
     click.echo(report.summary())
     click.echo(cases_report.summary())
+    click.echo(filing_report.summary())
     click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
 
 

@@ -105,7 +105,7 @@ def test_demo_refuses_outside_demo_mode_then_builds_the_county_once(settings, en
     assert counts(engine) == (0, 0, 0)
 
     demo_env = env_for(settings, PORTAL_DEMO_MODE="true")
-    first = run_portal("demo", env=demo_env, cwd=tmp_path)
+    first = run_portal("demo", env=demo_env, cwd=tmp_path, timeout=240)  # ~300 cases and three bindings on a shared 2-core machine
     assert first.returncode == 0, first.stderr
     built = counts(engine)
     orgs, people, memberships = built
@@ -118,7 +118,7 @@ def test_demo_refuses_outside_demo_mode_then_builds_the_county_once(settings, en
 
     with Session(engine) as db:
         entries_after_first = db.exec(select(func.count()).select_from(AuditEntry)).one()
-    second = run_portal("demo", env=demo_env, cwd=tmp_path)
+    second = run_portal("demo", env=demo_env, cwd=tmp_path, timeout=120)
     assert second.returncode == 0, second.stderr
     assert counts(engine) == built
     assert f"机构：新建 0，已有 {orgs}" in second.stdout and f"人员：新建 0，已有 {people}" in second.stdout
@@ -127,9 +127,10 @@ def test_demo_refuses_outside_demo_mode_then_builds_the_county_once(settings, en
     with Session(engine) as db:
         hashes = dict(db.exec(select(Person.username, Person.password_hash)).all())
         actions = db.exec(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
-    # The first run is audited (the county, then every step of the demo cases, taken through the real services);
-    # the second changed nothing, so it wrote nothing.
-    assert actions[0] == "demo.build" and {a.split(".")[0] for a in actions[1:]} <= {"case", "transfer"}
+    # The first run is audited (the county, then every step of the demo cases and of filing a few of them, taken
+    # through the real services); the second changed nothing, so it wrote nothing.
+    assert actions[0] == "demo.build" and {a.split(".")[0] for a in actions[1:]} <= {"case", "transfer", "dossier"}
+    assert actions.count("dossier.filed") == 3 and "演示卷宗：立卷归档 3 卷" in first.stdout and "未重复生成" in second.stdout
     assert len(actions) == entries_after_first
     assert set(hashes) == {username for username, *_ in demo_data.PEOPLE}
     for username in ("yc.admin", "qx.admin", demo_data.PEOPLE[-1][0]):

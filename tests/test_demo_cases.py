@@ -183,3 +183,39 @@ def test_default_history_is_three_hundred_cases_mostly_finished(demo_engine) -> 
         assert (received[-1] - received[0]).days > 365
         assert audit.verify(db).ok
     assert_timelines_consistent(demo_engine)
+
+
+def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_engine, settings) -> None:
+    """`portal demo` ends with filed dossiers: bound through the dossier services, stored by SHA-256, verified; a rerun files nothing."""
+    import hashlib
+
+    from archive import storage
+    from portal.demo_cases.filing import file_demo_dossiers
+    from portal.dossiers import keeping
+    from portal.dossiers.models import DossierVersion
+
+    build_demo_cases(demo_engine, count=SMALL)
+    report = file_demo_dossiers(demo_engine, settings)
+    assert len(report.filed) == 3 and not report.failed, report.summary()
+    with Session(demo_engine) as db:
+        versions = list(db.exec(select(DossierVersion)))
+        assert len(versions) == 3 and {v.status for v in versions} == {"filed"}
+        for v in versions:
+            case = db.get(Case, v.case_id)
+            assert case.state is CaseState.EVALUATED and case.archived_at is not None and case.number in report.filed
+            assert v.filed_by_name == "吴静怡" and v.checker_name and v.retention in ("10年", "30年", "永久") and v.total_pages > v.page_count > 3
+            pdf = storage.read(settings.archive_dir, v.storage_key, v.sha256)
+            assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == v.sha256 and len(pdf) == v.size
+            assert (settings.archive_dir / v.manifest_key).is_file()
+        outcomes = {db.get(Case, v.case_id).outcome for v in versions}
+        assert {"written", "oral"} <= outcomes
+        audit_before = audit.verify(db)
+        assert audit_before.ok, audit_before.reason
+    run = keeping.verify_all(demo_engine, settings.archive_dir, trigger="cli")
+    assert (run.checked, run.missing, run.changed) == (6, 0, 0)
+
+    again = file_demo_dossiers(demo_engine, settings)
+    assert (again.filed, again.failed, again.existing) == ([], [], 3) and "未重复生成" in again.summary()
+    with Session(demo_engine) as db:
+        assert len(db.exec(select(DossierVersion.id)).all()) == 3 and audit.verify(db).checked == audit_before.checked
+    assert_timelines_consistent(demo_engine)

@@ -1,0 +1,155 @@
+"""Demo filing: a few evaluated demo cases bound and filed (立卷归档) through the real dossier services.
+
+For each chosen case (已评价（待立卷）, one with a written agreement, one with an oral agreement, one whose
+mediation failed, where the demo has them) the archivist over the handling organisation:
+
+- has the parties' ID copies among the materials. The case services lock uploads once a case is evaluated,
+  and the demo history has no files, so the copy the window would have uploaded at acceptance is added as
+  history: stored by SHA-256 like any upload, dated on the acceptance day, uploaded by whoever accepted;
+- uploads the signed scans of every document that needs the parties' signatures (告知书, each 调解记录,
+  协议书 / 口头协议登记表) through `dossiers.service.upload_scan` — small generated page images;
+- runs the pre-check, and files through `dossiers.jobs.request_binding` + `jobs.run` (the same code the
+  background worker runs), with 立卷人 the archivist, 检查人 the nearest director, 保管期限 the suggested term.
+
+Idempotent: cases already filed (a filed or superseded version) count towards `count`; nothing else is changed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from archive import samples
+from portal.cases import files
+from portal.cases.models import Case, CaseEvent, CaseFile, CaseRecord, CaseState
+from portal.db import transaction
+from portal.dossiers import jobs, service
+from portal.dossiers.models import BindingJob, DossierVersion
+from portal.orgs.models import Organisation
+from portal.people.models import Membership, Person, Role
+from portal.scope import load_principal
+from portal.settings import Settings
+
+COUNTY_NAME = "清溪县社会矛盾纠纷调处化解中心"
+FILED = ("filed", "superseded")
+
+
+@dataclass
+class DemoFilingReport:
+    filed: list[str] = field(default_factory=list)  # case numbers filed by this run
+    existing: int = 0
+    failed: list[str] = field(default_factory=list)  # "case number: reason"
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if not self.filed and not self.failed:
+            return f"演示卷宗：已有 {self.existing} 卷立卷归档，未重复生成。"
+        text = f"演示卷宗：立卷归档 {len(self.filed)} 卷（{self.seconds:.1f} 秒）：{'、'.join(self.filed)}。"
+        if self.failed:
+            text += f" 未能立卷：{'；'.join(self.failed)}。"
+        return text
+
+
+def _county(db: Session) -> Organisation | None:
+    return db.exec(select(Organisation).where(Organisation.name == COUNTY_NAME, Organisation.parent_id.is_not(None))).first()
+
+
+def filed_demo_cases(db: Session) -> list[int]:
+    county = _county(db)
+    if county is None:
+        return []
+    return list(db.exec(select(Case.id).join(DossierVersion, DossierVersion.case_id == Case.id)
+                        .where(Case.org_path.startswith(county.path), DossierVersion.status.in_(FILED)).distinct().order_by(Case.id)))
+
+
+def _candidates(db: Session, county: Organisation, count: int) -> list[int]:
+    """Evaluated cases, oldest first: the first with a written agreement, the first with an oral one, the first that failed, then others."""
+    rows = list(db.exec(select(Case.id, Case.outcome).where(Case.state == CaseState.EVALUATED, Case.archived_at.is_(None),
+                                                             Case.in_transfer == False, Case.org_path.startswith(county.path))  # noqa: E712
+                        .order_by(Case.id)))
+    # few sessions bind fastest and read best: prefer cases with one mediation record
+    sessions = dict(db.exec(select(CaseRecord.case_id, func.count()).where(CaseRecord.kind == "mediation").group_by(CaseRecord.case_id)).all())
+    chosen: list[int] = []
+    for outcome in ("written", "oral", "failed"):
+        of_kind = [case_id for case_id, o in rows if o == outcome and case_id not in chosen]
+        of_kind.sort(key=lambda case_id: (sessions.get(case_id, 0) > 1, case_id))
+        chosen += of_kind[:1]
+    chosen += [case_id for case_id, _ in rows if case_id not in chosen]
+    return chosen[:count]
+
+
+def _nearest(db: Session, case: Case, role: Role) -> Person | None:
+    """The person holding `role` at the organisation nearest above (or at) the case's handling body."""
+    ids = [int(p) for p in case.org_path.strip("/").split("/") if p]
+    row = db.exec(select(Person).join(Membership, Membership.person_id == Person.id).join(Organisation, Organisation.id == Membership.org_id)
+                  .where(Membership.role == role, Organisation.id.in_(ids), Person.active == True)  # noqa: E712
+                  .order_by(Organisation.depth.desc(), Person.id)).first()
+    return row
+
+
+def _add_identity_copy(db: Session, case: Case, settings: Settings) -> None:
+    """The parties' ID copy the window uploaded at acceptance (history: uploads are locked after evaluation)."""
+    if db.exec(select(CaseFile.id).where(CaseFile.case_id == case.id, CaseFile.doc_type == "当事人身份证明", CaseFile.removed == False)).first():  # noqa: E712
+        return
+    accept = db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "accept").order_by(CaseEvent.id)).first()
+    data = samples.scan(1240, 1754, text=f"ID COPY {case.number}", seed=case.id)
+    digest, key = files.store(settings.uploads_dir, data)
+    record = CaseFile(case_id=case.id, doc_type="当事人身份证明", filename="当事人身份证复印件.jpg", media_type="image/jpeg", size=len(data),
+                      sha256=digest, storage_key=key, uploaded_by=accept.actor_id if accept and accept.actor_id else case.created_by)
+    if accept is not None:
+        record.uploaded_at = accept.at
+    db.add(record)
+
+
+def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
+    """Scans, pre-check and filing of one case; returns its number (raises with the reason when it cannot be filed)."""
+    with transaction(engine) as db:
+        case = db.get(Case, case_id)
+        archivist, director = _nearest(db, case, Role.ARCHIVIST), _nearest(db, case, Role.DIRECTOR)
+        if archivist is None:
+            raise RuntimeError("办理机构上级没有档案员")
+        principal = load_principal(db, archivist)
+        _add_identity_copy(db, case, settings)
+        db.flush()
+        for n, item in enumerate(i for i in service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
+                                 if i.needs_signature and not i.signed):
+            scan = samples.scan(1240, 1754, text=f"SIGNED {item.key}", seed=case.id * 10 + n)
+            service.upload_scan(db, principal, case, doc_key=item.key, filename=f"{item.title}-签字.jpg", data=scan,
+                                root=settings.uploads_dir, max_bytes=settings.upload_max_mb * 1048576)
+        db.flush()
+        form = jobs.FilingForm(filed_by=archivist.name, checked_by=(director or archivist).name,
+                               retention=service.suggested_retention(db, case), volume_number=case.number,
+                               notes="演示数据：签字件为生成的示意图片。")
+        job = jobs.request_binding(db, principal, case, settings=settings, purpose="file", form=form)
+        number, job_id = case.number, job.id
+    jobs.run(engine, settings, job_id)
+    with Session(engine) as db:
+        job = db.get(BindingJob, job_id)
+        if job.status != "done":
+            raise RuntimeError(job.error or job.status)
+    return number
+
+
+def file_demo_dossiers(engine: Engine, settings: Settings, *, count: int = 3) -> DemoFilingReport:
+    """File up to `count` evaluated demo cases (fewer when the demo has fewer); cases already filed count."""
+    started = time.perf_counter()
+    report = DemoFilingReport()
+    with Session(engine) as db:
+        county = _county(db)
+        if county is None:
+            return report
+        report.existing = len(filed_demo_cases(db))
+        wanted = max(0, count - report.existing)
+        candidates = _candidates(db, county, wanted) if wanted else []
+    for case_id in candidates:
+        try:
+            report.filed.append(_file_one(engine, settings, case_id))
+        except Exception as exc:  # noqa: BLE001 — the demo reports what it could not file and goes on
+            with Session(engine) as db:
+                number = db.get(Case, case_id).number
+            report.failed.append(f"{number}：{exc}")
+    report.seconds = time.perf_counter() - started
+    return report
