@@ -14,6 +14,7 @@ from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases import files, parties, service
 from portal.cases.models import CaseFile, CaseState
+from portal.db import utcnow
 from portal.errors import Forbidden, Invalid
 from portal.people.models import Person
 from portal.scope import load_principal
@@ -93,16 +94,23 @@ def test_a_changed_stored_file_is_never_served(engine, tmp_path) -> None:
             files.read(tmp_path, record)
 
 
-def test_only_the_handling_body_uploads_and_never_after_evaluation(engine, tmp_path) -> None:
+def test_the_handling_body_uploads_the_archivist_completes_the_dossier_and_filing_ends_it(engine, tmp_path) -> None:
     world = build_world(engine)
     with Session(engine) as db:
         case, _ = make_case(db, world)
         supervisor = load_principal(db, db.get(Person, world.person("a.supervisor").id))
-        with pytest.raises(Forbidden):
-            files.upload(db, supervisor, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
-        case.state = CaseState.EVALUATED
+        archivist = load_principal(db, db.get(Person, world.person("a.archivist").id))
         clerk = load_principal(db, db.get(Person, world.person("a.clerk").id))
-        with pytest.raises(Forbidden, match="不能再上传"):
+        for outsider in (supervisor, archivist):  # while the case is worked, only the handling body adds materials
+            with pytest.raises(Forbidden):
+                files.upload(db, outsider, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
+        case.state = CaseState.EVALUATED  # the dossier is assembled: what it lacks may still be added, nothing removed
+        added = files.upload(db, archivist, case, filename="id.pdf", data=PDF, doc_type="当事人身份证明", root=tmp_path, max_bytes=1 << 20)
+        assert added.doc_type == "当事人身份证明"
+        with pytest.raises(Forbidden, match="不能再删除"):
+            files.remove(db, clerk, case, added.id)
+        case.archived_at = utcnow()  # filed: frozen for everyone
+        with pytest.raises(Forbidden, match="已立卷归档"):
             files.upload(db, clerk, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
 
 

@@ -22,7 +22,14 @@ from portal.scope import OutOfScope, Principal
 
 UPLOAD_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 DOC_TYPES = ["申请书", "当事人身份证明", "授权委托书", "证据材料", "调查材料", "签字文书扫描件", "履行凭证", "司法确认材料", "其他材料"]
-LOCKED_STATES = (CaseState.EVALUATED,)  # after evaluation only the archivist binds; no more uploads
+LOCKED_STATES = (CaseState.EVALUATED,)  # after evaluation the dossier is being assembled: nothing is removed any more
+# …but what the dossier still lacks (an ID copy, a receipt) may be added until it is filed, by the archivist too.
+ASSEMBLY_ROLES = (*UPLOAD_ROLES, Role.ARCHIVIST)
+
+
+def upload_roles(case: Case) -> tuple[Role, ...]:
+    """Who may add materials to `case` now (filing, checked by require_act, ends it for everyone)."""
+    return ASSEMBLY_ROLES if case.state in LOCKED_STATES else UPLOAD_ROLES
 
 
 @dataclass(frozen=True)
@@ -79,9 +86,7 @@ def store(root: Path, data: bytes) -> tuple[str, str]:
 
 def upload(db: Session, principal: Principal, case: Case, *, filename: str, data: bytes, doc_type: str, root: Path, max_bytes: int,
            address: str = "") -> CaseFile:
-    require_act(principal, case, UPLOAD_ROLES, "上传材料")
-    if case.state in LOCKED_STATES:
-        raise Forbidden(f"案件{case.state.label}，不能再上传材料。")
+    require_act(principal, case, upload_roles(case), "补充立卷材料" if case.state in LOCKED_STATES else "上传材料")
     errors: dict[str, str] = {}
     if doc_type not in DOC_TYPES:
         errors["doc_type"] = "请选择材料类别。"

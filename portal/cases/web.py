@@ -109,7 +109,8 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
                 deadline=deadline_of(case, clock.today(), settings.due_soon_days), mask_id=ids.mask_id,
                 role_options=[(r, r) for r in PARTY_ROLES], kind_options=KIND_OPTIONS, id_type_options=list(ID_TYPES.items()),
                 case_files=files.files_of(db, case), doc_types=[(t, t) for t in files.DOC_TYPES], upload_max_mb=settings.upload_max_mb,
-                can_upload=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),
+                can_upload=works and can_act(principal, case, files.upload_roles(case)),
+                can_remove=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),
                 **context)
 
 

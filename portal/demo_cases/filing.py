@@ -24,13 +24,13 @@ from sqlmodel import Session, func, select
 
 from archive import samples
 from portal.cases import files
-from portal.cases.models import Case, CaseEvent, CaseFile, CaseRecord, CaseState
+from portal.cases.models import Case, CaseFile, CaseRecord, CaseState
 from portal.db import transaction
 from portal.dossiers import jobs, service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Person, Role
-from portal.scope import load_principal
+from portal.scope import Principal, load_principal
 from portal.settings import Settings
 
 COUNTY_NAME = "清溪县社会矛盾纠纷调处化解中心"
@@ -90,18 +90,13 @@ def _nearest(db: Session, case: Case, role: Role) -> Person | None:
     return row
 
 
-def _add_identity_copy(db: Session, case: Case, settings: Settings) -> None:
-    """The parties' ID copy the window uploaded at acceptance (history: uploads are locked after evaluation)."""
+def _add_identity_copy(db: Session, principal: Principal, case: Case, settings: Settings) -> None:
+    """The parties' ID copy, added by the archivist while assembling the dossier (the demo history has no uploads)."""
     if db.exec(select(CaseFile.id).where(CaseFile.case_id == case.id, CaseFile.doc_type == "当事人身份证明", CaseFile.removed == False)).first():  # noqa: E712
         return
-    accept = db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "accept").order_by(CaseEvent.id)).first()
     data = samples.scan(1240, 1754, text=f"ID COPY {case.number}", seed=case.id)
-    digest, key = files.store(settings.uploads_dir, data)
-    record = CaseFile(case_id=case.id, doc_type="当事人身份证明", filename="当事人身份证复印件.jpg", media_type="image/jpeg", size=len(data),
-                      sha256=digest, storage_key=key, uploaded_by=accept.actor_id if accept and accept.actor_id else case.created_by)
-    if accept is not None:
-        record.uploaded_at = accept.at
-    db.add(record)
+    files.upload(db, principal, case, filename="当事人身份证复印件.jpg", data=data, doc_type="当事人身份证明", root=settings.uploads_dir,
+                 max_bytes=settings.upload_max_mb * 1048576)
 
 
 def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
@@ -112,7 +107,7 @@ def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
         if archivist is None:
             raise RuntimeError("办理机构上级没有档案员")
         principal = load_principal(db, archivist)
-        _add_identity_copy(db, case, settings)
+        _add_identity_copy(db, principal, case, settings)
         db.flush()
         for n, item in enumerate(i for i in service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
                                  if i.needs_signature and not i.signed):
