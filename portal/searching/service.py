@@ -113,7 +113,8 @@ def status(index_root: Path, engine) -> dict:  # noqa: ANN001
         queued = pending(engine)
     except Exception:  # noqa: BLE001 - health reports, never raises
         queued = None
-    return {"ok": state["ok"], "fallback": not state["ok"], "reason": state["reason"], "documents": state["documents"], "queued": queued}
+    return {"ok": state["ok"], "fallback": not state["ok"], "reason": state["reason"], "documents": state["documents"], "queued": queued,
+            "building": bool(state.get("missing"))}  # the first build after installation: not a fault
 
 
 # --- saved searches ---------------------------------------------------------------------------------
