@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from portal.db import utcnow
@@ -13,6 +14,7 @@ class AuditEntry(SQLModel, table=True):
     """One thing that happened; `hash` covers the entry and the previous entry's hash."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_org_path", "org_path", postgresql_ops={"org_path": "varchar_pattern_ops"}),)  # prefix LIKE
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)
@@ -20,7 +22,7 @@ class AuditEntry(SQLModel, table=True):
     actor_id: int | None = Field(default=None, index=True)
     actor_name: str = Field(default="", max_length=64)
     org_id: int | None = Field(default=None)
-    org_path: str = Field(default="", max_length=400, index=True)
+    org_path: str = Field(default="", max_length=400)
     action: str = Field(max_length=40, index=True)
     object_type: str = Field(default="", max_length=40)
     object_id: str = Field(default="", max_length=40)

@@ -179,13 +179,17 @@ class Transfer(SQLModel, table=True):
     """A case sent from one organisation to another, with its letter, sign-off and answer."""
 
     __tablename__ = "transfer"
+    __table_args__ = (  # prefix LIKE on both paths (see Case)
+        Index("ix_transfer_from_path", "from_path", postgresql_ops={"from_path": "varchar_pattern_ops"}),
+        Index("ix_transfer_to_path", "to_path", postgresql_ops={"to_path": "varchar_pattern_ops"}),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     from_org_id: int = Field(foreign_key="organisation.id", index=True)
-    from_path: str = Field(max_length=400, index=True)
+    from_path: str = Field(max_length=400)
     to_org_id: int = Field(foreign_key="organisation.id", index=True)
-    to_path: str = Field(max_length=400, index=True)
+    to_path: str = Field(max_length=400)
     kind: str = Field(max_length=10)
     letter: str = Field(sa_column=Column(Text, nullable=False))
     state: TransferState = Field(default=TransferState.AWAITING_SIGNOFF, sa_type=enum_column(TransferState))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from portal.db import utcnow
@@ -17,10 +17,11 @@ class Expert(SQLModel, table=True):
     """An expert owned by an organisation and usable across its subtree."""
 
     __tablename__ = "expert"
+    __table_args__ = (Index("ix_expert_org_path", "org_path", postgresql_ops={"org_path": "varchar_pattern_ops"}),)  # prefix LIKE
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)
-    org_path: str = Field(max_length=400, index=True)
+    org_path: str = Field(max_length=400)
     name: str = Field(max_length=50)
     field: str = Field(max_length=20, index=True)
     employer: str = Field(default="", max_length=100)

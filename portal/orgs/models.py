@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from portal.db import enum_column, utcnow
@@ -71,10 +72,12 @@ class Organisation(SQLModel, table=True):
     """One body in the tree; `path` is '/1/5/23/' (ancestors and itself), for subtree scope."""
 
     __tablename__ = "organisation"
+    # Paths are matched by prefix: on PostgreSQL only pattern ops make LIKE 'p%' indexable under any locale.
+    __table_args__ = (Index("ix_organisation_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
-    path: str = Field(default="", max_length=400, index=True)
+    path: str = Field(default="", max_length=400)
     depth: int = 0
     name: str = Field(max_length=100)
     short_name: str = Field(max_length=20)
