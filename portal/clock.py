@@ -16,3 +16,8 @@ def set_timezone(name: str) -> None:
 
 def today() -> date:
     return datetime.now(_zone).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The portal-zone calendar day of an aware moment (e.g. when a dossier was filed)."""
+    return moment.astimezone(_zone).date()

@@ -72,6 +72,8 @@ ROUTES = [
     Route("show_binding_job", "GET", "case", "any", lambda db, w, s: f"/cases/{_case(db, w, s, 'job')}/dossier/jobs/{job_id(db, w, s)}"),
     Route("download_dossier", "GET", "case", "any",
           lambda db, w, s: f"/cases/{_case(db, w, s, 'download')}/dossier/versions/{version_id(db, w, s, 'download')}"),
+    Route("read_filed_dossier", "GET", "case", "any",
+          lambda db, w, s: f"/cases/{_case(db, w, s, 'read')}/dossier/filed" if version_id(db, w, s, 'read') else ""),
     Route("disposal_review", "GET", None, (A, ADM), lambda w, s: "/archive/disposal"),
     Route("handover_form", "GET", None, (A,), lambda w, s: "/archive/handover"),
     Route("fixity_status", "GET", None, (A, ADM), lambda w, s: "/archive/fixity"),

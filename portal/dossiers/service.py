@@ -189,6 +189,11 @@ def jobs_of(db: Session, case: Case, limit: int = 5) -> list[BindingJob]:
     return list(db.exec(select(BindingJob).where(BindingJob.case_id == case.id).order_by(BindingJob.id.desc()).limit(limit)))
 
 
+def latest_filed(db: Session, case: Case) -> DossierVersion | None:
+    return db.exec(select(DossierVersion).where(DossierVersion.case_id == case.id, DossierVersion.status == "filed")
+                   .order_by(DossierVersion.version.desc())).first()
+
+
 def get_version(db: Session, case: Case, version_id: int) -> DossierVersion:
     version = db.get(DossierVersion, version_id)
     if version is None or version.case_id != case.id:

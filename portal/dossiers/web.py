@@ -11,16 +11,20 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Template
+from sqlmodel import Session
 
 from archive import storage
 from archive.retention import TERMS
 from portal import clock
 from portal.audit import service as audit
 from portal.cases.access import get_case
+from portal.cases.models import Case
 from portal.dossiers import jobs, keeping, service
-from portal.errors import Forbidden, Invalid
+from portal.dossiers.models import DossierVersion
+from portal.errors import Forbidden, Invalid, NotFound
 from portal.orgs.models import Organisation
 from portal.people.models import Role
+from portal.scope import Principal
 from portal.web.render import Db, address_of, form_of, page, principal_of, redirect, settings_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -150,15 +154,30 @@ class DossierController(Controller):
     def download_dossier(self, request: Request, db: Db, case_id: FromPath[int], version_id: FromPath[int]) -> Response:
         principal = _me(request)
         case = get_case(db, principal, case_id)
-        version = service.get_version(db, case, version_id)
-        if not service.may_download(principal, case):
-            raise Forbidden("卷宗含当事人完整个人信息，只有办理机构及其上级的人员可以下载。")
-        if version.status == "destroyed":
-            raise Forbidden("该版本已按保管期限销毁，只保留销毁记录和校验值。")
-        content = storage.read(settings_of(request).archive_dir, version.storage_key, version.sha256)
-        audit.record(db, "dossier.download", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                     summary=f"下载卷宗 第 {version.version} 版：{case.number}", address=address_of(request))
-        return _pdf(content, f"{case.number}-卷宗-v{version.version}.pdf")
+        return _serve_version(request, db, principal, case, service.get_version(db, case, version_id))
+
+    @get("/dossier/filed", name="read_filed_dossier", sync_to_thread=True, opt={"writes": True})
+    def read_filed_dossier(self, request: Request, db: Db, case_id: FromPath[int]) -> Response:
+        """The newest filed version, opened in the browser: search hits inside a dossier link here with #page=N."""
+        principal = _me(request)
+        case = get_case(db, principal, case_id)
+        version = service.latest_filed(db, case)
+        if version is None:
+            raise NotFound("本案尚未立卷归档。")
+        return _serve_version(request, db, principal, case, version, inline=True)
+
+
+def _serve_version(request: Request, db: Session, principal: Principal, case: Case, version: DossierVersion, *,
+                   inline: bool = False) -> Response:
+    """A stored version, read through its checksum, to people who may see full personal data; audited."""
+    if not service.may_download(principal, case):
+        raise Forbidden("卷宗含当事人完整个人信息，只有办理机构及其上级的人员可以下载。")
+    if version.status == "destroyed":
+        raise Forbidden("该版本已按保管期限销毁，只保留销毁记录和校验值。")
+    content = storage.read(settings_of(request).archive_dir, version.storage_key, version.sha256)
+    audit.record(db, "dossier.download", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
+                 summary=f"{'查看' if inline else '下载'}卷宗 第 {version.version} 版：{case.number}", address=address_of(request))
+    return _pdf(content, f"{case.number}-卷宗-v{version.version}.pdf", inline=inline)
 
 
 class ArchiveController(Controller):

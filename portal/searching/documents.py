@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlmodel import Session, select
 
+from archive import storage
+from portal import clock
 from portal.cases.models import OUTCOMES, Case, CaseFile, CaseMediator, CaseRecord, DisputeType, Party, Transfer
 from portal.cases.record_kinds import RECORD_KINDS
+from portal.dossiers.models import DossierVersion
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 from search import CaseDoc
 
 log = logging.getLogger(__name__)
 MAX_FILE_TEXT = 200_000  # characters of one uploaded PDF that are indexed
+MAX_DOSSIER_TEXT = 400_000  # characters of one bound dossier that are indexed
+# Mobile and landline numbers inside free text (uploads, dossiers) are masked before indexing, like on the
+# pages (138****5678): a snippet must not show what the case page would mask. search/ masks ID numbers.
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    return PHONE.sub(lambda m: (m.group(1) or m.group(4)) + "****" + (m.group(3) or m.group(6)), text)
 
 
 class Lookup:
@@ -41,16 +54,31 @@ class Lookup:
         return [org] + [self.orgs[i] for i in reversed(org.ancestor_ids) if i in self.orgs]
 
 
-def pdf_text(path: Path) -> list[str]:
+def pdf_text(source: Path | io.BytesIO) -> list[str]:
     """The text of each page of a PDF; [] when it cannot be read (a scan, a damaged file)."""
     try:
         from pypdf import PdfReader
 
-        reader = PdfReader(str(path))
+        reader = PdfReader(source if isinstance(source, io.BytesIO) else str(source))
         return [(page.extract_text() or "") for page in reader.pages]
     except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop indexing
-        log.warning("cannot extract text from %s: %s", path, exc)
+        log.warning("cannot extract text from %s: %s", source, exc)
         return []
+
+
+def dossier_pages(archive_dir: Path, version: DossierVersion) -> list[str]:
+    """The text of each page of a filed dossier (read through its checksum), capped; [] when unreadable."""
+    try:
+        data = storage.read(archive_dir, version.storage_key, version.sha256)
+    except Exception as exc:  # noqa: BLE001 - a missing or changed file is fixity's business, not the indexer's
+        log.warning("cannot read dossier %s of case %s: %s", version.id, version.case_id, exc)
+        return []
+    pages, used = [], 0
+    for text in pdf_text(io.BytesIO(data)):
+        text = mask_phones(text)[: max(0, MAX_DOSSIER_TEXT - used)]
+        used += len(text)
+        pages.append(text)
+    return pages
 
 
 def _record_text(record: CaseRecord) -> str:
@@ -60,8 +88,11 @@ def _record_text(record: CaseRecord) -> str:
     return label + "：" + "；".join(values)
 
 
-def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = None, lookup: Lookup | None = None) -> tuple[list[CaseDoc], list[int]]:
-    """(documents of the cases that exist, ids of those that no longer do)."""
+def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = None, archive_dir: Path | None = None,
+          lookup: Lookup | None = None) -> tuple[list[CaseDoc], list[int]]:
+    """(documents of the cases that exist, ids of those that no longer do).
+
+    With `archive_dir`, the newest filed dossier of each case is indexed page by page (hits link to the page)."""
     ids = sorted(set(case_ids))
     if not ids:
         return [], []
@@ -85,6 +116,11 @@ def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = No
         for f in db.exec(select(CaseFile).where(CaseFile.case_id.in_(ids), CaseFile.removed == False,  # noqa: E712
                                                 CaseFile.media_type == "application/pdf")).all():
             files[f.case_id].append(f)
+    filed: dict[int, DossierVersion] = {}
+    if archive_dir is not None:
+        for v in db.exec(select(DossierVersion).where(DossierVersion.case_id.in_(ids), DossierVersion.status == "filed")
+                         .order_by(DossierVersion.case_id, DossierVersion.version)).all():
+            filed[v.case_id] = v  # the newest filed version wins
     docs = []
     for case_id in ids:
         case = cases.get(case_id)
@@ -95,7 +131,8 @@ def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = No
         for f in files[case_id]:
             pages = pdf_text(uploads_dir / f.storage_key) if uploads_dir else []
             if pages:
-                text.append(f"{f.doc_type}《{f.filename}》：" + "\n".join(pages)[:MAX_FILE_TEXT])
+                text.append(f"{f.doc_type}《{f.filename}》：" + mask_phones("\n".join(pages))[:MAX_FILE_TEXT])
+        version = filed.get(case_id)
         docs.append(CaseDoc(
             id=case.id, version=case.version, number=case.number, number_year=case.number_year, number_prefix=case.number_prefix,
             number_seq=case.number_seq, title=case.title, parties=[p.name for p in parties[case_id]],
@@ -104,8 +141,10 @@ def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = No
             status_label=case.state.label, outcome=case.outcome or "", outcome_label=OUTCOMES.get(case.outcome or "", ""),
             org_id=case.org_id, org_name=chain[0].name if chain else "", org_paths=[o.path for o in chain],
             org_names=[o.name for o in chain], tier=chain[0].tier.value if chain else "", mediators=mediators[case_id],
-            received_on=case.received_on, closed_on=case.closed_on, filed_on=None,
+            received_on=case.received_on, closed_on=case.closed_on,
+            filed_on=clock.local_date(version.filed_at) if version and version.filed_at else None,
             text="\n".join(t for t in text if t),
+            dossier_pages=dossier_pages(archive_dir, version) if version and archive_dir else [],
         ))
     return docs, [i for i in ids if i not in cases]
 

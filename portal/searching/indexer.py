@@ -82,7 +82,7 @@ class Indexer:
                 return 0, set()
             ids = {case_id for _, case_id in rows}
             if apply_live:
-                docs, gone = documents.build(db, ids, uploads_dir=self.settings.uploads_dir)
+                docs, gone = documents.build(db, ids, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir)
                 search.apply(self.root, docs, gone)  # committed to the index first …
             db.exec(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _ in rows])))
             db.commit()  # … then the rows go: a crash in between only repeats the batch
@@ -113,7 +113,7 @@ class Indexer:
             for start in range(0, len(ids), REBUILD_CHUNK):
                 chunk = ids[start:start + REBUILD_CHUNK]
                 with Session(self.engine) as db:
-                    docs, _ = documents.build(db, chunk, uploads_dir=self.settings.uploads_dir, lookup=lookup)
+                    docs, _ = documents.build(db, chunk, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir, lookup=lookup)
                 job.add(docs)
                 # Changes made meanwhile: to the live index now, to the new one before the swap.
                 while True:
@@ -124,7 +124,7 @@ class Indexer:
                 if progress:
                     progress(min(start + REBUILD_CHUNK, len(ids)), len(ids))
             with Session(self.engine) as db:
-                docs, gone = documents.build(db, touched, uploads_dir=self.settings.uploads_dir)
+                docs, gone = documents.build(db, touched, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir)
             job.add(docs, gone)
             job.finish()
         except BaseException:
