@@ -61,7 +61,10 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "server.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-        env.update(PORTAL_DATABASE_URL=url, PORTAL_DATA_DIR=str(data_dir), PORTAL_SECRET_KEY="bench-secret", PYTHONUTF8="1")
+        # The search indexer would spend these cores building the first index of the bulk-loaded cases:
+        # search has its own benchmark (bench/search.py), so this one measures pages only.
+        env.update(PORTAL_DATABASE_URL=url, PORTAL_DATA_DIR=str(data_dir), PORTAL_SECRET_KEY="bench-secret", PYTHONUTF8="1",
+                   PORTAL_INDEXER_IN_SERVER="false", PORTAL_FIXITY_INTERVAL_MINUTES="0")
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                                           "--workers", str(workers)], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
