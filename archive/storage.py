@@ -34,26 +34,33 @@ def put(root: Path, data: bytes, suffix: str = ".pdf") -> Stored:
     """Store `data` (temp file, fsync, rename, read-only); the same content is kept once."""
     digest = hashlib.sha256(data).hexdigest()
     key = key_of(digest, suffix)
-    target = root / key
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".store-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
-            dir_fd = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    write_once(root / key, data)
     return Stored(digest, key, len(data))
+
+
+def write_once(target: Path, data: bytes, *, read_only: bool = True) -> None:
+    """Write `data` to `target` unless it exists already: a temp file in the same folder, fsync, rename,
+    fsync of the folder — a crash leaves either nothing or the whole file, never half of it."""
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".store-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if read_only:
+            os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def hash_file(path: Path) -> str:

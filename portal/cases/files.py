@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
@@ -12,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from archive import storage
 from portal.audit import service as audit
 from portal.cases.access import log_event, require_act, touch
 from portal.cases.models import Case, CaseFile, CaseState
@@ -65,22 +64,10 @@ def sniff(head: bytes, data: bytes) -> Sniffed | None:
 
 
 def store(root: Path, data: bytes) -> tuple[str, str]:
-    """Write the bytes under `root` by their SHA-256 (temp file, fsync, rename); the same content is kept once."""
+    """Write the bytes under `root` by their SHA-256, atomically (archive.storage.write_once); the same content is kept once."""
     digest = hashlib.sha256(data).hexdigest()
     key = f"{digest[:2]}/{digest}"
-    target = root / key
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    storage.write_once(root / key, data, read_only=False)
     return digest, key
 
 
