@@ -11,9 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from whoosh import query as Q
-from whoosh import sorting
 
-from search import highlight, store
+from search import fast, highlight, store
 from search.documents import FACETS, CaseDoc, CheckReport, FacetValue, Hit, IndexUnavailable, Scope, SearchRequest, SearchResults, Snippet
 from search.query import Builder, parse
 from search.text import normalise
@@ -42,14 +41,18 @@ def fields_of(doc: CaseDoc) -> dict:
                 f"{seq3}号" if seq3 else "", f"第{seq3}号" if seq3 else "", f"{normalise(doc.number_prefix)}人调字" if doc.number_prefix else "",
                 f"{normalise(doc.number_prefix)}人调字第{seq3}号" if doc.number_prefix and seq3 else ""}
     names = [p for p in doc.parties if p]
+    labels = " ".join(x for x in (doc.status_label, doc.channel, doc.outcome_label) if x)
+    body = mask_ids(doc.text)
+    dossier = highlight.PAGE_BREAK.join(mask_ids(p) for p in doc.dossier_pages)
     return {
         "cid": str(doc.id), "version": doc.version, "number": normalise(doc.number),
         "numparts": " ".join(sorted(p.replace(" ", "") for p in numparts if p)),
         "idnums": " ".join(normalise(n).replace(" ", "") for n in doc.id_numbers if n),
         "title": doc.title, "parties": LIST_SEP.join(names), "mediators": LIST_SEP.join(doc.mediators),
         "types": LIST_SEP.join(doc.dispute_type_names), "orgs": LIST_SEP.join(doc.org_names),
-        "labels": " ".join(x for x in (doc.status_label, doc.channel, doc.outcome_label) if x),
-        "body": mask_ids(doc.text), "dossier": highlight.PAGE_BREAK.join(mask_ids(p) for p in doc.dossier_pages),
+        "labels": labels, "body": body, "dossier": dossier,
+        "text": "\n".join([doc.title, LIST_SEP.join(names), LIST_SEP.join(doc.mediators), LIST_SEP.join(doc.dispute_type_names),
+                           LIST_SEP.join(doc.org_names), labels, body, dossier]),
         "chars": LIST_SEP.join([doc.title, *names, *doc.mediators, *doc.org_names[:1], *doc.dispute_type_names]),
         "scope": ",".join(doc.org_paths),
         "dtype": doc.dispute_type or "-", "status": doc.status or "-", "tier": doc.tier or "-", "org": str(doc.org_id),
@@ -82,25 +85,80 @@ def _write(ix, docs: list[CaseDoc], remove_ids: list[int], *, merge: bool = True
     return len(docs)
 
 
-class Rebuild:
-    """A new generation filled in chunks (each its own commit: bounded memory), swapped in by `finish`."""
+REBUILD_PROCS = 2  # writer processes for a full rebuild (DOMAIN §7: ~1.5–2× on 2 cores)
+REBUILD_LIMIT_MB = 400  # per writer process; a segment's postings stay under it, so they are sorted in memory
+REBUILD_SEGMENT_DOCS = 10_000  # commit a segment this often: memory stays bounded without Whoosh's on-disk sort runs
+SMALL_SEGMENT = 2_000  # segments below this many documents are what `merge` combines
 
-    def __init__(self, root: Path) -> None:
+
+class Rebuild:
+    """A new generation filled through one open writer (postings spill to disk beyond `limitmb`: bounded memory),
+    committed and swapped in by `finish`.
+
+    Documents go in with `add_document` (the generation is new: nothing to replace), a segment committed every
+    REBUILD_SEGMENT_DOCS (py-spy: Whoosh's external sort — pickling every posting to a run file and heap-merging
+    them back — took about half of the rebuild; a segment small enough for `limitmb` is sorted in memory). Replacements and removals
+    (changes made while the rebuild ran) first commit what is pending, then update the committed segments. The
+    generation is left with a few segments (one per writer process, plus the late changes) rather than merged into
+    one: the merge cost more than the whole indexing (py-spy), and queries work per segment anyway (search/fast.py).
+    """
+
+    def __init__(self, root: Path, *, procs: int | None = None) -> None:
         self.root = root
         self.name, self.ix = store.new_generation(root)
         self.count = 0
+        self.procs = procs or REBUILD_PROCS
+        self._writer = None
+        self._pending: set[int] = set()
+
+    def _open(self):  # noqa: ANN202
+        if self._writer is None:
+            if self.procs > 1:
+                self._writer = self.ix.writer(procs=self.procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, batchsize=200,
+                                              compound=False)
+            else:
+                self._writer = self.ix.writer(limitmb=REBUILD_LIMIT_MB, compound=False)
+        return self._writer
+
+    def _commit(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.commit(merge=False)
+            self._pending.clear()
 
     def add(self, docs: list[CaseDoc], remove_ids: Iterable[int] = ()) -> None:
-        self.count += _write(self.ix, docs, list(remove_ids), merge=False)
+        docs, remove_ids = list(docs), list(remove_ids)
+        if remove_ids or any(doc.id in self._pending for doc in docs):
+            self._commit()
+            self.count += _write(self.ix, docs, remove_ids, merge=False)
+            return
+        writer = self._open()
+        try:
+            for doc in docs:
+                writer.add_document(**fields_of(doc))
+                self._pending.add(doc.id)
+        except BaseException:
+            self._writer = None
+            writer.cancel()
+            raise
+        self.count += len(docs)
+        if len(self._pending) >= REBUILD_SEGMENT_DOCS:
+            self._commit()
 
     def finish(self) -> str:
-        """Merge the chunks into one segment (fast queries), then make this generation live."""
-        self.ix.optimize()
+        """Commit, then make this generation live."""
+        self._commit()
         self.ix.close()
         store.swap(self.root, self.name)
         return self.name
 
     def abort(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            try:
+                writer.cancel()
+            except Exception:  # noqa: BLE001, S110 - the generation is discarded anyway
+                pass
         self.ix.close()
         store.discard(self.root, self.name)
 
@@ -113,8 +171,9 @@ def merge(root: Path) -> None:
 
 
 def segment_count(root: Path) -> int:
+    """Small segments (what `merge` combines): the rebuild's large ones are left as they are."""
     ix = store.open_generation(root)
-    return len(ix._segments())  # noqa: SLF001 - Whoosh has no public segment count
+    return sum(1 for seg in ix._segments() if seg.doc_count_all() < SMALL_SEGMENT)  # noqa: SLF001 - no public list
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -135,6 +194,7 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._filters: dict[tuple, set[int] | None] = {}
+        self._segdata: dict[object, fast.Segment] = {}
 
     # -- the live searcher
     def _current(self):  # noqa: ANN202
@@ -145,6 +205,7 @@ class SearchIndex:
             self._searcher = self._ix.searcher()
             self._name = name
             self._filters.clear()
+            self._segdata.clear()
         elif not self._searcher.up_to_date():
             # Not searcher.refresh(): in whoosh-reloaded 2.7.5 and whoosh3 it re-adds the segments it reuses, so
             # deleted or merged-away documents come back (bench/whoosh_forks.py). A fresh reader is cheap with
@@ -160,6 +221,7 @@ class SearchIndex:
                 self._searcher.close()
             self._searcher = self._ix = self._name = None
             self._filters.clear()
+            self._segdata.clear()
 
     def status(self) -> dict:
         """{'ok', 'reason', 'generation', 'documents'} — never raises."""
@@ -182,44 +244,129 @@ class SearchIndex:
             self._filters[scope.key] = docs
         return self._filters[scope.key]
 
+    # -- per-segment sets (search/fast.py)
+    def _segments(self, s) -> list[tuple[object, int, fast.Segment]]:  # noqa: ANN001
+        """(leaf searcher, docnum offset, cached sets) for each segment of the live searcher."""
+        out = []
+        for sub, offset in _leaves(s):
+            reader = sub.reader()
+            seg = reader.segment() if hasattr(reader, "segment") else None
+            key = seg.segment_id() if seg is not None else id(reader)
+            data = self._segdata.get(key)
+            if data is None or data.n != reader.doc_count_all():
+                data = self._segdata[key] = fast.Segment(reader)
+            out.append((sub, offset, data))
+        keep = {k for k in self._segdata if any(d is self._segdata[k] for _, _, d in out)}
+        for k in set(self._segdata) - keep:
+            del self._segdata[k]
+        return out
+
+    def _scope_bits(self, sub, data: fast.Segment, scope: Scope) -> int | None:  # noqa: ANN001
+        if scope.everything:
+            return None
+        if scope.key not in data.scopes:
+            reader = sub.reader()
+            bits = 0
+            for p in scope.paths:
+                bits |= data.term(reader, "scope", p)
+            for i in scope.case_ids:
+                bits |= data.term(reader, "cid", str(i))
+            if len(data.scopes) > 256:
+                data.scopes.clear()
+            data.scopes[scope.key] = bits
+        return data.scopes[scope.key]
+
     # -- verbs
     def search(self, req: SearchRequest, scope: Scope) -> SearchResults:
-        """Ranked, scoped, faceted, one page of hits with snippets; raises IndexUnavailable only."""
+        """Ranked, scoped, faceted, one page of hits with snippets; raises IndexUnavailable only.
+
+        Matching, totals, scope and facets are set operations (search/fast.py); only hits that can be shown are scored.
+        """
         parsed = parse(req.q, id_numbers=req.id_numbers)
         notes = list(parsed.notes)
         query = Q.Every() if parsed.empty else parsed.query
         conditions = [Q.Term(name, value) for name, value in req.filters.items() if name in FACETS and value]
-        if conditions:
-            query = Q.And([query, *conditions])
         size = max(1, min(req.size, 100))
+        by_date = req.sort == "date" or parsed.empty
         with self._lock:
             s = self._current()
-            allowed = self._scope_filter(s, scope)
-            if allowed is not None and not allowed:
-                return SearchResults(total=0, hits=[], page=1, pages=1, notes=notes, plain=parsed.plain,
-                                     facets={f: [] for f in FACETS} if req.facets else {})
-            groupedby = {f: sorting.FieldFacet(f, maptype=sorting.Count) for f in FACETS} if req.facets else None
-            sortedby = sorting.FieldFacet("received", reverse=True) if req.sort == "date" or parsed.empty else None
-            page = max(1, req.page)
-            limit = page * size
-            results = s.search(query, limit=limit, filter=allowed, groupedby=groupedby, sortedby=sortedby,
-                               terms=False, optimize=True)
-            total = len(results)
+            segs = []
+            total, exact = 0, True
+            for sub, offset, data in self._segments(s):
+                reader = sub.reader()
+                bits, ok = data.evaluate(sub, query)
+                for cond in conditions:
+                    bits &= data.term(reader, cond.fieldname, cond.text)
+                allowed = self._scope_bits(sub, data, scope)
+                if allowed is not None:
+                    bits &= allowed
+                bits &= data.live_bits(reader) if bits else 0
+                n = fast.count(bits)
+                exact = exact and (ok or n == 0)
+                total += n
+                segs.append((sub, offset, data, bits, n))
+            if not exact and total <= fast.VERIFY_LIMIT:  # check phrase positions of every candidate
+                segs = [(sub, offset, data, fast.from_ids(fast.verify(sub, query, fast.ids_of(bits, data.n)), data.n), 0)
+                        for sub, offset, data, bits, _n in segs]
+                segs = [(sub, offset, data, bits, fast.count(bits)) for sub, offset, data, bits, _n in segs]
+                total, exact = sum(n for *_, n in segs), True
             pages = max(1, math.ceil(total / size))
-            if page > pages:
-                page = pages
-                results = s.search(query, limit=page * size, filter=allowed, groupedby=groupedby, sortedby=sortedby)
-            hits = [self._hit(hit, parsed.terms) for hit in results[(page - 1) * size: page * size]]
+            page = min(max(1, req.page), pages)
+            ranked = self._rank(segs, query, page * size, by_date=by_date, exact=exact, total=total)
+            hits = [self._hit(s.stored_fields(docnum), score, parsed.terms) for docnum, score in ranked[(page - 1) * size: page * size]]
             facets = {}
             if req.facets:
                 for f in FACETS:
-                    counts = results.groups(f)
-                    facets[f] = [FacetValue(str(v), int(c)) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-                                 if v not in ("-", None, "")]
+                    counts: dict[str, int] = {}
+                    for sub, _offset, data, bits, n in segs:
+                        if not n:
+                            continue
+                        for value, vbits in data.facet(sub.reader(), f).items():
+                            c = (bits & vbits).bit_count()
+                            if c:
+                                counts[value] = counts.get(value, 0) + c
+                    facets[f] = [FacetValue(v, c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if v not in ("-", "")]
+        if not exact:
+            notes.append("短语较常见：总数与分类计数为约数（按短语中的字组估计），列出的结果均已逐条核对。")
         return SearchResults(total=total, hits=hits, page=page, pages=pages, facets=facets, notes=notes, plain=parsed.plain)
 
-    def _hit(self, hit, terms: set[str]) -> Hit:  # noqa: ANN001
-        f = hit.fields()
+    def _rank(self, segs, query, want: int, *, by_date: bool, exact: bool, total: int) -> list[tuple[int, float]]:  # noqa: ANN001
+        """The first `want` hits as (global docnum, score): by the boosts of the fields matched (search/fast.py), newest first."""
+        candidates: list[tuple[float, int, int]] = []  # (score, received, global docnum)
+        for sub, offset, data, bits, n in segs:
+            if not n:
+                continue
+            order = data.newest_first(sub.reader())
+            rec = data.received
+            picked: dict[int, float] = {}
+            if not by_date:
+                weights = [(bits & b, w) for b, w in data.weights(sub, query)]
+                boosted = 0
+                for b, _w in weights:
+                    boosted |= b
+                if boosted:
+                    raws = [(b.to_bytes(data.n, "little"), w) for b, w in weights if b]
+                    for d in fast.ids_of(boosted, data.n):
+                        picked[d] = sum(w for raw, w in raws if raw[d])
+                    if len(picked) > want:
+                        best = sorted(picked, key=lambda d: (picked[d], rec[d], d), reverse=True)[:want * 2 if not exact else want]
+                        picked = {d: picked[d] for d in best}
+            if len(picked) < want:
+                raw = bits.to_bytes(data.n, "little")
+                for d in order:
+                    if raw[d] and d not in picked:
+                        picked[d] = 0.0
+                        if len(picked) >= want * (2 if not exact else 1):
+                            break
+            if not exact:  # phrase positions: keep only the real matches among the picked ones
+                kept = set(fast.verify(sub, query, sorted(picked)))
+                picked = {d: sc for d, sc in picked.items() if d in kept}
+            candidates += [(sc, rec[d], offset + d) for d, sc in picked.items()]
+        candidates.sort(key=lambda t: (-t[0], -t[1], -t[2]))
+        return [(d, sc) for sc, _r, d in candidates[:want]]
+
+    def _hit(self, f: dict, score: float, terms: set[str]) -> Hit:
+        """A hit from its stored fields: snippets only from the stored short texts and the body, for the shown page only."""
         snippets = []
         for name in ("dossier", "body"):
             found = highlight.best_window(f.get(name) or "", terms)
@@ -232,8 +379,8 @@ class SearchIndex:
             text = f.get(name) or ""
             if text and terms and highlight._spans(normalise(text), terms):  # noqa: SLF001
                 snippets.append(Snippet(name, highlight.marked(text, terms)))
-        return Hit(case_id=int(f["cid"]), number=(f.get("extra") or {}).get("number") or f.get("number", ""), title=f.get("title", ""), score=float(hit.score or 0),
-                   status=f.get("status", ""), dispute_type=f.get("dtype", ""), org_id=int(f.get("org") or 0),
+        return Hit(case_id=int(f["cid"]), number=(f.get("extra") or {}).get("number") or f.get("number", ""), title=f.get("title", ""),
+                   score=float(score or 0), status=f.get("status", ""), dispute_type=f.get("dtype", ""), org_id=int(f.get("org") or 0),
                    received_on=_from_day(f.get("received")), parties=highlight.marked(f.get("parties", ""), terms), snippets=snippets)
 
     def title_html(self, hit: Hit, q: str) -> str:
@@ -280,11 +427,11 @@ class SearchIndex:
                 return []
             stored = s.stored_fields(docnum)
             terms = [Q.Term("title", t, boost=2.0 * w) for t, w in s.key_terms([docnum], "title", numterms=4)]
-            terms += [Q.Term("body", t, boost=w) for t, w in s.key_terms([docnum], "body", numterms=10)]
+            terms += [Q.Term("text", t, boost=w) for t, w in s.key_terms_from_text("text", stored.get("body") or "", numterms=10)]
             terms.append(Q.Term("dtype", stored.get("dtype", "-"), boost=3.0))
             query = Q.AndNot(Q.Or(terms), Q.Term("cid", str(case_id)))
             results = s.search(query, limit=limit, filter=allowed, terms=False)
-            return [self._hit(hit, set()) for hit in results]
+            return [self._hit(hit.fields(), hit.score, set()) for hit in results]
 
     def versions(self) -> dict[int, int]:
         """Case id → indexed version, for every live document."""

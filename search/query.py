@@ -13,7 +13,7 @@ from datetime import date
 
 from whoosh import query as Q
 
-from search.schema import TEXT_FIELDS
+from search.schema import MATCH_FIELD, SHORT_FIELDS, TEXT_FIELDS
 from search.text import bigrams, is_cjk, normalise, runs, split_words, synonyms
 
 MAX_QUERY = 200  # characters read; the rest is ignored (and the notes say so)
@@ -28,7 +28,7 @@ FIELD_ALIASES = {
     "状态": "labels", "渠道": "labels", "来源": "labels", "结果": "labels",
     "标题": "title", "案件名称": "title", "title": "title",
     "卷宗": "dossier",
-    "内容": "body", "记录": "body",
+    "内容": MATCH_FIELD, "记录": MATCH_FIELD,
     "证件": "idnums", "身份证": "idnums", "证件号": "idnums", "id": "idnums",
     "日期": "received", "受理": "received", "登记": "received", "date": "received", "结案": "closed", "closed": "closed",
 }
@@ -144,7 +144,11 @@ class Builder:
 
     # --- one word, in every field or in one ------------------------------------------------------
     def run_query(self, run: str, fields: list[str], *, chars_field: bool = True) -> Q.Query | None:
-        """A normalised run (CJK or Latin/digits) as an exact substring in any of `fields`."""
+        """A normalised run (CJK or Latin/digits) as an exact substring in any of `fields`.
+
+        Over all fields: matched once in the combined field (a term, or a phrase of bigrams that search/fast.py
+        narrows by the AND of its bigrams first), the short fields only adding their boost.
+        """
         if is_cjk(run) and len(run) == 1:
             self.terms.add(run)
             if fields == list(TEXT_FIELDS) and chars_field:
@@ -152,10 +156,13 @@ class Builder:
             return Q.Or([Q.Prefix(f, run) for f in fields])
         grams = bigrams(run)
         self.terms.add(run)
-        subs = []
-        for f in fields:
-            boost = TEXT_FIELDS.get(f, 1.0)
-            subs.append(Q.Term(f, grams[0], boost=boost) if len(grams) == 1 else Q.Phrase(f, grams, boost=boost))
+
+        def one(f: str, boost: float = 1.0) -> Q.Query:
+            return Q.Term(f, grams[0], boost=boost) if len(grams) == 1 else Q.Phrase(f, grams, boost=boost)
+
+        if fields == list(TEXT_FIELDS):
+            return Q.AndMaybe(one(MATCH_FIELD), Q.Or([one(f, TEXT_FIELDS[f]) for f in SHORT_FIELDS]))
+        subs = [one(f, TEXT_FIELDS.get(f, 1.0)) for f in fields]
         return subs[0] if len(subs) == 1 else Q.Or(subs)
 
     def word_query(self, word: str, fields: list[str] | None = None, *, exact: bool = False) -> Q.Query | None:
