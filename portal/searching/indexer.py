@@ -67,6 +67,11 @@ def reindex_request(settings: Settings) -> Path:
 
 
 class Indexer:
+    # A rebuild may fork writer processes (search.Rebuild procs=2) only where this process runs no other
+    # threads: `portal indexer` / `portal reindex` on their own. Inside the server (IndexerThread) forking a
+    # threaded process could copy a held lock into the child, so the rebuild there uses one process.
+    rebuild_procs: int | None = None  # None: search.REBUILD_PROCS
+
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
@@ -107,7 +112,7 @@ class Indexer:
             live = search.SearchIndex(self.root).status()["ok"]
         except Exception:  # noqa: BLE001
             live = False
-        job = search.Rebuild(self.root)
+        job = search.Rebuild(self.root, procs=self.rebuild_procs)
         touched: set[int] = set()
         try:
             for start in range(0, len(ids), REBUILD_CHUNK):
@@ -211,7 +216,9 @@ class IndexerThread:
             if self.lock.acquire():
                 self.active = True
                 try:
-                    Indexer(self.settings, self.engine).run(self.stop_event, lock=self.lock)
+                    indexer = Indexer(self.settings, self.engine)
+                    indexer.rebuild_procs = 1  # in a threaded server process: no fork (see Indexer.rebuild_procs)
+                    indexer.run(self.stop_event, lock=self.lock)
                 finally:
                     self.lock.release()
                     self.active = False
