@@ -19,6 +19,7 @@ from portal.searching.indexer import Indexer
 from portal.searching.models import SearchOutbox
 
 PORTAL = str(Path(sys.executable).parent / "portal")
+CASES = 200  # one index commit each: enough that a starved test process still kills the indexer mid-drain
 
 
 def _pending(engine) -> int:  # noqa: ANN001
@@ -31,7 +32,7 @@ def test_killing_the_indexer_mid_batch_loses_and_duplicates_nothing(engine, sett
     w = build_world(engine)
     Indexer(settings, engine).ensure_index()  # an empty index, then a burst of saves
     with Session(engine) as db:
-        for _ in range(120):
+        for _ in range(CASES):
             insert_case(db, w, "a1a")
     queued = _pending(engine)
     env = {**os.environ, "PORTAL_DATA_DIR": str(settings.data_dir), "PORTAL_DATABASE_URL": settings.effective_database_url,
@@ -50,12 +51,13 @@ def test_killing_the_indexer_mid_batch_loses_and_duplicates_nothing(engine, sett
             proc.kill()
     left = _pending(engine)
     assert 0 < left < queued
-    done = subprocess.run([PORTAL, "indexer", "--once"], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([PORTAL, "indexer", "--once"], env={**env, "PORTAL_INDEXER_BATCH_SIZE": "200"}, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert _pending(engine) == 0
     with Session(engine) as db:
         expected = dict(db.exec(select(Case.id, Case.version)).all())
     index = search.SearchIndex(settings.index_dir)
     assert index.check(expected).ok
-    assert index.status()["documents"] == len(expected) == 120  # no duplicates
-    assert index.search(search.SearchRequest(q="宅基地", size=1), search.Scope(everything=True)).total == 120
+    assert index.status()["documents"] == len(expected) == CASES  # no duplicates
+    assert index.search(search.SearchRequest(q="宅基地", size=1), search.Scope(everything=True)).total == CASES
