@@ -151,3 +151,16 @@ def test_a_bad_signed_scan_is_refused_with_a_message(client, engine, settings) -
     good = client.post(f"/cases/{case_id}/dossier/scans", data={"doc_key": "rights", "_csrf_token": csrf(client)},
                        files={"file": ("告知书.jpg", samples.scan(300, 424), "image/jpeg")})
     assert "已上传签字扫描件" in good.text and "当事人权利义务告知书尚未签字" not in good.text
+
+
+def test_one_worker_process_keeps_the_fixity_schedule(engine, settings) -> None:
+    from portal.dossiers import keeping
+    from portal.dossiers.models import FixityRun
+
+    first, second = keeping.Scheduler(engine, settings), keeping.Scheduler(engine, settings)  # two workers, one data dir
+    assert first.run_once() and not second.run_once()
+    first.stop()  # that worker is gone: the other takes the schedule over at its next turn
+    assert second.run_once()
+    second.stop()
+    with Session(engine) as db:
+        assert [r.trigger for r in db.exec(select(FixityRun))] == ["schedule", "schedule"]

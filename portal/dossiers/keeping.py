@@ -17,6 +17,7 @@ from portal.cases.models import Case
 from portal.db import transaction, utcnow
 from portal.dossiers.models import DisposalRecord, DossierVersion, FixityRun
 from portal.errors import Forbidden, Invalid
+from portal.locks import FileLock
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
@@ -59,12 +60,16 @@ def latest_run(db: Session) -> FixityRun | None:
 
 
 class Scheduler:
-    """Runs the fixity check every `interval` minutes in a daemon thread (first run a minute after start)."""
+    """Runs the fixity check every `interval` minutes in a daemon thread (first run a minute after start).
+
+    Every server worker starts one; only the process holding `fixity.lock` in the data directory checks, the
+    others stand by (and take over at their next turn when that process is gone)."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine, self.settings = engine, settings
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
+        self.lock = FileLock(settings.data_dir / "fixity.lock")
 
     def start(self) -> None:
         if self.settings.fixity_interval_minutes <= 0:
@@ -75,14 +80,22 @@ class Scheduler:
     def _loop(self) -> None:
         delay = 60.0
         while not self.stop_event.wait(delay):
-            try:
-                verify_all(self.engine, self.settings.archive_dir, trigger="schedule")
-            except Exception:  # noqa: BLE001 — a failed check is logged and retried at the next interval
-                log.exception("scheduled fixity check failed")
             delay = self.settings.fixity_interval_minutes * 60.0
+            self.run_once()
+
+    def run_once(self) -> bool:
+        """One scheduled check, if this process keeps the schedule; whether it ran."""
+        if not (self.lock.held or self.lock.acquire()):
+            return False  # another worker process keeps the schedule
+        try:
+            verify_all(self.engine, self.settings.archive_dir, trigger="schedule")
+        except Exception:  # noqa: BLE001 — a failed check is logged and retried at the next interval
+            log.exception("scheduled fixity check failed")
+        return True
 
     def stop(self) -> None:
         self.stop_event.set()
+        self.lock.release()
 
 
 def due_for_review(db: Session, principal: Principal, today: date) -> list[tuple[DossierVersion, Case]]:

@@ -8,9 +8,7 @@ re-indexing a case is idempotent, so a kill at any point loses nothing and dupli
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from sqlmodel import Session, select
 
 import search
 from portal.cases.models import Case
+from portal.locks import FileLock
 from portal.searching import documents
 from portal.searching.models import SearchOutbox
 from portal.settings import Settings
@@ -29,33 +28,6 @@ from portal.settings import Settings
 log = logging.getLogger("portal.indexer")
 REBUILD_CHUNK = 1000
 MERGE_AFTER_SEGMENTS = 8
-
-
-class IndexerLock:
-    """An exclusive, non-blocking lock on a file; released when the process dies."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
 
 
 def lock_path(settings: Settings) -> Path:
@@ -157,7 +129,7 @@ class Indexer:
         except search.IndexUnavailable:
             pass
 
-    def run(self, stop: threading.Event, *, lock: IndexerLock) -> None:
+    def run(self, stop: threading.Event, *, lock: FileLock) -> None:
         """The loop: catch up, then poll the outbox; take rebuild requests; merge when idle."""
         poll = self.settings.indexer_poll_seconds
         healthy = False
@@ -202,7 +174,7 @@ class IndexerThread:
         self.engine = engine
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
-        self.lock = IndexerLock(lock_path(settings))
+        self.lock = FileLock(lock_path(settings))
         self.active = False
 
     def start(self) -> None:
@@ -231,8 +203,8 @@ class IndexerThread:
             self.thread.join(timeout=30)
 
 
-def wait_for_lock(settings: Settings, timeout: float) -> IndexerLock | None:
-    lock = IndexerLock(lock_path(settings))
+def wait_for_lock(settings: Settings, timeout: float) -> FileLock | None:
+    lock = FileLock(lock_path(settings))
     deadline = time.monotonic() + timeout
     while True:
         if lock.acquire():
