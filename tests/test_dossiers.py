@@ -164,3 +164,24 @@ def test_one_worker_process_keeps_the_fixity_schedule(engine, settings) -> None:
     second.stop()
     with Session(engine) as db:
         assert [r.trigger for r in db.exec(select(FixityRun))] == ["schedule", "schedule"]
+
+
+def test_a_restarting_worker_fails_only_the_jobs_of_stopped_processes(engine, settings) -> None:
+    import os
+    import socket
+
+    world = build_world(engine)
+    case_id = _ready_case(engine, settings, world)
+    here = socket.gethostname()
+    workers = {"alive": f"{here}:{os.getppid()}",  # another worker, still binding
+               "ended": f"{here}:{2**22 + 1}",  # beyond Linux's largest pid: no such process any more
+               "elsewhere": "other-host:1", "unknown": None}
+    with Session(engine) as db:
+        for name, worker in workers.items():
+            db.add(BindingJob(case_id=case_id, status="running", params={"worker": worker} if worker else {},
+                              requested_by=world.person("a.archivist").id, message=name))
+        db.commit()
+    assert jobs.recover_interrupted(engine) == 2
+    with Session(engine) as db:
+        status = {j.message: j.status for j in db.exec(select(BindingJob).where(BindingJob.case_id == case_id))}
+    assert status == {"alive": "running", "ended": "failed", "elsewhere": "running", "unknown": "failed"}

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -92,6 +95,7 @@ def request_binding(db: Session, principal: Principal, case: Case, *, settings: 
         params = {k: v.strip()[:500] for k, v in vars(form).items()}
     if _active(db, case):
         raise Forbidden("本案已有一个装订任务在进行，请等待完成。")
+    params["worker"] = WORKER  # the process that will run it (submit, after the commit): see recover_interrupted
     job = BindingJob(case_id=case.id, purpose=purpose, params=params, requested_by=principal.person.id, message="排队等待")
     db.add(job)
     audit.record(db, "dossier.bind" if purpose == "draft" else "dossier.file_request", actor=principal.person,
@@ -206,10 +210,36 @@ def open_correction(db: Session, principal: Principal, case: Case, *, reason: st
                  summary=f"开启卷宗更正（{reason.strip()[:200]}）：{case.number}", address=address)
 
 
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(worker: object) -> bool:
+    """Whether the process that took a job has stopped: on this host, a pid that is ours now (a previous
+    process had it) or no longer alive; a job without a worker is from before workers were recorded.
+    Jobs of other hosts are theirs to recover."""
+    host, _, pid = str(worker or "").rpartition(":")
+    if not pid.isdigit():
+        return True
+    if host != socket.gethostname():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def recover_interrupted(engine: Engine) -> int:
-    """Jobs left queued or running by a stopped server are marked failed, with that reason."""
+    """Jobs left queued or running by a stopped server process are marked failed, with that reason.
+
+    Called as each worker process starts: another worker's jobs that are still running are left alone."""
     with transaction(engine) as db:
-        stale = list(db.exec(select(BindingJob).where(BindingJob.status.in_(["queued", "running"]))))
+        stale = [job for job in db.exec(select(BindingJob).where(BindingJob.status.in_(["queued", "running"])))
+                 if _gone((job.params or {}).get("worker"))]
         for job in stale:
             job.status, job.error, job.finished_at = "failed", "服务重启，装订被中断：请重新装订。", utcnow()
             db.add(job)
