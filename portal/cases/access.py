@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, or_
 from sqlmodel import Session, select
 
+from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, Transfer, TransferState
 from portal.db import utcnow
 from portal.errors import Forbidden
@@ -79,3 +80,13 @@ def events_of(db: Session, case: Case) -> list[CaseEvent]:
 def touch(case: Case) -> None:
     case.version += 1
     case.updated_at = utcnow()
+
+
+def record_change(db: Session, principal: Principal, case: Case, *, kind: str, event: str, action: str, summary: str,
+                  address: str = "") -> None:
+    """A change to a case: its version moves on (so a concurrent edit notices), the timeline says what, the audit trail who."""
+    touch(case)
+    db.add(case)
+    log_event(db, case, principal, kind, event)
+    audit.record(db, action, actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
+                 summary=summary, address=address)

@@ -11,11 +11,9 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from archive import storage
-from portal.audit import service as audit
-from portal.cases.access import log_event, require_act, touch
+from portal.cases.access import record_change, require_act
 from portal.cases.models import Case, CaseFile, CaseState
 from portal.errors import Forbidden, Invalid
-from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
 
@@ -91,11 +89,8 @@ def upload(db: Session, principal: Principal, case: Case, *, filename: str, data
     record = CaseFile(case_id=case.id, doc_type=doc_type, filename=name, media_type=kind.media_type, size=len(data), sha256=digest,
                       storage_key=key, uploaded_by=principal.person.id)
     db.add(record)
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "file", f"上传{doc_type}：{name}（{kind.label}，{len(data) // 1024} KB）")
-    audit.record(db, "case.upload", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"上传材料 {name}（SHA-256 {digest[:12]}…）：{case.number}", address=address)
+    record_change(db, principal, case, kind="file", event=f"上传{doc_type}：{name}（{kind.label}，{len(data) // 1024} KB）", action="case.upload",
+                  summary=f"上传材料 {name}（SHA-256 {digest[:12]}…）：{case.number}", address=address)
     return record
 
 
@@ -126,8 +121,5 @@ def remove(db: Session, principal: Principal, case: Case, file_id: int, *, addre
     record = get_file(db, case, file_id)
     record.removed = True
     db.add(record)
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "file", f"删除材料：{record.filename}")
-    audit.record(db, "case.remove_file", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
-                 object_id=case.id, summary=f"删除材料 {record.filename}：{case.number}", address=address)
+    record_change(db, principal, case, kind="file", event=f"删除材料：{record.filename}", action="case.remove_file",
+                  summary=f"删除材料 {record.filename}：{case.number}", address=address)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from portal import clock
 from portal.audit import service as audit
 from portal.cases import transfers
-from portal.cases.access import log_event, require_act, touch
+from portal.cases.access import log_event, record_change, require_act, touch
 from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS, FieldSpec, RecordKind
 from portal.cases.states import TRANSITIONS, Transition
@@ -150,13 +150,7 @@ def apply(db: Session, principal: Principal, case: Case, action: str, data: dict
         raise Forbidden(f"“{transition.label}”前还需要：{'、'.join(missing)}。")
     record = None
     if transition.record:
-        kind = RECORD_KINDS[transition.record]
-        errors: dict[str, str] = {}
-        values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code), experts=expert_choices(db, principal, kind))
-        if errors:
-            raise Invalid(errors)
-        record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
-        db.add(record)
+        record = _new_record(db, principal, case, RECORD_KINDS[transition.record], data)
     previous = case.state
     log_event(db, case, principal, action, transition.event or transition.label)  # before the feedback its effects log
     _effects(db, case, transition, record, deadlines)
@@ -193,17 +187,20 @@ def add_record(db: Session, principal: Principal, case: Case, kind_code: str, da
     if case.state.value not in FREE_RECORDS[kind_code]:
         raise Forbidden(f"案件当前状态为“{case.state.label}”，不能添加{kind.label}。")
     require_act(principal, case, (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR) if kind_code == "evaluation" else (Role.MEDIATOR, Role.DIRECTOR), f"添加{kind.label}")
+    record = _new_record(db, principal, case, kind, data)
+    record_change(db, principal, case, kind="record", event=f"添加{kind.label}", action="case.record", summary=f"添加{kind.label}：{case.number}",
+                  address=address)
+    return record
+
+
+def _new_record(db: Session, principal: Principal, case: Case, kind: RecordKind, data: dict) -> CaseRecord:
+    """A record of `kind` from the posted fields, checked (Invalid with every reason) and added to the session."""
     errors: dict[str, str] = {}
     values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code), experts=expert_choices(db, principal, kind))
     if errors:
         raise Invalid(errors)
     record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
     db.add(record)
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "record", f"添加{kind.label}")
-    audit.record(db, "case.record", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"添加{kind.label}：{case.number}", address=address)
     return record
 
 
@@ -215,11 +212,8 @@ def assign_mediator(db: Session, principal: Principal, case: Case, person_id: in
         raise Invalid({"person_id": "该调解员已在本案中。"})
     person = db.get(Person, person_id)
     db.add(CaseMediator(case_id=case.id, person_id=person_id, lead=lead or not mediators_of(db, case)))
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "assign", f"指派调解员：{person.name}")
-    audit.record(db, "case.assign", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"指派调解员 {person.name}：{case.number}", address=address)
+    record_change(db, principal, case, kind="assign", event=f"指派调解员：{person.name}", action="case.assign",
+                  summary=f"指派调解员 {person.name}：{case.number}", address=address)
 
 
 def unassign_mediator(db: Session, principal: Principal, case: Case, assignment_id: int, *, address: str = "") -> None:
@@ -231,8 +225,5 @@ def unassign_mediator(db: Session, principal: Principal, case: Case, assignment_
         raise Forbidden("调查或调解期间至少要保留一名调解员。")
     person = db.get(Person, assignment.person_id)
     db.delete(assignment)
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "assign", f"撤回调解员：{person.name}")
-    audit.record(db, "case.assign", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"撤回调解员 {person.name}：{case.number}", address=address)
+    record_change(db, principal, case, kind="assign", event=f"撤回调解员：{person.name}", action="case.assign",
+                  summary=f"撤回调解员 {person.name}：{case.number}", address=address)

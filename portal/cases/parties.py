@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from portal import clock
 from portal.audit import service as audit
 from portal.cases import ids
-from portal.cases.access import log_event, require_act, touch, visible_condition
+from portal.cases.access import record_change, require_act, visible_condition
 from portal.cases.models import ID_TYPES, OPEN_STATES, PARTY_ROLES, Case, Party
 from portal.errors import Forbidden, Invalid
 from portal.orgs.models import Organisation
@@ -122,11 +122,8 @@ def add_party(db: Session, principal: Principal, case: Case, form: PartyForm, *,
     party.case_id = case.id
     party.sort_order = len(parties_of(db, case))
     db.add(party)
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "party", f"增加当事人：{party.name}（{party.role}）")
-    audit.record(db, "case.update", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
-                 object_id=case.id, summary=f"增加当事人：{party.name}", address=address)
+    record_change(db, principal, case, kind="party", event=f"增加当事人：{party.name}（{party.role}）", action="case.update",
+                  summary=f"增加当事人：{party.name}", address=address)
     return party
 
 
@@ -140,11 +137,8 @@ def remove_party(db: Session, principal: Principal, case: Case, party_id: int, *
     if party.role == "申请人" and sum(1 for p in parties_of(db, case) if p.role == "申请人") == 1:
         raise Forbidden("这是唯一的申请人，不能删除。")
     db.delete(party)
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "party", f"删除当事人：{party.name}（{party.role}）")
-    audit.record(db, "case.update", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
-                 object_id=case.id, summary=f"删除当事人：{party.name}", address=address)
+    record_change(db, principal, case, kind="party", event=f"删除当事人：{party.name}（{party.role}）", action="case.update",
+                  summary=f"删除当事人：{party.name}", address=address)
 
 
 def parties_of(db: Session, case: Case) -> list[Party]:

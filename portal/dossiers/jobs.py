@@ -23,7 +23,7 @@ from archive.pages import Unbindable
 from archive.retention import TERMS, ends_on
 from portal import clock
 from portal.audit import service as audit
-from portal.cases.access import FROZEN, log_event, touch
+from portal.cases.access import FROZEN, record_change, touch
 from portal.cases.models import Case, CaseEvent
 from portal.db import transaction, utcnow
 from portal.dossiers import service
@@ -203,11 +203,8 @@ def open_correction(db: Session, principal: Principal, case: Case, *, reason: st
     if not reason.strip():
         raise Invalid({"reason": "请说明更正的原因。"})
     case.archived_at = None
-    touch(case)
-    db.add(case)
-    log_event(db, case, principal, "dossier", f"开启卷宗更正：{reason.strip()[:200]}")
-    audit.record(db, "dossier.correct", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"开启卷宗更正（{reason.strip()[:200]}）：{case.number}", address=address)
+    record_change(db, principal, case, kind="dossier", event=f"开启卷宗更正：{reason.strip()[:200]}", action="dossier.correct",
+                  summary=f"开启卷宗更正（{reason.strip()[:200]}）：{case.number}", address=address)
 
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
