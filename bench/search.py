@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlmodel import Session, select  # noqa: E402
 
 import search  # noqa: E402
-from search import engine as search_engine  # noqa: E402
+from search import writing as search_writing  # noqa: E402
 from bench.loader import GIVEN, SURNAMES, load_cases  # noqa: E402
 from portal.cases.models import Case  # noqa: E402
 from portal.db import make_engine, migrate  # noqa: E402
@@ -106,7 +106,7 @@ def main() -> None:
         loaded = load_cases(engine, args.cases)
         print(f"loaded {loaded.cases} cases in {loaded.seconds:.0f} s")
     if args.procs:
-        search_engine.REBUILD_PROCS = args.procs
+        search_writing.REBUILD_PROCS = args.procs
     if not (reuse and args.no_rebuild and search.SearchIndex(settings.index_dir).status()["ok"]):
         started = time.perf_counter()
         Indexer(settings, engine).rebuild()

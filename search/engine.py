@@ -1,205 +1,22 @@
-"""The facade: index, remove, search, suggest, similar, check, rebuild — plain data in, plain data out."""
+"""The reading side of the index: search, suggest, similar, check, status — plain data in, plain data out
+(writing and rebuilding are search.writing)."""
 
 from __future__ import annotations
 
 import math
-import re
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from whoosh import query as Q
 
 from search import fast, highlight, store
-from search.documents import FACETS, CaseDoc, CheckReport, FacetValue, Hit, IndexUnavailable, Scope, SearchRequest, SearchResults, Snippet
+from search.documents import FACETS, CheckReport, FacetValue, Hit, IndexUnavailable, Scope, SearchRequest, SearchResults, Snippet
 from search.query import Builder, parse
 from search.text import normalise
-
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-LIST_SEP = "、"
+from search.writing import LIST_SEP, from_day
 
 
-def mask_ids(text: str) -> str:
-    """Identity numbers inside free text are never stored in the index (so never in a snippet)."""
-    return ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(3), text)
-
-
-def _day(d: date | None) -> int | None:
-    return d.year * 10000 + d.month * 100 + d.day if d else None
-
-
-def _from_day(n: int | None) -> date | None:
-    return date(n // 10000, n // 100 % 100, n % 100) if n else None
-
-
-def fields_of(doc: CaseDoc) -> dict:
-    """A CaseDoc as Whoosh fields."""
-    seq3 = f"{doc.number_seq:03d}" if doc.number_seq else ""
-    numparts = {normalise(doc.number), str(doc.number_year or ""), normalise(doc.number_prefix), str(doc.number_seq or ""), seq3,
-                f"{seq3}号" if seq3 else "", f"第{seq3}号" if seq3 else "", f"{normalise(doc.number_prefix)}人调字" if doc.number_prefix else "",
-                f"{normalise(doc.number_prefix)}人调字第{seq3}号" if doc.number_prefix and seq3 else ""}
-    names = [p for p in doc.parties if p]
-    labels = " ".join(x for x in (doc.status_label, doc.channel, doc.outcome_label) if x)
-    body = mask_ids(doc.text)
-    dossier = highlight.PAGE_BREAK.join(mask_ids(p) for p in doc.dossier_pages)
-    return {
-        "cid": str(doc.id), "version": doc.version, "number": normalise(doc.number),
-        "numparts": " ".join(sorted(p.replace(" ", "") for p in numparts if p)),
-        "idnums": " ".join(normalise(n).replace(" ", "") for n in doc.id_numbers if n),
-        "title": doc.title, "parties": LIST_SEP.join(names), "mediators": LIST_SEP.join(doc.mediators),
-        "types": LIST_SEP.join(doc.dispute_type_names), "orgs": LIST_SEP.join(doc.org_names),
-        "labels": labels, "body": body, "dossier": dossier,
-        "text": "\n".join([doc.title, LIST_SEP.join(names), LIST_SEP.join(doc.mediators), LIST_SEP.join(doc.dispute_type_names),
-                           LIST_SEP.join(doc.org_names), labels, body, dossier]),
-        "chars": LIST_SEP.join([doc.title, *names, *doc.mediators, *doc.org_names[:1], *doc.dispute_type_names]),
-        "scope": ",".join(doc.org_paths),
-        "dtype": doc.dispute_type or "-", "status": doc.status or "-", "tier": doc.tier or "-", "org": str(doc.org_id),
-        "year": str(doc.received_on.year) if doc.received_on else "-", "mediator": doc.mediators[0] if doc.mediators else "-",
-        "outcome": doc.outcome or "-", "received": _day(doc.received_on) or 0, "closed": _day(doc.closed_on) or 0,
-        "filed": _day(doc.filed_on) or 0, "extra": {"org_name": doc.org_name, "number": doc.number}, "numtext": doc.number,
-    }
-
-
-# --- writing: only the indexer calls these ------------------------------------------------------------
-def apply(root: Path, docs: Iterable[CaseDoc], remove_ids: Iterable[int] = ()) -> int:
-    """Add or replace `docs` and delete `remove_ids` in the live index, in one commit; returns documents written."""
-    ix = store.open_generation(root)
-    return _write(ix, list(docs), list(remove_ids))
-
-
-def _write(ix, docs: list[CaseDoc], remove_ids: list[int], *, merge: bool = True) -> int:  # noqa: ANN001
-    if not docs and not remove_ids:
-        return 0
-    writer = ix.writer(timeout=30, compound=False)
-    try:
-        for case_id in remove_ids:
-            writer.delete_by_term("cid", str(case_id))
-        for doc in docs:
-            writer.update_document(**fields_of(doc))
-    except BaseException:
-        writer.cancel()
-        raise
-    if merge:
-        writer.commit(mergetype=_merge_small)
-    else:
-        writer.commit(merge=False)
-    return len(docs)
-
-
-def _merge_small(writer, segments):  # noqa: ANN001, ANN202
-    """Merge policy: combine the small segments once there are several, never the rebuild's large ones.
-
-    Whoosh's MERGE_SMALL (whoosh3) merges *every* segment once enough similar ones pile up — with the rebuild's
-    twenty 5,000-document segments the second update after a rebuild rewrote all 100,000 documents (minutes,
-    holding the indexer's database transaction).
-    """
-    from whoosh.reading import SegmentReader
-
-    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT]
-    if len(small) <= MAX_SMALL_SEGMENTS:
-        return segments
-    for seg in small:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        writer.add_reader(reader)
-        reader.close()
-    return [seg for seg in segments if seg.doc_count_all() >= SMALL_SEGMENT]
-
-
-REBUILD_PROCS = 2  # writer processes for a full rebuild (DOMAIN §7: ~1.5–2× on 2 cores)
-REBUILD_LIMIT_MB = 400  # per writer process; a segment's postings stay under it, so they are sorted in memory
-REBUILD_SEGMENT_DOCS = 10_000  # commit a segment this often: memory stays bounded without Whoosh's on-disk sort runs
-SMALL_SEGMENT = 2_000  # segments below this many documents are what `merge` combines
-MAX_SMALL_SEGMENTS = 4  # an update's commit merges the small segments when there are more than this
-
-
-class Rebuild:
-    """A new generation filled through one open writer (postings spill to disk beyond `limitmb`: bounded memory),
-    committed and swapped in by `finish`.
-
-    Documents go in with `add_document` (the generation is new: nothing to replace), a segment committed every
-    REBUILD_SEGMENT_DOCS (py-spy: Whoosh's external sort — pickling every posting to a run file and heap-merging
-    them back — took about half of the rebuild; a segment small enough for `limitmb` is sorted in memory). Replacements and removals
-    (changes made while the rebuild ran) first commit what is pending, then update the committed segments. The
-    generation is left with a few segments (one per writer process, plus the late changes) rather than merged into
-    one: the merge cost more than the whole indexing (py-spy), and queries work per segment anyway (search/fast.py).
-    """
-
-    def __init__(self, root: Path, *, procs: int | None = None) -> None:
-        self.root = root
-        self.name, self.ix = store.new_generation(root)
-        self.count = 0
-        self.procs = procs or REBUILD_PROCS
-        self._writer = None
-        self._pending: set[int] = set()
-
-    def _open(self):  # noqa: ANN202
-        if self._writer is None:
-            if self.procs > 1:
-                self._writer = self.ix.writer(procs=self.procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, batchsize=200,
-                                              compound=False)
-            else:
-                self._writer = self.ix.writer(limitmb=REBUILD_LIMIT_MB, compound=False)
-        return self._writer
-
-    def _commit(self) -> None:
-        if self._writer is not None:
-            writer, self._writer = self._writer, None
-            writer.commit(merge=False)
-            self._pending.clear()
-
-    def add(self, docs: list[CaseDoc], remove_ids: Iterable[int] = ()) -> None:
-        docs, remove_ids = list(docs), list(remove_ids)
-        if remove_ids or any(doc.id in self._pending for doc in docs):
-            self._commit()
-            self.count += _write(self.ix, docs, remove_ids, merge=False)
-            return
-        writer = self._open()
-        try:
-            for doc in docs:
-                writer.add_document(**fields_of(doc))
-                self._pending.add(doc.id)
-        except BaseException:
-            self._writer = None
-            writer.cancel()
-            raise
-        self.count += len(docs)
-        if len(self._pending) >= REBUILD_SEGMENT_DOCS:
-            self._commit()
-
-    def finish(self) -> str:
-        """Commit, then make this generation live."""
-        self._commit()
-        self.ix.close()
-        store.swap(self.root, self.name)
-        return self.name
-
-    def abort(self) -> None:
-        if self._writer is not None:
-            writer, self._writer = self._writer, None
-            try:
-                writer.cancel()
-            except Exception:  # noqa: BLE001, S110 - the generation is discarded anyway
-                pass
-        self.ix.close()
-        store.discard(self.root, self.name)
-
-
-def merge(root: Path) -> None:
-    """Merge small segments (updates pile them up); run by the indexer when idle, never on a request."""
-    ix = store.open_generation(root)
-    writer = ix.writer(timeout=30, compound=False)
-    writer.commit(mergetype=_merge_small)
-
-
-def segment_count(root: Path) -> int:
-    """Small segments (what `merge` combines): the rebuild's large ones are left as they are."""
-    ix = store.open_generation(root)
-    return sum(1 for seg in ix._segments() if seg.doc_count_all() < SMALL_SEGMENT)  # noqa: SLF001 - no public list
-
-
-# --- reading ------------------------------------------------------------------------------------------
 @dataclass
 class Suggestion:
     kind: str  # party | number | org
@@ -404,7 +221,7 @@ class SearchIndex:
                 snippets.append(Snippet(name, highlight.marked(text, terms)))
         return Hit(case_id=int(f["cid"]), number=(f.get("extra") or {}).get("number") or f.get("number", ""), title=f.get("title", ""),
                    score=float(score or 0), status=f.get("status", ""), dispute_type=f.get("dtype", ""), org_id=int(f.get("org") or 0),
-                   received_on=_from_day(f.get("received")), parties=highlight.marked(f.get("parties", ""), terms), snippets=snippets)
+                   received_on=from_day(f.get("received")), parties=highlight.marked(f.get("parties", ""), terms), snippets=snippets)
 
     def title_html(self, hit: Hit, q: str) -> str:
         return highlight.marked(hit.title, parse(q).terms)

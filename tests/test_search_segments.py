@@ -6,14 +6,14 @@ import dataclasses
 
 import pytest
 
-from search import Rebuild, Scope, SearchIndex, SearchRequest, apply, engine, fast
+from search import Rebuild, Scope, SearchIndex, SearchRequest, apply, fast, writing
 from support.search_corpus import background, planted
 
 
 @pytest.fixture
 def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "REBUILD_SEGMENT_DOCS", 100)
-    monkeypatch.setattr(engine, "SMALL_SEGMENT", 20)
+    monkeypatch.setattr(writing, "REBUILD_SEGMENT_DOCS", 100)
+    monkeypatch.setattr(writing, "SMALL_SEGMENT", 20)
 
 
 def _build(root, docs, procs: int = 1):  # noqa: ANN001, ANN202
@@ -62,12 +62,12 @@ def test_updates_never_merge_the_rebuilds_large_segments(tmp_path, small_segment
     docs = background(300)
     root = tmp_path / "index"
     index = _build(root, docs)
-    large = [n for n in _segments(index) if n >= engine.SMALL_SEGMENT]
+    large = [n for n in _segments(index) if n >= writing.SMALL_SEGMENT]
     for i in range(12):
         apply(root, [dataclasses.replace(docs[i], title=f"改名{i}号鸭棚纠纷", version=docs[i].version + 1)])
     after = _segments(index)
-    assert [n for n in after if n >= engine.SMALL_SEGMENT] == large  # the large ones untouched (deletions only)
-    assert len([n for n in after if n < engine.SMALL_SEGMENT]) <= engine.MAX_SMALL_SEGMENTS + 1
+    assert [n for n in after if n >= writing.SMALL_SEGMENT] == large  # the large ones untouched (deletions only)
+    assert len([n for n in after if n < writing.SMALL_SEGMENT]) <= writing.MAX_SMALL_SEGMENTS + 1
     assert index.status()["documents"] == 300
     assert index.search(SearchRequest(q="鸭棚", size=20), Scope(everything=True)).total == 12
 
