@@ -12,6 +12,7 @@ from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.experts.models import EXPERT_FIELDS, Expert
+from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.people.service import mask_phone
@@ -65,8 +66,7 @@ def choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
 
 
 def managed_orgs(db: Session, principal: Principal) -> list[Organisation]:
-    query = select(Organisation).where(principal.path_filter(Organisation.path, *MANAGE_ROLES), Organisation.active == True)  # noqa: E712
-    return list(db.exec(query.order_by(Organisation.path)).all())
+    return orgs_service.acting_orgs(db, principal, *MANAGE_ROLES)
 
 
 @dataclass

@@ -38,6 +38,12 @@ def visible_orgs(db: Session, principal: Principal, *, include_inactive: bool = 
     return list(db.exec(query.order_by(Organisation.depth, Organisation.sort_order, Organisation.id)).all())
 
 
+def acting_orgs(db: Session, principal: Principal, *roles: Role) -> list[Organisation]:
+    """Active organisations where the person holds one of `roles` (over their subtrees), in tree order."""
+    query = select(Organisation).where(principal.path_filter(Organisation.path, *roles), Organisation.active == True)  # noqa: E712
+    return list(db.exec(query.order_by(Organisation.path)).all())
+
+
 def org_choices(db: Session, principal: Principal) -> list[tuple[int, str, int]]:
     """Organisations in scope as (id, name, depth), each followed by its subtree: the light query behind drop-downs."""
     rows = db.exec(select(Organisation.id, Organisation.name, Organisation.depth).where(principal.path_filter(Organisation.path))

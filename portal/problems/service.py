@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Person, Role
 from portal.problems.models import OPEN_STATES, SOURCES, Problem, ProblemEvent, ProblemState, RiskLevel
@@ -134,8 +135,7 @@ def history(db: Session, problem: Problem) -> list[ProblemEvent]:
 
 def editable_orgs(db: Session, principal: Principal) -> list[Organisation]:
     """Active organisations where the person may register items."""
-    query = select(Organisation).where(principal.path_filter(Organisation.path, *EDIT_ROLES), Organisation.active == True)  # noqa: E712
-    return list(db.exec(query.order_by(Organisation.path)).all())
+    return orgs_service.acting_orgs(db, principal, *EDIT_ROLES)
 
 
 def responsible_options(db: Session, principal: Principal) -> list[Person]:

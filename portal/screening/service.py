@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.problems import service as problems
@@ -74,8 +75,7 @@ def missed_rounds(db: Session, principal: Principal, *, today: date, org_id: int
 
 
 def recording_orgs(db: Session, principal: Principal) -> list[Organisation]:
-    query = select(Organisation).where(principal.path_filter(Organisation.path, *CREATE_ROLES), Organisation.active == True)  # noqa: E712
-    return list(db.exec(query.order_by(Organisation.path)).all())
+    return orgs_service.acting_orgs(db, principal, *CREATE_ROLES)
 
 
 @dataclass
