@@ -22,6 +22,7 @@ from portal.cases.access import get_case, log_event, require_act, touch, transfe
 from portal.cases.models import CHANNELS, OPEN_STATES, Case, CaseMediator, CaseSequence, CaseState, DisputeType
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation, Tier
+from portal.paging import Page
 from portal.people.models import Membership, Person, Role
 from portal.scope import Principal, prefix_pattern
 
@@ -200,20 +201,10 @@ LIST_COLUMNS = (Case.id, Case.number, Case.title, Case.org_id, Case.org_path, Ca
 
 
 @dataclass
-class CasePage:
-    rows: list  # rows with the attributes named in LIST_COLUMNS
-    total: int
-    number: int
-    size: int
+class CasePage(Page):
+    """Rows with the attributes named in LIST_COLUMNS, and the counts per state of the whole filtered scope."""
+
     counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.size < self.total
 
 
 DENSE_SCOPE = 2000  # above this many matches, walk the date index instead of sorting the matches

@@ -14,6 +14,7 @@ from portal.auth.service import home_org
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation
+from portal.paging import Page
 from portal.people.models import MediatorKind, Membership, Person, Role
 from portal.scope import OutOfScope, Principal
 
@@ -66,19 +67,8 @@ class PeopleFilter:
 
 
 @dataclass
-class PeoplePage:
+class PeoplePage(Page):
     rows: list[tuple[Person, list[tuple[Membership, Organisation]]]]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.size < self.total
 
 
 def list_people(db: Session, principal: Principal, flt: PeopleFilter, *, page: int, size: int, roles_in: tuple[Role, ...] = ()) -> PeoplePage:

@@ -13,6 +13,7 @@ from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
+from portal.paging import Page
 from portal.people.models import Membership, Person, Role
 from portal.problems.models import OPEN_STATES, SOURCES, Problem, ProblemEvent, ProblemState, RiskLevel
 from portal.scope import OutOfScope, Principal
@@ -90,19 +91,8 @@ def _conditions(db: Session, principal: Principal, flt: ProblemFilter, today: da
 
 
 @dataclass
-class ProblemPage:
+class ProblemPage(Page):
     rows: list[tuple[Problem, Organisation, Person | None]]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.size < self.total
 
 
 def list_problems(db: Session, principal: Principal, flt: ProblemFilter, *, today: date, page: int = 1, size: int = 50) -> ProblemPage:
