@@ -152,7 +152,7 @@ class SearchIndex:
                 total, exact = sum(n for *_, n in segs), True
             pages = max(1, math.ceil(total / size))
             page = min(max(1, req.page), pages)
-            ranked = self._rank(segs, query, page * size, by_date=by_date, exact=exact, total=total)
+            ranked = self._rank(segs, query, page * size, by_date=by_date, exact=exact)
             hits = [self._hit(s.stored_fields(docnum), score, parsed.terms) for docnum, score in ranked[(page - 1) * size: page * size]]
             facets = {}
             if req.facets:
@@ -170,40 +170,34 @@ class SearchIndex:
             notes.append("短语较常见：总数与分类计数为约数（按短语中的字组估计），列出的结果均已逐条核对。")
         return SearchResults(total=total, hits=hits, page=page, pages=pages, facets=facets, notes=notes, plain=parsed.plain)
 
-    def _rank(self, segs, query, want: int, *, by_date: bool, exact: bool, total: int) -> list[tuple[int, float]]:  # noqa: ANN001
-        """The first `want` hits as (global docnum, score): by the boosts of the fields matched (search/fast.py), newest first."""
-        candidates: list[tuple[float, int, int]] = []  # (score, received, global docnum)
-        for sub, offset, data, bits, n in segs:
+    def _rank(self, segs, query, want: int, *, by_date: bool, exact: bool) -> list[tuple[int, float]]:  # noqa: ANN001
+        """The first `want` hits as (global docnum, score): by the boosts of the fields matched (search/fast.py), newest first.
+
+        Each segment offers its best `want` (twice as many when phrase positions are still to be checked); the offers are
+        merged, and phrase positions are checked in that order only until `want` real matches are found.
+        """
+        offer = want if exact else want * 2
+        candidates: list[tuple[float, int, int, int, int]] = []  # (score, received, global docnum, segment, docnum)
+        for i, (sub, offset, data, bits, n) in enumerate(segs):
             if not n:
                 continue
-            order = data.newest_first(sub.reader())
-            rec = data.received
-            picked: dict[int, float] = {}
-            if not by_date:
-                weights = [(bits & b, w) for b, w in data.weights(sub, query)]
-                boosted = 0
-                for b, _w in weights:
-                    boosted |= b
-                if boosted:
-                    raws = [(b.to_bytes(data.n, "little"), w) for b, w in weights if b]
-                    for d in fast.ids_of(boosted, data.n):
-                        picked[d] = sum(w for raw, w in raws if raw[d])
-                    if len(picked) > want:
-                        best = sorted(picked, key=lambda d: (picked[d], rec[d], d), reverse=True)[:want * 2 if not exact else want]
-                        picked = {d: picked[d] for d in best}
-            if len(picked) < want:
-                raw = bits.to_bytes(data.n, "little")
-                for d in order:
-                    if raw[d] and d not in picked:
-                        picked[d] = 0.0
-                        if len(picked) >= want * (2 if not exact else 1):
-                            break
-            if not exact:  # phrase positions: keep only the real matches among the picked ones
-                kept = set(fast.verify(sub, query, sorted(picked)))
-                picked = {d: sc for d, sc in picked.items() if d in kept}
-            candidates += [(sc, rec[d], offset + d) for d, sc in picked.items()]
+            weights = [] if by_date else data.weights(sub, query)
+            rec, _order = data.received_order(sub.reader())
+            candidates += [(sc, rec[d], offset + d, i, d) for d, sc in data.best(sub.reader(), bits, n, weights, offer).items()]
         candidates.sort(key=lambda t: (-t[0], -t[1], -t[2]))
-        return [(d, sc) for sc, _r, d in candidates[:want]]
+        if exact:
+            return [(g, sc) for sc, _r, g, _i, _d in candidates[:want]]
+        ranked: list[tuple[int, float]] = []
+        start = 0
+        while len(ranked) < want and start < len(candidates):
+            batch = candidates[start:start + want - len(ranked)]
+            start += len(batch)
+            per_segment: dict[int, list[int]] = {}
+            for _sc, _r, _g, i, d in batch:
+                per_segment.setdefault(i, []).append(d)
+            real = {(i, d) for i, docs in per_segment.items() for d in fast.verify(segs[i][0], query, sorted(docs))}
+            ranked += [(g, sc) for sc, _r, g, i, d in batch if (i, d) in real]
+        return ranked
 
     def _hit(self, f: dict, score: float, terms: set[str]) -> Hit:
         """A hit from its stored fields: snippets only from the stored short texts and the body, for the shown page only."""

@@ -24,6 +24,8 @@ from itertools import repeat
 
 from whoosh import query as Q
 
+from search.schema import MATCH_FIELD, MATCH_SET_FIELD
+
 VERIFY_LIMIT = 300  # check phrase positions for every candidate up to this many
 TERM_CACHE = 192  # common terms' bitsets kept per segment (one byte per document each)
 CACHE_MIN_DF = 512  # rarer terms are cheap to read again
@@ -37,13 +39,15 @@ def from_ids(ids, n: int) -> int:  # noqa: ANN001
 
 def ids_of(bits: int, n: int) -> list[int]:
     """Docnums in a bitset, ascending."""
-    if not bits:
-        return []
-    raw = bits.to_bytes(n, "little")
-    out, find, pos = [], raw.find, raw.find(1)
+    return positions(bits.to_bytes(n, "little"), 1) if bits else []
+
+
+def positions(raw: bytes, value: int) -> list[int]:
+    """Where `value` is in `raw` (docnums of the documents with that byte), ascending."""
+    out, find, pos = [], raw.find, raw.find(value)
     while pos != -1:
         out.append(pos)
-        pos = find(1, pos + 1)
+        pos = find(value, pos + 1)
     return out
 
 
@@ -119,9 +123,9 @@ class Segment:
             self.facets[field] = values
         return self.facets[field]
 
-    def newest_first(self, reader) -> list[int]:  # noqa: ANN001
-        """Docnums by `received`, newest first (ties: higher docnum first)."""
-        if self.newest is None:
+    def received_order(self, reader) -> tuple[list[int], list[int]]:  # noqa: ANN001
+        """(`received` by docnum, docnums newest first — ties: higher docnum first)."""
+        if self.newest is None or self.received is None:
             try:
                 col = reader.column_reader("received")
                 self.received = [int(col[d] or 0) for d in range(self.n)]
@@ -129,17 +133,52 @@ class Segment:
                 self.received = [0] * self.n
             rec = self.received
             self.newest = sorted(range(self.n), key=lambda d: (rec[d], d), reverse=True)
-        return self.newest
+        return self.received, self.newest
+
+    def best(self, reader, bits: int, n: int, weights: list[tuple[int, float]], want: int) -> dict[int, float]:  # noqa: ANN001
+        """The `want` best of the `n` documents in `bits` → score: the sum of the weights of the sets each is in, ties newest first.
+
+        The scores are summed as bitsets too: one byte per document holds 1 + its boosts in half points (every boost is
+        a multiple of 0.5; scaled down when a long query's boosts could overflow a byte). Then only the documents of the
+        best score levels are listed — no Python loop over every hit.
+        """
+        rec, order = self.received_order(reader)
+        total = sum(w for _b, w in weights)
+        scale = 2.0 if 2 * total < 255 else 254 / total
+        levels = bits
+        for b, w in weights:
+            if int(w * scale):
+                levels += (b & bits) * int(w * scale)
+        raw = levels.to_bytes(self.n, "little")
+        out: dict[int, float] = {}
+        for level in sorted(set(raw) - {0}, reverse=True) if weights else (1,):
+            need = want - len(out)
+            if need <= 0:
+                break
+            count = n if not weights else raw.count(level)
+            if 3 * count * count > need * self.n:  # dense: the newest documents of the segment are likely hits
+                docs = []
+                for d in order:
+                    if raw[d] == level:
+                        docs.append(d)
+                        if len(docs) == need:
+                            break
+            else:
+                docs = sorted(positions(raw, level), key=lambda d: (rec[d], d), reverse=True)[:need]
+            out.update(dict.fromkeys(docs, (level - 1) / scale))
+        return out
 
     # -- a Whoosh query as a set: (bits, exact)
     def evaluate(self, searcher, q: Q.Query) -> tuple[int, bool]:  # noqa: ANN001
         reader = searcher.reader()
+        if isinstance(q, (Q.Term, Q.Phrase)):
+            field = MATCH_SET_FIELD if q.fieldname == MATCH_FIELD else q.fieldname  # the same postings without positions
         if isinstance(q, Q.Term):
-            return self.term(reader, q.fieldname, q.text), True
+            return self.term(reader, field, q.text), True
         if isinstance(q, Q.Phrase):
             bits = self.ones
             for word in q.words:
-                bits &= self.term(reader, q.fieldname, word)
+                bits &= self.term(reader, field, word)
                 if not bits:
                     break
             return bits, len(q.words) <= 1 or not bits

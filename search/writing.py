@@ -39,6 +39,8 @@ def fields_of(doc: CaseDoc) -> dict:
     labels = " ".join(x for x in (doc.status_label, doc.channel, doc.outcome_label) if x)
     body = mask_ids(doc.text)
     dossier = highlight.PAGE_BREAK.join(mask_ids(p) for p in doc.dossier_pages)
+    text = "\n".join([doc.title, LIST_SEP.join(names), LIST_SEP.join(doc.mediators), LIST_SEP.join(doc.dispute_type_names),
+                      LIST_SEP.join(doc.org_names), labels, body, dossier])
     return {
         "cid": str(doc.id), "version": doc.version, "number": normalise(doc.number),
         "numparts": " ".join(sorted(p.replace(" ", "") for p in numparts if p)),
@@ -46,8 +48,7 @@ def fields_of(doc: CaseDoc) -> dict:
         "title": doc.title, "parties": LIST_SEP.join(names), "mediators": LIST_SEP.join(doc.mediators),
         "types": LIST_SEP.join(doc.dispute_type_names), "orgs": LIST_SEP.join(doc.org_names),
         "labels": labels, "body": body, "dossier": dossier,
-        "text": "\n".join([doc.title, LIST_SEP.join(names), LIST_SEP.join(doc.mediators), LIST_SEP.join(doc.dispute_type_names),
-                           LIST_SEP.join(doc.org_names), labels, body, dossier]),
+        "text": text, "textset": text,
         "chars": LIST_SEP.join([doc.title, *names, *doc.mediators, *doc.org_names[:1], *doc.dispute_type_names]),
         "scope": ",".join(doc.org_paths),
         "dtype": doc.dispute_type or "-", "status": doc.status or "-", "tier": doc.tier or "-", "org": str(doc.org_id),
