@@ -37,6 +37,7 @@ from portal.people.web import PeopleController, RosterController
 from portal.problems.web import ProblemController
 from portal.screening.web import ScreeningController
 from portal.searching.indexer import IndexerThread
+from portal.searching.service import start_warming
 from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
 from portal.web import errors, filters
@@ -98,6 +99,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                      description="只读 JSON 接口：与网站相同的登录会话（Cookie）和相同的可见范围。"),
         include_in_schema=False,
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
-        on_startup=[indexer.start, start_keeping], on_shutdown=[indexer.stop, stop_keeping, engine.dispose],
+        on_startup=[indexer.start, lambda: start_warming(settings.index_dir), start_keeping], on_shutdown=[indexer.stop, stop_keeping, engine.dispose],
         debug=settings.debug,
     )

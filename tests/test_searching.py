@@ -14,6 +14,7 @@ from factories import build_world, sign_in
 from matrix_cases import insert_case
 from portal.cases.models import Case, CaseState, Party, TransferState
 from portal.searching.indexer import Indexer
+from portal.searching import service
 from portal.searching.models import SearchOutbox
 
 
@@ -105,6 +106,15 @@ def test_malformed_queries_never_fail(client, world_cases) -> None:
         assert response.status_code == 200, q
     notes = BeautifulSoup(client.get("/search", params={"q": '"宅基地'}).text, "html.parser").select(".search-note")
     assert notes and "引号" in notes[0].text
+
+
+def test_the_start_up_warm_up_fills_the_index_sets_and_tolerates_a_missing_index(settings, world_cases, tmp_path) -> None:  # noqa: ANN001, ARG001
+    service.warm(tmp_path / "not-built")  # no index yet: nothing to warm, nothing raised
+    service.warm(settings.index_dir)
+    index = service.index_for(settings.index_dir)
+    with index._lock:  # noqa: SLF001
+        segments = index._segments(index._current())  # noqa: SLF001
+    assert segments and all(set(data.facets) == set(search.FACETS) and data.newest is not None for _sub, _offset, data in segments)
 
 
 def test_an_index_that_cannot_be_opened_falls_back_to_the_database_and_says_so(client, engine, settings, world_cases) -> None:
