@@ -44,14 +44,14 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="工作进程数，默认取 PORTAL_WORKERS（2）。")
 def serve(host: str, port: int, workers: int | None) -> None:
-    import uvicorn
+    from portal import serving
 
     settings = _settings()
     settings.effective_secret_key()  # create the key file once, before the workers race for it
     _require_migrated(settings)
     click.echo(f"调解卷宗门户已启动：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/")
-    uvicorn.run("portal.app:create_app", factory=True, host=host, port=port, workers=workers or settings.workers,
-                proxy_headers=False, server_header=False, log_level="info")
+    serving.serve("portal.app:create_app", host=host, port=port, workers=workers or settings.workers,
+                  proxy_headers=False, server_header=False, log_level="info", access_log=settings.access_log)
 
 
 def _require_migrated(settings: Settings) -> None:

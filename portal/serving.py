@@ -1,0 +1,91 @@
+"""The production server: uvicorn worker processes, each listening on its own socket of the same port.
+
+uvicorn's own `--workers` shares one listening socket between the workers, and whichever worker wakes first
+accepts every connection waiting at that moment (the event loop drains the queue): a burst of connections
+— a reverse proxy opening its keep-alive pool, a room of browsers after a restart — lands on one worker,
+and that worker's single core then serves all of them while the others idle. Here every worker gets its
+own socket bound with SO_REUSEPORT, and the kernel spreads new connections across the sockets.
+
+The parent keeps the sockets open and restarts a worker that dies, on the same socket, so connections
+arriving meanwhile wait in that socket's queue instead of being refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+from typing import Any
+
+import uvicorn
+
+log = logging.getLogger("portal.serving")
+
+STOP_GRACE_SECONDS = 30  # a worker finishing its requests on SIGTERM; then it is killed
+
+
+def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _worker(config: uvicorn.Config, sock: socket.socket) -> None:  # in the child process
+    config.configure_logging()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent stops the rest
+        pass
+
+
+def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> None:
+    """Run `app` (an import string of an app factory) with `workers` processes until SIGINT or SIGTERM."""
+    config = uvicorn.Config(app, factory=True, host=host, port=port, **options)
+    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+        uvicorn.Server(config).run()
+        return
+    config.configure_logging()
+    sockets = [_listening_socket(host, port, config.backlog) for _ in range(workers)]
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per worker: nothing inherited from the parent's imports
+    stop = threading.Event()
+    processes: list[Any] = [None] * workers
+
+    def start(n: int) -> None:
+        processes[n] = spawn.Process(target=_worker, args=(config, sockets[n]), name=f"portal-worker-{n}")
+        processes[n].start()
+        log.info("worker %d started (pid %s)", n, processes[n].pid)
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for n in range(workers):
+            start(n)
+        while not stop.wait(0.5):
+            for n, process in enumerate(processes):
+                if not process.is_alive() and not stop.is_set():
+                    log.warning("worker %d (pid %s) exited with %s: restarting it", n, process.pid, process.exitcode)
+                    start(n)
+    finally:
+        for process in processes:
+            if process is not None and process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
+        for process in processes:
+            if process is not None:
+                process.join(STOP_GRACE_SECONDS)
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+        for sock in sockets:
+            sock.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
