@@ -170,19 +170,29 @@ class RepeatFlag:
     hidden: int
 
 
-def repeat_flags(db: Session, principal: Principal, case: Case, *, recent_days: int = 180) -> list[RepeatFlag]:
-    """Search the whole county, show only what the viewer may see: other cases are counted, not named."""
-    flags = []
+def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list[Party] | None = None,
+                 recent_days: int = 180) -> list[RepeatFlag]:
+    """Search the whole county, show only what the viewer may see: other cases are counted, not named.
+
+    `parties` are the case's parties when the caller has them already. Three statements at most, however
+    many parties: the other cases of all their ID numbers, which of those the viewer may see, and those cases.
+    """
+    parties = parties_of(db, case) if parties is None else parties
+    numbers = {p.id_number for p in parties if p.id_number}
+    if not numbers:
+        return []
     since = clock.today() - timedelta(days=recent_days)
-    for party in parties_of(db, case):
-        if not party.id_number:
-            continue
-        others = select(Case).join(Party, Party.case_id == Case.id).where(
-            Party.id_number == party.id_number, Case.id != case.id,
-            or_(Case.state.in_(OPEN_STATES), Case.received_on >= since)).distinct()
-        all_cases = db.exec(others).all()
-        if not all_cases:
-            continue
-        visible = db.exec(others.where(visible_condition(principal))).all()
-        flags.append(RepeatFlag(party, list(visible), len(all_cases) - len(visible)))
+    hits = db.exec(select(Party.id_number, Case.id).join(Case, Case.id == Party.case_id).where(
+        Party.id_number.in_(numbers), Case.id != case.id, or_(Case.state.in_(OPEN_STATES), Case.received_on >= since)).distinct()).all()
+    if not hits:
+        return []
+    others: dict[str, set[int]] = {}
+    for number, case_id in hits:
+        others.setdefault(number, set()).add(case_id)
+    seen = {c.id: c for c in db.exec(select(Case).where(Case.id.in_({i for _, i in hits}), visible_condition(principal)).order_by(Case.id)).all()}
+    flags = []
+    for party in parties:
+        ids = others.get(party.id_number, set()) if party.id_number else set()
+        if ids:
+            flags.append(RepeatFlag(party, [seen[i] for i in sorted(ids) if i in seen], len(ids - seen.keys())))
     return flags

@@ -96,10 +96,11 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     }) for t in case_transfers]
     context = {"party_form": parties.PartyForm(), "party_errors": {}, "mediator_errors": {}, "transfer_form": {}, "transfer_errors": {},
                "return_errors": {}, "return_id": None, "message": None, **forms}
+    party_rows = parties.parties_of(db, case)
     return page(request, "cases/show.html", title=case.number, nav="cases", crumbs=case_crumbs(request, case), status=status,
-                case=case, org=handling, dispute_names=dict(service.dispute_choices(db)), party_rows=parties.parties_of(db, case),
+                case=case, org=handling, dispute_names=dict(service.dispute_choices(db)), party_rows=party_rows,
                 revealed=revealed, can_reveal=parties.can_reveal(principal, case), flags=parties.repeat_flags(db, principal, case,
-                recent_days=settings.recent_case_days), mediators=loop.mediators_of(db, case), can_assign=can_assign,
+                parties=party_rows, recent_days=settings.recent_case_days), mediators=loop.mediators_of(db, case), can_assign=can_assign,
                 mediator_options=service.mediator_choices(db, case) if can_assign else [],
                 can_edit_parties=works and case.state in OPEN_STATES and parties.can_reveal(principal, case),
                 can_edit=works and case.state in OPEN_STATES and can_act(principal, case, service.EDIT_ROLES),
@@ -144,7 +145,11 @@ def _list_filter(db: Session, principal: Principal, params: dict[str, str]) -> t
 class CaseController(Controller):
     path = "/cases"
 
-    @get("/", name="list_cases", sync_to_thread=True)
+    # The two busiest pages run on the worker's event loop rather than in its thread pool: their work is a
+    # few milliseconds of indexed reads and Python, and in a thread it would also pay the hand-off and compete
+    # for the GIL with the loop rendering other pages. Slow or heavy handlers (uploads, PDFs, exports) keep
+    # sync_to_thread=True, so that they never hold up the requests around them.
+    @get("/", name="list_cases", sync_to_thread=False)
     def list_cases(self, request: Request, db: Db) -> Template:
         principal = me(request)
         raw = {k: str(v) for k, v in request.query_params.items()}
@@ -160,7 +165,7 @@ class CaseController(Controller):
         pager = {"number": result.number, "total": result.total, "has_prev": result.has_prev, "has_next": result.has_next,
                  "prev_url": link(page=result.number - 1), "next_url": link(page=result.number + 1)}
         return page(request, "cases/list.html", partial="cases/_table.html", title="案件", nav="cases", crumbs=[("案件", None)],
-                    result=result, pager=pager, params=params, notes=notes, options=options, link=link, state_labels=STATE_LABELS,
+                    result=result, pager=pager, params=params, notes=notes, filter_options=options, link=link, state_labels=STATE_LABELS,
                     dispute_names=dict(options["dispute_type"]), can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
                     today=clock.today(), soon_days=request.app.state.settings.due_soon_days, deadline_of=deadline_of,
                     case_href=case_links(request))
@@ -203,7 +208,7 @@ class CaseController(Controller):
                             message=f"已登记 {case.number}。重复访/越级访提示：{names}涉及其他在办或近期案件，请核查。")
         return redirect(request, case_url(request, case.id), message=f"已登记案件：{case.number}")
 
-    @get("/{case_id:int}", name="show_case", sync_to_thread=True, opt={"writes": reveals})
+    @get("/{case_id:int}", name="show_case", sync_to_thread=False, opt={"writes": reveals})
     def show_case(self, request: Request, db: Db, case_id: FromPath[int], reveal: FromQuery[str] = "") -> Template:
         principal = me(request)
         return render_case(request, db, principal, get_case(db, principal, case_id), reveal=int_or_none(reveal))

@@ -26,9 +26,6 @@ def authenticate(connection: ASGIConnection) -> Principal:
         raise NotAuthorizedException("请先登录。")
     state = connection.app.state
     settings = state.settings
-    remembered = sessions.recall(token)
-    if isinstance(remembered, Principal):
-        return remembered
     idle, max_age = timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
     with transaction(state.reader) as db:  # every request passes here: read, and write only when needed
         loaded = sessions.load(db, token, idle=idle, max_age=max_age, touch=False)
@@ -48,5 +45,8 @@ def authenticate(connection: ASGIConnection) -> Principal:
 
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        principal = await anyio.to_thread.run_sync(authenticate, connection)
+        # A session this process remembers needs neither the database nor a thread.
+        token = connection.cookies.get(sessions.COOKIE_NAME)
+        remembered = sessions.recall(token) if token else None
+        principal = remembered if isinstance(remembered, Principal) else await anyio.to_thread.run_sync(authenticate, connection)
         return AuthenticationResult(user=principal, auth=principal.session_id)

@@ -1,4 +1,4 @@
-"""Jinja filters: local times, masked numbers."""
+"""Jinja filters and globals: local times, masked numbers, static and route URLs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from markupsafe import Markup, escape
 
 from portal.people.service import mask_phone
 
@@ -33,3 +34,40 @@ def register(env: Environment, tz: tzinfo, static_dir: Path) -> None:
         return f"/static/{path}?v={digest}"
 
     env.globals["static"] = static
+
+    litestar_url_for = env.globals["url_for"]
+    remembered: dict[tuple, str] = {}  # one environment per app: (route, parameters) -> path
+
+    @pass_context
+    def url_for(context, route_name: str, /, **params) -> str:  # noqa: ANN001, ANN003
+        """Litestar's url_for, remembered: a route and its parameters always give the same path, and reversing
+        walks the route table each time (a page asks for about twenty)."""
+        key = (route_name, tuple(sorted(params.items())))
+        try:
+            return remembered[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable parameter: not worth remembering
+            return litestar_url_for(context, route_name, **params)
+        if len(remembered) >= 4096:  # case ids make the set open-ended: start again rather than grow
+            remembered.clear()
+        remembered[key] = path = litestar_url_for(context, route_name, **params)
+        return path
+
+    env.globals["url_for"] = url_for
+    env.globals["options"] = options
+
+
+@lru_cache(maxsize=512)
+def _options_html(pairs: tuple[tuple[str, str], ...]) -> str:
+    return "".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in pairs)
+
+
+def options(pairs, selected: object = None) -> Markup:  # noqa: ANN001
+    """A select's <option>s for (value, label) pairs, `selected` marked. The HTML of a list of pairs is kept:
+    filter forms repeat the same organisations, people and types on every page."""
+    html = _options_html(tuple((str(v), str(label)) for v, label in pairs))
+    if selected not in (None, ""):
+        tag = f'<option value="{escape(str(selected))}">'
+        html = html.replace(tag, tag[:-1] + " selected>", 1)
+    return Markup(html)
