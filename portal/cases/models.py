@@ -77,7 +77,7 @@ class Case(SQLModel, table=True):
         Index("ix_case_scope_list", "org_path", "received_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}),
         Index("ix_case_scope_state", "org_path", "state", postgresql_ops={"org_path": "varchar_pattern_ops"}),  # counts per state
         Index("ix_case_state", "state", "id"),
-        Index("ix_case_type_state", "dispute_type", "state", "org_path"),  # counts of a type, without the table
+        Index("ix_case_type_state", "dispute_type", "state", "received_on", "id", "org_path"),  # a type's page in date order; counts without the table
         Index("ix_case_received", "received_on", "id"),
         Index("ix_case_updated", "updated_at"),  # the newest change: whether cached list counts still hold
     )
