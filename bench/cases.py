@@ -5,8 +5,8 @@
 For each database: a fresh database (a SQLite file in a temp folder; a throwaway PostgreSQL server
 started exactly like the tests do, tests/support/pg.py), migrated, the demo county built, N synthetic
 cases bulk-loaded with SQLAlchemy Core, then `portal serve --workers 2` in a subprocess. Clients sign in
-(half as the county clerk, half as a village director) and hammer each scenario in turn for --seconds;
-the table gives requests, p50/p95/p99 (ms) and errors. Everything runs on 127.0.0.1 and is removed at
+(half as the county clerk, half as a village director) and hammer each scenario in turn for --seconds, each
+on its own keep-alive connection in a closed loop (bench/http_load.py); the table gives requests, p50/p95/p99 (ms) and errors. Everything runs on 127.0.0.1 and is removed at
 the end (--keep keeps the temp folder). See bench/README.md.
 """
 
@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -35,6 +34,7 @@ for extra in (ROOT, ROOT / "tests"):
 from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+from bench.http_load import drive  # noqa: E402
 from bench.loader import GIVEN, SURNAMES, load_cases  # noqa: E402
 from portal.cases.models import Case  # noqa: E402
 from portal.db import make_engine, migrate  # noqa: E402
@@ -116,15 +116,16 @@ class Server:
                 self.proc.wait(timeout=5)
 
 
-def signed_in_client(base: str, username: str):  # noqa: ANN201
+def signed_in_cookies(base: str, username: str) -> str:
+    """Sign in as `username` (a session of its own) and return the Cookie header that carries the session."""
     import httpx
 
-    client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
-    client.get("/login")
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": client.cookies.get("portal_csrf")})
-    if response.status_code not in (302, 303) or "portal_session" not in client.cookies:
-        raise RuntimeError(f"signing in as {username} failed: {response.status_code} {response.text[:300]}")
-    return client
+    with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as client:
+        client.get("/login")
+        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": client.cookies.get("portal_csrf")})
+        if response.status_code not in (302, 303) or "portal_session" not in client.cookies:
+            raise RuntimeError(f"signing in as {username} failed: {response.status_code} {response.text[:300]}")
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
 @dataclass
@@ -180,48 +181,10 @@ def scenarios(ids: dict[str, list[int]], names: list[str] | None) -> list[Scenar
     return chosen
 
 
-def run_scenario(base: str, scenario: Scenario, clients: list[tuple[str, object]], seconds: float, max_requests: int) -> Result:
-    result = Result(scenario.name)
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-    budget = [max_requests]
-
-    def worker(n: int, kind: str, client) -> None:  # noqa: ANN001
-        rng = random.Random(n)
-        for _ in range(3):  # warm up
-            try:
-                client.get(scenario.path(rng, kind))
-            except Exception:  # noqa: BLE001
-                pass
-        mine: list[float] = []
-        errors = 0
-        while time.monotonic() < deadline:
-            with lock:
-                if budget[0] <= 0:
-                    break
-                budget[0] -= 1
-            path = scenario.path(rng, kind)
-            t0 = time.perf_counter()
-            try:
-                response = client.get(path)
-                elapsed = time.perf_counter() - t0
-                if response.status_code != 200:
-                    errors += 1
-                    with lock:
-                        result.statuses[response.status_code] += 1
-                else:
-                    mine.append(elapsed)
-            except Exception:  # noqa: BLE001
-                errors += 1
-        with lock:
-            result.latencies += mine
-            result.errors += errors
-
-    threads = [threading.Thread(target=worker, args=(n, kind, client), daemon=True) for n, (kind, client) in enumerate(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(seconds + 60)
+def run_scenario(server: Server, scenario: Scenario, clients: list[tuple[str, str]], seconds: float, max_requests: int) -> Result:
+    tally = drive("127.0.0.1", server.port, clients, scenario.path, seconds=seconds, max_requests=max_requests)
+    result = Result(scenario.name, latencies=tally.latencies, errors=tally.errors)
+    result.statuses.update(tally.statuses)
     return result
 
 
@@ -315,17 +278,15 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         clients = []
         for n in range(args.clients):
             kind = "county" if n % 2 == 0 else "village"
-            clients.append((kind, signed_in_client(server.base, COUNTY_USER if kind == "county" else VILLAGE_USER)))
+            clients.append((kind, signed_in_cookies(server.base, COUNTY_USER if kind == "county" else VILLAGE_USER)))
         results = []
         for scenario in chosen:
             cpu_before = server.cpu_seconds()
-            result = run_scenario(server.base, scenario, clients, args.seconds, args.max_requests)
+            result = run_scenario(server, scenario, clients, args.seconds, args.max_requests)
             result.server_cpu = server.cpu_seconds() - cpu_before
             results.append(result)
             print(f"  [{backend}] {scenario.name}: {len(result.latencies)} ok, p95 {result.pct(95):.1f} ms, errors {result.errors}"
                   + (f" {dict(result.statuses)}" if result.statuses else ""), flush=True)
-        for _, client in clients:
-            client.close()
         list_results = {r.scenario: r for r in results if r.scenario.startswith("list")}
         if args.explain or any(r.pct(95) > TARGET_P95_MS for r in list_results.values()):
             probes = {"list state=closed&type=03": {"state": "closed", "dispute_type": "03"}, "list page=5": {"page": "5"},
@@ -362,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000, help="synthetic cases to load (default 100000)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (threads), half county, half village")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (connections), half county, half village")
     parser.add_argument("--seconds", type=float, default=20, help="duration of each scenario")
     parser.add_argument("--max-requests", type=int, default=50_000, help="cap on requests per scenario")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from portal.cases.models import Case, CaseEvent, CaseSequence, CaseState, Party
+from portal.demo_cases.people import resident_id
 from portal.orgs.models import Organisation, OrgKind, Tier
 
 BATCH = 5000
@@ -68,6 +69,16 @@ def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0,
     """Bulk-insert `count` synthetic cases (with 2–3 parties and their timeline) spread over orgs, states and dates."""
     started = time.perf_counter()
     rng = random.Random(seed)
+    id_rng = random.Random(seed + 1)  # its own stream: the rest of the corpus stays what it was before parties had ID numbers
+    issued: list[str] = []
+
+    def id_number() -> str:
+        """A fresh 身份证 number, or (2 %) one already used: people who come back, whom the case page flags."""
+        if issued and id_rng.random() < 0.02:
+            return id_rng.choice(issued[-5000:])
+        issued.append(resident_id(id_rng, date(1950, 1, 1) + timedelta(days=id_rng.randrange(18_000)), id_rng.random() < 0.5))
+        return issued[-1]
+
     handling = _handling_orgs(engine)
     orgs, org_weights = [o for o, _ in handling], [w for _, w in handling]
     states, state_weights = [s for s, _ in STATES], [w for _, w in STATES]
@@ -130,7 +141,8 @@ def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0,
                 "created_by": None, "created_at": at, "updated_at": at})
             for n, (role, name) in enumerate((("申请人", a), ("被申请人", b))):
                 party_rows.append({"case_id": case_id, "role": role, "kind": "natural", "name": name, "sex": "", "ethnicity": "",
-                                   "birth_date": None, "age": None, "occupation": "", "id_type": "", "id_number": "",
+                                   "birth_date": None, "age": None, "occupation": "", "id_type": "resident_id",
+                                   "id_number": id_number(),
                                    "phone": f"139{rng.randrange(10**8):08d}", "address": "", "sort_order": n})
             for n, kind in enumerate(EVENTS[state]):
                 event_rows.append({"case_id": case_id, "at": at + timedelta(hours=n), "actor_id": None, "actor_name": "批量导入",
