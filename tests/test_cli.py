@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -267,6 +269,82 @@ def test_serve_starts_two_workers_answers_healthz_and_stops_cleanly(settings, tm
         assert f"调解卷宗门户已启动：http://127.0.0.1:{port}/" in output
         assert len(re.findall(r"Started server process \[\d+\]", output)) == 2, output
     finally:
+        stop_portal(proc)
+        kill_group(proc.pid)
+
+
+def _wait_healthy(proc, port: int, log: Path, timeout: float = 20) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"portal serve exited with {proc.returncode}:\n{log.read_text()}"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"no /healthz within {timeout} s:\n{log.read_text()}")
+
+
+def _workers(log: Path) -> list[int]:
+    return [int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", log.read_text())]
+
+
+def _connections_by_process(port: int, pids: list[int]) -> dict[int, int]:
+    """How many established connections to `port` each process holds (Linux: /proc/net/tcp and the processes' fds)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # local port, ESTABLISHED
+            inodes.add(fields[9])
+    held = {}
+    for pid in pids:
+        links = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                links.append(os.readlink(fd))
+            except OSError:
+                continue
+        held[pid] = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+    return held
+
+
+def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(settings, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    proc = start_portal("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+                        env=env_for(settings), cwd=tmp_path, log=log)
+    sockets: list[socket.socket] = []
+    try:
+        _wait_healthy(proc, port, log)
+        workers = _workers(log)
+        assert len(workers) == 2, log.read_text()
+        # 40 keep-alive connections opened one after the other, as a proxy's pool or a roomful of browsers would:
+        # with one shared listening socket the first worker to wake took nearly all of them.
+        for _ in range(40):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+            sockets.append(sock)
+        held = _connections_by_process(port, workers)
+        assert sum(held.values()) == 40 and min(held.values()) >= 8, held
+
+        os.kill(workers[0], signal.SIGKILL)  # a worker dies: the parent starts another on the same socket
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(_workers(log)) < 3:
+            time.sleep(0.2)
+        assert len(_workers(log)) == 3, log.read_text()
+        assert "exited with -9: restarting it" in log.read_text()
+        _wait_healthy(proc, port, log)
+        for _ in range(20):  # new connections are served whichever socket they land on
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Connection": "close"}, timeout=5).status_code == 200
+
+        assert stop_portal(proc) == 0, log.read_text()
+        assert wait_group_gone(proc.pid) == [], "processes outlived portal serve"
+        assert not _port_open(port)
+    finally:
+        for sock in sockets:
+            sock.close()
         stop_portal(proc)
         kill_group(proc.pid)
 
