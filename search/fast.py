@@ -23,8 +23,9 @@ from collections import OrderedDict, deque
 from itertools import repeat
 
 from whoosh import query as Q
+from whoosh.reading import TermNotFound
 
-from search.schema import MATCH_FIELD, MATCH_SET_FIELD
+from search.schema import SET_FIELDS
 
 VERIFY_LIMIT = 300  # check phrase positions for every candidate up to this many
 TERM_CACHE = 192  # common terms' bitsets kept per segment (one byte per document each)
@@ -101,9 +102,10 @@ class Segment:
         except AttributeError:  # not a segment reader: the slow, general way
             ids = list(reader.postings(field, text).all_ids()) if (field, text) in reader else []
             return from_ids(ids, self.n), len(ids)
-        if (field, btext) not in terms:
+        try:
+            raw = terms.matcher(field, btext, reader.schema[field].format, scorer=None)
+        except TermNotFound:
             return 0, 0
-        raw = terms.matcher(field, btext, reader.schema[field].format, scorer=None)
         ba = bytearray(self.n)
         setter, df = ba.__setitem__, 0
         while raw.is_active():
@@ -172,7 +174,7 @@ class Segment:
     def evaluate(self, searcher, q: Q.Query) -> tuple[int, bool]:  # noqa: ANN001
         reader = searcher.reader()
         if isinstance(q, (Q.Term, Q.Phrase)):
-            field = MATCH_SET_FIELD if q.fieldname == MATCH_FIELD else q.fieldname  # the same postings without positions
+            field = SET_FIELDS.get(q.fieldname, q.fieldname)  # the same postings without positions
         if isinstance(q, Q.Term):
             return self.term(reader, field, q.text), True
         if isinstance(q, Q.Phrase):

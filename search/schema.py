@@ -9,17 +9,17 @@ from whoosh.formats import Existence
 from search.text import BigramTokenizer, UnigramTokenizer
 
 # Bump on any change to the fields or the analysis: an index of another version is rebuilt, never read.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Fields a query may name, with their weight. Plain words are matched in `text` (everything, once) and the short
 # fields only add their boost (DOMAIN §7: one combined field instead of a phrase query per field).
 TEXT_FIELDS = {"title": 3.0, "parties": 3.0, "mediators": 2.0, "types": 2.0, "orgs": 1.5, "labels": 1.0, "body": 1.0, "dossier": 1.0}
 SHORT_FIELDS = ("title", "parties", "mediators", "types", "orgs", "labels")
 MATCH_FIELD = "text"
-# The same text again with document ids only: the sets of search/fast.py are read from it. Reading a common bigram's
-# postings with positions cost ~0.9 µs per document (unpickling the positions of every block: 90 ms for a bigram in all
-# 100,000 cases), without them ~0.15 µs; the positions in MATCH_FIELD are read only to check phrases of the shown hits.
-MATCH_SET_FIELD = "textset"
+# Each bigram field that queries read as sets (search/fast.py) has a twin holding the same terms with document ids only.
+# Reading a common bigram's postings with positions cost ~0.9 µs per document (unpickling the positions of every block:
+# 90 ms for a bigram in all 100,000 cases), without them ~0.15 µs; positions are read only to check phrases of the shown hits.
+SET_FIELDS = {name: f"{name}set" for name in (MATCH_FIELD, *SHORT_FIELDS)}
 
 
 def _bigram() -> Analyzer:
@@ -28,7 +28,7 @@ def _bigram() -> Analyzer:
 
 def schema() -> Schema:
     bigram = _bigram()
-    return Schema(
+    fields = dict(
         cid=ID(stored=True, unique=True, sortable=True),
         version=NUMERIC(stored=True, sortable=True, bits=64),
         number=ID(stored=True),
@@ -42,7 +42,6 @@ def schema() -> Schema:
         orgs=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["orgs"]),
         labels=TEXT(analyzer=bigram),
         text=TEXT(analyzer=bigram),  # every text field once, not stored: what plain words and 内容: match
-        textset=FieldType(format=Existence(), analyzer=bigram),  # the same, ids only (MATCH_SET_FIELD)
         body=STORED,  # the snippet source only
         dossier=TEXT(analyzer=bigram, stored=True),
         chars=TEXT(analyzer=UnigramTokenizer()),  # single-character queries over the short fields
@@ -59,3 +58,5 @@ def schema() -> Schema:
         filed=NUMERIC(stored=True, bits=32),
         extra=STORED,  # small display data
     )
+    fields.update({twin: FieldType(format=Existence(), analyzer=bigram) for twin in SET_FIELDS.values()})
+    return Schema(**fields)
