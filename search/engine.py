@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,16 +169,14 @@ class SearchIndex:
             hits = [self._hit(s.stored_fields(docnum), score, parsed.terms) for docnum, score in ranked[(page - 1) * size: page * size]]
             facets = {}
             if req.facets:
-                for f in FACETS:
-                    counts: dict[str, int] = {}
-                    for sub, _offset, data, bits, n in segs:
-                        if not n:
-                            continue
-                        for value, vbits in data.facet(sub.reader(), f).items():
-                            c = (bits & vbits).bit_count()
-                            if c:
-                                counts[value] = counts.get(value, 0) + c
-                    facets[f] = [FacetValue(v, c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if v not in ("-", "")]
+                counts = {f: Counter() for f in FACETS}
+                for sub, _offset, data, bits, n in segs:
+                    if n:
+                        docs = fast.ids_of(bits, data.n) if n < data.n * fast.LIST_FACETS_BELOW else None
+                        for f in FACETS:
+                            counts[f] += data.facet_counts(sub.reader(), f, bits, docs)
+                facets = {f: [FacetValue(v, c) for v, c in sorted(counts[f].items(), key=lambda kv: (-kv[1], kv[0])) if v not in ("-", "")]
+                          for f in FACETS}
         if not exact:
             notes.append("短语较常见：总数与分类计数为约数（按短语中的字组估计），列出的结果均已逐条核对。")
         return SearchResults(total=total, hits=hits, page=page, pages=pages, facets=facets, notes=notes, plain=parsed.plain)

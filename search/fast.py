@@ -19,7 +19,7 @@ an indexer commit that adds a small segment leaves the big segment's caches inta
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from itertools import repeat
 
 from whoosh import query as Q
@@ -30,6 +30,7 @@ from search.schema import SET_FIELDS
 VERIFY_LIMIT = 300  # check phrase positions for every candidate up to this many
 TERM_CACHE = 192  # common terms' bitsets kept per segment (one byte per document each)
 CACHE_MIN_DF = 512  # rarer terms are cheap to read again
+LIST_FACETS_BELOW = 1 / 8  # count facets document by document when fewer than this share of a segment's documents match
 
 
 def from_ids(ids, n: int) -> int:  # noqa: ANN001
@@ -64,6 +65,7 @@ class Segment:
         self.ones = int.from_bytes(b"\x01" * self.n, "little") if self.n else 0
         self.terms: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.facets: dict[str, dict[str, int]] = {}
+        self.facet_values: dict[str, list[str]] = {}  # facet → each document's value
         self.scopes: dict[tuple, int] = {}
         self.live_key: tuple | None = None
         self.live = self.ones
@@ -117,13 +119,27 @@ class Segment:
         return int.from_bytes(ba, "little"), df
 
     def facet(self, reader, field: str) -> dict[str, int]:  # noqa: ANN001
+        """Value → the set of documents with it."""
         if field not in self.facets:
             values = {}
             for btext in reader.lexicon(field):
                 value = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
                 values[value] = self._read(reader, field, btext)[0]
             self.facets[field] = values
+            of_doc = [""] * self.n
+            for value, bits in values.items():
+                for d in ids_of(bits, self.n):
+                    of_doc[d] = value
+            self.facet_values[field] = of_doc
         return self.facets[field]
+
+    def facet_counts(self, reader, field: str, bits: int, docs: list[int] | None) -> Counter:  # noqa: ANN001
+        """Value → how many documents of `bits` have it: from each document's value when they are listed (`docs`, a few),
+        otherwise by intersecting `bits` with each value's set (two operations over the segment per value)."""
+        values = self.facet(reader, field)
+        if docs is not None:
+            return Counter(map(self.facet_values[field].__getitem__, docs))
+        return Counter({value: (bits & vbits).bit_count() for value, vbits in values.items()})
 
     def received_order(self, reader) -> tuple[list[int], list[int]]:  # noqa: ANN001
         """(`received` by docnum, docnums newest first — ties: higher docnum first)."""

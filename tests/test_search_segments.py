@@ -77,3 +77,14 @@ def test_a_rebuild_with_two_writer_processes_holds_every_document_once(tmp_path)
     index = _build(tmp_path / "index", docs, procs=2)
     assert index.status()["documents"] == 250
     assert index.check({d.id: d.version for d in docs}).ok
+
+
+def test_facets_counted_document_by_document_equal_the_set_counts(tmp_path, small_segments, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001, ARG001
+    index = _build(tmp_path / "index", background(300) + planted())
+    everything = Scope(everything=True)
+    for q in ("宅基地", "物业", '"申请调解"', "调解"):
+        monkeypatch.setattr(fast, "LIST_FACETS_BELOW", 0)  # always by intersecting sets
+        by_sets = index.search(SearchRequest(q=q, size=5), everything).facets
+        monkeypatch.setattr(fast, "LIST_FACETS_BELOW", 2)  # always from each listed document's value
+        by_documents = index.search(SearchRequest(q=q, size=5), everything).facets
+        assert by_sets == by_documents and any(by_sets.values()), q
