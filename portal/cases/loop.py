@@ -116,19 +116,39 @@ def mediators_of(db: Session, case: Case) -> list[tuple[CaseMediator, Person]]:
                         .where(CaseMediator.case_id == case.id).order_by(CaseMediator.lead.desc(), CaseMediator.id)).all())
 
 
-def missing_for(db: Session, case: Case, transition: Transition) -> list[str]:
-    """What the case still lacks for `transition`, in Chinese; empty when it may proceed."""
+@dataclass(frozen=True)
+class Facts:
+    """What a case has that transitions ask for: its kinds of record, assigned mediators, an applicant."""
+
+    kinds: frozenset[str]
+    mediated: bool
+    applicant: bool
+
+    @classmethod
+    def of(cls, records: list[CaseRecord], mediators: list, parties: list[Party]) -> Facts:
+        return cls(frozenset(r.kind for r in records), bool(mediators), any(p.role == "申请人" for p in parties))
+
+
+def facts_of(db: Session, case: Case) -> Facts:
+    parties = db.exec(select(Party).where(Party.case_id == case.id)).all()
+    return Facts.of(records_of(db, case), mediators_of(db, case), list(parties))
+
+
+def missing_for(db: Session, case: Case, transition: Transition, facts: Facts | None = None) -> list[str]:
+    """What the case still lacks for `transition`, in Chinese; empty when it may proceed.
+
+    `facts` when the caller has read them already (the case page asks for every available transition)."""
+    facts = facts or facts_of(db, case)
     missing = []
-    kinds = {r.kind for r in records_of(db, case)}
     for alternatives in transition.needs_records:
-        if not kinds & set(alternatives):
+        if not facts.kinds & set(alternatives):
             missing.append("或".join(RECORD_KINDS[k].label for k in alternatives))
     for source, kind in transition.needs_from:
-        if case.state == source and kind not in kinds:
+        if case.state == source and kind not in facts.kinds:
             missing.append(RECORD_KINDS[kind].label)
-    if transition.needs_mediators and not mediators_of(db, case):
+    if transition.needs_mediators and not facts.mediated:
         missing.append("指派的调解员")
-    if transition.needs_applicant and not db.exec(select(Party.id).where(Party.case_id == case.id, Party.role == "申请人")).first():
+    if transition.needs_applicant and not facts.applicant:
         missing.append("申请人")
     if transition.action == "apply_confirmation" and case.outcome != "written":
         missing.append("书面协议（口头协议不能申请司法确认）")

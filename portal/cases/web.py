@@ -83,7 +83,9 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
     can_assign = works and can_act(principal, case, loop.ASSIGN_ROLES)
-    actions = [(t, loop.missing_for(db, case, t)) for t in available(case.state) if works and can_act(principal, case, t.roles)]
+    party_rows, records, mediators = parties.parties_of(db, case), loop.records_of(db, case), loop.mediators_of(db, case)
+    facts = loop.Facts.of(records, mediators, party_rows)
+    actions = [(t, loop.missing_for(db, case, t, facts)) for t in available(case.state) if works and can_act(principal, case, t.roles)]
     free = [RECORD_KINDS[k] for k, states in FREE_RECORDS.items() if works and case.state.value in states
             and can_act(principal, case, (Role.CLERK, *RECORD_ROLES) if k == "evaluation" else RECORD_ROLES)]
     case_transfers = transfers.of_case(db, case)
@@ -96,15 +98,14 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     }) for t in case_transfers]
     context = {"party_form": parties.PartyForm(), "party_errors": {}, "mediator_errors": {}, "transfer_form": {}, "transfer_errors": {},
                "return_errors": {}, "return_id": None, "message": None, **forms}
-    party_rows = parties.parties_of(db, case)
     return page(request, "cases/show.html", title=case.number, nav="cases", crumbs=case_crumbs(request, case), status=status,
                 case=case, org=handling, dispute_names=dict(service.dispute_choices(db)), party_rows=party_rows,
                 revealed=revealed, can_reveal=parties.can_reveal(principal, case), flags=parties.repeat_flags(db, principal, case,
-                parties=party_rows, recent_days=settings.recent_case_days), mediators=loop.mediators_of(db, case), can_assign=can_assign,
+                parties=party_rows, recent_days=settings.recent_case_days), mediators=mediators, can_assign=can_assign,
                 mediator_options=service.mediator_choices(db, case) if can_assign else [],
                 can_edit_parties=works and case.state in OPEN_STATES and parties.can_reveal(principal, case),
                 can_edit=works and case.state in OPEN_STATES and can_act(principal, case, service.EDIT_ROLES),
-                records=loop.records_of(db, case), kinds=RECORD_KINDS, actions=actions, free_records=free,
+                records=records, kinds=RECORD_KINDS, actions=actions, free_records=free,
                 transfers=rows, can_route=can_route, targets=transfers.targets(db, case) if can_route else [],
                 transfer_kinds=TRANSFER_KINDS, events=events_of(db, case), read_only=not principal.sees(case.org_path),
                 deadline=deadline_of(case, clock.today(), settings.due_soon_days), mask_id=ids.mask_id,
