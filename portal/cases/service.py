@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 from sqlalchemy import exists, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from portal import clock
+from portal import clock, freshness
 from portal.audit import service as audit
 from portal.cases import parties as party_service
 from portal.cases.access import get_case, log_event, require_act, touch, transferred_ids, visible_condition
@@ -67,23 +68,43 @@ class CaseForm:
                    version=str(case.version))
 
 
-_DISPUTE_CHOICES: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+@dataclass(frozen=True)
+class _DisputeTypes:
+    choices: list[tuple[str, str]]  # active types as (code, "type · sub-type")
+    children: dict[str, tuple[str, ...]]  # every type's sub-types, retired ones included (old cases keep them)
+
+
+_DISPUTE_TYPES: dict[str, tuple[float, _DisputeTypes]] = {}
 DISPUTE_CHOICES_SECONDS = 60.0
 
 
-def dispute_choices(db: Session) -> list[tuple[str, str]]:
-    """Active dispute types as (code, "type · sub-type"). The list is reference data that only a migration
-    changes, so each process keeps it for a minute per database instead of reading it on every page."""
-    key = str(db.get_bind().url)
-    cached = _DISPUTE_CHOICES.get(key)
+def _dispute_types(db: Session) -> _DisputeTypes:
+    """The dispute types are reference data that only a migration changes, so each process keeps them for a
+    minute per database instead of reading them on every page."""
+    key = freshness.database_of(db)
+    cached = _DISPUTE_TYPES.get(key)
     if cached and time.monotonic() - cached[0] < DISPUTE_CHOICES_SECONDS:
         return cached[1]
-    types = db.exec(select(DisputeType.code, DisputeType.name, DisputeType.parent_code)
-                    .where(DisputeType.active == True).order_by(DisputeType.code)).all()  # noqa: E712
-    names = {code: name for code, name, _ in types}
-    choices = [(code, f"{names[parent]} · {name}" if parent else name) for code, name, parent in types]
-    _DISPUTE_CHOICES[key] = (time.monotonic(), choices)
-    return choices
+    types = db.exec(select(DisputeType.code, DisputeType.name, DisputeType.parent_code, DisputeType.active).order_by(DisputeType.code)).all()
+    names = {code: name for code, name, _, _ in types}
+    children: dict[str, tuple[str, ...]] = {}
+    for code, _, parent, _ in types:
+        if parent:
+            children[parent] = (*children.get(parent, ()), code)
+    kept = _DisputeTypes(choices=[(code, f"{names[parent]} · {name}" if parent else name) for code, name, parent, active in types if active],
+                         children=children)
+    _DISPUTE_TYPES[key] = (time.monotonic(), kept)
+    return kept
+
+
+def dispute_choices(db: Session) -> list[tuple[str, str]]:
+    """Active dispute types as (code, "type · sub-type")."""
+    return _dispute_types(db).choices
+
+
+def dispute_children(db: Session, code: str) -> tuple[str, ...]:
+    """The sub-types of a dispute type, retired ones included."""
+    return _dispute_types(db).children.get(code, ())
 
 
 def validate_case(db: Session, form: CaseForm, errors: dict[str, str]) -> dict:
@@ -210,52 +231,24 @@ class CasePage(Page):
 DENSE_SCOPE = 2000  # above this many matches, walk the date index instead of sorting the matches
 
 
-class _CountCache:
-    """Counts per state of a scope and filter, kept while no case has changed since (per process).
-
-    Every change to a case bumps its `updated_at` (access.touch), transfers included, so the newest
-    `updated_at` — one step down an index — tells whether a cached count still holds.
-    """
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def generation(self, db: Session) -> tuple:
-        """Read before counting: counts are stored under the generation they were counted at, never a later one."""
-        # Two single-aggregate subqueries: each is one step down its index (a combined max() scans the table).
-        return tuple(db.exec(select(select(func.max(Case.updated_at)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery())).one())
-
-    def get(self, key: tuple, generation: tuple) -> dict[str, int] | None:
-        with self.lock:
-            hit = self.entries.get(key)
-            if hit is None or hit[0] != generation:
-                return None
-            self.entries.move_to_end(key)
-            return dict(hit[1])
-
-    def put(self, key: tuple, generation: tuple, counts: dict[str, int]) -> dict[str, int]:
-        with self.lock:
-            self.entries[key] = (generation, dict(counts))
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return counts
+_COUNTS = freshness.Remembered()  # counts per state of a scope and filter, while no case has changed
+_VIA = freshness.Remembered()  # the cases a scope reaches through transfers (every transfer touches its case)
 
 
-_COUNTS = _CountCache()
+def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None,
+               generation: freshness.Generation | None = None) -> CasePage:
+    """Scoped and filtered first, then counted per state and paginated.
 
-
-def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None) -> CasePage:
-    """Scoped and filtered first, then counted per state and paginated."""
+    The counts and the cases reached through transfers are kept per process while no case changes (see
+    portal.freshness); pass the request's `generation` when the caller has read it already."""
     today = today or clock.today()
+    generation = generation or freshness.current(db)
+    database = freshness.database_of(db)
     filters = []
     if flt.q:
         filters.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
     if flt.dispute_type:  # a type and its sub-types, as an IN list the type index can answer
-        codes = [flt.dispute_type, *db.exec(select(DisputeType.code).where(DisputeType.parent_code == flt.dispute_type)).all()]
-        filters.append(Case.dispute_type.in_(codes))
+        filters.append(Case.dispute_type.in_([flt.dispute_type, *dispute_children(db, flt.dispute_type)]))
     if flt.channel:
         filters.append(Case.channel == flt.channel)
     if flt.org_id is not None:
@@ -273,13 +266,12 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     # With a dispute type the type index is the narrow way in (the path is then checked from that index);
     # without one, the path index is.
     by_type = bool(flt.dispute_type)
-    via = transferred_ids(db, principal)
+    roots = tuple(principal.roots())
+    via = _VIA.get((database, roots), generation.cases, lambda: transferred_ids(db, principal))
     sqlite = db.get_bind().dialect.name == "sqlite"
     count_scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if by_type and sqlite else Case.org_path)
-    key = (tuple(principal.roots()), via, dataclasses.astuple(flt), today)
-    generation = _COUNTS.generation(db)
-    state_counts = _COUNTS.get(key, generation)
-    if state_counts is None:
+
+    def count() -> Mapping[str, int]:
         if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
             count_query = select(Case.state).where(count_scope, *filters)
         else:
@@ -288,7 +280,9 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
             count_query = count_query.join(Organisation, Organisation.id == Case.org_id)
         rows_or_counts = db.exec(count_query).all()
         tally = Counter(rows_or_counts) if by_type else dict(rows_or_counts)
-        state_counts = _COUNTS.put(key, generation, {getattr(k, "value", k): v for k, v in tally.items()})
+        return MappingProxyType({getattr(k, "value", k): v for k, v in tally.items()})
+
+    state_counts = _COUNTS.get((database, roots, via, dataclasses.astuple(flt), today), generation.cases, count)
     if flt.state in CaseState._value2member_map_:
         filters.append(Case.state == CaseState(flt.state))
         total = state_counts.get(flt.state, 0)

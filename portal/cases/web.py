@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from portal import clock
+from portal import clock, freshness
 from portal.cases import files, ids, loop, parties, service, transfers
 from portal.cases.access import can_act, events_of, get_case
 from portal.cases.models import CHANNELS, ID_TYPES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
@@ -116,15 +116,20 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
                 **context)
 
 
-def _list_filter(db: Session, principal: Principal, params: dict[str, str]) -> tuple[service.CaseFilter, list[str], dict]:
+_SCOPE_CHOICES = freshness.Remembered()  # a scope's organisations and mediators for the filter, while the directory is unchanged
+
+
+def _list_filter(db: Session, principal: Principal, params: dict[str, str],
+                 generation: freshness.Generation) -> tuple[service.CaseFilter, list[str], dict]:
     """The filter from the query string; values that make no sense are dropped with a note, never an error."""
     notes: list[str] = []
     flt = service.CaseFilter(q=params.get("q", "").strip()[:50], sort="number" if params.get("sort") == "number" else "received",
                              overdue=params.get("overdue") in ("1", "true", "on"))
-    org_opts = [(str(oid), "　" * depth + name) for oid, name, depth in orgs.org_choices(db, principal)]
+    org_opts, mediator_opts = _SCOPE_CHOICES.get((freshness.database_of(db), tuple(principal.roots())), generation.directory, lambda: (
+        [(str(oid), "　" * depth + name) for oid, name, depth in orgs.org_choices(db, principal)],
+        [(str(pid), name) for pid, name in people.roster_choices(db, principal)]))
     options = {"state": [(s.value, s.label) for s in CaseState], "dispute_type": service.dispute_choices(db),
-               "channel": [(c, c) for c in CHANNELS], "tier": list(TIER_LABELS.items()), "org": org_opts,
-               "mediator": [(str(pid), name) for pid, name in people.roster_choices(db, principal)]}
+               "channel": [(c, c) for c in CHANNELS], "tier": list(TIER_LABELS.items()), "org": org_opts, "mediator": mediator_opts}
     labels = {"state": "状态", "dispute_type": "纠纷类型", "channel": "来源渠道", "tier": "机构层级", "org": "办理机构", "mediator": "调解员"}
     for key, label in labels.items():
         value = params.get(key, "")
@@ -154,9 +159,11 @@ class CaseController(Controller):
     def list_cases(self, request: Request, db: Db) -> Template:
         principal = me(request)
         raw = {k: str(v) for k, v in request.query_params.items()}
-        flt, notes, options = _list_filter(db, principal, raw)
+        generation = freshness.current(db)
+        flt, notes, options = _list_filter(db, principal, raw, generation)
         number = max(1, int_or_none(raw.get("page")) or 1)
-        result = service.list_cases(db, principal, flt, page=number, size=request.app.state.settings.page_size, today=clock.today())
+        result = service.list_cases(db, principal, flt, page=number, size=request.app.state.settings.page_size, today=clock.today(),
+                                    generation=generation)
         params = {k: v for k, v in raw.items() if k != "page" and v}
 
         def link(**changes: Any) -> str:

@@ -1,0 +1,79 @@
+"""What a worker process may keep between requests, and the one statement that says whether it still holds.
+
+The case list is the busiest page, and most of what it reads besides its 50 rows changes rarely: the counts
+per state of a scope, the cases that reached a person through transfers, the organisations and people in
+the filter's drop-downs. Each is kept per process under the *generation* it was read at, and used only
+while the generation is unchanged:
+
+- cases: the newest `updated_at` and the highest id of the case table. Every change to a case — its parties,
+  records, files, mediators and transfers included — bumps its `updated_at` (portal.cases.access.touch).
+- directory: the newest `updated_at` and the number of organisations, the newest `updated_at` of people,
+  and the number and highest id of role memberships: creating, editing, moving or deactivating either,
+  and granting or removing a role, changes one of them.
+
+Reading the generation is one statement of single-row index lookups, prepared once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from portal.cases.models import Case
+from portal.orgs.models import Organisation
+from portal.people.models import Membership, Person
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Generation:
+    cases: tuple
+    directory: tuple
+
+
+# Scalar subqueries, each one step down an index or over a small table (a combined max() would scan).
+_CURRENT = select(*(select(aggregate).scalar_subquery() for aggregate in (
+    func.max(Case.updated_at), func.max(Case.id),
+    func.max(Organisation.updated_at), func.count(Organisation.id), func.max(Person.updated_at),
+    func.count(Membership.id), func.max(Membership.id))))
+
+
+def current(db: Session) -> Generation:
+    """Read before computing anything to keep: a value is stored under the generation read before it, never a later one."""
+    row = tuple(db.exec(_CURRENT).one())
+    return Generation(cases=row[:2], directory=row[2:])
+
+
+class Remembered:
+    """A bounded per-process store of values, each valid only at the generation it was computed at."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, generation: tuple, compute: Callable[[], T]) -> T:
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None and hit[0] == generation:
+                self.entries.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self.lock:
+            self.entries[key] = (generation, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+def database_of(db: Session) -> str:
+    """Part of every key: one process may serve (or test) several databases."""
+    return str(db.get_bind().url)
