@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -60,6 +62,37 @@ def provide_db(state: State, request: Request) -> Iterator[Session]:
         yield session
 
 
+class SettledMemory:
+    """What start-up builds (modules, templates, reference data, the search warm-up's sets) lives as long as the app:
+    while it runs, keep it out of the cyclic collector's way (gc.freeze), so that a full collection walks only what
+    requests leave behind — without this a worker stalled ~150 ms every few hundred requests, walking ~180,000
+    start-up objects. Unfrozen when the app stops: tests run many apps in one process."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self.lock = threading.Lock()
+
+    def _settle(self) -> None:
+        gc.collect()
+        gc.freeze()
+
+    def start(self) -> None:
+        with self.lock:
+            self.running = True
+            self._settle()
+
+    def again(self) -> None:
+        """After the background warm-up, which ends at its own pace: only while the app still runs."""
+        with self.lock:
+            if self.running:
+                self._settle()
+
+    def stop(self) -> None:
+        with self.lock:
+            self.running = False
+            gc.unfreeze()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         filters.register(env, tz, settings.static_dir)
 
     indexer = IndexerThread(settings, engine)  # one per worker; only the one holding the lock indexes
+    memory = SettledMemory()
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
 
     return Litestar(
@@ -99,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                      description="只读 JSON 接口：与网站相同的登录会话（Cookie）和相同的可见范围。"),
         include_in_schema=False,
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
-        on_startup=[indexer.start, lambda: start_warming(settings.index_dir), start_keeping], on_shutdown=[indexer.stop, stop_keeping, engine.dispose],
+        on_startup=[indexer.start, start_keeping, memory.start, lambda: start_warming(settings.index_dir, then=memory.again)],
+        on_shutdown=[indexer.stop, stop_keeping, memory.stop, engine.dispose],
         debug=settings.debug,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -44,14 +45,17 @@ def warm(index_root: Path) -> None:
         pass  # not built yet: the indexer builds it, and the first searches fill the sets
 
 
-def start_warming(index_root: Path) -> None:
-    """At server start-up, in the background: requests are served meanwhile (the first ones wait for what they need)."""
+def start_warming(index_root: Path, then: Callable[[], None] | None = None) -> None:
+    """At server start-up, in the background: requests are served meanwhile (the first ones wait for what they need).
+    `then` runs when the warm-up is over, whether it succeeded or not."""
 
     def run() -> None:
         try:
             warm(index_root)
         except Exception:  # noqa: BLE001 - a failed warm-up only leaves the work to the first searches
             log.warning("search warm-up failed", exc_info=True)
+        if then is not None:
+            then()
 
     threading.Thread(target=run, name="search-warm-up", daemon=True).start()
 
