@@ -75,10 +75,14 @@ def party_forms(data: dict | None = None) -> list[parties.PartyForm]:
     return parties.parties_from_form(data, count=3)
 
 
+_CASE_CHOICES = freshness.Remembered()  # the case page's mediator and transfer-target lists, while the directory is unchanged
+
+
 def render_case(request: Request, db: Session, principal: Principal, case: Case, *, status: int = 200, reveal: int | None = None,
                 **forms: Any) -> Template:
     """The case page, also re-rendered (422) with the errors of one of its forms in `forms`."""
     settings = request.app.state.settings
+    generation, database = freshness.current(db), freshness.database_of(db)
     handling = db.get(Organisation, case.org_id)
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
@@ -102,11 +106,13 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
                 case=case, org=handling, dispute_names=dict(service.dispute_choices(db)), party_rows=party_rows,
                 revealed=revealed, can_reveal=parties.can_reveal(principal, case), flags=parties.repeat_flags(db, principal, case,
                 parties=party_rows, recent_days=settings.recent_case_days), mediators=mediators, can_assign=can_assign,
-                mediator_options=service.mediator_choices(db, case) if can_assign else [],
+                mediator_options=_CASE_CHOICES.get(("mediators", database, case.org_path), generation.directory,
+                                                   lambda: service.mediator_choices(db, case)) if can_assign else [],
                 can_edit_parties=works and case.state in OPEN_STATES and parties.can_reveal(principal, case),
                 can_edit=works and case.state in OPEN_STATES and can_act(principal, case, service.EDIT_ROLES),
                 records=records, kinds=RECORD_KINDS, actions=actions, free_records=free,
-                transfers=rows, can_route=can_route, targets=transfers.targets(db, case) if can_route else [],
+                transfers=rows, can_route=can_route, targets=_CASE_CHOICES.get(("targets", database, case.org_path, case.org_id),
+                                                                               generation.directory, lambda: transfers.targets(db, case)) if can_route else [],
                 transfer_kinds=TRANSFER_KINDS, events=events_of(db, case), read_only=not principal.sees(case.org_path),
                 deadline=deadline_of(case, clock.today(), settings.due_soon_days), mask_id=ids.mask_id,
                 role_options=[(r, r) for r in PARTY_ROLES], kind_options=KIND_OPTIONS, id_type_options=list(ID_TYPES.items()),
