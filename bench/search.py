@@ -143,17 +143,18 @@ def main() -> None:
     thread = IndexerThread(settings, engine)
     thread.start()
     delays = []
+    run = time.strftime("%m%d%H%M%S")  # the titles of an earlier run on a reused database must not be found instead
     try:
         time.sleep(1)
         for i in range(10):
             with Session(engine) as db:
                 case = db.get(Case, rng.randrange(1, args.cases))
-                case.title = f"基准测试改名{i}号鸭棚纠纷"
+                case.title = f"基准测试{run}改名{i}号鸭棚纠纷"
                 case.version += 1
                 db.add(case)
                 db.commit()
             saved = time.perf_counter()
-            while index.search(search.SearchRequest(q=f"基准测试改名{i}号鸭棚", facets=False), search.Scope(everything=True)).total == 0:
+            while index.search(search.SearchRequest(q=f"基准测试{run}改名{i}号鸭棚", facets=False), search.Scope(everything=True)).total == 0:
                 if time.perf_counter() - saved > 10:
                     break
                 time.sleep(0.02)
