@@ -158,8 +158,8 @@ class SearchIndex:
                 exact = exact and (ok or n == 0)
                 total += n
                 segs.append((sub, offset, data, bits, n))
-            if not exact and total <= fast.VERIFY_LIMIT:  # check phrase positions of every candidate
-                segs = [(sub, offset, data, fast.from_ids(fast.verify(sub, query, fast.ids_of(bits, data.n)), data.n), 0)
+            if not exact and total <= fast.VERIFY_LIMIT:  # check the phrases of every candidate
+                segs = [(sub, offset, data, fast.from_ids(fast.verify(sub, data, query, fast.ids_of(bits, data.n)), data.n), 0)
                         for sub, offset, data, bits, _n in segs]
                 segs = [(sub, offset, data, bits, fast.count(bits)) for sub, offset, data, bits, _n in segs]
                 total, exact = sum(n for *_, n in segs), True
@@ -184,8 +184,8 @@ class SearchIndex:
     def _rank(self, segs, query, want: int, *, by_date: bool, exact: bool) -> list[tuple[int, float]]:  # noqa: ANN001
         """The first `want` hits as (global docnum, score): by the boosts of the fields matched (search/fast.py), newest first.
 
-        Each segment offers its best `want` (twice as many when phrase positions are still to be checked); the offers are
-        merged, and phrase positions are checked in that order only until `want` real matches are found.
+        Each segment offers its best `want` (twice as many when phrases are still to be checked); the offers are
+        merged, and phrases are checked in that order only until `want` real matches are found.
         """
         offer = want if exact else want * 2
         candidates: list[tuple[float, int, int, int, int]] = []  # (score, received, global docnum, segment, docnum)
@@ -206,7 +206,7 @@ class SearchIndex:
             per_segment: dict[int, list[int]] = {}
             for _sc, _r, _g, i, d in batch:
                 per_segment.setdefault(i, []).append(d)
-            real = {(i, d) for i, docs in per_segment.items() for d in fast.verify(segs[i][0], query, sorted(docs))}
+            real = {(i, d) for i, docs in per_segment.items() for d in fast.verify(segs[i][0], segs[i][2], query, sorted(docs))}
             ranked += [(g, sc) for sc, _r, g, i, d in batch if (i, d) in real]
         return ranked
 

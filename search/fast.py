@@ -5,13 +5,15 @@ Whoosh scores every matching document in Python, so a word found in half of 100,
 one *byte* per document (bit 8·d set for document d), so that `&`, `|`, `bit_count()` run in C and
 `to_bytes()[d]` tests membership — from the posting lists of its terms, read block by block:
 
-* totals, the scope filter and facet counts are bitset operations (facets: one cached bitset per value);
+* the postings are read from fields without positions (search/schema.py: MATCH_FIELD and SET_FIELDS);
+* totals, the scope filter and facet counts are bitset operations (facets: one cached bitset per value, or
+  each listed document's value when few match);
 * a phrase (a word of three or more characters) is first the AND of its bigrams — exact for the count
-  only after a position check, which is done for every candidate when there are few (≤ VERIFY_LIMIT) and
-  otherwise only for the hits shown (the total is then marked approximate);
+  only after a check of the stored text, which is done for every candidate when there are few
+  (≤ VERIFY_LIMIT) and otherwise only for the hits shown (the total is then marked approximate);
 * ranking is by set membership, not BM25 (Whoosh's scorer costs ~1 ms per document with phrases): the
   sum of the boosts of the short fields (title, names, mediators, type, organisations, labels), the case
-  number and identity number in which the query's words are found; ties newest first.
+  number and identity number in which the query's words are found, summed as bitsets; ties newest first.
 
 Per-segment data (term bitsets of common terms, facet bitsets, the date order) is cached by segment id, so
 an indexer commit that adds a small segment leaves the big segment's caches intact.
@@ -25,9 +27,10 @@ from itertools import repeat
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
 
-from search.schema import SET_FIELDS
+from search.schema import MATCH_FIELD, SET_FIELDS, match_text
+from search.text import normalise
 
-VERIFY_LIMIT = 300  # check phrase positions for every candidate up to this many
+VERIFY_LIMIT = 300  # check phrases in the stored text of every candidate up to this many
 TERM_CACHE = 192  # common terms' bitsets kept per segment (one byte per document each)
 CACHE_MIN_DF = 512  # rarer terms are cheap to read again
 LIST_FACETS_BELOW = 1 / 8  # count facets document by document when fewer than this share of a segment's documents match
@@ -252,7 +255,7 @@ class Segment:
 
 
 def strip(q: Q.Query) -> Q.Query:
-    """The query without its optional boosts: what a document must match (for the phrase position check)."""
+    """The query without its optional boosts: what a document must match (for the phrase check)."""
     if isinstance(q, Q.AndMaybe):
         return strip(q.a)
     if isinstance(q, Q.AndNot):
@@ -262,19 +265,37 @@ def strip(q: Q.Query) -> Q.Query:
     return q
 
 
-def verify(searcher, q: Q.Query, docnums: list[int]) -> list[int]:  # noqa: ANN001
-    """The docnums (ascending) that really match `q` — phrase positions checked by Whoosh."""
-    out: list[int] = []
-    if not docnums:
-        return out
-    m = strip(q).matcher(searcher, searcher.context())
-    for d in docnums:
-        if not m.is_active():
-            break
-        if m.id() < d:
-            m.skip_to(d)
-            if not m.is_active():
-                break
-        if m.id() == d:
-            out.append(d)
-    return out
+def verify(searcher, data: Segment, q: Q.Query, docnums: list[int]) -> list[int]:  # noqa: ANN001
+    """The docnums (ascending) that really match `q`: a phrase, matched in the sets as the AND of its bigrams, is looked
+    up as a substring of the document's stored text, normalised (a phrase is one CJK run, so the substring cannot span
+    a gap that the bigram positions would have had); every other condition is exact in the sets already."""
+    q = strip(q)
+    sets: dict[int, bytes] = {}  # id(leaf) → its set, one byte per document
+
+    def in_set(leaf: Q.Query, d: int) -> bool:
+        if id(leaf) not in sets:
+            sets[id(leaf)] = data.evaluate(searcher, leaf)[0].to_bytes(data.n, "little")
+        return sets[id(leaf)][d] == 1
+
+    def holds(node: Q.Query, d: int, stored: dict, texts: dict[str, str]) -> bool:
+        if isinstance(node, Q.Phrase) and len(node.words) > 1:
+            if node.fieldname not in texts:
+                texts[node.fieldname] = normalise(_stored_text(stored, node.fieldname))
+            return node.words[0] + "".join(w[1:] for w in node.words[1:]) in texts[node.fieldname]
+        if isinstance(node, Q.AndNot):
+            return holds(node.a, d, stored, texts) and not holds(node.b, d, stored, texts)
+        if isinstance(node, Q.And):
+            return all(holds(sub, d, stored, texts) for sub in node.subqueries)
+        if isinstance(node, Q.Or):
+            return any(holds(sub, d, stored, texts) for sub in node.subqueries)
+        return in_set(node, d)
+
+    return [d for d in docnums if holds(q, d, searcher.stored_fields(d), {})]
+
+
+def _stored_text(stored: dict, field: str) -> str:
+    if field == MATCH_FIELD:
+        return match_text(stored)
+    if field == "numtext":
+        return (stored.get("extra") or {}).get("number") or ""
+    return stored.get(field) or ""

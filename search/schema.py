@@ -9,17 +9,24 @@ from whoosh.formats import Existence
 from search.text import BigramTokenizer, UnigramTokenizer
 
 # Bump on any change to the fields or the analysis: an index of another version is rebuilt, never read.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Fields a query may name, with their weight. Plain words are matched in `text` (everything, once) and the short
 # fields only add their boost (DOMAIN §7: one combined field instead of a phrase query per field).
 TEXT_FIELDS = {"title": 3.0, "parties": 3.0, "mediators": 2.0, "types": 2.0, "orgs": 1.5, "labels": 1.0, "body": 1.0, "dossier": 1.0}
 SHORT_FIELDS = ("title", "parties", "mediators", "types", "orgs", "labels")
 MATCH_FIELD = "text"
-# Each bigram field that queries read as sets (search/fast.py) has a twin holding the same terms with document ids only.
-# Reading a common bigram's postings with positions cost ~0.9 µs per document (unpickling the positions of every block:
-# 90 ms for a bigram in all 100,000 cases), without them ~0.15 µs; positions are read only to check phrases of the shown hits.
-SET_FIELDS = {name: f"{name}set" for name in (MATCH_FIELD, *SHORT_FIELDS)}
+# Queries are read as sets of document ids (search/fast.py), and reading a common bigram's postings with positions cost
+# ~0.9 µs per document (unpickling the positions of every block: 90 ms for a bigram in all 100,000 cases), without them
+# ~0.15 µs. So MATCH_FIELD holds ids only (a phrase is checked in the stored texts: MATCH_TEXTS), and each short field,
+# which keeps its positions for Whoosh's own queries (suggestions), has a twin with ids only.
+SET_FIELDS = {name: f"{name}set" for name in SHORT_FIELDS}
+MATCH_TEXTS = ("title", "parties", "mediators", "types", "orgs", "labels", "body", "dossier")  # stored: what MATCH_FIELD indexes
+
+
+def match_text(fields: dict) -> str:
+    """MATCH_FIELD's text from a document's fields: what is indexed, and searched again for a phrase (search/fast.py)."""
+    return "\n".join(fields.get(name) or "" for name in MATCH_TEXTS)
 
 
 def _bigram() -> Analyzer:
@@ -38,10 +45,10 @@ def schema() -> Schema:
         title=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["title"]),
         parties=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["parties"]),
         mediators=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["mediators"]),
-        types=TEXT(analyzer=bigram, field_boost=TEXT_FIELDS["types"]),
+        types=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["types"]),
         orgs=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["orgs"]),
-        labels=TEXT(analyzer=bigram),
-        text=TEXT(analyzer=bigram),  # every text field once, not stored: what plain words and 内容: match
+        labels=TEXT(analyzer=bigram, stored=True),
+        text=FieldType(format=Existence(), analyzer=bigram),  # MATCH_TEXTS once, ids only: what plain words and 内容: match
         body=STORED,  # the snippet source only
         dossier=TEXT(analyzer=bigram, stored=True),
         chars=TEXT(analyzer=UnigramTokenizer()),  # single-character queries over the short fields

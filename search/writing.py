@@ -10,7 +10,7 @@ from pathlib import Path
 
 from search import highlight, store
 from search.documents import CaseDoc
-from search.schema import SET_FIELDS
+from search.schema import MATCH_FIELD, SET_FIELDS, match_text
 from search.text import normalise
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
@@ -40,8 +40,6 @@ def fields_of(doc: CaseDoc) -> dict:
     labels = " ".join(x for x in (doc.status_label, doc.channel, doc.outcome_label) if x)
     body = mask_ids(doc.text)
     dossier = highlight.PAGE_BREAK.join(mask_ids(p) for p in doc.dossier_pages)
-    text = "\n".join([doc.title, LIST_SEP.join(names), LIST_SEP.join(doc.mediators), LIST_SEP.join(doc.dispute_type_names),
-                      LIST_SEP.join(doc.org_names), labels, body, dossier])
     fields = {
         "cid": str(doc.id), "version": doc.version, "number": normalise(doc.number),
         "numparts": " ".join(sorted(p.replace(" ", "") for p in numparts if p)),
@@ -49,7 +47,6 @@ def fields_of(doc: CaseDoc) -> dict:
         "title": doc.title, "parties": LIST_SEP.join(names), "mediators": LIST_SEP.join(doc.mediators),
         "types": LIST_SEP.join(doc.dispute_type_names), "orgs": LIST_SEP.join(doc.org_names),
         "labels": labels, "body": body, "dossier": dossier,
-        "text": text,
         "chars": LIST_SEP.join([doc.title, *names, *doc.mediators, *doc.org_names[:1], *doc.dispute_type_names]),
         "scope": ",".join(doc.org_paths),
         "dtype": doc.dispute_type or "-", "status": doc.status or "-", "tier": doc.tier or "-", "org": str(doc.org_id),
@@ -57,6 +54,7 @@ def fields_of(doc: CaseDoc) -> dict:
         "outcome": doc.outcome or "-", "received": _day(doc.received_on) or 0, "closed": _day(doc.closed_on) or 0,
         "filed": _day(doc.filed_on) or 0, "extra": {"org_name": doc.org_name, "number": doc.number}, "numtext": doc.number,
     }
+    fields[MATCH_FIELD] = match_text(fields)
     return fields | {twin: fields[name] for name, twin in SET_FIELDS.items()}
 
 
