@@ -7,10 +7,11 @@ sent to them). Every service query for organisations, people and audit entries g
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import false, or_
+from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -80,10 +81,23 @@ class Principal:
         A plain prefix LIKE (paths hold only digits and slashes, nothing to escape), which SQLite
         (case-sensitive LIKE, see portal.db) and PostgreSQL (pattern-ops indexes) answer from an index.
         """
+        if isinstance(column, InstrumentedAttribute):  # a model's column: the same condition every time
+            return self.condition(("path_filter", column.class_.__name__, column.key, roles), lambda: self._path_filter(column, roles))
+        return self._path_filter(column, roles)
+
+    def _path_filter(self, column: ColumnElement[str], roles: tuple[Role, ...]) -> ColumnElement[bool]:
         roots = self.roots(*roles)
         if not roots:
             return false()
         return or_(*[column.like(prefix_pattern(root)) for root in roots])
+
+    def condition(self, key: Hashable, build: Callable[[], ColumnElement[bool]]) -> ColumnElement[bool]:
+        """A scope condition built once per Principal. SQL expressions are immutable, and a worker keeps a Principal
+        for a few seconds (PORTAL_SESSION_CACHE_SECONDS): the busiest pages stop rebuilding the same conditions."""
+        key = ("condition", key)
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     @property
     def can_admin(self) -> bool:

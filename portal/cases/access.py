@@ -36,8 +36,12 @@ def visible_condition(principal: Principal, db: Session | None = None, *, path_c
         via_transfer = via if via is not None else transferred_ids(db, principal)
         own = principal.path_filter(path_column)
         return or_(own, Case.id.in_(via_transfer)) if via_transfer else own
-    reached = exists(select(Transfer.id).where(Transfer.case_id == Case.id, _transfer_conditions(principal)))
-    return or_(principal.path_filter(path_column), reached)
+
+    def build():  # noqa: ANN202
+        reached = exists(select(Transfer.id).where(Transfer.case_id == Case.id, _transfer_conditions(principal)))
+        return or_(principal.path_filter(path_column), reached)
+
+    return principal.condition("visible_case", build) if path_column is Case.org_path else build()
 
 
 def get_case(db: Session, principal: Principal, case_id: int) -> Case:
