@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_
+from sqlalchemy import bindparam, exists, or_
 from sqlmodel import Session, select
 
 from portal.audit import service as audit
@@ -76,9 +76,13 @@ def log_event(db: Session, case: Case, principal: Principal | None, kind: str, s
                      org_name=org.name if org else "", kind=kind, summary=summary[:500]))
 
 
+# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+_EVENTS = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
+
+
 def events_of(db: Session, case: Case) -> list[CaseEvent]:
     """The timeline in order."""
-    return list(db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)).all())
+    return list(db.exec(_EVENTS, params={"case_id": case.id}).all())
 
 
 def touch(case: Case) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from archive import storage
@@ -94,8 +95,12 @@ def upload(db: Session, principal: Principal, case: Case, *, filename: str, data
     return record
 
 
+# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+_FILES = select(CaseFile).where(CaseFile.case_id == bindparam("case_id"), CaseFile.removed == False).order_by(CaseFile.id)  # noqa: E712
+
+
 def files_of(db: Session, case: Case) -> list[CaseFile]:
-    return list(db.exec(select(CaseFile).where(CaseFile.case_id == case.id, CaseFile.removed == False).order_by(CaseFile.id)).all())  # noqa: E712
+    return list(db.exec(_FILES, params={"case_id": case.id}).all())
 
 
 def get_file(db: Session, case: Case, file_id: int) -> CaseFile:

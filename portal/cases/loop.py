@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from portal import clock
@@ -104,16 +105,19 @@ def _held_on(kind: RecordKind, values: dict) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
+# Prepared once (bound per call): the case page runs them on every view, and SQLAlchemy then neither rebuilds nor re-keys them.
+_RECORDS = select(CaseRecord).where(CaseRecord.case_id == bindparam("case_id")).order_by(CaseRecord.held_on, CaseRecord.id)
+_MEDIATORS = (select(CaseMediator, Person).join(Person, Person.id == CaseMediator.person_id)
+              .where(CaseMediator.case_id == bindparam("case_id")).order_by(CaseMediator.lead.desc(), CaseMediator.id))
+
+
 def records_of(db: Session, case: Case, *kinds: str) -> list[CaseRecord]:
-    query = select(CaseRecord).where(CaseRecord.case_id == case.id)
-    if kinds:
-        query = query.where(CaseRecord.kind.in_(kinds))
-    return list(db.exec(query.order_by(CaseRecord.held_on, CaseRecord.id)).all())
+    query = _RECORDS.where(CaseRecord.kind.in_(kinds)) if kinds else _RECORDS
+    return list(db.exec(query, params={"case_id": case.id}).all())
 
 
 def mediators_of(db: Session, case: Case) -> list[tuple[CaseMediator, Person]]:
-    return list(db.exec(select(CaseMediator, Person).join(Person, Person.id == CaseMediator.person_id)
-                        .where(CaseMediator.case_id == case.id).order_by(CaseMediator.lead.desc(), CaseMediator.id)).all())
+    return list(db.exec(_MEDIATORS, params={"case_id": case.id}).all())
 
 
 @dataclass(frozen=True)

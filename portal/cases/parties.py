@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, select
 
 from portal import clock
@@ -141,8 +141,12 @@ def remove_party(db: Session, principal: Principal, case: Case, party_id: int, *
                   summary=f"删除当事人：{party.name}", address=address)
 
 
+# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+_PARTIES = select(Party).where(Party.case_id == bindparam("case_id")).order_by(Party.sort_order, Party.id)
+
+
 def parties_of(db: Session, case: Case) -> list[Party]:
-    return list(db.exec(select(Party).where(Party.case_id == case.id).order_by(Party.sort_order, Party.id)).all())
+    return list(db.exec(_PARTIES, params={"case_id": case.id}).all())
 
 
 def can_reveal(principal: Principal, case: Case) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from portal import clock
@@ -181,7 +182,11 @@ def outbox(db: Session, principal: Principal, limit: int = 100) -> list[tuple[Tr
     return list(rows)
 
 
+# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+_OF_CASE = select(Transfer).where(Transfer.case_id == bindparam("case_id")).order_by(Transfer.created_at)
+
+
 def of_case(db: Session, case: Case) -> list[Transfer]:
-    return list(db.exec(select(Transfer).where(Transfer.case_id == case.id).order_by(Transfer.created_at)).all())
+    return list(db.exec(_OF_CASE, params={"case_id": case.id}).all())
 
 
