@@ -8,12 +8,15 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import Session, func, select
 
-from factories import build_world, csrf, sign_in
+from factories import add_org, add_person, build_world, csrf, sign_in
 from matrix_cases import VALID_ID, insert_case
 from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party, Transfer, TransferState
+from portal.db import transaction
 from portal.experts.models import Expert
+from portal.orgs.models import Tier
+from portal.people.models import Role
 
 TODAY = clock.today().isoformat()
 
@@ -140,6 +143,30 @@ def test_the_list_answers_a_fragment_to_htmx_and_a_page_otherwise(client, engine
     odd = client.get(f"/cases?state=bogus&date_from=yesterday&org={world.org('b1').id}")
     assert odd.status_code == 200 and ours.number in odd.text
     assert "“状态”的筛选值无效" in odd.text and "“收到日期（起）”不是有效日期" in odd.text and "“办理机构”的筛选值无效" in odd.text
+
+
+def test_the_filter_keeps_what_was_chosen_and_offers_organisations_and_mediators_added_since(client, engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        insert_case(db, world, "a1a")
+    sign_in(client, "a.clerk")
+    a1a, mediator = world.org("a1a").id, world.person("a1.mediator").id
+    chosen = soup_of(client.get(f"/cases?state=registered&dispute_type=03&org={a1a}&mediator={mediator}"))
+    for name, value in (("state", "registered"), ("dispute_type", "03"), ("org", str(a1a)), ("mediator", str(mediator))):
+        assert [o["value"] for o in chosen.select(f'select[name="{name}"] option[selected]')] == [value], name
+    assert not chosen.select('select[name="channel"] option[selected]')
+    offered = {o.get_text(strip=True) for o in chosen.select('select[name="org"] option, select[name="mediator"] option')}
+    assert "新村人民调解委员会" not in "".join(offered) and "新来的调解员" not in offered
+
+    # The list's drop-downs are kept between requests, but never past a change to organisations or roles.
+    with transaction(engine) as db:
+        village = add_org(db, "新村人民调解委员会", world.org("a1"), Tier.VILLAGE, short="新")
+        add_person(db, "new.mediator", "新来的调解员", (village, Role.MEDIATOR))
+    again = soup_of(client.get("/cases"))
+    assert "新村人民调解委员会" in again.select_one('select[name="org"]').get_text()
+    assert "新来的调解员" in [o.get_text(strip=True) for o in again.select('select[name="mediator"] option')]
+    out_of_scope = soup_of(client.get(f"/cases?org={world.org('b1').id}"))
+    assert "乙县西镇" not in out_of_scope.select_one('select[name="org"]').get_text()
 
 
 def test_a_conflicting_case_edit_is_answered_409_with_the_saved_values(client, engine) -> None:
