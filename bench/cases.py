@@ -275,6 +275,7 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         chosen = scenarios(ids, args.scenarios)
         server = Server(url, data_dir, workers=args.workers)
         server.wait()
+        time.sleep(3)  # steady state: each worker's start-up work in the background (the search warm-up) is over
         clients = []
         for n in range(args.clients):
             kind = "county" if n % 2 == 0 else "village"
