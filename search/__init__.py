@@ -2,7 +2,7 @@
 
 The portal hands over plain `CaseDoc`s and a `Scope`, and gets plain results back.
 Verbs: `apply` (index/remove), `Rebuild` (rebuild into a new directory and swap), `SearchIndex.search`,
-`.suggest`, `.similar`, `.check`, `.status`; `IndexUnavailable` when the index cannot be opened.
+`.suggest`, `.similar`, `.check`, `.status`, `.warm`; `IndexUnavailable` when the index cannot be opened.
 """
 
 from search.documents import FACETS, CaseDoc, CheckReport, FacetValue, Hit, IndexUnavailable, Scope, SearchRequest, SearchResults, Snippet

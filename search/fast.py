@@ -177,7 +177,8 @@ class Segment:
             if need <= 0:
                 break
             count = n if not weights else raw.count(level)
-            if 3 * count * count > need * self.n:  # dense: the newest documents of the segment are likely hits
+            # Dense: walking the date order meets `need` of them after ~need·n/count steps, fewer than sorting them all.
+            if 3 * count * count > need * self.n:
                 docs = []
                 for d in order:
                     if raw[d] == level:
