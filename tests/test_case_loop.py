@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from factories import build_world
+from matrix_cases import insert_case
 from portal import clock
 from portal.cases import ids, loop, parties, service, transfers
 from portal.cases.models import Case, CaseEvent, CaseState, Transfer, TransferState
@@ -285,6 +286,26 @@ def test_available_actions_follow_the_table() -> None:
     assert [t.action for t in available(CaseState.REGISTERED)] == ["accept", "refuse"]
     assert [t.action for t in available(CaseState.MEDIATING)] == ["succeed", "fail"]
     assert available(CaseState.EVALUATED) == [] and available(CaseState.REFUSED) == []
+
+
+def test_a_type_and_state_list_merges_its_sub_types_in_date_order_across_pages(engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        viewer = who(db, world, "a.clerk")
+        made = []
+        for n in range(7):  # 03 (婚姻家庭) and its sub-types, interleaved by date; one case of another state, one of another type
+            case = insert_case(db, world, "a1a", state=CaseState.MEDIATING)
+            case.dispute_type, case.received_on = ("03", "0301", "0302")[n % 3], clock.today() - timedelta(days=(n * 5) % 7)
+            made.append(case)
+        made[0].state, made[1].dispute_type = CaseState.ACCEPTED, "01"
+        db.add_all(made)  # insert_case hands them back detached
+        db.commit()
+        wanted = sorted((c for c in made if c.state is CaseState.MEDIATING and c.dispute_type.startswith("03")),
+                        key=lambda c: (c.received_on, c.id), reverse=True)
+        flt = service.CaseFilter(state="mediating", dispute_type="03")
+        pages = [service.list_cases(db, viewer, flt, page=n, size=2) for n in (1, 2, 3)]
+        assert [r.id for p in pages for r in p.rows] == [c.id for c in wanted] and len(wanted) == 5
+        assert pages[0].total == 5 and pages[2].has_next is False
 
 
 def test_list_counts_follow_every_change_despite_the_cache(engine) -> None:

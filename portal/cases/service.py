@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import exists, func, or_, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -247,8 +247,10 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     filters = []
     if flt.q:
         filters.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
-    if flt.dispute_type:  # a type and its sub-types, as an IN list the type index can answer
-        filters.append(Case.dispute_type.in_([flt.dispute_type, *dispute_children(db, flt.dispute_type)]))
+    codes = [flt.dispute_type, *dispute_children(db, flt.dispute_type)] if flt.dispute_type else []
+    type_filter = Case.dispute_type.in_(codes)  # a type and its sub-types, as an IN list the type index can answer
+    if codes:
+        filters.append(type_filter)
     if flt.channel:
         filters.append(Case.channel == flt.channel)
     if flt.org_id is not None:
@@ -297,10 +299,24 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     # The page's ids first, from the case table alone (joined to organisations only for the tier filter): so
     # SQLite can take each dispute type's entries of ix_case_type_state in date order and stop at the page,
     # which it does not do inside a join. Then the rows of those ids, with their organisation's name.
-    ids = select(Case.id).where(scope, *filters)
-    if flt.tier in Tier._value2member_map_:
-        ids = ids.join(Organisation, Organisation.id == Case.org_id)
-    ids = ids.order_by(*order).offset((page - 1) * size).limit(size)
+    def page_ids(*conditions):  # noqa: ANN202
+        query = select(Case.id, Case.received_on).where(scope, *conditions)
+        if flt.tier in Tier._value2member_map_:
+            query = query.join(Organisation, Organisation.id == Case.org_id)
+        return query
+
+    if len(codes) > 1 and flt.state in CaseState._value2member_map_ and flt.sort != "number":
+        # A type with sub-types, in one state, by date: ix_case_type_state holds each code's cases of a state in
+        # date order, but neither database merges an IN list's ranges in order (PostgreSQL read and sorted all
+        # ~1,100 closed 婚姻家庭 cases of the county for every page). So each code gives its first pages in order,
+        # and only those few rows are merged.
+        others = [f for f in filters if f is not type_filter]
+        per_code = [select(page_ids(*others, Case.dispute_type == code).order_by(*order).limit(page * size).subquery()) for code in codes]
+        merged = union_all(*per_code).subquery()
+        ids = select(merged.c.id).order_by(merged.c.received_on.desc(), merged.c.id.desc())
+    else:
+        ids = page_ids(*filters).with_only_columns(Case.id).order_by(*order)
+    ids = ids.offset((page - 1) * size).limit(size)
     rows = db.exec(select(*LIST_COLUMNS).join(Organisation, Organisation.id == Case.org_id).where(Case.id.in_(ids.scalar_subquery()))
                    .order_by(*order)).all()
     return CasePage(list(rows), total, page, size, state_counts)
