@@ -22,7 +22,7 @@ from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
 from portal.api.web import ApiController
-from portal import clock
+from portal import clock, serving
 from portal.audit.web import AuditController
 from portal.auth.web import AccountController, LoginController, logout
 from portal.db import make_engine, read_only, transaction
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax", header_name="x-csrftoken", exclude=PUBLIC_PATHS,
         ),
         middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, serving.balance_connections],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
         # The schema documents the JSON API only: pages are left out here, ApiController opts back in.
         openapi_config=OpenAPIConfig(title="调解卷宗门户 API", version="1", path="/api/schema", render_plugins=[JsonRenderPlugin()],

@@ -6,6 +6,11 @@ accepts every connection waiting at that moment (the event loop drains the queue
 and that worker's single core then serves all of them while the others idle. Here every worker gets its
 own socket bound with SO_REUSEPORT, and the kernel spreads new connections across the sockets.
 
+The kernel's spread is random: 16 keep-alive connections may still split 12/4, and the clients of the busier
+worker then wait three times as long. So the workers also keep their connections even: each publishes how many it
+holds, and one holding more than its share answers a request with `Connection: close` (at most one in 50 ms); the
+client opens a new connection, which the kernel places afresh. Browsers and proxies reconnect transparently.
+
 The parent keeps the sockets open and restarts a worker that dies, on the same socket, so connections
 arriving meanwhile wait in that socket's queue instead of being refused.
 """
@@ -17,6 +22,7 @@ import multiprocessing
 import signal
 import socket
 import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -37,10 +43,42 @@ def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
-def _worker(config: uvicorn.Config, sock: socket.socket) -> None:  # in the child process
+class Balance:
+    """One worker's part in keeping connections even: `counts` is shared by all workers, one slot each."""
+
+    PAUSE_SECONDS = 0.05  # between two connections a worker lets go of
+
+    def __init__(self, slot: int, counts: Any, held: Any) -> None:
+        self.slot, self.counts, self.held = slot, counts, held  # held(): this worker's open connections
+        self.last = 0.0
+
+    def should_let_go(self) -> bool:
+        mine = self.held()
+        self.counts[self.slot] = mine
+        share = -(-sum(self.counts) // len(self.counts))  # rounded up: an odd connection out stays where it is
+        now = time.monotonic()
+        if mine <= share or now - self.last < self.PAUSE_SECONDS:
+            return False
+        self.last = now
+        return True
+
+
+_balance: Balance | None = None  # set in a worker process started by serve()
+
+
+async def balance_connections(message: dict, scope: dict) -> None:  # noqa: ARG001
+    """App-level before_send hook: close this connection after the response if the worker holds more than its share."""
+    if _balance is not None and message["type"] == "http.response.start" and _balance.should_let_go():
+        message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
+
+
+def _worker(config: uvicorn.Config, sock: socket.socket, slot: int, counts: Any) -> None:  # in the child process
+    global _balance
     config.configure_logging()
+    server = uvicorn.Server(config)
+    _balance = Balance(slot, counts, lambda: len(server.server_state.connections))
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent stops the rest
         pass
 
@@ -54,11 +92,13 @@ def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> No
     config.configure_logging()
     sockets = [_listening_socket(host, port, config.backlog) for _ in range(workers)]
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per worker: nothing inherited from the parent's imports
+    counts = spawn.RawArray("i", workers)  # open connections per worker (Balance)
     stop = threading.Event()
     processes: list[Any] = [None] * workers
 
     def start(n: int) -> None:
-        processes[n] = spawn.Process(target=_worker, args=(config, sockets[n]), name=f"portal-worker-{n}")
+        counts[n] = 0
+        processes[n] = spawn.Process(target=_worker, args=(config, sockets[n], n, counts), name=f"portal-worker-{n}")
         processes[n].start()
         log.info("worker %d started (pid %s)", n, processes[n].pid)
 

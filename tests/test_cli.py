@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from conftest import BACKENDS, TEST_BASE_URL
 from factories import PASSWORD, add_org, build_world, sign_in
-from portal import demo_data
+from portal import demo_data, serving
 from portal.audit.models import AuditEntry
 from portal.auth.passwords import verify_password
 from portal.db import alembic_config, make_engine, transaction
@@ -309,6 +309,22 @@ def _connections_by_process(port: int, pids: list[int]) -> dict[int, int]:
     return held
 
 
+def _healthz_over(sock: socket.socket) -> bytes:
+    """GET /healthz on a kept-alive connection; the response's head (status line and headers), the body read past."""
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: *(\d+)", head, re.IGNORECASE).group(1))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head
+
+
 def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(settings, tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
@@ -326,12 +342,34 @@ def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(s
         # reconnects after a restart: with one shared listening socket the first worker to wake accepted most or
         # all of them. Here each worker has its own socket, and a random split below 15 has a chance of ~1e-4.
         sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(60)]
-        for sock in sockets:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        for sock in sockets:
-            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        answers = [_healthz_over(sock) for sock in sockets]
+        assert all(a.startswith(b"HTTP/1.1 200") for a in answers)
+        let_go = sum(b"connection: close" in a.lower() for a in answers)  # the busier worker already evening out
+        time.sleep(0.05)
         held = _connections_by_process(port, workers)
-        assert sum(held.values()) == 60 and min(held.values()) >= 15, held
+        assert sum(held.values()) == 60 - let_go and min(held.values()) >= 15, (held, let_go)
+        for n, answer in enumerate(answers):
+            if b"connection: close" in answer.lower():
+                sockets[n].close()
+                sockets[n] = socket.create_connection(("127.0.0.1", port), timeout=5)
+
+        # Then the workers even it out: the busier one answers `Connection: close` until both hold their share,
+        # and each client let go reconnects (where the kernel places it afresh).
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            for n in range(len(sockets)):
+                while True:  # until this client holds a connection that was kept
+                    answer = _healthz_over(sockets[n])
+                    assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+                    if b"connection: close" not in answer.lower():
+                        break
+                    sockets[n].close()
+                    sockets[n] = socket.create_connection(("127.0.0.1", port), timeout=5)
+            time.sleep(0.05)  # let the kernel finish closing before counting
+            held = _connections_by_process(port, workers)
+            if sum(held.values()) == 60 and max(held.values()) - min(held.values()) <= 2:
+                break
+        assert sum(held.values()) == 60 and max(held.values()) - min(held.values()) <= 2, held
 
         os.kill(workers[0], signal.SIGKILL)  # a worker dies: the parent starts another on the same socket
         deadline = time.monotonic() + 20
@@ -351,6 +389,22 @@ def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(s
             sock.close()
         stop_portal(proc)
         kill_group(proc.pid)
+
+
+def test_a_worker_lets_go_of_connections_only_above_its_share_and_not_in_a_burst() -> None:
+    counts = [0, 0]
+    mine = [12]
+    balance = serving.Balance(0, counts, lambda: mine[0])
+    counts[1] = 4  # 16 connections, 12 here: above the share of 8
+    assert balance.should_let_go() is True and counts[0] == 12
+    assert balance.should_let_go() is False  # not twice within the pause
+    balance.last -= serving.Balance.PAUSE_SECONDS
+    mine[0] = 9
+    assert balance.should_let_go() is True  # 9 > 7 + 9 rounded up to half (8)
+    balance.last -= serving.Balance.PAUSE_SECONDS
+    mine[0], counts[1] = 8, 7  # 15 connections: 8 is the share, the odd one stays
+    assert balance.should_let_go() is False
+    assert serving.Balance(1, counts, lambda: 7).should_let_go() is False
 
 
 def test_serve_refuses_an_unmigrated_database(empty_db_url, tmp_path):
