@@ -71,19 +71,9 @@ class Server:
                                          stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait(self, timeout: float = 60) -> None:
-        import httpx
+        from support.cli import wait_for_healthz
 
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.proc.returncode}):\n{self.log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the server did not answer /healthz in {timeout} s")
+        wait_for_healthz(self.proc, self.base, self.log, timeout)
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server and its worker processes (Linux /proc)."""

@@ -25,7 +25,7 @@ from portal.db import alembic_config, make_engine, transaction
 from portal.demo import DEMO_PASSWORD, org_specs
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
-from support.cli import kill_group, portal_env, run_portal, start_portal, stop_portal, wait_group_gone
+from support.cli import kill_group, portal_env, run_portal, start_portal, stop_portal, wait_for_healthz, wait_group_gone
 from support.net import free_port
 from support.sqlite import sqlite_url
 
@@ -245,18 +245,7 @@ def test_serve_starts_two_workers_answers_healthz_and_stops_cleanly(settings, tm
     proc = start_portal("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
                         env=env_for(settings), cwd=tmp_path, log=log)
     try:
-        health = None
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and health is None:
-            assert proc.poll() is None, f"portal serve exited with {proc.returncode}:\n{log.read_text()}"
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            except httpx.TransportError:
-                time.sleep(0.2)
-                continue
-            if response.status_code == 200:
-                health = response
-        assert health is not None, f"no /healthz within 20 s:\n{log.read_text()}"
+        health = wait_for_healthz(proc, f"http://127.0.0.1:{port}", log)
         assert health.json()["database"] is True and health.json()["status"] == "ok"
         login = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
         assert login.status_code == 200 and "登录" in login.text
@@ -271,19 +260,6 @@ def test_serve_starts_two_workers_answers_healthz_and_stops_cleanly(settings, tm
     finally:
         stop_portal(proc)
         kill_group(proc.pid)
-
-
-def _wait_healthy(proc, port: int, log: Path, timeout: float = 20) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"portal serve exited with {proc.returncode}:\n{log.read_text()}"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"no /healthz within {timeout} s:\n{log.read_text()}")
 
 
 def _workers(log: Path) -> list[int]:
@@ -332,7 +308,7 @@ def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(s
                         env=env_for(settings), cwd=tmp_path, log=log)
     sockets: list[socket.socket] = []
     try:
-        _wait_healthy(proc, port, log)
+        wait_for_healthz(proc, f"http://127.0.0.1:{port}", log)
         deadline = time.monotonic() + 20  # the first worker may answer while the second is still starting
         while time.monotonic() < deadline and log.read_text().count("Application startup complete") < 2:
             time.sleep(0.2)
@@ -377,7 +353,7 @@ def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(s
             time.sleep(0.2)
         assert len(_workers(log)) == 3, log.read_text()
         assert "exited with -9: restarting it" in log.read_text()
-        _wait_healthy(proc, port, log)
+        wait_for_healthz(proc, f"http://127.0.0.1:{port}", log)
         for _ in range(20):  # new connections are served whichever socket they land on
             assert httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Connection": "close"}, timeout=5).status_code == 200
 

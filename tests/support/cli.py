@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 PORTAL = [sys.executable, "-m", "portal.cli"]
 SECRET_KEY = "cli-test-secret"
 
@@ -82,3 +84,19 @@ def wait_group_gone(pgid: int, timeout: float = 5) -> list[int]:
     while (left := group_members(pgid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
+
+
+def wait_for_healthz(proc: subprocess.Popen[bytes], base_url: str, log: Path, timeout: float = 20) -> httpx.Response:
+    """The first 200 answer of `base_url`/healthz from the server `proc`; fails if the server exits or stays silent."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"portal serve exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            response = httpx.get(f"{base_url}/healthz", timeout=2)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"no /healthz within {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
