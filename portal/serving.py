@@ -23,6 +23,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -48,7 +49,7 @@ class Balance:
 
     PAUSE_SECONDS = 0.05  # between two connections a worker lets go of
 
-    def __init__(self, slot: int, counts: Any, held: Any) -> None:
+    def __init__(self, slot: int, counts: Any, held: Callable[[], int]) -> None:
         self.slot, self.counts, self.held = slot, counts, held  # held(): this worker's open connections
         self.last = 0.0
 
@@ -76,7 +77,7 @@ def _worker(config: uvicorn.Config, sock: socket.socket, slot: int, counts: Any)
     global _balance
     config.configure_logging()
     server = uvicorn.Server(config)
-    _balance = Balance(slot, counts, lambda: len(server.server_state.connections))
+    _balance = Balance(slot, counts, lambda: len(server.server_state.connections))  # uvicorn's set of open connections
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent stops the rest
