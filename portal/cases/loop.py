@@ -13,6 +13,7 @@ from portal.audit import service as audit
 from portal.cases import transfers
 from portal.cases.access import log_event, record_change, require_act, touch
 from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party
+from portal.cases.parties import parties_of
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS, FieldSpec, RecordKind
 from portal.cases.states import TRANSITIONS, Transition
 from portal.errors import Conflict, Forbidden, Invalid
@@ -134,8 +135,7 @@ class Facts:
 
 
 def facts_of(db: Session, case: Case) -> Facts:
-    parties = db.exec(select(Party).where(Party.case_id == case.id)).all()
-    return Facts.of(records_of(db, case), mediators_of(db, case), list(parties))
+    return Facts.of(records_of(db, case), mediators_of(db, case), parties_of(db, case))
 
 
 def missing_for(db: Session, case: Case, transition: Transition, facts: Facts | None = None) -> list[str]:
