@@ -82,7 +82,6 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
                 **forms: Any) -> Template:
     """The case page, also re-rendered (422) with the errors of one of its forms in `forms`."""
     settings = request.app.state.settings
-    generation, database = freshness.current(db), freshness.database_of(db)
     handling = db.get(Organisation, case.org_id)
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
@@ -95,6 +94,10 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     case_transfers = transfers.of_case(db, case)
     can_route = (works and case.state in transfers.ROUTABLE and can_act(principal, case, transfers.SEND_ROLES)
                  and not any(t.state == TransferState.AWAITING_SIGNOFF for t in case_transfers))
+    # The assignment and routing forms' lists change only with organisations and people: read the generation that
+    # says whether the kept ones still hold only when one of those forms is shown.
+    generation = freshness.current(db) if can_assign or can_route else None
+    database = freshness.database_of(db)
     rows = [(t, db.get(Organisation, t.from_org_id), db.get(Organisation, t.to_org_id), {
         "sign": t.state == TransferState.AWAITING_SIGNOFF and principal.has_role_over(t.from_path, Role.DIRECTOR),
         "withdraw": t.state in (TransferState.AWAITING_SIGNOFF, TransferState.SENT) and principal.has_role_over(t.from_path, *transfers.SEND_ROLES),
