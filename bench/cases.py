@@ -6,8 +6,9 @@ For each database: a fresh database (a SQLite file in a temp folder; a throwaway
 started exactly like the tests do, tests/support/pg.py), migrated, the demo county built, N synthetic
 cases bulk-loaded with SQLAlchemy Core, then `portal serve --workers 2` in a subprocess. Clients sign in
 (half as the county clerk, half as a village director) and hammer each scenario in turn for --seconds, each
-on its own keep-alive connection in a closed loop (bench/http_load.py); the table gives requests, p50/p95/p99 (ms) and errors. Everything runs on 127.0.0.1 and is removed at
-the end (--keep keeps the temp folder). See bench/README.md.
+on its own keep-alive connection in a closed loop (bench/http_load.py); the table gives requests, p50/p95/p99
+(ms) and errors. Everything runs on 127.0.0.1 and is removed at the end (--keep keeps the temp folder). See
+bench/README.md.
 """
 
 from __future__ import annotations
