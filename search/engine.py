@@ -43,7 +43,7 @@ class SearchIndex:
         if self._searcher is None or name != self._name:
             self.close()
             self._ix = store.open_generation(self.root, name)
-            self._searcher = self._ix.searcher()
+            self._searcher = _holding_files(self._ix.searcher())
             self._name = name
             self._filters.clear()
             self._segdata.clear()
@@ -52,7 +52,7 @@ class SearchIndex:
             # deleted or merged-away documents come back (bench/whoosh_forks.py). A fresh reader is cheap with
             # non-compound segments.
             self._searcher.close()
-            self._searcher = self._ix.searcher()
+            self._searcher = _holding_files(self._ix.searcher())
             self._filters.clear()
         return self._searcher
 
@@ -306,6 +306,23 @@ class SearchIndex:
         report.extra = sorted(set(indexed) - set(expected))
         report.missing.sort(), report.stale.sort()
         return report
+
+
+def _holding_files(searcher):  # noqa: ANN001, ANN202
+    """The searcher, with every segment's stored fields and field lengths opened now rather than on first use.
+
+    whoosh3 opens those column files lazily, and an indexer commit that merges small segments deletes the merged
+    ones' files: a searcher opened before such a commit then found a segment's stored fields gone (TypeError in
+    whoosh, a 500 on 类似案件). A file that is open stays readable after it is deleted, so the searcher holds them
+    from the start; the next request opens a new searcher on the new segments anyway."""
+    for sub, _offset in _leaves(searcher):
+        reader = sub.reader()
+        if reader.doc_count_all():
+            reader.stored_fields(0)
+            for name, field in reader.schema.items():
+                if field.scorable:
+                    reader.doc_field_length(0, name)
+    return searcher
 
 
 def _leaves(searcher):  # noqa: ANN001, ANN202

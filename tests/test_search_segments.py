@@ -88,3 +88,20 @@ def test_facets_counted_document_by_document_equal_the_set_counts(tmp_path, smal
         monkeypatch.setattr(fast, "LIST_FACETS_BELOW", 2)  # always from each listed document's value
         by_documents = index.search(SearchRequest(q=q, size=5), everything).facets
         assert by_sets == by_documents and any(by_sets.values()), q
+
+
+def test_a_searcher_keeps_reading_segments_a_later_commit_merges_away(tmp_path, small_segments) -> None:  # noqa: ANN001, ARG001
+    docs = background(300)
+    root = tmp_path / "index"
+    index = _build(root, docs)
+    for i in range(4):  # small segments, one commit each
+        apply(root, [dataclasses.replace(docs[i], title=f"改名{i}号鸭棚纠纷", version=docs[i].version + 1)])
+    with index._lock:  # noqa: SLF001
+        searcher = index._current()  # noqa: SLF001 — opened now, used after the next commit (the indexer runs apart)
+        small = [sub.reader() for sub, _ in searcher.leaf_searchers() if sub.reader().doc_count_all() < writing.SMALL_SEGMENT]
+        files_before = {p.name for p in (root / (root / "CURRENT").read_text().strip()).iterdir()}
+        for i in range(4, 10):  # enough small segments that a commit merges them and deletes their files
+            apply(root, [dataclasses.replace(docs[i], title=f"改名{i}号鸭棚纠纷", version=docs[i].version + 1)])
+        gone = files_before - {p.name for p in (root / (root / "CURRENT").read_text().strip()).iterdir()}
+        assert any(name.endswith("._stored.col") for name in gone), "the merge should have removed a segment's stored fields"
+        assert small and all(isinstance(reader.stored_fields(0), dict) for reader in small)
