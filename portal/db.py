@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,10 +11,12 @@ from pathlib import Path
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+IDLE_PING_SECONDS = 10.0
 
 
 def utcnow() -> datetime:
@@ -26,8 +29,9 @@ def enum_column(enum_cls: type, length: int = 24) -> SAEnum:
     return SAEnum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-def make_engine(url: str, *, pooled: bool = True) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, pooled: bool = True, idle_ping_seconds: float = IDLE_PING_SECONDS) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout; a PostgreSQL pool checks connections
+    that sat idle (see ping_when_idle)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -61,7 +65,36 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
         return engine
     if not pooled:
         return create_engine(url, poolclass=NullPool)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
+    ping_when_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use when it has sat idle for `idle_seconds` or more, and replace it if the
+    server no longer answers (a restarted database, a dropped idle connection).
+
+    SQLAlchemy's pool_pre_ping pings at every checkout: one more round trip per request, the most a page makes
+    when it is busy. A connection handed back moments ago is as alive as the ping would say; if the server went
+    away in between, its first statement fails, SQLAlchemy sees a disconnect and replaces the whole pool, so at
+    most one request per worker sees the error.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:  # noqa: ANN001
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure means: do not hand this connection out
+            raise DisconnectionError(f"connection idle {time.monotonic() - since:.0f} s did not answer: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("connection did not answer the ping")
 
 
 READ_ONLY = "portal_read_only"
@@ -69,8 +102,16 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER")
 
 
 def read_only(engine: Engine) -> Engine:
-    """The same engine for requests that only read: deferred on SQLite, and any write is a bug that fails loudly."""
-    reader = engine.execution_options(**{READ_ONLY: True})
+    """The same engine for requests that only read: deferred on SQLite, and any write is a bug that fails loudly.
+
+    On PostgreSQL reads run in autocommit: at READ COMMITTED, which the writer uses too, each statement sees its own
+    snapshot inside a transaction as well, so BEGIN and COMMIT bought nothing but two round trips per request.
+    (SQLite's deferred BEGIN does buy something: one snapshot for all of a page's reads.)
+    """
+    options: dict[str, object] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    reader = engine.execution_options(**options)
 
     @event.listens_for(reader, "before_cursor_execute")
     def _refuse_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
