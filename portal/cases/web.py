@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
-from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -40,9 +41,12 @@ def me(request: Request) -> Principal:
 
 
 
+MEDIATING = (CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING)
+
+
 def deadline_of(case: Case, today: date, soon_days: int) -> tuple[str, str] | None:
     """A badge (text, level) for a case whose mediation or follow-up deadline has passed or is near."""
-    due = case.mediation_due_on if case.state in (CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING) else (
+    due = case.mediation_due_on if case.state in MEDIATING else (
         case.followup_due_on if case.state == CaseState.CLOSED else None)
     what = "调解" if case.state != CaseState.CLOSED else "回访"
     if due is None:
@@ -52,6 +56,46 @@ def deadline_of(case: Case, today: date, soon_days: int) -> tuple[str, str] | No
     if due <= today + timedelta(days=soon_days):
         return f"{what}期限将至（{due.isoformat()}）", "warning"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One row of the case list, ready to print: the template then only reads attributes, which costs a fraction of
+    what it paid for looking names up in SQLAlchemy rows, enum properties and calls per cell (~1 ms a page)."""
+
+    href: str
+    number: str
+    title: str
+    in_transfer: bool
+    risk_flag: bool
+    type_name: str
+    state_label: str
+    archived: bool
+    org_name: str
+    received_on: str
+    mediation_due_on: str  # shown while the case is being mediated
+    due_level: str  # "danger" (overdue), "warning" (due soon) or ""
+
+
+
+def list_rows(rows: Iterable[Any], *, href: Callable[[int], str], type_names: Mapping[str, str], today: date,
+              soon_days: int) -> list[ListRow]:
+    """The list's rows (service.LIST_COLUMNS) as ListRows."""
+    out = []
+    for row in rows:
+        state, mediation_due = row.state, row.mediation_due_on
+        due = deadline_of(row, today, soon_days)
+        out.append(ListRow(href(row.id), row.number, row.title, row.in_transfer, row.risk_flag,
+                           type_names.get(row.dispute_type, row.dispute_type), STATE_LABELS[state], row.archived_at is not None,
+                           row.org_name, row.received_on.isoformat(),
+                           mediation_due.isoformat() if mediation_due and state in MEDIATING else "", due[1] if due else ""))
+    return out
+
+
+def state_chips(counts: Mapping[str, int], link: Callable[..., str]) -> list[tuple[str, str, int, str]]:
+    """(state, label, count, href) of each state the filtered scope has cases in, in the loop's order."""
+    return [(state.value, label, counts[state.value], link(state=state.value, page="")) for state, label in STATE_LABELS.items()
+            if counts.get(state.value)]
 
 
 def case_url(request: Request, case_id: int) -> str:
@@ -181,11 +225,11 @@ class CaseController(Controller):
 
         pager = {"number": result.number, "total": result.total, "has_prev": result.has_prev, "has_next": result.has_next,
                  "prev_url": link(page=result.number - 1), "next_url": link(page=result.number + 1)}
+        rows = list_rows(result.rows, href=case_links(request), type_names=dict(options["dispute_type"]), today=clock.today(),
+                         soon_days=request.app.state.settings.due_soon_days)
         return page(request, "cases/list.html", partial="cases/_table.html", title="案件", nav="cases", crumbs=[("案件", None)],
-                    result=result, pager=pager, params=params, notes=notes, filter_options=options, link=link, state_labels=STATE_LABELS,
-                    dispute_names=dict(options["dispute_type"]), can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
-                    today=clock.today(), soon_days=request.app.state.settings.due_soon_days, deadline_of=deadline_of,
-                    case_href=case_links(request))
+                    rows=rows, chips=state_chips(result.counts, link), total=sum(result.counts.values()), all_href=link(state="", page=""),
+                    pager=pager, params=params, notes=notes, filter_options=options, can_intake=bool(principal.roots(*service.INTAKE_ROLES)))
 
     def _intake(self, request: Request, db: Session, principal: Principal, *, form: service.CaseForm, blocks: list,
                 errors: dict | None = None, message: str | None = None, status: int = 200) -> Template:
