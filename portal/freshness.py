@@ -11,7 +11,8 @@ while the generation is unchanged:
   and the number and highest id of role memberships: creating, editing, moving or deactivating either,
   and granting or removing a role, changes one of them.
 
-Reading the generation is one statement of single-row index lookups, prepared once.
+Reading the generation is one statement of single-row index lookups, prepared once; the case list reads it within
+its own statement instead (assumed, confirmed_by).
 """
 
 from __future__ import annotations
@@ -38,17 +39,45 @@ class Generation:
     directory: tuple
 
 
-# Scalar subqueries, each one step down an index or over a small table (a combined max() would scan).
-_CURRENT = select(*(select(aggregate).scalar_subquery() for aggregate in (
+# Scalar subqueries, each one step down an index or over a small table (a combined max() would scan). As labelled
+# columns they also ride along in a page's own statement (see confirmed_by).
+COLUMNS = tuple(select(aggregate).scalar_subquery().label(f"generation_{n}") for n, aggregate in enumerate((
     func.max(Case.updated_at), func.max(Case.id),
     func.max(Organisation.updated_at), func.count(Organisation.id), func.max(Person.updated_at),
     func.count(Membership.id), func.max(Membership.id))))
+_CURRENT = select(*COLUMNS)
+_LAST_SEEN: dict[str, Generation] = {}
+
+
+def _of(values: tuple) -> Generation:
+    return Generation(cases=values[:2], directory=values[2:])
 
 
 def current(db: Session) -> Generation:
     """Read before computing anything to keep: a value is stored under the generation read before it, never a later one."""
-    row = tuple(db.exec(_CURRENT).one())
-    return Generation(cases=row[:2], directory=row[2:])
+    generation = _of(tuple(db.exec(_CURRENT).one()))
+    _LAST_SEEN[database_of(db)] = generation
+    return generation
+
+
+def assumed(db: Session) -> Generation:
+    """The generation this process saw last (no statement), to be confirmed by the page's own statement: see
+    confirmed_by. The first request of a process reads it."""
+    seen = _LAST_SEEN.get(database_of(db))
+    return seen if seen is not None else current(db)
+
+
+def confirmed_by(db: Session, rows: list) -> Generation:
+    """The generation that rows selected with COLUMNS were read at (read on its own when there are no rows).
+
+    A page that assumed a generation and finds it unchanged here used kept values that hold for its own snapshot;
+    one that finds another recomputes under this one. That saves the busiest pages a statement per request.
+    """
+    if not rows:
+        return current(db)
+    generation = _of(tuple(rows[0][-len(COLUMNS):]))
+    _LAST_SEEN[database_of(db)] = generation
+    return generation
 
 
 class Remembered:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import event
 from sqlmodel import Session, func, select
 
 from factories import add_org, add_person, build_world, csrf, sign_in
@@ -167,6 +168,40 @@ def test_the_filter_keeps_what_was_chosen_and_offers_organisations_and_mediators
     assert "新来的调解员" in [o.get_text(strip=True) for o in again.select('select[name="mediator"] option')]
     out_of_scope = soup_of(client.get(f"/cases?org={world.org('b1').id}"))
     assert "乙县西镇" not in out_of_scope.select_one('select[name="org"]').get_text()
+
+
+def test_the_list_confirms_what_it_kept_with_its_own_statement_and_sees_changes_made_elsewhere(client, engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        first = insert_case(db, world, "a1a")
+    sign_in(client, "a.clerk")
+    assert "全部 1" in soup_of(client.get("/cases")).select_one("#state-chips").get_text()
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(client.app.state.engine, "before_cursor_execute", seen)
+    try:
+        again = client.get("/cases")
+        # Nothing changed: the counts and the cases reached through transfers kept from the first view are used, and the
+        # page's one statement (its rows, with the generation alongside) confirms they still hold.
+        assert len(statements) == 1 and "generation_0" in statements[0]
+        assert first.number in again.text
+
+        # What another worker writes meanwhile: a case of the clerk's county, and one of the other county sent to it.
+        with Session(engine) as db:
+            ours = insert_case(db, world, "a1a")
+            sent = insert_case(db, world, "b1", transfer=("b1", "a1", TransferState.SENT))
+        statements.clear()
+        after = client.get("/cases")
+        assert len(statements) > 1  # the generation moved on: counts and transfers worked out again
+        chips = soup_of(after).select_one("#state-chips").get_text()
+        assert "全部 3" in chips
+        assert first.number in after.text and ours.number in after.text and sent.number in after.text
+    finally:
+        event.remove(client.app.state.engine, "before_cursor_execute", seen)
 
 
 def test_a_conflicting_case_edit_is_answered_409_with_the_saved_values(client, engine) -> None:

@@ -226,6 +226,7 @@ class CasePage(Page):
     """Rows with the attributes named in LIST_COLUMNS, and the counts per state of the whole filtered scope."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    generation: freshness.Generation | None = None  # what the rows were read at (see freshness.confirmed_by)
 
 
 DENSE_SCOPE = 2000  # above this many matches, walk the date index instead of sorting the matches
@@ -240,7 +241,9 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     """Scoped and filtered first, then counted per state and paginated.
 
     The counts and the cases reached through transfers are kept per process while no case changes (see
-    portal.freshness); pass the request's `generation` when the caller has read it already."""
+    portal.freshness); pass the request's `generation` when the caller has read or assumed it already. The page
+    says which generation its rows were read at: if that is not the one passed in, the caller computes again under it.
+    """
     today = today or clock.today()
     generation = generation or freshness.current(db)
     database = freshness.database_of(db)
@@ -318,9 +321,9 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     else:
         ids = page_ids(*filters).with_only_columns(Case.id).order_by(*order)
     ids = ids.offset((page - 1) * size).limit(size)
-    rows = db.exec(select(*LIST_COLUMNS).join(Organisation, Organisation.id == Case.org_id).where(Case.id.in_(ids.scalar_subquery()))
-                   .order_by(*order)).all()
-    return CasePage(list(rows), total, page, size, state_counts)
+    rows = db.exec(select(*LIST_COLUMNS, *freshness.COLUMNS).join(Organisation, Organisation.id == Case.org_id)
+                   .where(Case.id.in_(ids.scalar_subquery())).order_by(*order)).all()
+    return CasePage(list(rows), total, page, size, state_counts, generation=freshness.confirmed_by(db, rows))
 
 
 def overdue_condition(today: date):  # noqa: ANN201

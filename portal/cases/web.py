@@ -212,11 +212,17 @@ class CaseController(Controller):
     def list_cases(self, request: Request, db: Db) -> Template:
         principal = me(request)
         raw = {k: str(v) for k, v in request.query_params.items()}
-        generation = freshness.current(db)
-        flt, notes, options = _list_filter(db, principal, raw, generation)
         number = max(1, int_or_none(raw.get("page")) or 1)
-        result = service.list_cases(db, principal, flt, page=number, size=request.app.state.settings.page_size, today=clock.today(),
-                                    generation=generation)
+        # The kept counts, transfers and choices are used under the generation this worker saw last, and the page's
+        # own statement says whether it still holds; when it does not, everything is worked out again under the new one.
+        generation = freshness.assumed(db)
+        for _attempt in range(2):
+            flt, notes, options = _list_filter(db, principal, raw, generation)
+            result = service.list_cases(db, principal, flt, page=number, size=request.app.state.settings.page_size, today=clock.today(),
+                                        generation=generation)
+            if result.generation == generation:
+                break
+            generation = result.generation
         params = {k: v for k, v in raw.items() if k != "page" and v}
 
         def link(**changes: Any) -> str:
