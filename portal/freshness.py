@@ -23,8 +23,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import String, cast, func, select
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlmodel import Session
 
 from portal.cases.models import Case

@@ -204,6 +204,24 @@ def test_the_list_confirms_what_it_kept_with_its_own_statement_and_sees_changes_
         event.remove(client.app.state.engine, "before_cursor_execute", seen)
 
 
+def test_the_case_pages_kept_mediators_and_transfer_targets_follow_changes_to_people_and_organisations(client, engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        case = insert_case(db, world, "a1a", state=CaseState.ACCEPTED)
+    sign_in(client, "a.director")
+
+    def offered(name: str) -> str:
+        return soup_of(client.get(f"/cases/{case.id}")).select_one(f'select[name="{name}"]').get_text("|", strip=True)
+
+    assert "东镇调解员" in offered("person_id") and "甲县东镇人民调解委员会" in offered("to_org_id")
+    assert "新来的调解员" not in offered("person_id") and "新村人民调解委员会" not in offered("to_org_id")
+    # The case page reads the generation with the case itself, and a change to people or organisations moves it on.
+    with transaction(engine) as db:
+        village = add_org(db, "新村人民调解委员会", world.org("a1"), Tier.VILLAGE, short="新")
+        add_person(db, "new.mediator", "新来的调解员", (world.org("a1a"), Role.MEDIATOR))
+    assert "新来的调解员" in offered("person_id") and village.name in offered("to_org_id")
+
+
 def test_a_conflicting_case_edit_is_answered_409_with_the_saved_values(client, engine) -> None:
     world = build_world(engine)
     with Session(engine) as db:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from portal import clock, freshness
 from portal.cases import files, ids, loop, parties, service, transfers
-from portal.cases.access import can_act, events_of, get_case
+from portal.cases.access import can_act, case_page_of, events_of, get_case
 from portal.cases.models import CHANNELS, ID_TYPES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS
 from portal.cases.states import available
@@ -123,10 +123,11 @@ _CASE_CHOICES = freshness.Remembered()  # the case page's mediator and transfer-
 
 
 def render_case(request: Request, db: Session, principal: Principal, case: Case, *, status: int = 200, reveal: int | None = None,
-                **forms: Any) -> Template:
-    """The case page, also re-rendered (422) with the errors of one of its forms in `forms`."""
+                handling: Organisation | None = None, generation: freshness.Generation | None = None, **forms: Any) -> Template:
+    """The case page, also re-rendered (422) with the errors of one of its forms in `forms`. The handling organisation
+    and the freshness generation are read here unless the caller has them (access.case_page_of)."""
     settings = request.app.state.settings
-    handling = db.get(Organisation, case.org_id)
+    handling = handling or db.get(Organisation, case.org_id)
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
     can_assign = works and can_act(principal, case, loop.ASSIGN_ROLES)
@@ -138,9 +139,10 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     case_transfers = transfers.of_case(db, case)
     can_route = (works and case.state in transfers.ROUTABLE and can_act(principal, case, transfers.SEND_ROLES)
                  and not any(t.state == TransferState.AWAITING_SIGNOFF for t in case_transfers))
-    # The assignment and routing forms' lists change only with organisations and people: read the generation that
-    # says whether the kept ones still hold only when one of those forms is shown.
-    generation = freshness.current(db) if can_assign or can_route else None
+    # The assignment and routing forms' lists change only with organisations and people: the generation says whether
+    # the kept ones still hold (read here only when one of those forms is shown and the caller has not read it).
+    if generation is None and (can_assign or can_route):
+        generation = freshness.current(db)
     database = freshness.database_of(db)
     rows = [(t, db.get(Organisation, t.from_org_id), db.get(Organisation, t.to_org_id), {
         "sign": t.state == TransferState.AWAITING_SIGNOFF and principal.has_role_over(t.from_path, Role.DIRECTOR),
@@ -278,7 +280,8 @@ class CaseController(Controller):
     @get("/{case_id:int}", name="show_case", sync_to_thread=False, opt={"writes": reveals})
     def show_case(self, request: Request, db: Db, case_id: FromPath[int], reveal: FromQuery[str] = "") -> Template:
         principal = me(request)
-        return render_case(request, db, principal, get_case(db, principal, case_id), reveal=int_or_none(reveal))
+        case, handling, generation = case_page_of(db, principal, case_id)
+        return render_case(request, db, principal, case, reveal=int_or_none(reveal), handling=handling, generation=generation)
 
     def _edit(self, request: Request, db: Session, case: Case, *, form: service.CaseForm, errors: dict | None = None,
               message: str | None = None, status: int = 200, latest: Case | None = None) -> Template:
