@@ -174,6 +174,12 @@ class RepeatFlag:
     hidden: int
 
 
+# Prepared once: the case page asks on every view.
+_REPEATS = select(Party.id_number, Case.id).join(Case, Case.id == Party.case_id).where(
+    Party.id_number.in_(bindparam("numbers", expanding=True)), Case.id != bindparam("case_id"),
+    or_(Case.state.in_(OPEN_STATES), Case.received_on >= bindparam("since"))).distinct()
+
+
 def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list[Party] | None = None,
                  recent_days: int = 180) -> list[RepeatFlag]:
     """Search the whole county, show only what the viewer may see: other cases are counted, not named.
@@ -186,8 +192,7 @@ def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list
     if not numbers:
         return []
     since = clock.today() - timedelta(days=recent_days)
-    hits = db.exec(select(Party.id_number, Case.id).join(Case, Case.id == Party.case_id).where(
-        Party.id_number.in_(numbers), Case.id != case.id, or_(Case.state.in_(OPEN_STATES), Case.received_on >= since)).distinct()).all()
+    hits = db.exec(_REPEATS, params={"numbers": sorted(numbers), "case_id": case.id, "since": since}).all()
     if not hits:
         return []
     others: dict[str, set[int]] = {}
