@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import false, or_
 from sqlalchemy.orm.attributes import InstrumentedAttribute
@@ -18,6 +19,8 @@ from sqlmodel import Session, select
 from portal.errors import Forbidden, NotFound
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Person, Role
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,10 @@ class Principal:
             return false()
         return or_(*[column.like(prefix_pattern(root)) for root in roots])
 
-    def condition(self, key: Hashable, build: Callable[[], ColumnElement[bool]]) -> ColumnElement[bool]:
-        """A scope condition built once per Principal. SQL expressions are immutable, and a worker keeps a Principal
-        for a few seconds (PORTAL_SESSION_CACHE_SECONDS): the busiest pages stop rebuilding the same conditions."""
+    def condition(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A scope condition (or a whole statement) built once per Principal. SQL expressions are immutable, and a
+        worker keeps a Principal for a few seconds (PORTAL_SESSION_CACHE_SECONDS): the busiest pages stop rebuilding
+        the same conditions, and SQLAlchemy keys a statement it has seen without walking it again."""
         key = ("condition", key)
         if key not in self._cache:
             self._cache[key] = build()
