@@ -247,82 +247,92 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     today = today or clock.today()
     generation = generation or freshness.current(db)
     database = freshness.database_of(db)
-    filters = []
-    if flt.q:
-        filters.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
-    codes = [flt.dispute_type, *dispute_children(db, flt.dispute_type)] if flt.dispute_type else []
-    type_filter = Case.dispute_type.in_(codes)  # a type and its sub-types, as an IN list the type index can answer
-    if codes:
-        filters.append(type_filter)
-    if flt.channel:
-        filters.append(Case.channel == flt.channel)
-    if flt.org_id is not None:
-        filters.append(Case.org_path.like(prefix_pattern(principal.visible_org(db, flt.org_id).path)))
-    if flt.tier in Tier._value2member_map_:
-        filters.append(Organisation.tier == Tier(flt.tier))
-    if flt.mediator_id is not None:
-        filters.append(exists(select(CaseMediator.id).where(CaseMediator.case_id == Case.id, CaseMediator.person_id == flt.mediator_id)))
-    if flt.date_from:
-        filters.append(Case.received_on >= flt.date_from)
-    if flt.date_to:
-        filters.append(Case.received_on <= flt.date_to)
-    if flt.overdue:
-        filters.append(overdue_condition(today))
+    codes = (flt.dispute_type, *dispute_children(db, flt.dispute_type)) if flt.dispute_type else ()
+    tier = Tier(flt.tier) if flt.tier in Tier._value2member_map_ else None
+    state = CaseState(flt.state) if flt.state in CaseState._value2member_map_ else None
     # With a dispute type the type index is the narrow way in (the path is then checked from that index);
     # without one, the path index is.
     by_type = bool(flt.dispute_type)
     roots = tuple(principal.roots())
     via = _VIA.get((database, roots), generation.cases, lambda: transferred_ids(db, principal))
     sqlite = db.get_bind().dialect.name == "sqlite"
-    count_scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if by_type and sqlite else Case.org_path)
+
+    def conditions(*, types: bool = True) -> list:  # the filter's conditions but the state: built only when a statement is
+        filters = []
+        if flt.q:
+            filters.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
+        if codes and types:
+            filters.append(Case.dispute_type.in_(codes))  # a type and its sub-types, as an IN list the type index can answer
+        if flt.channel:
+            filters.append(Case.channel == flt.channel)
+        if flt.org_id is not None:
+            filters.append(Case.org_path.like(prefix_pattern(principal.visible_org(db, flt.org_id).path)))
+        if tier is not None:
+            filters.append(Organisation.tier == tier)
+        if flt.mediator_id is not None:
+            filters.append(exists(select(CaseMediator.id).where(CaseMediator.case_id == Case.id, CaseMediator.person_id == flt.mediator_id)))
+        if flt.date_from:
+            filters.append(Case.received_on >= flt.date_from)
+        if flt.date_to:
+            filters.append(Case.received_on <= flt.date_to)
+        if flt.overdue:
+            filters.append(overdue_condition(today))
+        return filters
 
     def count() -> Mapping[str, int]:
+        scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if by_type and sqlite else Case.org_path)
         if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
-            count_query = select(Case.state).where(count_scope, *filters)
+            count_query = select(Case.state).where(scope, *conditions())
         else:
-            count_query = select(Case.state, func.count()).where(count_scope, *filters).group_by(Case.state)
-        if flt.tier in Tier._value2member_map_:  # only the tier filter needs the organisation in the count
+            count_query = select(Case.state, func.count()).where(scope, *conditions()).group_by(Case.state)
+        if tier is not None:  # only the tier filter needs the organisation in the count
             count_query = count_query.join(Organisation, Organisation.id == Case.org_id)
         rows_or_counts = db.exec(count_query).all()
         tally = Counter(rows_or_counts) if by_type else dict(rows_or_counts)
         return MappingProxyType({getattr(k, "value", k): v for k, v in tally.items()})
 
     state_counts = _COUNTS.get((database, roots, via, dataclasses.astuple(flt), today), generation.cases, count)
-    if flt.state in CaseState._value2member_map_:
-        filters.append(Case.state == CaseState(flt.state))
-        total = state_counts.get(flt.state, 0)
-    else:
-        total = sum(state_counts.values())
+    total = state_counts.get(state.value, 0) if state is not None else sum(state_counts.values())
     # Many matches: walking the date index in order and filtering beats sorting them all, so the scope is
     # then tested on an expression of the path, which keeps the planner off the path index.
     # The expression trick steers SQLite's planner; PostgreSQL plans this well from its statistics.
     dense = sqlite and (by_type or (total > DENSE_SCOPE and flt.sort != "number"))
-    scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if dense else Case.org_path)
-    order = (Case.received_on.desc(), Case.id.desc()) if flt.sort != "number" else (Case.number_year.desc(), Case.number.desc(), Case.id.desc())
-    # The page's ids first, from the case table alone (joined to organisations only for the tier filter): so
-    # SQLite can take each dispute type's entries of ix_case_type_state in date order and stop at the page,
-    # which it does not do inside a join. Then the rows of those ids, with their organisation's name.
-    def page_ids(*conditions):  # noqa: ANN202
-        query = select(Case.id, Case.received_on).where(scope, *conditions)
-        if flt.tier in Tier._value2member_map_:
-            query = query.join(Organisation, Organisation.id == Case.org_id)
-        return query
 
-    if not sqlite and len(codes) > 1 and flt.state in CaseState._value2member_map_ and flt.sort != "number":
-        # A type with sub-types, in one state, by date, on PostgreSQL: ix_case_type_state holds each code's cases of
-        # a state in date order, but PostgreSQL does not merge an IN list's ranges in order — it read and sorted all
-        # ~1,100 closed 婚姻家庭 cases of the county for every page. So each code gives its first pages in order, and
-        # only those few rows are merged. (SQLite sorts the IN list's covering entries in ~0.2 ms; the larger
-        # statement would cost it more in SQLAlchemy than it saves.)
-        others = [f for f in filters if f is not type_filter]
-        per_code = [select(page_ids(*others, Case.dispute_type == code).order_by(*order).limit(page * size).subquery()) for code in codes]
-        merged = union_all(*per_code).subquery()
-        ids = select(merged.c.id).order_by(merged.c.received_on.desc(), merged.c.id.desc())
-    else:
-        ids = page_ids(*filters).with_only_columns(Case.id).order_by(*order)
-    ids = ids.offset((page - 1) * size).limit(size)
-    rows = db.exec(select(*LIST_COLUMNS, *freshness.COLUMNS).join(Organisation, Organisation.id == Case.org_id)
-                   .where(Case.id.in_(ids.scalar_subquery())).order_by(*order)).all()
+    def statement():  # noqa: ANN202
+        state_filter = [Case.state == state] if state is not None else []
+        filters = conditions() + state_filter
+        scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if dense else Case.org_path)
+        order = (Case.received_on.desc(), Case.id.desc()) if flt.sort != "number" else (Case.number_year.desc(), Case.number.desc(), Case.id.desc())
+
+        # The page's ids first, from the case table alone (joined to organisations only for the tier filter): so
+        # SQLite can take each dispute type's entries of ix_case_type_state in date order and stop at the page,
+        # which it does not do inside a join. Then the rows of those ids, with their organisation's name.
+        def page_ids(*conditions):  # noqa: ANN202
+            query = select(Case.id, Case.received_on).where(scope, *conditions)
+            if tier is not None:
+                query = query.join(Organisation, Organisation.id == Case.org_id)
+            return query
+
+        if not sqlite and len(codes) > 1 and state is not None and flt.sort != "number":
+            # A type with sub-types, in one state, by date, on PostgreSQL: ix_case_type_state holds each code's cases of
+            # a state in date order, but PostgreSQL does not merge an IN list's ranges in order — it read and sorted all
+            # ~1,100 closed 婚姻家庭 cases of the county for every page. So each code gives its first pages in order, and
+            # only those few rows are merged. (SQLite sorts the IN list's covering entries in ~0.2 ms; the larger
+            # statement would cost it more in SQLAlchemy than it saves.)
+            others = conditions(types=False) + state_filter
+            per_code = [select(page_ids(*others, Case.dispute_type == code).order_by(*order).limit(page * size).subquery())
+                        for code in codes]
+            merged = union_all(*per_code).subquery()
+            ids = select(merged.c.id).order_by(merged.c.received_on.desc(), merged.c.id.desc())
+        else:
+            ids = page_ids(*filters).with_only_columns(Case.id).order_by(*order)
+        ids = ids.offset((page - 1) * size).limit(size)
+        return (select(*LIST_COLUMNS, *freshness.COLUMNS).join(Organisation, Organisation.id == Case.org_id)
+                .where(Case.id.in_(ids.scalar_subquery())).order_by(*order))
+
+    # Built once per Principal and filter: SQLAlchemy keys a statement it has seen without walking it again.
+    key = ("case_list", database, dataclasses.astuple(flt), codes, via, dense, today, page, size)
+    rows = db.exec(principal.condition(key, statement)).all()
     return CasePage(list(rows), total, page, size, state_counts, generation=freshness.confirmed_by(db, rows))
 
 
