@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam, exists, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from portal import clock
@@ -149,6 +150,22 @@ def parties_of(db: Session, case: Case) -> list[Party]:
     return list(db.exec(_PARTIES, params={"case_id": case.id}).all())
 
 
+_ELSEWHERE = aliased(Party)
+# The parties, each with whether its ID number is in another open or recent case: the case page's repeat-visit check
+# costs no statement of its own unless one is (see repeat_flags).
+_PARTIES_SEEN_ELSEWHERE = select(Party, exists(
+    select(_ELSEWHERE.id).join(Case, Case.id == _ELSEWHERE.case_id).where(
+        Party.id_number != "", _ELSEWHERE.id_number == Party.id_number, _ELSEWHERE.case_id != Party.case_id,
+        or_(Case.state.in_(OPEN_STATES), Case.received_on >= bindparam("since"))))).where(
+    Party.case_id == bindparam("case_id")).order_by(Party.sort_order, Party.id)
+
+
+def parties_and_repeats(db: Session, case: Case, *, recent_days: int = 180) -> tuple[list[Party], set[str]]:
+    """The case's parties, and those of their ID numbers that appear in other open or recent cases anywhere."""
+    rows = db.exec(_PARTIES_SEEN_ELSEWHERE, params={"case_id": case.id, "since": clock.today() - timedelta(days=recent_days)}).all()
+    return [party for party, _ in rows], {party.id_number for party, elsewhere in rows if elsewhere}
+
+
 def can_reveal(principal: Principal, case: Case) -> bool:
     return principal.has_role_over(case.org_path, *PERSONAL_DATA_ROLES)
 
@@ -181,14 +198,15 @@ _REPEATS = select(Party.id_number, Case.id).join(Case, Case.id == Party.case_id)
 
 
 def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list[Party] | None = None,
-                 recent_days: int = 180) -> list[RepeatFlag]:
+                 numbers: set[str] | None = None, recent_days: int = 180) -> list[RepeatFlag]:
     """Search the whole county, show only what the viewer may see: other cases are counted, not named.
 
-    `parties` are the case's parties when the caller has them already. Three statements at most, however
-    many parties: the other cases of all their ID numbers, which of those the viewer may see, and those cases.
+    `parties` are the case's parties when the caller has them already, and `numbers` those of their ID numbers known
+    to appear elsewhere (parties_and_repeats). Three statements at most, however many parties: the other cases of
+    all their ID numbers, which of those the viewer may see, and those cases.
     """
     parties = parties_of(db, case) if parties is None else parties
-    numbers = {p.id_number for p in parties if p.id_number}
+    numbers = {p.id_number for p in parties if p.id_number} if numbers is None else numbers
     if not numbers:
         return []
     since = clock.today() - timedelta(days=recent_days)

@@ -131,7 +131,8 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
     can_assign = works and can_act(principal, case, loop.ASSIGN_ROLES)
-    party_rows, records, mediators = parties.parties_of(db, case), loop.records_of(db, case), loop.mediators_of(db, case)
+    party_rows, repeated = parties.parties_and_repeats(db, case, recent_days=settings.recent_case_days)
+    records, mediators = loop.records_of(db, case), loop.mediators_of(db, case)
     facts = loop.Facts.of(records, mediators, party_rows)
     actions = [(t, loop.missing_for(db, case, t, facts)) for t in available(case.state) if works and can_act(principal, case, t.roles)]
     free = [RECORD_KINDS[k] for k, states in FREE_RECORDS.items() if works and case.state.value in states
@@ -154,7 +155,7 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     return page(request, "cases/show.html", title=case.number, nav="cases", crumbs=case_crumbs(request, case), status=status,
                 case=case, org=handling, dispute_names=dict(service.dispute_choices(db)), party_rows=party_rows,
                 revealed=revealed, can_reveal=parties.can_reveal(principal, case), flags=parties.repeat_flags(db, principal, case,
-                parties=party_rows, recent_days=settings.recent_case_days), mediators=mediators, can_assign=can_assign,
+                parties=party_rows, numbers=repeated, recent_days=settings.recent_case_days), mediators=mediators, can_assign=can_assign,
                 mediator_options=_CASE_CHOICES.get(("mediators", database, case.org_path), generation.directory,
                                                    lambda: service.mediator_choices(db, case)) if can_assign else [],
                 can_edit_parties=works and case.state in OPEN_STATES and parties.can_reveal(principal, case),
