@@ -7,8 +7,8 @@ started exactly like the tests do, tests/support/pg.py), migrated, the demo coun
 cases bulk-loaded with SQLAlchemy Core, then `portal serve --workers 2` in a subprocess. Clients sign in
 (half as the county clerk, half as a village director) and hammer each scenario in turn for --seconds, each
 on its own keep-alive connection in a closed loop (bench/http_load.py); the table gives requests, p50/p95/p99
-(ms) and errors. Everything runs on 127.0.0.1 and is removed at the end (--keep keeps the temp folder). See
-bench/README.md.
+(ms) and errors. Everything runs on this machine (the server reaches PostgreSQL through its Unix socket unless
+--pg-via tcp) and is removed at the end (--keep keeps the temp folder). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -264,7 +264,10 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         ids = visible_ids(engine)
         note(f"[{backend}] visible: county user {len(ids['county']):,} cases, village user {len(ids['village']):,}")
         chosen = scenarios(ids, args.scenarios)
-        server = Server(url, data_dir, workers=args.workers)
+        # The portal on the database's own machine reaches it through the Unix socket (--pg-via tcp: over 127.0.0.1).
+        if pg:
+            note(f"[{backend}] the server connects {'through the Unix socket' if args.pg_via == 'socket' else 'over TCP to 127.0.0.1'}")
+        server = Server(pg.socket_url("bench") if pg and args.pg_via == "socket" else url, data_dir, workers=args.workers)
         server.wait()
         time.sleep(3)  # steady state: each worker's start-up work in the background (the search warm-up) is over
         clients = []
@@ -319,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20, help="duration of each scenario")
     parser.add_argument("--max-requests", type=int, default=50_000, help="cap on requests per scenario")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--pg-via", choices=("socket", "tcp"), default="socket",
+                        help="how the server reaches PostgreSQL: its Unix socket (default, as on one machine) or TCP to 127.0.0.1")
     parser.add_argument("--scenarios", nargs="*", help="names (or first words) of scenarios, e.g. list case healthz orgs")
     parser.add_argument("--explain", action="store_true", help="always print timings and EXPLAIN of the list queries")
     parser.add_argument("--seed", type=int, default=7)

@@ -209,6 +209,10 @@ class PostgresServer:
         """An SQLAlchemy URL for `dbname` on this server."""
         return f"{driver}://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
 
+    def socket_url(self, dbname: str = "postgres", driver: str = "postgresql+psycopg") -> str:
+        """The same through the server's Unix-domain socket, as a portal on the database's own machine would connect."""
+        return f"{driver}://{SUPERUSER}@/{dbname}?host={self.socket_dir}&port={self.port}"
+
     def connect(self, dbname: str = "postgres") -> psycopg.Connection:
         """A plain autocommit psycopg connection (for CREATE/DROP DATABASE and checks)."""
         return psycopg.connect(host=self.host, port=self.port, user=SUPERUSER, dbname=dbname, autocommit=True)
