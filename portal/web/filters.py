@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 
 import hashlib
@@ -56,6 +57,7 @@ def register(env: Environment, tz: tzinfo, static_dir: Path) -> None:
 
     env.globals["url_for"] = url_for
     env.globals["options"] = options
+    env.globals["option_tags"] = options  # the same, for the form macro, whose `options` argument hides the global
 
 
 @lru_cache(maxsize=512)
@@ -64,10 +66,12 @@ def _options_html(pairs: tuple[tuple[str, str], ...]) -> str:
 
 
 def options(pairs, selected: object = None) -> Markup:  # noqa: ANN001
-    """A select's <option>s for (value, label) pairs, `selected` marked. The HTML of a list of pairs is kept:
-    filter forms repeat the same organisations, people and types on every page."""
+    """A select's <option>s for (value, label) pairs, `selected` (a value, or several) marked. The HTML of a list of
+    pairs is kept: forms repeat the same organisations, people and types on every page."""
     html = _options_html(tuple((str(v), str(label)) for v, label in pairs))
-    if selected not in (None, ""):
-        tag = f'<option value="{escape(str(selected))}">'
-        html = html.replace(tag, tag[:-1] + " selected>", 1)
+    chosen = [selected] if isinstance(selected, str) or not isinstance(selected, Iterable) else selected
+    for value in chosen:
+        if value not in (None, ""):
+            tag = f'<option value="{escape(str(value))}">'
+            html = html.replace(tag, tag[:-1] + " selected>", 1)
     return Markup(html)
