@@ -305,6 +305,21 @@ def test_the_sender_of_an_accepted_transfer_sees_the_case_read_only(client, engi
     assert not page.select("#mediators form") and not page.select("a.reveal")
 
 
+def test_the_case_page_lists_every_transfer_in_order_from_its_first_statement(client, engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        case = insert_case(db, world, "a1a", state=CaseState.ACCEPTED, transfer=("a1a", "b1", TransferState.RETURNED))
+        source, target = world.org("a1a"), world.org("a1")
+        db.add(Transfer(case_id=case.id, from_org_id=source.id, from_path=source.path, to_org_id=target.id, to_path=target.path,
+                        kind="上报", letter="第二次：上报东镇。", state=TransferState.AWAITING_SIGNOFF, created_by=world.person("a.director").id))
+        db.commit()
+        ids = [t.id for t in db.exec(select(Transfer).where(Transfer.case_id == case.id).order_by(Transfer.id))]
+    sign_in(client, "a.director")
+    page = soup_of(client.get(f"/cases/{case.id}"))
+    assert [a["id"] for a in page.select("#transfers article.card")] == [f"transfer-{i}" for i in ids]
+    assert len(page.select("h1")) == 1 and "第二次：上报东镇。" in page.select_one(f"#transfer-{ids[1]}").get_text()
+
+
 def test_a_mediation_record_cites_experts_from_the_pool_and_refuses_others(client, engine) -> None:
     world = build_world(engine)
     with Session(engine) as db:

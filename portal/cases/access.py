@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import bindparam, exists, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from portal import freshness
@@ -52,16 +55,30 @@ def get_case(db: Session, principal: Principal, case_id: int) -> Case:
     return case
 
 
-def case_page_of(db: Session, principal: Principal, case_id: int) -> tuple[Case, Organisation, freshness.Generation]:
-    """What get_case reads, with the handling organisation and the freshness generation in the same statement: the
-    case page's first three reads in one round trip (the generation is read first thing, as freshness requires).
-    The statement is built once per Principal: SQLAlchemy then finds it in its cache without walking it again."""
-    statement = principal.condition("case_page", lambda: select(Case, Organisation, *freshness.COLUMNS).join(
-        Organisation, Organisation.id == Case.org_id).where(Case.id == bindparam("case_id"), visible_condition(principal)))
-    row = db.exec(statement, params={"case_id": case_id}).first()
-    if row is None:
+@dataclass(frozen=True)
+class CasePageFacts:
+    case: Case
+    handling: Organisation
+    generation: freshness.Generation
+    transfers: list[Transfer]
+
+
+_SENT = aliased(Transfer)  # the scope's own EXISTS over transfers must not correlate with these
+
+
+def case_page_of(db: Session, principal: Principal, case_id: int) -> CasePageFacts:
+    """What get_case reads, with the handling organisation, the freshness generation and the case's transfers (rarely
+    more than one or two, so the case's row is repeated at most that often) in the same statement: the case page's
+    first four reads in one round trip (the generation is read first thing, as freshness requires). The statement is
+    built once per Principal: SQLAlchemy then finds it in its cache without walking it again."""
+    statement = principal.condition("case_page", lambda: select(Case, Organisation, _SENT, *freshness.COLUMNS)
+                                    .join(Organisation, Organisation.id == Case.org_id).outerjoin(_SENT, _SENT.case_id == Case.id)
+                                    .where(Case.id == bindparam("case_id"), visible_condition(principal))
+                                    .order_by(_SENT.created_at, _SENT.id))
+    rows = db.exec(statement, params={"case_id": case_id}).all()
+    if not rows:
         raise OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
-    return row[0], row[1], freshness.confirmed_by(db, [row])
+    return CasePageFacts(rows[0][0], rows[0][1], freshness.confirmed_by(db, rows[:1]), [row[2] for row in rows if row[2] is not None])
 
 
 def can_act(principal: Principal, case: Case, roles: tuple[Role, ...]) -> bool:

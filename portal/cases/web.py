@@ -123,9 +123,10 @@ _CASE_CHOICES = freshness.Remembered()  # the case page's mediator and transfer-
 
 
 def render_case(request: Request, db: Session, principal: Principal, case: Case, *, status: int = 200, reveal: int | None = None,
-                handling: Organisation | None = None, generation: freshness.Generation | None = None, **forms: Any) -> Template:
-    """The case page, also re-rendered (422) with the errors of one of its forms in `forms`. The handling organisation
-    and the freshness generation are read here unless the caller has them (access.case_page_of)."""
+                handling: Organisation | None = None, generation: freshness.Generation | None = None,
+                case_transfers: list | None = None, **forms: Any) -> Template:
+    """The case page, also re-rendered (422) with the errors of one of its forms in `forms`. The handling organisation,
+    the freshness generation and the transfers are read here unless the caller has them (access.case_page_of)."""
     settings = request.app.state.settings
     handling = handling or db.get(Organisation, case.org_id)
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
@@ -137,7 +138,7 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     actions = [(t, loop.missing_for(db, case, t, facts)) for t in available(case.state) if works and can_act(principal, case, t.roles)]
     free = [RECORD_KINDS[k] for k, states in FREE_RECORDS.items() if works and case.state.value in states
             and can_act(principal, case, (Role.CLERK, *RECORD_ROLES) if k == "evaluation" else RECORD_ROLES)]
-    case_transfers = transfers.of_case(db, case)
+    case_transfers = transfers.of_case(db, case) if case_transfers is None else case_transfers
     can_route = (works and case.state in transfers.ROUTABLE and can_act(principal, case, transfers.SEND_ROLES)
                  and not any(t.state == TransferState.AWAITING_SIGNOFF for t in case_transfers))
     # The assignment and routing forms' lists change only with organisations and people: the generation says whether
@@ -281,8 +282,9 @@ class CaseController(Controller):
     @get("/{case_id:int}", name="show_case", sync_to_thread=False, opt={"writes": reveals})
     def show_case(self, request: Request, db: Db, case_id: FromPath[int], reveal: FromQuery[str] = "") -> Template:
         principal = me(request)
-        case, handling, generation = case_page_of(db, principal, case_id)
-        return render_case(request, db, principal, case, reveal=int_or_none(reveal), handling=handling, generation=generation)
+        facts = case_page_of(db, principal, case_id)
+        return render_case(request, db, principal, facts.case, reveal=int_or_none(reveal), handling=facts.handling,
+                           generation=facts.generation, case_transfers=facts.transfers)
 
     def _edit(self, request: Request, db: Session, case: Case, *, form: service.CaseForm, errors: dict | None = None,
               message: str | None = None, status: int = 200, latest: Case | None = None) -> Template:
