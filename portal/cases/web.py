@@ -77,7 +77,6 @@ class ListRow:
     due_level: str  # "danger" (overdue), "warning" (due soon) or ""
 
 
-
 def list_rows(rows: Iterable[Any], *, href: Callable[[int], str], type_names: Mapping[str, str], today: date,
               soon_days: int) -> list[ListRow]:
     """The list's rows (service.LIST_COLUMNS) as ListRows."""
