@@ -150,19 +150,26 @@ def parties_of(db: Session, case: Case) -> list[Party]:
     return list(db.exec(_PARTIES, params={"case_id": case.id}).all())
 
 
+# What a repeat visit is checked against: other cases still open, or received since `since` (_recent_since).
+_OPEN_OR_RECENT = or_(Case.state.in_(OPEN_STATES), Case.received_on >= bindparam("since"))
+
+
+def _recent_since(recent_days: int) -> date:
+    return clock.today() - timedelta(days=recent_days)
+
+
 _ELSEWHERE = aliased(Party)
 # The parties, each with whether its ID number is in another open or recent case: the case page's repeat-visit check
 # costs no statement of its own unless one is (see repeat_flags).
 _PARTIES_SEEN_ELSEWHERE = select(Party, exists(
     select(_ELSEWHERE.id).join(Case, Case.id == _ELSEWHERE.case_id).where(
-        Party.id_number != "", _ELSEWHERE.id_number == Party.id_number, _ELSEWHERE.case_id != Party.case_id,
-        or_(Case.state.in_(OPEN_STATES), Case.received_on >= bindparam("since"))))).where(
+        Party.id_number != "", _ELSEWHERE.id_number == Party.id_number, _ELSEWHERE.case_id != Party.case_id, _OPEN_OR_RECENT))).where(
     Party.case_id == bindparam("case_id")).order_by(Party.sort_order, Party.id)
 
 
 def parties_and_repeats(db: Session, case: Case, *, recent_days: int = 180) -> tuple[list[Party], set[str]]:
     """The case's parties, and those of their ID numbers that appear in other open or recent cases anywhere."""
-    rows = db.exec(_PARTIES_SEEN_ELSEWHERE, params={"case_id": case.id, "since": clock.today() - timedelta(days=recent_days)}).all()
+    rows = db.exec(_PARTIES_SEEN_ELSEWHERE, params={"case_id": case.id, "since": _recent_since(recent_days)}).all()
     return [party for party, _ in rows], {party.id_number for party, elsewhere in rows if elsewhere}
 
 
@@ -193,8 +200,7 @@ class RepeatFlag:
 
 # Prepared once: the case page asks on every view.
 _REPEATS = select(Party.id_number, Case.id).join(Case, Case.id == Party.case_id).where(
-    Party.id_number.in_(bindparam("numbers", expanding=True)), Case.id != bindparam("case_id"),
-    or_(Case.state.in_(OPEN_STATES), Case.received_on >= bindparam("since"))).distinct()
+    Party.id_number.in_(bindparam("numbers", expanding=True)), Case.id != bindparam("case_id"), _OPEN_OR_RECENT).distinct()
 
 
 def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list[Party] | None = None,
@@ -209,8 +215,7 @@ def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list
     numbers = {p.id_number for p in parties if p.id_number} if numbers is None else numbers
     if not numbers:
         return []
-    since = clock.today() - timedelta(days=recent_days)
-    hits = db.exec(_REPEATS, params={"numbers": sorted(numbers), "case_id": case.id, "since": since}).all()
+    hits = db.exec(_REPEATS, params={"numbers": sorted(numbers), "case_id": case.id, "since": _recent_since(recent_days)}).all()
     if not hits:
         return []
     others: dict[str, set[int]] = {}
