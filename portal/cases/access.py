@@ -48,10 +48,14 @@ def visible_condition(principal: Principal, db: Session | None = None, *, path_c
     return principal.condition("visible_case", build) if path_column is Case.org_path else build()
 
 
+def _not_found(case_id: int) -> OutOfScope:
+    return OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
+
+
 def get_case(db: Session, principal: Principal, case_id: int) -> Case:
     case = db.exec(select(Case).where(Case.id == case_id, visible_condition(principal))).first()
     if case is None:
-        raise OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
+        raise _not_found(case_id)
     return case
 
 
@@ -77,7 +81,7 @@ def case_page_of(db: Session, principal: Principal, case_id: int) -> CasePageFac
                                     .order_by(_SENT.created_at, _SENT.id))
     rows = db.exec(statement, params={"case_id": case_id}).all()
     if not rows:
-        raise OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
+        raise _not_found(case_id)
     return CasePageFacts(rows[0][0], rows[0][1], freshness.confirmed_by(db, rows[:1]), [row[2] for row in rows if row[2] is not None])
 
 
