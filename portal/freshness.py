@@ -57,15 +57,16 @@ _CURRENT = select(*COLUMNS)
 _LAST_SEEN: dict[str, Generation] = {}
 
 
-def _of(values: tuple) -> Generation:
-    return Generation(cases=values[0], directory=values[1])
+def _saw(db: Session, values: tuple) -> Generation:
+    """The generation of COLUMNS' values, remembered as the one this process saw last (see assumed)."""
+    generation = Generation(cases=values[0], directory=values[1])
+    _LAST_SEEN[database_of(db)] = generation
+    return generation
 
 
 def current(db: Session) -> Generation:
     """Read before computing anything to keep: a value is stored under the generation read before it, never a later one."""
-    generation = _of(tuple(db.exec(_CURRENT).one()))
-    _LAST_SEEN[database_of(db)] = generation
-    return generation
+    return _saw(db, tuple(db.exec(_CURRENT).one()))
 
 
 def assumed(db: Session) -> Generation:
@@ -81,11 +82,7 @@ def confirmed_by(db: Session, rows: list) -> Generation:
     A page that assumed a generation and finds it unchanged here used kept values that hold for its own snapshot;
     one that finds another recomputes under this one. That saves the busiest pages a statement per request.
     """
-    if not rows:
-        return current(db)
-    generation = _of(tuple(rows[0][-len(COLUMNS):]))
-    _LAST_SEEN[database_of(db)] = generation
-    return generation
+    return _saw(db, tuple(rows[0][-len(COLUMNS):])) if rows else current(db)
 
 
 class Remembered:
@@ -96,7 +93,7 @@ class Remembered:
         self.entries: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Hashable, generation: tuple, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, generation: Hashable, compute: Callable[[], T]) -> T:
         with self.lock:
             hit = self.entries.get(key)
             if hit is not None and hit[0] == generation:
