@@ -10,17 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from portal.db import make_engine, read_only, transaction
-from support.pg import PostgresServer
 
-
-@pytest.fixture
-def pg_url(pg_server: PostgresServer):
-    name = pg_server.new_database_name()
-    url = pg_server.create_database(name, template="portal_template")
-    try:
-        yield url
-    finally:
-        pg_server.drop_database(name)
+# PostgreSQL only: the conftest's fresh database per test, on that backend alone.
+pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 def backend_pid(engine) -> int:  # noqa: ANN001
@@ -32,14 +24,17 @@ def terminate(url: str, pid: int) -> None:
     """What a restarted server or a dropped idle connection looks like from the pool: the backend is gone."""
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
         assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0] is True
-    time.sleep(0.1)
+        deadline = time.monotonic() + 10  # the backend exits at its own pace: on a busy machine 0.1 s was not always enough
+        while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
+            assert time.monotonic() < deadline, f"backend {pid} still there"
+            time.sleep(0.02)
 
 
-def test_a_connection_that_sat_idle_is_checked_and_replaced_before_use(pg_url: str) -> None:
-    engine = make_engine(pg_url, idle_ping_seconds=0.2)
+def test_a_connection_that_sat_idle_is_checked_and_replaced_before_use(db_url: str) -> None:
+    engine = make_engine(db_url, idle_ping_seconds=0.2)
     try:
         first = backend_pid(engine)
-        terminate(pg_url, first)
+        terminate(db_url, first)
         time.sleep(0.3)
         second = backend_pid(engine)  # no error: the ping found the dead connection and the pool made a new one
         assert second != first
@@ -47,13 +42,13 @@ def test_a_connection_that_sat_idle_is_checked_and_replaced_before_use(pg_url: s
         engine.dispose()
 
 
-def test_a_connection_handed_back_moments_ago_is_used_without_a_ping(pg_url: str) -> None:
+def test_a_connection_handed_back_moments_ago_is_used_without_a_ping(db_url: str) -> None:
     # The price of skipping the ping under load: if the server goes away between two requests, the next request on
     # that connection fails once; SQLAlchemy sees the disconnect and replaces the pool, so the one after it works.
-    engine = make_engine(pg_url, idle_ping_seconds=60)
+    engine = make_engine(db_url, idle_ping_seconds=60)
     try:
         first = backend_pid(engine)
-        terminate(pg_url, first)
+        terminate(db_url, first)
         with pytest.raises(OperationalError):
             backend_pid(engine)
         assert backend_pid(engine) != first
@@ -61,8 +56,8 @@ def test_a_connection_handed_back_moments_ago_is_used_without_a_ping(pg_url: str
         engine.dispose()
 
 
-def test_reads_on_postgresql_run_without_begin_and_still_refuse_writes(pg_url: str) -> None:
-    engine = make_engine(pg_url)
+def test_reads_on_postgresql_run_without_begin_and_still_refuse_writes(db_url: str) -> None:
+    engine = make_engine(db_url)
     reader = read_only(engine)
     try:
         with transaction(reader) as session:
