@@ -259,8 +259,9 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         build_demo(engine, password=DEMO_PASSWORD)
         note(f"[{backend}] migrate + demo county: {time.perf_counter() - t0:.1f} s")
         loaded = load_cases(engine, args.cases, seed=args.seed)
-        note(f"[{backend}] loaded {loaded.cases:,} cases, {loaded.parties:,} parties, {loaded.events:,} events "
-             f"in {loaded.seconds:.1f} s ({(loaded.cases + loaded.parties + loaded.events) / max(loaded.seconds, 1e-9):,.0f} rows/s)")
+        rows = loaded.cases + loaded.parties + loaded.events + loaded.mediators + loaded.records + loaded.files
+        note(f"[{backend}] loaded {loaded.cases:,} cases, {loaded.parties:,} parties, {loaded.events:,} events, {loaded.mediators:,} mediators, "
+             f"{loaded.records:,} records, {loaded.files:,} files in {loaded.seconds:.1f} s ({rows / max(loaded.seconds, 1e-9):,.0f} rows/s)")
         ids = visible_ids(engine)
         note(f"[{backend}] visible: county user {len(ids['county']):,} cases, village user {len(ids['village']):,}")
         chosen = scenarios(ids, args.scenarios)

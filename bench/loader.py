@@ -1,4 +1,5 @@
-"""Bulk loader for the benchmarks: N synthetic cases, their parties and timelines, inserted with SQLAlchemy Core.
+"""Bulk loader for the benchmarks: N synthetic cases with their parties, timelines, mediators, records and (the
+descriptions of) uploaded files, inserted with SQLAlchemy Core.
 
 Used by bench/cases.py and tests/test_bench_smoke.py; see bench/README.md.
 """
@@ -13,9 +14,11 @@ from datetime import UTC, date, datetime, time as dtime, timedelta
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
-from portal.cases.models import Case, CaseEvent, CaseSequence, CaseState, Party
+from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, CaseState, Party
+from portal.demo_cases import data
 from portal.demo_cases.people import resident_id
 from portal.orgs.models import Organisation, OrgKind, Tier
+from portal.people.models import Membership, Person, Role
 
 BATCH = 5000
 
@@ -44,11 +47,116 @@ EVENTS = {S.REGISTERED: ["register"], S.REFUSED: ["register", "refuse"], S.ACCEP
           S.EVALUATED: ["register", "accept", "assign", "mediate", "record", "succeed", "perform", "close", "follow_up", "evaluate"]}
 
 
+# What a case worked through the loop has besides parties and timeline: its mediators, the records each step writes
+# (texts from the demo county's scenarios, so a record is as long as a real one) and the descriptions of uploaded
+# materials (the pages measured list files; they never read them, so no content is stored).
+WORKED = {S.ACCEPTED, S.INVESTIGATING, S.MEDIATING, S.AGREED, S.FAILED, S.CONFIRMING, S.PERFORMING, S.CLOSED, S.FOLLOWED_UP, S.EVALUATED}
+MEDIATED = WORKED - {S.ACCEPTED, S.INVESTIGATING}
+AGREED = {S.AGREED, S.CONFIRMING, S.PERFORMING, S.CLOSED, S.FOLLOWED_UP, S.EVALUATED}
+CLOSED = {S.CLOSED, S.FOLLOWED_UP, S.EVALUATED}
+FILES = [("申请书", "application/pdf", "调解申请书.pdf"), ("当事人身份证明", "image/jpeg", "当事人身份证复印件.jpg"),
+         ("证据材料", "image/jpeg", "现场照片.jpg"), ("调查材料", "application/pdf", "调查笔录.pdf"),
+         ("签字文书扫描件", "application/pdf", "调解记录签字页.pdf"), ("履行凭证", "image/png", "转账凭证.png")]
+
+
+class _Text(dict):
+    """A scenario's placeholders ({a}, {b}, {amt}…); one the case has no value for reads as empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _scenario(rng: random.Random, dispute_type: str) -> tuple:
+    family = [s for s in data.SCENARIOS if s[0] == dispute_type] or [s for s in data.SCENARIOS if s[0][:2] == dispute_type[:2]]
+    return rng.choice(family or data.SCENARIOS)
+
+
+def _history(rng: random.Random, case: dict, parties: tuple[str, str], team: list[tuple[int, str]], place: str,
+             today: date) -> tuple[list[dict], list[dict], list[dict]]:
+    """The mediators, records and file descriptions of one synthetic case, as its state says it went."""
+    state, case_id = case["state"], case["id"]
+    if state is S.REFUSED:
+        reason, routes = rng.choice(data.REFUSAL_REASONS)
+        issued = case["received_on"] + timedelta(days=rng.randint(0, 3))
+        at = datetime.combine(issued, dtime(2, 0), UTC)
+        return [], [{"case_id": case_id, "kind": "refusal", "held_on": issued, "created_by": None, "created_at": at,
+                     "fields": {"reason": reason, "routes": routes, "issued_on": issued.isoformat()}}], []
+    if state not in WORKED or not team:
+        return [], [], []
+    lead_id, lead = team[0]
+    mediators = [{"case_id": case_id, "person_id": person_id, "lead": n == 0} for n, (person_id, _) in enumerate(team)]
+    scenario = _scenario(rng, case["dispute_type"])
+    amount = int(case["amount"] or 0)
+    text = _Text(a=parties[0], b=parties[1], place=place, amt=f"{amount:,}" if amount else "", amt_part=f"{(amount or 2000) // 10:,}",
+                 people=case["people_involved"])
+    end = min(case["closed_on"] or today, today)
+    day = case["accepted_on"]
+    records: list[dict] = []
+
+    def add(kind: str, fields: dict, *, dated: str | None = None, gap: tuple[int, int] = (1, 4)) -> None:
+        nonlocal day
+        day = min(day + timedelta(days=rng.randint(*gap)), end)
+        if dated:
+            fields = {dated: day.isoformat(), **fields}
+        records.append({"case_id": case_id, "kind": kind, "held_on": day if dated else None, "fields": fields, "created_by": lead_id,
+                        "created_at": datetime.combine(day, dtime(2, 0), UTC)})
+
+    names = "、".join(name for _, name in team)
+    if state is S.INVESTIGATING or (state in MEDIATED and rng.random() < 0.7):
+        add("investigation", {"place": place, "investigators": names, "respondents": f"{text['a']}、{text['b']}及知情人",
+                              "content": scenario[6].format_map(text)}, dated="held_on")
+    if state in MEDIATED:
+        for n in range(rng.choice((1, 1, 2, 3))):
+            add("mediation", {"place": place, "mediators": names, "parties_present": f"{text['a']}、{text['b']}",
+                              "helpers": rng.choice(("", "", "村（居）委会干部", "乡贤", "法律顾问")),
+                              "content": scenario[7].format_map(text) if n == 0 else f"第{n + 1}次调解：调解员就上次争议焦点再次组织双方协商。",
+                              "result": "双方意见趋于一致。" if n else "双方各自陈述意见，调解员释法明理。"}, dated="held_on")
+    if state is S.FAILED:
+        add("failure", {"reason": scenario[9].format_map(text), "routes": "已告知当事人可向人民法院起诉，或向有关行政机关、仲裁机构申请处理。"})
+    if state in AGREED:
+        if case["outcome"] == "oral":
+            add("oral_agreement", {"facts": case["summary"][:200], "terms": scenario[8].format_map(text), "performance_method": "当场履行",
+                                   "performance_deadline": "即日"}, dated="signed_on")
+        else:
+            add("agreement", {"facts": case["summary"], "responsibilities": "双方在调解员主持下，本着互谅互让的原则，对各自责任予以确认。",
+                              "terms": scenario[8].format_map(text), "performance_method": rng.choice(("当场履行", "银行转账", "分期履行")),
+                              "performance_deadline": rng.choice(("协议签订之日", "协议签订后十日内")), "performance_place": place,
+                              "copies": "3"}, dated="signed_on")
+    if state is S.CONFIRMING:
+        add("confirmation_application", {"court": data.COURTS[0]}, dated="applied_on")
+    if state is S.PERFORMING or state in CLOSED:
+        add("performance", {"status": "全部履行", "details": "各方已按协议约定履行完毕。", "receipts": "银行转账凭证、收条各一份"},
+            dated="performed_on")
+    if state in CLOSED:
+        add("closure", {"summary": "经调解，双方达成协议并已履行完毕，纠纷化解，予以结案。"}, dated="closed_on", gap=(0, 0))
+    if state in (S.FOLLOWED_UP, S.EVALUATED):
+        day = min(day + timedelta(days=rng.randint(1, 6)), today)
+        records.append({"case_id": case_id, "kind": "followup", "held_on": day, "created_by": lead_id,
+                        "created_at": datetime.combine(day, dtime(2, 0), UTC),
+                        "fields": {"held_on": day.isoformat(), "method": rng.choice(("上门", "电话")), "visitor": lead, "performance": "全部履行",
+                                   "satisfaction": rng.choice(("满意", "满意", "基本满意")), "risk": rng.choice(("无", "无", "低"))}})
+    if state is S.EVALUATED:
+        records.append({"case_id": case_id, "kind": "evaluation", "held_on": None, "created_by": lead_id,
+                        "created_at": datetime.combine(day, dtime(3, 0), UTC),
+                        "fields": {"source": rng.choice(("网上评价", "现场评价", "回访评价")), "score": rng.choice(("5", "5", "4", "3"))}})
+    files = []
+    for doc_type, media_type, filename in rng.sample(FILES, rng.choice((0, 0, 1, 2, 3))):
+        digest = f"{rng.getrandbits(256):064x}"
+        files.append({"case_id": case_id, "doc_type": doc_type, "filename": filename, "media_type": media_type,
+                      "size": rng.randrange(40_000, 2_000_000), "sha256": digest, "storage_key": f"{digest[:2]}/{digest}",
+                      "uploaded_by": lead_id, "uploaded_at": datetime.combine(case["accepted_on"], dtime(3, 0), UTC), "removed": False})
+    return mediators, records, files
+
+
+
 @dataclass
 class LoadReport:
     cases: int = 0
     parties: int = 0
     events: int = 0
+    mediators: int = 0
+    records: int = 0
+    files: int = 0
     seconds: float = 0.0
 
 
@@ -65,11 +173,32 @@ def _handling_orgs(engine: Engine) -> list[tuple[Organisation, float]]:
     return handling
 
 
+def _mediator_teams(engine: Engine) -> dict[int, list[tuple[int, str]]]:
+    """Each organisation's mediators and directors (person id, name), or its nearest ancestor's when it has none."""
+    with engine.connect() as conn:
+        parents = dict(conn.execute(select(Organisation.id, Organisation.parent_id)).all())
+        own: dict[int, list[tuple[int, str]]] = {}
+        rows = conn.execute(select(Membership.org_id, Person.id, Person.name).join(Person, Person.id == Membership.person_id)
+                            .where(Membership.role.in_([Role.MEDIATOR, Role.DIRECTOR])).order_by(Membership.org_id, Person.id))
+        for org_id, person_id, name in rows:
+            if (person_id, name) not in own.setdefault(org_id, []):
+                own[org_id].append((person_id, name))
+    teams = {}
+    for org_id in parents:
+        at = org_id
+        while at is not None and not own.get(at):
+            at = parents[at]
+        teams[org_id] = own.get(at, [])
+    return teams
+
+
 def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0, batch: int = BATCH) -> LoadReport:
-    """Bulk-insert `count` synthetic cases (with 2–3 parties and their timeline) spread over orgs, states and dates."""
+    """Bulk-insert `count` synthetic cases (with 2 parties, their timeline and, as far as their state goes, mediators,
+    records and file descriptions) spread over orgs, states and dates."""
     started = time.perf_counter()
     rng = random.Random(seed)
     id_rng = random.Random(seed + 1)  # its own stream: the rest of the corpus stays what it was before parties had ID numbers
+    work_rng = random.Random(seed + 2)  # and the same for mediators, records and files
     issued: list[str] = []
 
     def id_number() -> str:
@@ -80,6 +209,7 @@ def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0,
         return issued[-1]
 
     handling = _handling_orgs(engine)
+    teams = _mediator_teams(engine)
     orgs, org_weights = [o for o, _ in handling], [w for _, w in handling]
     states, state_weights = [s for s, _ in STATES], [w for _, w in STATES]
     today = date.today()
@@ -92,18 +222,26 @@ def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0,
     case_rows: list[dict] = []
     party_rows: list[dict] = []
     event_rows: list[dict] = []
+    mediator_rows: list[dict] = []
+    record_rows: list[dict] = []
+    file_rows: list[dict] = []
 
     def flush(conn) -> None:  # noqa: ANN001
         if case_rows:
             conn.execute(insert(Case.__table__), case_rows)
         if party_rows:
             conn.execute(insert(Party.__table__), party_rows)
-        if event_rows:
-            conn.execute(insert(CaseEvent.__table__), event_rows)
+        for model, rows in ((CaseEvent, event_rows), (CaseMediator, mediator_rows), (CaseRecord, record_rows), (CaseFile, file_rows)):
+            if rows:
+                conn.execute(insert(model.__table__), rows)
         report.cases += len(case_rows)
         report.parties += len(party_rows)
         report.events += len(event_rows)
-        case_rows.clear(), party_rows.clear(), event_rows.clear()
+        report.mediators += len(mediator_rows)
+        report.records += len(record_rows)
+        report.files += len(file_rows)
+        for rows in (case_rows, party_rows, event_rows, mediator_rows, record_rows, file_rows):
+            rows.clear()
 
     with engine.begin() as conn:
         org_choices = rng.choices(range(len(orgs)), org_weights, k=count)
@@ -147,6 +285,11 @@ def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0,
             for n, kind in enumerate(EVENTS[state]):
                 event_rows.append({"case_id": case_id, "at": at + timedelta(hours=n), "actor_id": None, "actor_name": "批量导入",
                                    "org_id": org.id, "org_name": org.name, "kind": kind, "summary": kind})
+            team = teams.get(org.id, [])
+            team = work_rng.sample(team, min(len(team), work_rng.choice((1, 1, 2))))
+            mediators, records, files = _history(work_rng, case_rows[-1], (a, b), team,
+                                                 work_rng.choice(data.PLACES_BY_TIER.get(org.tier.value, data.PLACES_BY_TIER["village"])), today)
+            mediator_rows.extend(mediators), record_rows.extend(records), file_rows.extend(files)
             if len(case_rows) >= batch:
                 flush(conn)
         flush(conn)

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import Session, func, select
 
 from portal.cases import service
-from portal.cases.models import Case, CaseEvent, CaseSequence, CaseState, Party
+from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, CaseState, Party
 from portal.db import make_engine, migrate
 from portal.demo import build_demo
 from portal.orgs.models import Organisation
@@ -43,6 +43,17 @@ def test_the_loader_fills_a_database_the_case_list_reads_scoped(tmp_path) -> Non
             assert db.exec(select(func.count()).select_from(Party)).one() == report.parties
             assert db.exec(select(func.count()).select_from(CaseEvent)).one() == report.events
             assert len({c.state for c in db.exec(select(Case))}) >= 8
+            # Worked cases have what the case page lists: mediators, the records their state implies, some materials.
+            for model, loaded in ((CaseMediator, report.mediators), (CaseRecord, report.records), (CaseFile, report.files)):
+                assert loaded > 0 and db.exec(select(func.count()).select_from(model)).one() == loaded
+            kinds = dict(db.exec(select(Case.state, func.count(CaseRecord.id.distinct())).join(CaseRecord, CaseRecord.case_id == Case.id)
+                                 .group_by(Case.state)).all())
+            assert CaseState.REGISTERED not in kinds and kinds[CaseState.EVALUATED] >= 5 * db.exec(
+                select(func.count()).select_from(Case).where(Case.state == CaseState.EVALUATED)).one()
+            evaluated = db.exec(select(Case.id).where(Case.state == CaseState.EVALUATED)).first()
+            assert {"agreement", "oral_agreement"} & set(db.exec(select(CaseRecord.kind).where(CaseRecord.case_id == evaluated)).all())
+            assert {"performance", "closure", "followup", "evaluation"} <= set(db.exec(select(CaseRecord.kind).where(CaseRecord.case_id == evaluated)).all())
+            assert sorted(db.exec(select(CaseMediator.lead).where(CaseMediator.case_id == evaluated)).all())[-1:] == [True]
             numbers = db.exec(select(Case.number_org_id, Case.number_year, func.max(Case.number_seq)).group_by(Case.number_org_id, Case.number_year)).all()
             sequences = {(s.org_id, s.year): s.last for s in db.exec(select(CaseSequence))}
             assert all(sequences[(org, year)] == last for org, year, last in numbers)
