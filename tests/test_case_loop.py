@@ -261,19 +261,6 @@ def test_repeat_petitions_are_flagged_without_naming_cases_the_viewer_may_not_se
         assert len(flags) == 1 and [c.id for c in flags[0].visible] == [twin.id] and flags[0].hidden == 1
 
 
-def test_the_party_statement_says_which_id_numbers_appear_in_other_cases(engine) -> None:
-    world = build_world(engine)
-    with Session(engine) as db:
-        mine = intake(db, world)  # 张某 with an ID number, 李某 without one
-        assert [p.name for p in parties.parties_and_repeats(db, mine)[0]] == ["张某", "李某"]
-        assert parties.parties_and_repeats(db, mine)[1] == set()  # 李某's blank number matches the other blank ones, not a repeat
-        intake(db, world, org="a1a")  # 张某 again, and another 李某 without a number
-        listed, repeated = parties.parties_and_repeats(db, mine)
-        assert repeated == {VALID_ID}
-        flags = parties.repeat_flags(db, who(db, world, "a.clerk"), mine, parties=listed, numbers=repeated)
-        assert [f.party.name for f in flags] == ["张某"] and len(flags[0].visible) == 1
-
-
 def test_identity_numbers_are_checked() -> None:
     assert ids.resident_id_problem(VALID_ID) is None
     assert "校验位" in ids.resident_id_problem(VALID_ID[:-1] + "1")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import bindparam, exists, or_
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from portal import freshness
 from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, Transfer, TransferState
 from portal.db import utcnow
@@ -48,41 +44,16 @@ def visible_condition(principal: Principal, db: Session | None = None, *, path_c
     return principal.condition("visible_case", build) if path_column is Case.org_path else build()
 
 
-def _not_found(case_id: int) -> OutOfScope:
+def not_found(case_id: int) -> OutOfScope:
+    """The one answer for a case that does not exist and one the viewer may not see: neither is told from the other."""
     return OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
 
 
 def get_case(db: Session, principal: Principal, case_id: int) -> Case:
     case = db.exec(select(Case).where(Case.id == case_id, visible_condition(principal))).first()
     if case is None:
-        raise _not_found(case_id)
+        raise not_found(case_id)
     return case
-
-
-@dataclass(frozen=True)
-class CasePageFacts:
-    case: Case
-    handling: Organisation
-    generation: freshness.Generation
-    transfers: list[Transfer]
-
-
-_SENT = aliased(Transfer)  # the scope's own EXISTS over transfers must not correlate with these
-
-
-def case_page_of(db: Session, principal: Principal, case_id: int) -> CasePageFacts:
-    """What get_case reads, with the handling organisation, the freshness generation and the case's transfers (rarely
-    more than one or two, so the case's row is repeated at most that often) in the same statement: the case page's
-    first four reads in one round trip (the generation is read first thing, as freshness requires). The statement is
-    built once per Principal: SQLAlchemy then finds it in its cache without walking it again."""
-    statement = principal.condition("case_page", lambda: select(Case, Organisation, _SENT, *freshness.COLUMNS)
-                                    .join(Organisation, Organisation.id == Case.org_id).outerjoin(_SENT, _SENT.case_id == Case.id)
-                                    .where(Case.id == bindparam("case_id"), visible_condition(principal))
-                                    .order_by(_SENT.created_at, _SENT.id))
-    rows = db.exec(statement, params={"case_id": case_id}).all()
-    if not rows:
-        raise _not_found(case_id)
-    return CasePageFacts(rows[0][0], rows[0][1], freshness.confirmed_by(db, rows[:1]), [row[2] for row in rows if row[2] is not None])
 
 
 def can_act(principal: Principal, case: Case, roles: tuple[Role, ...]) -> bool:

@@ -150,27 +150,25 @@ def parties_of(db: Session, case: Case) -> list[Party]:
     return list(db.exec(_PARTIES, params={"case_id": case.id}).all())
 
 
-# What a repeat visit is checked against: other cases still open, or received since `since` (_recent_since).
-_OPEN_OR_RECENT = or_(Case.state.in_(OPEN_STATES), Case.received_on >= bindparam("since"))
+def _open_or_recent(case):  # noqa: ANN001, ANN202
+    """What a repeat visit is checked against: `case` (Case or an alias of it) still open, or received since `since`."""
+    return or_(case.state.in_(OPEN_STATES), case.received_on >= bindparam("since"))
 
 
-def _recent_since(recent_days: int) -> date:
+def recent_since(recent_days: int) -> date:
+    """The `since` of a repeat-visit check: cases received this many days ago or later count as recent."""
     return clock.today() - timedelta(days=recent_days)
 
 
-_ELSEWHERE = aliased(Party)
-# The parties, each with whether its ID number is in another open or recent case: the case page's repeat-visit check
-# costs no statement of its own unless one is (see repeat_flags).
-_PARTIES_SEEN_ELSEWHERE = select(Party, exists(
-    select(_ELSEWHERE.id).join(Case, Case.id == _ELSEWHERE.case_id).where(
-        Party.id_number != "", _ELSEWHERE.id_number == Party.id_number, _ELSEWHERE.case_id != Party.case_id, _OPEN_OR_RECENT))).where(
-    Party.case_id == bindparam("case_id")).order_by(Party.sort_order, Party.id)
+_ELSEWHERE, _OTHER_CASE = aliased(Party), aliased(Case)
 
 
-def parties_and_repeats(db: Session, case: Case, *, recent_days: int = 180) -> tuple[list[Party], set[str]]:
-    """The case's parties, and those of their ID numbers that appear in other open or recent cases anywhere."""
-    rows = db.exec(_PARTIES_SEEN_ELSEWHERE, params={"case_id": case.id, "since": _recent_since(recent_days)}).all()
-    return [party for party, _ in rows], {party.id_number for party, elsewhere in rows if elsewhere}
+def seen_elsewhere():  # noqa: ANN201
+    """SQL, per Party row: whether its ID number appears in another open or recent case (bound: `since`). The case page
+    reads it with the parties, so the repeat-visit lookup (repeat_flags) runs only when one does. The other case is an
+    alias, so a statement that also selects the viewed case cannot correlate the two."""
+    return exists(select(_ELSEWHERE.id).join(_OTHER_CASE, _OTHER_CASE.id == _ELSEWHERE.case_id).where(
+        Party.id_number != "", _ELSEWHERE.id_number == Party.id_number, _ELSEWHERE.case_id != Party.case_id, _open_or_recent(_OTHER_CASE)))
 
 
 def can_reveal(principal: Principal, case: Case) -> bool:
@@ -200,7 +198,7 @@ class RepeatFlag:
 
 # Prepared once: the case page asks on every view.
 _REPEATS = select(Party.id_number, Case.id).join(Case, Case.id == Party.case_id).where(
-    Party.id_number.in_(bindparam("numbers", expanding=True)), Case.id != bindparam("case_id"), _OPEN_OR_RECENT).distinct()
+    Party.id_number.in_(bindparam("numbers", expanding=True)), Case.id != bindparam("case_id"), _open_or_recent(Case)).distinct()
 
 
 def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list[Party] | None = None,
@@ -208,14 +206,14 @@ def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list
     """Search the whole county, show only what the viewer may see: other cases are counted, not named.
 
     `parties` are the case's parties when the caller has them already, and `numbers` those of their ID numbers known
-    to appear elsewhere (parties_and_repeats). Three statements at most, however many parties: the other cases of
+    to appear elsewhere (seen_elsewhere). Three statements at most, however many parties: the other cases of
     all their ID numbers, which of those the viewer may see, and those cases.
     """
     parties = parties_of(db, case) if parties is None else parties
     numbers = {p.id_number for p in parties if p.id_number} if numbers is None else numbers
     if not numbers:
         return []
-    hits = db.exec(_REPEATS, params={"numbers": sorted(numbers), "case_id": case.id, "since": _recent_since(recent_days)}).all()
+    hits = db.exec(_REPEATS, params={"numbers": sorted(numbers), "case_id": case.id, "since": recent_since(recent_days)}).all()
     if not hits:
         return []
     others: dict[str, set[int]] = {}

@@ -183,7 +183,7 @@ def outbox(db: Session, principal: Principal, limit: int = 100) -> list[tuple[Tr
 
 
 # Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
-_OF_CASE = select(Transfer).where(Transfer.case_id == bindparam("case_id")).order_by(Transfer.created_at, Transfer.id)  # as case_page_of
+_OF_CASE = select(Transfer).where(Transfer.case_id == bindparam("case_id")).order_by(Transfer.created_at, Transfer.id)  # as the case page's statement (cases.page)
 
 
 def of_case(db: Session, case: Case) -> list[Transfer]:

@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from portal import clock, freshness
 from portal.cases import files, ids, loop, parties, service, transfers
-from portal.cases.access import can_act, case_page_of, events_of, get_case
+from portal.cases import page as case_page
+from portal.cases.access import can_act, get_case
 from portal.cases.models import CHANNELS, ID_TYPES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS
 from portal.cases.states import available
@@ -122,28 +123,22 @@ _CASE_CHOICES = freshness.Remembered()  # the case page's mediator and transfer-
 
 
 def render_case(request: Request, db: Session, principal: Principal, case: Case, *, status: int = 200, reveal: int | None = None,
-                handling: Organisation | None = None, generation: freshness.Generation | None = None,
-                case_transfers: list | None = None, **forms: Any) -> Template:
-    """The case page, also re-rendered (422) with the errors of one of its forms in `forms`. The handling organisation,
-    the freshness generation and the transfers are read here unless the caller has them (access.case_page_of)."""
+                shown: case_page.CasePage | None = None, **forms: Any) -> Template:
+    """The case page, also re-rendered (422) with the errors of one of its forms in `forms`. What it shows is read in
+    one statement (cases.page) unless the caller has read it (`shown`)."""
     settings = request.app.state.settings
-    handling = handling or db.get(Organisation, case.org_id)
+    shown = shown or case_page.read(db, principal, case.id, recent_days=settings.recent_case_days)
+    handling, generation, party_rows, records, mediators = shown.handling, shown.generation, shown.parties, shown.records, shown.mediators
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
     can_assign = works and can_act(principal, case, loop.ASSIGN_ROLES)
-    party_rows, repeated = parties.parties_and_repeats(db, case, recent_days=settings.recent_case_days)
-    records, mediators = loop.records_of(db, case), loop.mediators_of(db, case)
     facts = loop.Facts.of(records, mediators, party_rows)
     actions = [(t, loop.missing_for(db, case, t, facts)) for t in available(case.state) if works and can_act(principal, case, t.roles)]
     free = [RECORD_KINDS[k] for k, states in FREE_RECORDS.items() if works and case.state.value in states
             and can_act(principal, case, (Role.CLERK, *RECORD_ROLES) if k == "evaluation" else RECORD_ROLES)]
-    case_transfers = transfers.of_case(db, case) if case_transfers is None else case_transfers
+    case_transfers = shown.transfers
     can_route = (works and case.state in transfers.ROUTABLE and can_act(principal, case, transfers.SEND_ROLES)
                  and not any(t.state == TransferState.AWAITING_SIGNOFF for t in case_transfers))
-    # The assignment and routing forms' lists change only with organisations and people: the generation says whether
-    # the kept ones still hold (read here only when one of those forms is shown and the caller has not read it).
-    if generation is None and (can_assign or can_route):
-        generation = freshness.current(db)
     database = freshness.database_of(db)
     rows = [(t, db.get(Organisation, t.from_org_id), db.get(Organisation, t.to_org_id), {
         "sign": t.state == TransferState.AWAITING_SIGNOFF and principal.has_role_over(t.from_path, Role.DIRECTOR),
@@ -155,7 +150,7 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
     return page(request, "cases/show.html", title=case.number, nav="cases", crumbs=case_crumbs(request, case), status=status,
                 case=case, org=handling, dispute_names=dict(service.dispute_choices(db)), party_rows=party_rows,
                 revealed=revealed, can_reveal=parties.can_reveal(principal, case), flags=parties.repeat_flags(db, principal, case,
-                parties=party_rows, numbers=repeated, recent_days=settings.recent_case_days), mediators=mediators, can_assign=can_assign,
+                parties=party_rows, numbers=shown.repeated, recent_days=settings.recent_case_days), mediators=mediators, can_assign=can_assign,
                 mediator_options=_CASE_CHOICES.get(("mediators", database, case.org_path), generation.directory,
                                                    lambda: service.mediator_choices(db, case)) if can_assign else [],
                 can_edit_parties=works and case.state in OPEN_STATES and parties.can_reveal(principal, case),
@@ -163,10 +158,10 @@ def render_case(request: Request, db: Session, principal: Principal, case: Case,
                 records=records, kinds=RECORD_KINDS, actions=actions, free_records=free,
                 transfers=rows, can_route=can_route, targets=_CASE_CHOICES.get(("targets", database, case.org_path, case.org_id),
                                                                                generation.directory, lambda: transfers.targets(db, case)) if can_route else [],
-                transfer_kinds=TRANSFER_KINDS, events=events_of(db, case), read_only=not principal.sees(case.org_path),
+                transfer_kinds=TRANSFER_KINDS, events=shown.events, read_only=not principal.sees(case.org_path),
                 deadline=deadline_of(case, clock.today(), settings.due_soon_days), mask_id=ids.mask_id,
                 role_options=[(r, r) for r in PARTY_ROLES], kind_options=KIND_OPTIONS, id_type_options=list(ID_TYPES.items()),
-                case_files=files.files_of(db, case), doc_types=[(t, t) for t in files.DOC_TYPES], upload_max_mb=settings.upload_max_mb,
+                case_files=shown.files, doc_types=[(t, t) for t in files.DOC_TYPES], upload_max_mb=settings.upload_max_mb,
                 can_upload=works and can_act(principal, case, files.upload_roles(case)),
                 can_remove=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),
                 **context)
@@ -281,9 +276,8 @@ class CaseController(Controller):
     @get("/{case_id:int}", name="show_case", sync_to_thread=False, opt={"writes": reveals})
     def show_case(self, request: Request, db: Db, case_id: FromPath[int], reveal: FromQuery[str] = "") -> Template:
         principal = me(request)
-        facts = case_page_of(db, principal, case_id)
-        return render_case(request, db, principal, facts.case, reveal=int_or_none(reveal), handling=facts.handling,
-                           generation=facts.generation, case_transfers=facts.transfers)
+        shown = case_page.read(db, principal, case_id, recent_days=request.app.state.settings.recent_case_days)
+        return render_case(request, db, principal, shown.case, reveal=int_or_none(reveal), shown=shown)
 
     def _edit(self, request: Request, db: Session, case: Case, *, form: service.CaseForm, errors: dict | None = None,
               message: str | None = None, status: int = 200, latest: Case | None = None) -> Template:
