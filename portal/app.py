@@ -65,7 +65,8 @@ async def provide_db(state: State, request: Request) -> AsyncIterator[Session]:
     writes = request.route_handler.opt.get("writes", False)
     reads = request.method in ("GET", "HEAD") and not (writes(request) if callable(writes) else writes)
     if reads:
-        with transaction(state.reader) as session:
+        # Nothing to commit: closing hands the connection back, and the pool's reset ends SQLite's deferred read.
+        with Session(state.reader, expire_on_commit=False) as session:
             yield session
         return
     unit = transaction(state.engine)
