@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import event, text
+from sqlalchemy import event, or_, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
@@ -95,6 +95,12 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError(f"connection idle {time.monotonic() - since:.0f} s did not answer: {exc}") from exc
         if not alive:
             raise DisconnectionError("connection did not answer the ping")
+
+
+def one_of(column, values):  # noqa: ANN001, ANN201
+    """SQL `column IN (values)` for a fixed list of constants, written as equalities: SQLAlchemy expands an IN list's
+    parameters anew on every execution (post-compile), which the busiest statements should not pay for."""
+    return or_(*(column == value for value in values))
 
 
 READ_ONLY = "portal_read_only"

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, Transfer, TransferState
-from portal.db import utcnow
+from portal.db import one_of, utcnow
 from portal.errors import Forbidden
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -15,7 +15,7 @@ from portal.scope import OutOfScope, Principal
 
 
 def _transfer_conditions(principal: Principal):  # noqa: ANN202
-    sent_to_us = (Transfer.state.in_([TransferState.SENT, TransferState.ACCEPTED])) & principal.path_filter(Transfer.to_path)
+    sent_to_us = one_of(Transfer.state, (TransferState.SENT, TransferState.ACCEPTED)) & principal.path_filter(Transfer.to_path)
     sent_by_us = (Transfer.state != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.from_path)
     return or_(sent_to_us, sent_by_us)
 

@@ -14,6 +14,7 @@ from portal.audit import service as audit
 from portal.cases import ids
 from portal.cases.access import record_change, require_act, visible_condition
 from portal.cases.models import ID_TYPES, OPEN_STATES, PARTY_ROLES, Case, Party
+from portal.db import one_of
 from portal.errors import Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -152,7 +153,7 @@ def parties_of(db: Session, case: Case) -> list[Party]:
 
 def _open_or_recent(case):  # noqa: ANN001, ANN202
     """What a repeat visit is checked against: `case` (Case or an alias of it) still open, or received since `since`."""
-    return or_(case.state.in_(OPEN_STATES), case.received_on >= bindparam("since"))
+    return or_(one_of(case.state, OPEN_STATES), case.received_on >= bindparam("since"))
 
 
 def recent_since(recent_days: int) -> date:
