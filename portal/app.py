@@ -43,7 +43,7 @@ from portal.searching.indexer import IndexerThread
 from portal.searching.service import start_warming
 from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
-from portal.web import errors, filters
+from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
 from portal.web.security import add_security_headers
 from portal.workspace import home, workspace
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         env: Environment = engine_.engine
         env.auto_reload = settings.debug  # in production templates are read once, not stat()ed on every render
         filters.register(env, tz, settings.static_dir)
+        env.globals.update(forms.FIELDS)
 
     indexer = IndexerThread(settings, engine)  # one per worker; only the one holding the lock indexes
     memory = SettledMemory()
