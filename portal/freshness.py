@@ -108,6 +108,14 @@ class Remembered:
         return value
 
 
+_NAMES: dict[int, tuple[object, str]] = {}  # id(URL) -> (that URL, kept so the id is not reused; its string)
+
+
 def database_of(db: Session) -> str:
-    """Part of every key: one process may serve (or test) several databases."""
-    return str(db.get_bind().url)
+    """Part of every key: one process may serve (or test) several databases. An engine's URL is one object for its
+    life, so its string (SQLAlchemy renders it anew, quoting each part, every time) is made once."""
+    url = db.get_bind().url
+    known = _NAMES.get(id(url))
+    if known is None or known[0] is not url:
+        known = _NAMES[id(url)] = (url, str(url))
+    return known[1]
