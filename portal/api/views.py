@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from portal.api.schemas import CaseDetail, CaseList, CaseSummary, EventOut, MediatorOut, PartyOut, RecordOut, TransferOut
-from portal.cases import ids, loop, parties, service, transfers
-from portal.cases.access import events_of, get_case
+from portal.cases import ids, service
+from portal.cases import page as case_page
 from portal.cases.record_kinds import RECORD_KINDS
 from portal.orgs.models import Organisation
 from portal.people.service import mask_phone
@@ -22,12 +22,15 @@ def case_list(db: Session, principal: Principal, flt: service.CaseFilter, *, pag
 
 
 def case_detail(db: Session, principal: Principal, case_id: int) -> CaseDetail:
-    """One visible case (OutOfScope otherwise) with masked parties, mediators, records, transfers and timeline."""
-    case = get_case(db, principal, case_id)
-    case_transfers = transfers.of_case(db, case)
-    wanted = {case.org_id, *(t.from_org_id for t in case_transfers), *(t.to_org_id for t in case_transfers)}
-    names = dict(db.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))).all())
-    events = events_of(db, case)
+    """One visible case (OutOfScope otherwise) with masked parties, mediators, records, transfers and timeline: what the
+    case page reads, in its one statement (the API flags no repeat visits, so their window does not matter here)."""
+    shown = case_page.read(db, principal, case_id, recent_days=0)
+    case, case_transfers = shown.case, shown.transfers
+    names = {case.org_id: shown.handling.name}
+    wanted = {t.from_org_id for t in case_transfers} | {t.to_org_id for t in case_transfers}
+    if wanted - names.keys():
+        names.update(db.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted - names.keys()))).all())
+    events = shown.events
     return CaseDetail(
         id=case.id, number=case.number, title=case.title, org_id=case.org_id, org_name=names.get(case.org_id, ""), channel=case.channel,
         dispute_type=case.dispute_type, summary=case.summary, requests=case.requests,
@@ -37,10 +40,10 @@ def case_detail(db: Session, principal: Principal, case_id: int) -> CaseDetail:
         closed_on=case.closed_on, mediation_due_on=case.mediation_due_on, followup_due_on=case.followup_due_on,
         parties=[PartyOut(role=p.role, kind=p.kind, name=p.name, sex=p.sex, age=p.age, occupation=p.occupation, id_type=p.id_type,
                           id_number=ids.mask_id(p.id_number), phone=mask_phone(p.phone), address=p.address)
-                 for p in parties.parties_of(db, case)],
-        mediators=[MediatorOut(name=person.name, lead=m.lead) for m, person in loop.mediators_of(db, case)],
+                 for p in shown.parties],
+        mediators=[MediatorOut(name=person.name, lead=m.lead) for m, person in shown.mediators],
         records=[RecordOut(kind=r.kind, label=RECORD_KINDS[r.kind].label if r.kind in RECORD_KINDS else r.kind, held_on=r.held_on,
-                           fields={k: str(v) for k, v in (r.fields or {}).items()}) for r in loop.records_of(db, case)],
+                           fields={k: str(v) for k, v in (r.fields or {}).items()}) for r in shown.records],
         transfers=[TransferOut(from_org=names.get(t.from_org_id, ""), to_org=names.get(t.to_org_id, ""), kind=t.kind, state=t.state.value,
                                state_label=t.state.label, letter=t.letter, created_at=t.created_at, sent_at=t.sent_at,
                                answer_due_on=t.answer_due_on, answered_at=t.answered_at, answer_reason=t.answer_reason, feedback=t.feedback)
