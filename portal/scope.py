@@ -52,6 +52,11 @@ def _outermost(paths: Iterable[str]) -> list[str]:
     return kept
 
 
+_CONDITIONS: dict[tuple, object] = {}  # (scope, key) -> condition or statement; see Principal.condition
+_CONDITIONS_KEPT = 4096
+_MISSING = object()
+
+
 @dataclass
 class Principal:
     """The signed-in person with the grants that define their scope."""
@@ -94,14 +99,33 @@ class Principal:
             return false()
         return or_(*[column.like(prefix_pattern(root)) for root in roots])
 
-    def condition(self, key: Hashable, build: Callable[[], T]) -> T:
-        """A scope condition (or a whole statement) built once per Principal. SQL expressions are immutable, and a
-        worker keeps a Principal for a few seconds (PORTAL_SESSION_CACHE_SECONDS): the busiest pages stop rebuilding
-        the same conditions, and SQLAlchemy keys a statement it has seen without walking it again."""
-        key = ("condition", key)
+    @property
+    def scope(self) -> frozenset[tuple[str, str]]:
+        """What every scope condition is made of: the (path, role) of each grant. Two Principals with the same scope —
+        the same person signed in again, or colleagues with the same roles — get the same conditions."""
+        key = ("scope",)
         if key not in self._cache:
-            self._cache[key] = build()
+            self._cache[key] = frozenset((g.path, g.role.value) for g in self.grants)
         return self._cache[key]
+
+    def condition(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A scope condition (or a whole statement) built once per scope in this process (and looked up once per
+        Principal). SQL expressions are immutable: the busiest pages stop rebuilding the same conditions, and
+        SQLAlchemy keys a statement it has seen without walking it again. A worker reloads a Principal every few
+        seconds (PORTAL_SESSION_CACHE_SECONDS); kept only on the Principal, every reload built and keyed them anew."""
+        key = ("condition", key)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        shared = (self.scope, key)
+        value = _CONDITIONS.get(shared, _MISSING)
+        if value is _MISSING:
+            if len(_CONDITIONS) >= _CONDITIONS_KEPT:  # filters make the set open-ended: start again rather than grow
+                _CONDITIONS.clear()
+            value = _CONDITIONS[shared] = build()
+        self._cache[key] = value
+        return value
 
     @property
     def can_admin(self) -> bool:

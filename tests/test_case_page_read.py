@@ -117,3 +117,18 @@ def test_nested_rows_refuse_a_column_type_they_cannot_give_back_exactly() -> Non
     assert nested._reader(Person.__table__.c.active.type)(0) is False
     assert nested._reader(Party.__table__.c.birth_date.type)("2026-01-31") == date(2026, 1, 31)
     assert nested._reader(CaseRecord.__table__.c.fields.type)('{"a": 1}') == {"a": 1}
+
+
+def test_a_reloaded_principal_reuses_its_scope_statements_and_another_scope_gets_its_own(engine) -> None:
+    world = build_world(engine)
+    with Session(engine) as db:
+        case = _worked_case(db, world)
+        first, again = who(db, world, "a.clerk"), who(db, world, "a.clerk")  # a worker reloads a session's Principal every 2 s
+        other = who(db, world, "b1.mediator")
+        assert first is not again and first.scope == again.scope != other.scope
+        page.read(db, first, case.id, recent_days=180)
+        page.read(db, again, case.id, recent_days=180)
+        with pytest.raises(OutOfScope):
+            page.read(db, other, case.id, recent_days=180)  # a scope that does not reach the case: its own statement says so
+        statements = [p.condition("case_page", lambda: pytest.fail("built again")) for p in (first, again)]
+        assert statements[0] is statements[1] and other.condition("case_page", lambda: None) is not statements[0]
