@@ -27,6 +27,18 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 M = TypeVar("M")
 
 
+def _spelled(default: str, postgresql: str) -> Callable[[type], type]:
+    """A SQL function element that SQLite (and any other database) calls `default` and PostgreSQL `postgresql`."""
+
+    def register(cls: type) -> type:
+        for dialects, name in (((), default), (("postgresql",), postgresql)):
+            compiles(cls, *dialects)(lambda element, compiler, _name=name, **kw: f"{_name}({compiler.process(element.clauses, **kw)})")
+        return cls
+
+    return register
+
+
+@_spelled("json_array", postgresql="json_build_array")
 class json_array(FunctionElement):  # noqa: N801 — a SQL function, named like one
     """One row's values as a JSON array."""
 
@@ -34,31 +46,12 @@ class json_array(FunctionElement):  # noqa: N801 — a SQL function, named like 
     inherit_cache = True
 
 
+@_spelled("json_group_array", postgresql="json_agg")
 class json_array_agg(FunctionElement):  # noqa: N801
     """A group's JSON values as one JSON array."""
 
     type = JSON()
     inherit_cache = True
-
-
-@compiles(json_array)
-def _json_array(element: json_array, compiler: Any, **kw: Any) -> str:
-    return f"json_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_array, "postgresql")
-def _json_array_pg(element: json_array, compiler: Any, **kw: Any) -> str:
-    return f"json_build_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_array_agg)
-def _json_array_agg(element: json_array_agg, compiler: Any, **kw: Any) -> str:
-    return f"json_group_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_array_agg, "postgresql")
-def _json_array_agg_pg(element: json_array_agg, compiler: Any, **kw: Any) -> str:
-    return f"json_agg({compiler.process(element.clauses, **kw)})"
 
 
 def _same(value: Any) -> Any:
