@@ -192,9 +192,10 @@ def _mediator_teams(engine: Engine) -> dict[int, list[tuple[int, str]]]:
     return teams
 
 
-def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0, batch: int = BATCH) -> LoadReport:
+def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0, batch: int = BATCH, files: bool = True) -> LoadReport:
     """Bulk-insert `count` synthetic cases (with 2 parties, their timeline and, as far as their state goes, mediators,
-    records and file descriptions) spread over orgs, states and dates."""
+    records and file descriptions) spread over orgs, states and dates. `files=False` leaves the file descriptions out: a
+    search index reads uploaded files' text, and these have no content."""
     started = time.perf_counter()
     rng = random.Random(seed)
     id_rng = random.Random(seed + 1)  # its own stream: the rest of the corpus stays what it was before parties had ID numbers
@@ -287,9 +288,11 @@ def load_cases(engine: Engine, count: int, *, seed: int = 7, years: float = 3.0,
                                    "org_id": org.id, "org_name": org.name, "kind": kind, "summary": kind})
             team = teams.get(org.id, [])
             team = work_rng.sample(team, min(len(team), work_rng.choice((1, 1, 2))))
-            mediators, records, files = _history(work_rng, case_rows[-1], (a, b), team,
+            mediators, records, described = _history(work_rng, case_rows[-1], (a, b), team,
                                                  work_rng.choice(data.PLACES_BY_TIER.get(org.tier.value, data.PLACES_BY_TIER["village"])), today)
-            mediator_rows.extend(mediators), record_rows.extend(records), file_rows.extend(files)
+            mediator_rows.extend(mediators), record_rows.extend(records)
+            if files:
+                file_rows.extend(described)
             if len(case_rows) >= batch:
                 flush(conn)
         flush(conn)

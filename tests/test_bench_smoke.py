@@ -74,3 +74,18 @@ def test_the_loader_fills_a_database_the_case_list_reads_scoped(tmp_path) -> Non
         assert [s.name for s in bench.scenarios(ids, ["healthz", "orgs"])] == ["healthz", "orgs"]
     finally:
         engine.dispose()
+
+
+def test_the_loader_can_leave_out_file_descriptions_for_the_search_benchmark(tmp_path) -> None:
+    _bench()  # puts the repository root on sys.path, so `bench.loader` imports
+    loader = importlib.import_module("bench.loader")
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        build_demo(engine, password="Bench@pass-1")
+        report = loader.load_cases(engine, 300, files=False)
+        with Session(engine) as db:
+            assert report.records > 0 and report.files == 0 == db.exec(select(func.count()).select_from(CaseFile)).one()
+    finally:
+        engine.dispose()
