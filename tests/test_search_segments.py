@@ -105,3 +105,15 @@ def test_a_searcher_keeps_reading_segments_a_later_commit_merges_away(tmp_path, 
         gone = files_before - {p.name for p in (root / (root / "CURRENT").read_text().strip()).iterdir()}
         assert any(name.endswith("._stored.col") for name in gone), "the merge should have removed a segment's stored fields"
         assert small and all(isinstance(reader.stored_fields(0), dict) for reader in small)
+
+
+def test_a_rebuild_writer_sorts_its_postings_in_memory_up_to_its_byte_limit(tmp_path) -> None:  # noqa: ANN001
+    # Whoosh's own pool also spilled to its on-disk sort every 1,000,000 postings, whatever limitmb said: a segment of
+    # cases with their records holds several million.
+    job = Rebuild(tmp_path / "index", procs=1)
+    job.add(background(30))
+    pool = job._open().pool  # noqa: SLF001
+    assert isinstance(pool, writing._PostingPool) and pool.maxsize > 10**9  # noqa: SLF001
+    assert pool.limit == writing.REBUILD_LIMIT_MB * 1024 * 1024 and pool.runs == []
+    job.finish()
+    assert SearchIndex(tmp_path / "index").search(SearchRequest(q="调解", size=5), Scope(everything=True)).total > 0
