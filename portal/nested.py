@@ -107,7 +107,6 @@ class Shape(Generic[M]):
         mapper = inspect(model)
         left = set(leave)
         attrs = [a for a in mapper.column_attrs if a.key not in left]
-        self.model = model
         self.columns = tuple(a.columns[0] for a in attrs)
         self.extra = tuple(extra)
         self._keys = tuple(a.key for a in attrs)

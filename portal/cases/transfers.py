@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from portal import clock
@@ -180,13 +179,3 @@ def outbox(db: Session, principal: Principal, limit: int = 100) -> list[tuple[Tr
     rows = db.exec(select(Transfer, Case, Organisation).join(Case, Case.id == Transfer.case_id).join(Organisation, Organisation.id == Transfer.to_org_id)
                    .where(principal.path_filter(Transfer.from_path)).order_by(Transfer.created_at.desc()).limit(limit)).all()
     return list(rows)
-
-
-# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
-_OF_CASE = select(Transfer).where(Transfer.case_id == bindparam("case_id")).order_by(Transfer.created_at, Transfer.id)  # as the case page's statement (cases.page)
-
-
-def of_case(db: Session, case: Case) -> list[Transfer]:
-    return list(db.exec(_OF_CASE, params={"case_id": case.id}).all())
-
-

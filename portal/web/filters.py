@@ -57,7 +57,6 @@ def register(env: Environment, tz: tzinfo, static_dir: Path) -> None:
 
     env.globals["url_for"] = url_for
     env.globals["options"] = options
-    env.globals["option_tags"] = options  # the same, for the form macro, whose `options` argument hides the global
 
 
 @lru_cache(maxsize=512)
