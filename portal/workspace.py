@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from portal import clock
 from portal.auth.service import last_sign_in
 from portal.cases import transfers
-from portal.cases.models import OPEN_STATES, Case, CaseState
+from portal.cases.models import MEDIATION_STATES, OPEN_STATES, Case, CaseState
 from portal.cases.service import overdue_condition
 from portal.orgs import service as orgs
 from portal.scope import Principal
@@ -40,7 +40,7 @@ def case_summary(db: Session, principal: Principal, today: date, soon_days: int)
     """Cases handled by the person's organisations: open, overdue, due soon; and transfers awaiting their answer."""
     mine = principal.path_filter(Case.org_path)
     soon = today + timedelta(days=soon_days)
-    working = Case.state.in_([CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING])
+    working = Case.state.in_(MEDIATION_STATES)
     due_soon = or_(and_(working, Case.mediation_due_on >= today, Case.mediation_due_on <= soon),
                    and_(Case.state == CaseState.CLOSED, Case.followup_due_on >= today, Case.followup_due_on <= soon))
 

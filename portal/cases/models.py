@@ -41,6 +41,7 @@ STATE_LABELS = {
 }
 OPEN_STATES = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING,
                CaseState.AGREED, CaseState.CONFIRMING, CaseState.PERFORMING)
+MEDIATION_STATES = (CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING)  # the mediation deadline runs
 
 CHANNELS = ["来访", "电话", "来信", "网络", "网格员上报", "主动排查", "信访移交", "法院委派/委托", "公安移交", "检察院移送", "部门移送"]
 OUTCOMES = {"written": "书面协议", "oral": "口头协议", "failed": "调解不成"}

@@ -20,7 +20,7 @@ from portal import clock, freshness
 from portal.audit import service as audit
 from portal.cases import parties as party_service
 from portal.cases.access import get_case, log_event, require_act, touch, transferred_ids, visible_condition
-from portal.cases.models import CHANNELS, OPEN_STATES, Case, CaseMediator, CaseSequence, CaseState, DisputeType
+from portal.cases.models import CHANNELS, MEDIATION_STATES, OPEN_STATES, Case, CaseMediator, CaseSequence, CaseState, DisputeType
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation, Tier
 from portal.paging import Page
@@ -330,7 +330,7 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
         return (select(*LIST_COLUMNS, *freshness.COLUMNS).join(Organisation, Organisation.id == Case.org_id)
                 .where(Case.id.in_(ids.scalar_subquery())).order_by(*order))
 
-    # Built once per Principal and filter: SQLAlchemy keys a statement it has seen without walking it again.
+    # Built once per scope and filter (Principal.condition): SQLAlchemy keys a statement it has seen without walking it again.
     key = ("case_list", database, dataclasses.astuple(flt), codes, via, dense, today, page, size)
     rows = db.exec(principal.condition(key, statement)).all()
     return CasePage(list(rows), total, page, size, state_counts, generation=freshness.confirmed_by(db, rows))
@@ -339,7 +339,7 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
 def overdue_condition(today: date):  # noqa: ANN201
     """Open cases past their mediation deadline, or closed ones whose follow-up is late."""
     return or_(
-        (Case.state.in_([CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING])) & (Case.mediation_due_on < today),
+        Case.state.in_(MEDIATION_STATES) & (Case.mediation_due_on < today),
         (Case.state == CaseState.CLOSED) & (Case.followup_due_on < today),
     )
 

@@ -18,7 +18,7 @@ from portal import clock, freshness
 from portal.cases import files, ids, loop, parties, service, transfers
 from portal.cases import page as case_page
 from portal.cases.access import can_act, get_case
-from portal.cases.models import CHANNELS, ID_TYPES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
+from portal.cases.models import CHANNELS, ID_TYPES, MEDIATION_STATES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS
 from portal.cases.states import available
 from portal.errors import Forbidden, Invalid
@@ -42,12 +42,9 @@ def me(request: Request) -> Principal:
 
 
 
-MEDIATING = (CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING)
-
-
 def deadline_of(case: Case, today: date, soon_days: int) -> tuple[str, str] | None:
     """A badge (text, level) for a case whose mediation or follow-up deadline has passed or is near."""
-    due = case.mediation_due_on if case.state in MEDIATING else (
+    due = case.mediation_due_on if case.state in MEDIATION_STATES else (
         case.followup_due_on if case.state == CaseState.CLOSED else None)
     what = "调解" if case.state != CaseState.CLOSED else "回访"
     if due is None:
@@ -88,7 +85,7 @@ def list_rows(rows: Iterable[Any], *, href: Callable[[int], str], type_names: Ma
         out.append(ListRow(href(row.id), row.number, row.title, row.in_transfer, row.risk_flag,
                            type_names.get(row.dispute_type, row.dispute_type), STATE_LABELS[state], row.archived_at is not None,
                            row.org_name, row.received_on.isoformat(),
-                           mediation_due.isoformat() if mediation_due and state in MEDIATING else "", due[1] if due else ""))
+                           mediation_due.isoformat() if mediation_due and state in MEDIATION_STATES else "", due[1] if due else ""))
     return out
 
 
