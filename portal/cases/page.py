@@ -62,7 +62,7 @@ def _undated_last(record: CaseRecord) -> tuple:
 
 def read(db: Session, principal: Principal, case_id: int, *, recent_days: int) -> CasePage:
     """The case page's data, or OutOfScope when the case does not exist or the viewer may not see it. The statement is
-    built once per Principal: SQLAlchemy then finds it in its cache without walking it again."""
+    built once per scope (Principal.condition): SQLAlchemy then finds it in its cache without walking it again."""
     statement = principal.condition("case_page", lambda: select(Case, Organisation, _SENT, *_CHILDREN, *freshness.COLUMNS)
                                     .join(Organisation, Organisation.id == Case.org_id).outerjoin(_SENT, _SENT.case_id == Case.id)
                                     .where(Case.id == bindparam("case_id"), visible_condition(principal))
