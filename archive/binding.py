@@ -12,11 +12,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from archive import pages as pagemod
 from archive.model import CaseData, FilingData, Options, UploadData
-from archive.order import DEFAULT_ORDER, PRINTABLE, DOCUMENTS, Item, Slot, compose
+from archive.order import DEFAULT_ORDER, DOCUMENTS, PRINTABLE, Item, Slot, compose
 from archive.render import Renderer, render_slot
 
 Progress = Callable[[int, str], None]
@@ -61,7 +61,11 @@ def volume_title(case: CaseData) -> str:
 
 
 def mediation_period(case: CaseData) -> tuple[date | None, date | None]:
-    days = [r.held_on for r in case.records if r.held_on and r.kind in ("mediation", "agreement", "oral_agreement", "investigation")]
+    days = [
+        r.held_on
+        for r in case.records
+        if r.held_on and r.kind in ("mediation", "agreement", "oral_agreement", "investigation")
+    ]
     start = case.accepted_on or (min(days) if days else case.received_on)
     end = case.closed_on or (max(days) if days else start)
     return start, end
@@ -71,18 +75,34 @@ def _sha(data: bytes | str) -> str:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
-def document_pdf(case: CaseData, key: str, *, options: Options | None = None, filing: FilingData | None = None) -> tuple[str, bytes]:
+def document_pdf(
+    case: CaseData, key: str, *, options: Options | None = None, filing: FilingData | None = None
+) -> tuple[str, bytes]:
     """One standard document on its own, for printing and signing: (title, PDF bytes)."""
     options = options or Options()
     prefix = key.split(":")[0]
     if prefix not in PRINTABLE:
         raise KeyError(key)
     renderer = Renderer(options.variant, options.page_number_position)
-    context: dict = {"case": case, "record": None, "transfer": None, "filing": filing or FilingData(), "variant": options.variant}
+    context: dict = {
+        "case": case,
+        "record": None,
+        "transfer": None,
+        "filing": filing or FilingData(),
+        "variant": options.variant,
+    }
     if prefix == "notes":
         items = compose(case)
-        return "卷内备考表", renderer.single("docs/notes.html", title="卷内备考表", doc_title="卷内备考表", authors=[case.committee],
-                                         doc_count=len(items), page_count="＿＿", attached=0, **context)
+        return "卷内备考表", renderer.single(
+            "docs/notes.html",
+            title="卷内备考表",
+            doc_title="卷内备考表",
+            authors=[case.committee],
+            doc_count=len(items),
+            page_count="＿＿",
+            attached=0,
+            **context,
+        )
     _, template, title, _ = DOCUMENTS[prefix]
     if ":" in key:
         ref = key.split(":", 1)[1]
@@ -98,11 +118,20 @@ def document_pdf(case: CaseData, key: str, *, options: Options | None = None, fi
             context["record"] = record
     elif prefix not in ("application", "registration", "rights"):
         raise KeyError(key)
-    return title, renderer.single(template, title=f"{title} {case.number}", doc_title=title, authors=[case.committee], **context)
+    return title, renderer.single(
+        template, title=f"{title} {case.number}", doc_title=title, authors=[case.committee], **context
+    )
 
 
-def bind(case: CaseData, filing: FilingData, options: Options | None = None, *, order: tuple[Slot, ...] = DEFAULT_ORDER,
-         progress: Progress | None = None, now: datetime | None = None) -> Bound:
+def bind(
+    case: CaseData,
+    filing: FilingData,
+    options: Options | None = None,
+    *,
+    order: tuple[Slot, ...] = DEFAULT_ORDER,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Bound:
     """Bind the dossier. Raises archive.pages.Unbindable, naming every file that cannot be bound, before rendering."""
     options = options or Options()
     report = progress or (lambda pct, msg: None)
@@ -148,75 +177,204 @@ def bind(case: CaseData, filing: FilingData, options: Options | None = None, *, 
             end = (starts[n + 1] - 1) if n + 1 in starts else page_count
             source = "signed_scan" if item.signed else ("upload" if item.upload else "generated")
             digest = item.upload.sha256 if item.upload else ""
-            rows.append(Row(title=item.title + ("（签字件）" if item.signed else ""), author=item.author, day=item.day,
-                            pages=str(start) if start == end else f"{start}-{end}", start=start, end=end, key=item.key,
-                            sha256=digest, source=source, filename=item.upload.filename if item.upload else ""))
+            rows.append(
+                Row(
+                    title=item.title + ("（签字件）" if item.signed else ""),
+                    author=item.author,
+                    day=item.day,
+                    pages=str(start) if start == end else f"{start}-{end}",
+                    start=start,
+                    end=end,
+                    key=item.key,
+                    sha256=digest,
+                    source=source,
+                    filename=item.upload.filename if item.upload else "",
+                )
+            )
         for item in attachments_only:
             note = "电子文件，已嵌入" if options.variant == "pdf/a-3b" else "电子文件，另存"
-            rows.append(Row(title=item.title, author=item.author, day=item.day, pages="—", note=note, key=item.key,
-                            sha256=item.upload.sha256, source="attachment", filename=item.upload.filename))
+            rows.append(
+                Row(
+                    title=item.title,
+                    author=item.author,
+                    day=item.day,
+                    pages="—",
+                    note=note,
+                    key=item.key,
+                    sha256=item.upload.sha256,
+                    source="attachment",
+                    filename=item.upload.filename,
+                )
+            )
         # Generated documents are hashed by the HTML they were rendered from, so the manifest names each one.
         for row, entry in zip(rows, entries):
             if row.source == "generated":
-                row.sha256 = _sha(renderer.html(entry["item"].template, case=case, record=entry["item"].record, filing=filing,
-                                                transfer=case.transfers[entry["item"].transfer_index] if entry["item"].transfer_index is not None
-                                                else None, item=entry["item"], variant=options.variant))
+                row.sha256 = _sha(
+                    renderer.html(
+                        entry["item"].template,
+                        case=case,
+                        record=entry["item"].record,
+                        filing=filing,
+                        transfer=case.transfers[entry["item"].transfer_index]
+                        if entry["item"].transfer_index is not None
+                        else None,
+                        item=entry["item"],
+                        variant=options.variant,
+                    )
+                )
         report(70, "排版封面和卷内目录")
         start_day, end_day = mediation_period(case)
         title = volume_title(case)
-        stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0).isoformat()
+        stamp = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
         meta = {"title": title, "authors": [case.committee], "created": stamp, "description": f"{case.number} 调解卷宗"}
-        front = renderer.document(renderer.html("front.html", rows=rows, volume_title=title, period_from=start_day, period_to=end_day,
-                                                doc_count=len(rows), page_count=page_count, **meta, **context))
-        tail = renderer.document(renderer.html("tail.html", doc_count=len(rows), page_count=page_count, attached=len(attachments_only),
-                                               title=title, **context))
-        manifest = build_manifest(case, filing, options, rows, page_count=page_count, front_pages=len(front.pages),
-                                  tail_pages=len(tail.pages), created=stamp, title=title, period=(start_day, end_day))
+        front = renderer.document(
+            renderer.html(
+                "front.html",
+                rows=rows,
+                volume_title=title,
+                period_from=start_day,
+                period_to=end_day,
+                doc_count=len(rows),
+                page_count=page_count,
+                **meta,
+                **context,
+            )
+        )
+        tail = renderer.document(
+            renderer.html(
+                "tail.html",
+                doc_count=len(rows),
+                page_count=page_count,
+                attached=len(attachments_only),
+                title=title,
+                **context,
+            )
+        )
+        manifest = build_manifest(
+            case,
+            filing,
+            options,
+            rows,
+            page_count=page_count,
+            front_pages=len(front.pages),
+            tail_pages=len(tail.pages),
+            created=stamp,
+            title=title,
+            period=(start_day, end_day),
+        )
         files: list[tuple[str, bytes, str, str]] = [
-            ("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode(), "卷宗清单（机器可读）", "Data")]
+            (
+                "manifest.json",
+                json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
+                "卷宗清单（机器可读）",
+                "Data",
+            )
+        ]
         seen: set[str] = set()
         for item in items:
             if item.upload is not None and item.upload.sha256 not in seen:
                 seen.add(item.upload.sha256)
                 files.append((_attachment_name(item.upload, len(files)), item.upload.data, item.title, "Source"))
-        properties = {"caseNumber": case.number, "volumeNumber": filing.volume_number or case.number, "archiveNumber": filing.archive_number,
-                      "fonds": filing.fonds or case.committee, "responsible": case.committee,
-                      "mediationPeriod": f"{start_day.isoformat() if start_day else ''}/{end_day.isoformat() if end_day else ''}",
-                      "filedBy": filing.filed_by, "filedOn": filing.filed_on.isoformat() if filing.filed_on else "",
-                      "retention": filing.retention, "pageCount": str(page_count), "dossierVersion": str(filing.version)}
+        properties = {
+            "caseNumber": case.number,
+            "volumeNumber": filing.volume_number or case.number,
+            "archiveNumber": filing.archive_number,
+            "fonds": filing.fonds or case.committee,
+            "responsible": case.committee,
+            "mediationPeriod": f"{start_day.isoformat() if start_day else ''}/{end_day.isoformat() if end_day else ''}",
+            "filedBy": filing.filed_by,
+            "filedOn": filing.filed_on.isoformat() if filing.filed_on else "",
+            "retention": filing.retention,
+            "pageCount": str(page_count),
+            "dossierVersion": str(filing.version),
+        }
         report(85, "写出 PDF/A")
         combined = front.copy([*front.pages, *body.pages, *tail.pages])
         pdf = renderer.write(combined, attachments=files, properties=properties)
     report(100, "完成")
-    return Bound(pdf=pdf, sha256=_sha(pdf), page_count=page_count, total_pages=len(combined.pages), rows=rows, manifest=manifest,
-                 variant=options.variant, attachments=[f[0] for f in files] if options.variant == "pdf/a-3b" else [])
+    return Bound(
+        pdf=pdf,
+        sha256=_sha(pdf),
+        page_count=page_count,
+        total_pages=len(combined.pages),
+        rows=rows,
+        manifest=manifest,
+        variant=options.variant,
+        attachments=[f[0] for f in files] if options.variant == "pdf/a-3b" else [],
+    )
 
 
 def _attachment_name(upload: UploadData, index: int) -> str:
     """ASCII names inside the PDF (viewers disagree on non-ASCII file names); the manifest keeps the original name."""
-    extension = {"image/jpeg": "jpg", "image/png": "png", "image/tiff": "tif", "application/pdf": "pdf",
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}.get(upload.media_type, "bin")
+    extension = {
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/tiff": "tif",
+        "application/pdf": "pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    }.get(upload.media_type, "bin")
     return f"{index:02d}-{upload.sha256[:16]}.{extension}"
 
 
-def build_manifest(case: CaseData, filing: FilingData, options: Options, rows: list[Row], *, page_count: int, front_pages: int,
-                   tail_pages: int, created: str, title: str, period: tuple) -> dict:
+def build_manifest(
+    case: CaseData,
+    filing: FilingData,
+    options: Options,
+    rows: list[Row],
+    *,
+    page_count: int,
+    front_pages: int,
+    tail_pages: int,
+    created: str,
+    title: str,
+    period: tuple,
+) -> dict:
     """The machine-readable description of the dossier (DA/T 46 metadata, every document with its SHA-256)."""
     return {
         "format": "mediation-dossier/1",
         "title": title,
-        "case": {"number": case.number, "title": case.title, "committee": case.committee, "dispute_type": case.dispute_type,
-                 "dispute_code": case.dispute_code, "channel": case.channel, "outcome": case.outcome, "state": case.state,
-                 "received_on": _iso(case.received_on), "accepted_on": _iso(case.accepted_on), "closed_on": _iso(case.closed_on),
-                 "mediators": list(case.mediators), "parties": [{"role": p.role, "name": p.name} for p in case.parties]},
+        "case": {
+            "number": case.number,
+            "title": case.title,
+            "committee": case.committee,
+            "dispute_type": case.dispute_type,
+            "dispute_code": case.dispute_code,
+            "channel": case.channel,
+            "outcome": case.outcome,
+            "state": case.state,
+            "received_on": _iso(case.received_on),
+            "accepted_on": _iso(case.accepted_on),
+            "closed_on": _iso(case.closed_on),
+            "mediators": list(case.mediators),
+            "parties": [{"role": p.role, "name": p.name} for p in case.parties],
+        },
         "filing": {**{k: v for k, v in asdict(filing).items() if k != "filed_on"}, "filed_on": _iso(filing.filed_on)},
         "mediation_period": [_iso(period[0]), _iso(period[1])],
-        "pdf": {"variant": options.variant, "numbered_pages": page_count, "front_pages": front_pages, "tail_pages": tail_pages,
-                "page_numbers": options.page_number_position, "created": created, "creator": "调解卷宗门户"},
-        "documents": [{"seq": n, "title": r.title, "author": r.author, "date": _iso(r.day), "pages": r.pages, "note": r.note,
-                       "source": r.source, "sha256": r.sha256, "key": r.key, "filename": r.filename}
-                      for n, r in enumerate(rows, start=1)],
+        "pdf": {
+            "variant": options.variant,
+            "numbered_pages": page_count,
+            "front_pages": front_pages,
+            "tail_pages": tail_pages,
+            "page_numbers": options.page_number_position,
+            "created": created,
+            "creator": "调解卷宗门户",
+        },
+        "documents": [
+            {
+                "seq": n,
+                "title": r.title,
+                "author": r.author,
+                "date": _iso(r.day),
+                "pages": r.pages,
+                "note": r.note,
+                "source": r.source,
+                "sha256": r.sha256,
+                "key": r.key,
+                "filename": r.filename,
+            }
+            for n, r in enumerate(rows, start=1)
+        ],
         "trail": [{"date": _iso(d), "who": who, "what": what} for d, who, what in case.events],
     }
 

@@ -148,7 +148,9 @@ def qpdf_check(data: bytes) -> str:
         result = subprocess.run([qpdf, "--check", tmp.name], capture_output=True, text=True, timeout=120, check=False)
     if result.returncode == 0:
         return ""
-    lines = [line for line in (result.stdout + result.stderr).splitlines() if re.search(r"error|warning|damaged", line, re.I)]
+    lines = [
+        line for line in (result.stdout + result.stderr).splitlines() if re.search(r"error|warning|damaged", line, re.I)
+    ]
     return "qpdf --check 报告问题：" + "；".join(lines[:5] or [f"退出码 {result.returncode}"])
 
 

@@ -29,7 +29,12 @@ def _files(entries: list[Entry], meta: dict) -> list[tuple[str, bytes]]:
             raise ValueError(f"{entry.name}: 卷宗文件与登记的 SHA-256 不符，不能移交（固定性事件）")
         files.append((f"{entry.name}/{entry.name}.pdf", entry.pdf))
         files.append((f"{entry.name}/manifest.json", json.dumps(entry.manifest, ensure_ascii=False, indent=2).encode()))
-    index = {**meta, "dossiers": [{"name": e.name, "sha256": e.sha256, "case": e.manifest.get("case", {}).get("number")} for e in entries]}
+    index = {
+        **meta,
+        "dossiers": [
+            {"name": e.name, "sha256": e.sha256, "case": e.manifest.get("case", {}).get("number")} for e in entries
+        ],
+    }
     files.append(("package.json", json.dumps(index, ensure_ascii=False, indent=2).encode()))
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files)
     files.append(("SHA256SUMS", sums.encode()))

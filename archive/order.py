@@ -55,8 +55,20 @@ DOCUMENTS: dict[str, tuple[str, str, str, bool]] = {
     "followup": ("followup", "docs/followup.html", "人民调解回访记录", False),
     "closure": ("closure", "docs/closure.html", "结案报告表", False),
 }
-PRINTABLE = ("application", "registration", "rights", "investigation", "mediation", "agreement", "oral_agreement", "followup",
-             "refusal", "transfer", "closure", "notes")
+PRINTABLE = (
+    "application",
+    "registration",
+    "rights",
+    "investigation",
+    "mediation",
+    "agreement",
+    "oral_agreement",
+    "followup",
+    "refusal",
+    "transfer",
+    "closure",
+    "notes",
+)
 
 
 @dataclass
@@ -91,8 +103,13 @@ class Problem:
 def applies(slot: Slot, case: CaseData) -> bool:
     """Whether the slot is required for this case."""
     accepted = case.accepted_on is not None or case.outcome in ACCEPTED_OUTCOMES
-    return {"always": True, "accepted": accepted, "agreed": case.outcome in ("written", "oral"), "refused": case.outcome == "" and
-            case.state == "refused", "transferred": bool(case.transfers)}.get(slot.required, False)
+    return {
+        "always": True,
+        "accepted": accepted,
+        "agreed": case.outcome in ("written", "oral"),
+        "refused": case.outcome == "" and case.state == "refused",
+        "transferred": bool(case.transfers),
+    }.get(slot.required, False)
 
 
 def generated_keys(case: CaseData) -> list[tuple[str, RecordData | None, int | None]]:
@@ -102,7 +119,15 @@ def generated_keys(case: CaseData) -> list[tuple[str, RecordData | None, int | N
     if accepted:
         keys.append(("rights", None, None))
     for record in case.records:
-        if record.kind in ("investigation", "mediation", "agreement", "oral_agreement", "followup", "refusal", "closure"):
+        if record.kind in (
+            "investigation",
+            "mediation",
+            "agreement",
+            "oral_agreement",
+            "followup",
+            "refusal",
+            "closure",
+        ):
             keys.append((f"{record.kind}:{record.ref}", record, None))
     for index, _ in enumerate(case.transfers):
         keys.append((f"transfer:{index}", None, index))
@@ -121,22 +146,50 @@ def compose(case: CaseData, order: tuple[Slot, ...] = DEFAULT_ORDER) -> list[Ite
         slot_code, template, title, signs = DOCUMENTS[prefix]
         if slot_code not in slots:
             continue
-        day = record.held_on if record else (case.transfers[transfer_index].sent_on if transfer_index is not None else (
-            case.accepted_on if prefix == "rights" else case.received_on))
+        day = (
+            record.held_on
+            if record
+            else (
+                case.transfers[transfer_index].sent_on
+                if transfer_index is not None
+                else (case.accepted_on if prefix == "rights" else case.received_on)
+            )
+        )
         if prefix == "mediation":
             number = sum(1 for i in items if i.key.startswith("mediation:")) + 1
             title = f"{title}（第{number}次）"
-        items.append(Item(key=key, slot=slot_code, title=title, author=author, day=day, sort=(slots[slot_code].sort_key, 0, day or date.min, len(items)),
-                          template=template, record=record, transfer_index=transfer_index, upload=scans.get(key), needs_signature=signs))
+        items.append(
+            Item(
+                key=key,
+                slot=slot_code,
+                title=title,
+                author=author,
+                day=day,
+                sort=(slots[slot_code].sort_key, 0, day or date.min, len(items)),
+                template=template,
+                record=record,
+                transfer_index=transfer_index,
+                upload=scans.get(key),
+                needs_signature=signs,
+            )
+        )
     for upload in case.uploads:
         if upload.replaces:
             continue
         slot_code = by_category.get(upload.doc_type, "other")
         if slot_code not in slots:
             slot_code = "other" if "other" in slots else order[-1].code
-        items.append(Item(key=f"upload:{upload.sha256[:12]}", slot=slot_code, title=f"{upload.doc_type}：{upload.filename}",
-                          author=case.parties[0].name if case.parties and slot_code in ("identity", "evidence") else author,
-                          day=upload.uploaded_on, sort=(slots[slot_code].sort_key, 1, upload.uploaded_on or date.min, len(items)), upload=upload))
+        items.append(
+            Item(
+                key=f"upload:{upload.sha256[:12]}",
+                slot=slot_code,
+                title=f"{upload.doc_type}：{upload.filename}",
+                author=case.parties[0].name if case.parties and slot_code in ("identity", "evidence") else author,
+                day=upload.uploaded_on,
+                sort=(slots[slot_code].sort_key, 1, upload.uploaded_on or date.min, len(items)),
+                upload=upload,
+            )
+        )
     items.sort(key=lambda i: i.sort)
     return items
 
@@ -152,7 +205,9 @@ def precheck(case: CaseData, order: tuple[Slot, ...] = DEFAULT_ORDER, items: lis
             problems.append(Problem(slot.code, "missing", f"缺少{slot.title}：{how}。"))
         for item in present:
             if item.needs_signature and not item.signed and applies(slot, case):
-                problems.append(Problem(slot.code, "unsigned", f"{item.title}尚未签字：请打印后由当事人签字，再上传签字扫描件。"))
+                problems.append(
+                    Problem(slot.code, "unsigned", f"{item.title}尚未签字：请打印后由当事人签字，再上传签字扫描件。")
+                )
     return problems
 
 

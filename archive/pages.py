@@ -19,8 +19,11 @@ from archive.model import UploadData
 
 Image.MAX_IMAGE_PIXELS = 120_000_000  # a 600 dpi A3 scan fits; a decompression bomb does not
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/tiff")
-ATTACH_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/x-ole-storage")
+ATTACH_TYPES = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/x-ole-storage",
+)
 A4_INCHES = (8.27 - 0.94, 11.69 - 1.1)  # the printable area inside the scan page's margins
 
 
@@ -65,8 +68,14 @@ def _fits_as_is(image: Image.Image, dpi: int) -> bool:
     if image.width > image.height:
         limit = (limit[1], limit[0])
     orientation = image.getexif().get(0x0112, 1)
-    return (image.format == "JPEG" and image.mode in ("RGB", "L") and orientation == 1 and image.width <= limit[0]
-            and image.height <= limit[1] and not image.info.get("progressive"))
+    return (
+        image.format == "JPEG"
+        and image.mode in ("RGB", "L")
+        and orientation == 1
+        and image.width <= limit[0]
+        and image.height <= limit[1]
+        and not image.info.get("progressive")
+    )
 
 
 def image_pages(upload: UploadData, dpi: int) -> list[bytes]:
@@ -93,7 +102,9 @@ def check_pdf(upload: UploadData) -> int:
     except pikepdf.PasswordError as exc:
         raise Unbindable(f"“{upload.filename}”是加密的 PDF（需要密码），无法装订：请上传未加密的文件。") from exc
     except pikepdf.PdfError as exc:
-        raise Unbindable(f"“{upload.filename}”不是完好的 PDF 文件（已损坏），无法装订：请重新生成或扫描后上传。") from exc
+        raise Unbindable(
+            f"“{upload.filename}”不是完好的 PDF 文件（已损坏），无法装订：请重新生成或扫描后上传。"
+        ) from exc
     if count == 0:
         raise Unbindable(f"“{upload.filename}”没有任何页面，无法装订。")
     return count
@@ -105,8 +116,12 @@ def pdf_pages(upload: UploadData, dpi: int) -> list[bytes]:
     with tempfile.TemporaryDirectory(prefix="dossier-pdf-") as tmp:
         source = Path(tmp) / "in.pdf"
         source.write_bytes(upload.data)
-        result = subprocess.run(["pdftoppm", "-r", str(dpi), "-jpeg", "-jpegopt", "quality=80", str(source), str(Path(tmp) / "p")],
-                                capture_output=True, timeout=300, check=False)
+        result = subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-jpeg", "-jpegopt", "quality=80", str(source), str(Path(tmp) / "p")],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         outputs = sorted(Path(tmp).glob("p-*.jpg"), key=lambda p: int(p.stem.split("-")[-1]))
         if result.returncode != 0 or not outputs:
             raise Unbindable(f"“{upload.filename}”无法逐页读取（PDF 已损坏），无法装订。")
@@ -121,7 +136,9 @@ def prepare(upload: UploadData, dpi: int = 150) -> Prepared:
         return Prepared(upload, pdf_pages(upload, dpi))
     if upload.media_type in ATTACH_TYPES:
         return Prepared(upload, [], attachment_only=True)
-    raise Unbindable(f"“{upload.filename}”的类型（{upload.media_type or '未知'}）不能装订：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档。")
+    raise Unbindable(
+        f"“{upload.filename}”的类型（{upload.media_type or '未知'}）不能装订：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档。"
+    )
 
 
 def inspect(uploads: list[UploadData] | tuple[UploadData, ...]) -> list[str]:

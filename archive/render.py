@@ -6,7 +6,7 @@ two renders at a time, and XMP that PDFBox Preflight accepts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -51,8 +51,13 @@ def cn_date(value: date | datetime | str | None) -> str:
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["cn_date"] = cn_date
     env.filters["blank"] = lambda v, width=8: v if v not in (None, "") else "\u3000" * width
     return env
@@ -64,8 +69,10 @@ def page_number_css(position: str) -> str:
         raise ValueError(f"unknown page number position {position!r}; one of {', '.join(POSITIONS)}")
     rule = "content: counter(page); font-size: 10.5pt; font-family: var(--font);"
     if position == "outer":  # top right on the front, top left on the back (double-sided binding)
-        return " ".join(f"@page {name}:right {{ @top-right {{ {rule} }} }} @page {name}:left {{ @top-left {{ {rule} }} }}"
-                        for name in ("body", "body-scan"))
+        return " ".join(
+            f"@page {name}:right {{ @top-right {{ {rule} }} }} @page {name}:left {{ @top-left {{ {rule} }} }}"
+            for name in ("body", "body-scan")
+        )
     return " ".join(f"@page {name} {{ @{position} {{ {rule} }} }}" for name in ("body", "body-scan"))
 
 
@@ -96,7 +103,9 @@ def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None):  # n
 class Renderer:
     """Renders HTML from templates/pdf into WeasyPrint documents sharing one font configuration."""
 
-    def __init__(self, variant: str = "pdf/a-3b", position: str = "top-right", templates: Path = TEMPLATES, static: Path = STATIC) -> None:
+    def __init__(
+        self, variant: str = "pdf/a-3b", position: str = "top-right", templates: Path = TEMPLATES, static: Path = STATIC
+    ) -> None:
         from weasyprint.text.fonts import FontConfiguration
 
         if variant not in VARIANTS:
@@ -107,8 +116,10 @@ class Renderer:
         self.static = static
         self.memory: dict[str, bytes] = {}
         self.fonts = FontConfiguration()
-        self.css = (f":root {{ --font: {FONTS[variant]}; --heading-font: {HEADING_FONTS[variant]}; }} "
-                    f"html, body {{ font-family: {FONTS[variant]}; }} {page_number_css(position)}")
+        self.css = (
+            f":root {{ --font: {FONTS[variant]}; --heading-font: {HEADING_FONTS[variant]}; }} "
+            f"html, body {{ font-family: {FONTS[variant]}; }} {page_number_css(position)}"
+        )
 
     def html(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render({"variant": self.variant, **context})
@@ -118,16 +129,24 @@ class Renderer:
         from weasyprint import CSS, HTML
 
         stylesheet = CSS(string=self.css, font_config=self.fonts)
-        return HTML(string=html, base_url=self.static.resolve().as_uri() + "/", url_fetcher=fetcher(self.static, self.memory)).render(
-            stylesheets=[stylesheet], font_config=self.fonts)
+        return HTML(
+            string=html, base_url=self.static.resolve().as_uri() + "/", url_fetcher=fetcher(self.static, self.memory)
+        ).render(stylesheets=[stylesheet], font_config=self.fonts)
 
     def write(self, document, *, attachments: list | None = None, properties: dict[str, str] | None = None) -> bytes:  # noqa: ANN001
         """The PDF/A bytes: subset fonts, attachments (A-3 only), XMP with the archive's own properties."""
         from weasyprint import Attachment
 
-        atts = [Attachment(string=data, name=name, description=desc, relationship=rel) for name, data, desc, rel in (attachments or [])]
-        return document.write_pdf(pdf_variant=self.variant, attachments=atts if self.variant == "pdf/a-3b" else None,
-                                  finisher=xmp.finisher(self.variant, properties or {}), uncompressed_pdf=False)
+        atts = [
+            Attachment(string=data, name=name, description=desc, relationship=rel)
+            for name, data, desc, rel in (attachments or [])
+        ]
+        return document.write_pdf(
+            pdf_variant=self.variant,
+            attachments=atts if self.variant == "pdf/a-3b" else None,
+            finisher=xmp.finisher(self.variant, properties or {}),
+            uncompressed_pdf=False,
+        )
 
     def single(self, template: str, **context: object) -> bytes:
         """One standard document on its own (for printing and signing)."""

@@ -9,8 +9,14 @@ TERMS = ("永久", "30年", "10年")
 LONG_TYPES = ("03", "07", "08")  # 房屋宅基地、山林土地、征地拆迁 (dispute type code prefixes)
 
 
-def default_retention(*, dispute_code: str, dispute_name: str = "", judicial_confirmation: bool = False, group_dispute: bool = False,
-                      major: bool = False) -> str:
+def default_retention(
+    *,
+    dispute_code: str,
+    dispute_name: str = "",
+    judicial_confirmation: bool = False,
+    group_dispute: bool = False,
+    major: bool = False,
+) -> str:
     """10年; 30年 for land, house and expropriation cases and those with judicial confirmation; 永久 for major group disputes."""
     if group_dispute and major:
         return "永久"

@@ -35,11 +35,27 @@ def _text(value: object) -> str:
     return escape(str(value))
 
 
-def packet(*, part: int, conformance: str, title: str, authors: list[str], description: str, keywords: list[str], creator_tool: str,
-           producer: str, created: str, modified: str, properties: dict[str, str]) -> bytes:
+def packet(
+    *,
+    part: int,
+    conformance: str,
+    title: str,
+    authors: list[str],
+    description: str,
+    keywords: list[str],
+    creator_tool: str,
+    producer: str,
+    created: str,
+    modified: str,
+    properties: dict[str, str],
+) -> bytes:
     """The whole XMP packet as bytes."""
-    parts = [_description({"pdfaid": "http://www.aiim.org/pdfa/ns/id/"},
-                          f"<pdfaid:part>{part}</pdfaid:part><pdfaid:conformance>{conformance}</pdfaid:conformance>")]
+    parts = [
+        _description(
+            {"pdfaid": "http://www.aiim.org/pdfa/ns/id/"},
+            f"<pdfaid:part>{part}</pdfaid:part><pdfaid:conformance>{conformance}</pdfaid:conformance>",
+        )
+    ]
     pdf_body = f"<pdf:Producer>{_text(producer)}</pdf:Producer>"
     if keywords:
         pdf_body += f"<pdf:Keywords>{_text(', '.join(keywords))}</pdf:Keywords>"
@@ -48,7 +64,11 @@ def packet(*, part: int, conformance: str, title: str, authors: list[str], descr
     if title:
         dc += f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_text(title)}</rdf:li></rdf:Alt></dc:title>'
     if authors:
-        dc += "<dc:creator><rdf:Seq>" + "".join(f"<rdf:li>{_text(a)}</rdf:li>" for a in authors) + "</rdf:Seq></dc:creator>"
+        dc += (
+            "<dc:creator><rdf:Seq>"
+            + "".join(f"<rdf:li>{_text(a)}</rdf:li>" for a in authors)
+            + "</rdf:Seq></dc:creator>"
+        )
     if description:
         dc += f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{_text(description)}</rdf:li></rdf:Alt></dc:description>'
     if dc:
@@ -59,30 +79,48 @@ def packet(*, part: int, conformance: str, title: str, authors: list[str], descr
     if created:
         basic += f"<xmp:CreateDate>{_text(created)}</xmp:CreateDate>"
     if modified:
-        basic += f"<xmp:ModifyDate>{_text(modified)}</xmp:ModifyDate><xmp:MetadataDate>{_text(modified)}</xmp:MetadataDate>"
+        basic += (
+            f"<xmp:ModifyDate>{_text(modified)}</xmp:ModifyDate><xmp:MetadataDate>{_text(modified)}</xmp:MetadataDate>"
+        )
     if basic:
         parts.append(_description({"xmp": "http://ns.adobe.com/xap/1.0/"}, basic))
     values = {k: v for k, v in properties.items() if k in PROPERTIES and v not in (None, "")}
     if values:
         schema_props = "".join(
-            "<rdf:li rdf:parseType=\"Resource\">"
+            '<rdf:li rdf:parseType="Resource">'
             f"<pdfaProperty:name>{name}</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType>"
             f"<pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>{_text(meaning)}</pdfaProperty:description>"
-            "</rdf:li>" for name, meaning in PROPERTIES.items())
+            "</rdf:li>"
+            for name, meaning in PROPERTIES.items()
+        )
         extension = (
-            "<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType=\"Resource\">"
+            '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
             "<pdfaSchema:schema>人民调解卷宗元数据</pdfaSchema:schema>"
             f"<pdfaSchema:namespaceURI>{NS_DOSSIER}</pdfaSchema:namespaceURI><pdfaSchema:prefix>dossier</pdfaSchema:prefix>"
             f"<pdfaSchema:property><rdf:Seq>{schema_props}</rdf:Seq></pdfaSchema:property>"
-            "</rdf:li></rdf:Bag></pdfaExtension:schemas>")
-        parts.append(_description({"pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
-                                   "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
-                                   "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#"}, extension))
-        parts.append(_description({"dossier": NS_DOSSIER}, "".join(f"<dossier:{k}>{_text(v)}</dossier:{k}>" for k, v in values.items())))
+            "</rdf:li></rdf:Bag></pdfaExtension:schemas>"
+        )
+        parts.append(
+            _description(
+                {
+                    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+                    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+                    "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+                },
+                extension,
+            )
+        )
+        parts.append(
+            _description(
+                {"dossier": NS_DOSSIER}, "".join(f"<dossier:{k}>{_text(v)}</dossier:{k}>" for k, v in values.items())
+            )
+        )
     body = "".join(parts)
-    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
-            f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">{body}</rdf:RDF></x:xmpmeta>\n'
-            '<?xpacket end="w"?>').encode("utf-8")
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">{body}</rdf:RDF></x:xmpmeta>\n'
+        '<?xpacket end="w"?>'
+    ).encode()
 
 
 def finisher(variant: str, properties: dict[str, str]) -> Callable:
@@ -95,9 +133,20 @@ def finisher(variant: str, properties: dict[str, str]) -> Callable:
         reference = pdf.catalog["Metadata"]
         raw = reference.decode() if isinstance(reference, bytes) else str(reference)
         stream = pdf.objects[int(raw.split()[0])]
-        stream.stream = [packet(part=part, conformance=conformance, title=meta.title or "", authors=list(meta.authors),
-                                description=meta.description or "", keywords=list(meta.keywords), creator_tool=meta.generator or "",
-                                producer=pdf.info["Producer"].string, created=meta.created or "", modified=meta.modified or "",
-                                properties=properties)]
+        stream.stream = [
+            packet(
+                part=part,
+                conformance=conformance,
+                title=meta.title or "",
+                authors=list(meta.authors),
+                description=meta.description or "",
+                keywords=list(meta.keywords),
+                creator_tool=meta.generator or "",
+                producer=pdf.info["Producer"].string,
+                created=meta.created or "",
+                modified=meta.modified or "",
+                properties=properties,
+            )
+        ]
 
     return finish

@@ -64,12 +64,35 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
         # The search indexer would spend these cores building the first index of the bulk-loaded cases:
         # search has its own benchmark (bench/search.py), so this one measures pages only.
-        env.update(PORTAL_DATABASE_URL=url, PORTAL_DATA_DIR=str(data_dir), PORTAL_SECRET_KEY="bench-secret", PYTHONUTF8="1",
-                   PORTAL_INDEXER_IN_SERVER="false", PORTAL_FIXITY_INTERVAL_MINUTES="0")
+        env.update(
+            PORTAL_DATABASE_URL=url,
+            PORTAL_DATA_DIR=str(data_dir),
+            PORTAL_SECRET_KEY="bench-secret",
+            PYTHONUTF8="1",
+            PORTAL_INDEXER_IN_SERVER="false",
+            PORTAL_FIXITY_INTERVAL_MINUTES="0",
+        )
         with self.log.open("wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                          "--workers", str(workers)], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "portal.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(workers),
+                ],
+                env=env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait(self, timeout: float = 60) -> None:
         from support.cli import wait_for_healthz
@@ -113,7 +136,10 @@ def signed_in_cookies(base: str, username: str) -> str:
 
     with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as client:
         client.get("/login")
-        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": client.cookies.get("portal_csrf")})
+        response = client.post(
+            "/login",
+            data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": client.cookies.get("portal_csrf")},
+        )
         if response.status_code not in (302, 303) or "portal_session" not in client.cookies:
             raise RuntimeError(f"signing in as {username} failed: {response.status_code} {response.text[:300]}")
         return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
@@ -166,13 +192,19 @@ def scenarios(ids: dict[str, list[int]], names: list[str] | None) -> list[Scenar
     ]
     default = [s.name for s in all_scenarios[:5]]
     wanted = names or default
-    chosen = [s for s in all_scenarios if s.name in wanted or s.name.split()[0] in wanted or s.name.replace(" ", "_") in wanted]
+    chosen = [
+        s
+        for s in all_scenarios
+        if s.name in wanted or s.name.split()[0] in wanted or s.name.replace(" ", "_") in wanted
+    ]
     if not chosen:
         raise SystemExit(f"no such scenario: {wanted}; choose from {[s.name for s in all_scenarios]}")
     return chosen
 
 
-def run_scenario(server: Server, scenario: Scenario, clients: list[tuple[str, str]], seconds: float, max_requests: int) -> Result:
+def run_scenario(
+    server: Server, scenario: Scenario, clients: list[tuple[str, str]], seconds: float, max_requests: int
+) -> Result:
     tally = drive("127.0.0.1", server.port, clients, scenario.path, seconds=seconds, max_requests=max_requests)
     result = Result(scenario.name, latencies=tally.latencies, errors=tally.errors)
     result.statuses.update(tally.statuses)
@@ -203,7 +235,9 @@ def explain_list(engine: Engine, username: str, params: dict[str, str]) -> str:
         with Session(engine) as db:
             person = db.exec(sm_select(Person).where(Person.username == username)).one()
             principal = load_principal(db, person)
-            flt = service.CaseFilter(q=params.get("q", ""), state=params.get("state", ""), dispute_type=params.get("dispute_type", ""))
+            flt = service.CaseFilter(
+                q=params.get("q", ""), state=params.get("state", ""), dispute_type=params.get("dispute_type", "")
+            )
             captured.clear()
             t0 = time.perf_counter()
             service.list_cases(db, principal, flt, page=int(params.get("page", 1)), size=50)
@@ -260,15 +294,21 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         note(f"[{backend}] migrate + demo county: {time.perf_counter() - t0:.1f} s")
         loaded = load_cases(engine, args.cases, seed=args.seed)
         rows = loaded.cases + loaded.parties + loaded.events + loaded.mediators + loaded.records + loaded.files
-        note(f"[{backend}] loaded {loaded.cases:,} cases, {loaded.parties:,} parties, {loaded.events:,} events, {loaded.mediators:,} mediators, "
-             f"{loaded.records:,} records, {loaded.files:,} files in {loaded.seconds:.1f} s ({rows / max(loaded.seconds, 1e-9):,.0f} rows/s)")
+        note(
+            f"[{backend}] loaded {loaded.cases:,} cases, {loaded.parties:,} parties, {loaded.events:,} events, {loaded.mediators:,} mediators, "
+            f"{loaded.records:,} records, {loaded.files:,} files in {loaded.seconds:.1f} s ({rows / max(loaded.seconds, 1e-9):,.0f} rows/s)"
+        )
         ids = visible_ids(engine)
         note(f"[{backend}] visible: county user {len(ids['county']):,} cases, village user {len(ids['village']):,}")
         chosen = scenarios(ids, args.scenarios)
         # The portal on the database's own machine reaches it through the Unix socket (--pg-via tcp: over 127.0.0.1).
         if pg:
-            note(f"[{backend}] the server connects {'through the Unix socket' if args.pg_via == 'socket' else 'over TCP to 127.0.0.1'}")
-        server = Server(pg.socket_url("bench") if pg and args.pg_via == "socket" else url, data_dir, workers=args.workers)
+            note(
+                f"[{backend}] the server connects {'through the Unix socket' if args.pg_via == 'socket' else 'over TCP to 127.0.0.1'}"
+            )
+        server = Server(
+            pg.socket_url("bench") if pg and args.pg_via == "socket" else url, data_dir, workers=args.workers
+        )
         server.wait()
         time.sleep(3)  # steady state: each worker's start-up work in the background (the search warm-up) is over
         clients = []
@@ -281,12 +321,19 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
             result = run_scenario(server, scenario, clients, args.seconds, args.max_requests)
             result.server_cpu = server.cpu_seconds() - cpu_before
             results.append(result)
-            print(f"  [{backend}] {scenario.name}: {len(result.latencies)} ok, p95 {result.pct(95):.1f} ms, errors {result.errors}"
-                  + (f" {dict(result.statuses)}" if result.statuses else ""), flush=True)
+            print(
+                f"  [{backend}] {scenario.name}: {len(result.latencies)} ok, p95 {result.pct(95):.1f} ms, errors {result.errors}"
+                + (f" {dict(result.statuses)}" if result.statuses else ""),
+                flush=True,
+            )
         list_results = {r.scenario: r for r in results if r.scenario.startswith("list")}
         if args.explain or any(r.pct(95) > TARGET_P95_MS for r in list_results.values()):
-            probes = {"list state=closed&type=03": {"state": "closed", "dispute_type": "03"}, "list page=5": {"page": "5"},
-                      "list page=1": {}, "list q=<surname>": {"q": "王建国"}}
+            probes = {
+                "list state=closed&type=03": {"state": "closed", "dispute_type": "03"},
+                "list page=5": {"page": "5"},
+                "list page=1": {},
+                "list q=<surname>": {"q": "王建国"},
+            }
             for name, params in probes.items():
                 if name in list_results and (args.explain or list_results[name].pct(95) > TARGET_P95_MS):
                     for user in (COUNTY_USER, VILLAGE_USER):
@@ -308,7 +355,9 @@ def table(all_results: dict[str, list[Result]]) -> str:
             ok = len(r.latencies)
             rate = ok / max(1e-9, ARGS_SECONDS[0])
             flag = "" if r.pct(95) <= TARGET_P95_MS else "  > target"
-            lines.append(f"{backend:<11}{r.scenario:<28}{ok:>9}{rate:>8.0f}{r.pct(50):>8.1f}{r.pct(95):>8.1f}{r.pct(99):>8.1f}{r.errors:>8}{r.cpu_ms_per_request:>9.1f}{flag}")
+            lines.append(
+                f"{backend:<11}{r.scenario:<28}{ok:>9}{rate:>8.0f}{r.pct(50):>8.1f}{r.pct(95):>8.1f}{r.pct(99):>8.1f}{r.errors:>8}{r.cpu_ms_per_request:>9.1f}{flag}"
+            )
     return "\n".join(lines)
 
 
@@ -319,13 +368,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000, help="synthetic cases to load (default 100000)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (connections), half county, half village")
+    parser.add_argument(
+        "--clients", type=int, default=16, help="concurrent clients (connections), half county, half village"
+    )
     parser.add_argument("--seconds", type=float, default=20, help="duration of each scenario")
     parser.add_argument("--max-requests", type=int, default=50_000, help="cap on requests per scenario")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
-    parser.add_argument("--pg-via", choices=("socket", "tcp"), default="socket",
-                        help="how the server reaches PostgreSQL: its Unix socket (default, as on one machine) or TCP to 127.0.0.1")
-    parser.add_argument("--scenarios", nargs="*", help="names (or first words) of scenarios, e.g. list case healthz orgs")
+    parser.add_argument(
+        "--pg-via",
+        choices=("socket", "tcp"),
+        default="socket",
+        help="how the server reaches PostgreSQL: its Unix socket (default, as on one machine) or TCP to 127.0.0.1",
+    )
+    parser.add_argument(
+        "--scenarios", nargs="*", help="names (or first words) of scenarios, e.g. list case healthz orgs"
+    )
     parser.add_argument("--explain", action="store_true", help="always print timings and EXPLAIN of the list queries")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database files, server log)")
@@ -339,7 +396,10 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     try:
         for backend in backends:
-            print(f"== {backend}: {args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s per scenario", flush=True)
+            print(
+                f"== {backend}: {args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s per scenario",
+                flush=True,
+            )
             results, more = bench_one(backend, args, workdir)
             all_results[backend] = results
             notes += more
@@ -349,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
-    print(f"{args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s per scenario, target p95 < {TARGET_P95_MS:.0f} ms (times in ms)")
+    print(
+        f"{args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s per scenario, target p95 < {TARGET_P95_MS:.0f} ms (times in ms)"
+    )
     print(table(all_results))
     return 0
 

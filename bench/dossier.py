@@ -31,15 +31,29 @@ def one(pages: int, variant: str) -> dict:
 
     base = samples.case(scans=0)
     generated = 12  # the sample case's own numbered pages
-    scans = tuple(samples.upload(samples.scan(seed=n, text=f"PAGE {n}"), f"扫描{n + 1}.jpg", "image/jpeg", "证据材料", day=date(2026, 3, 4))
-                  for n in range(max(1, pages - generated)))
+    scans = tuple(
+        samples.upload(
+            samples.scan(seed=n, text=f"PAGE {n}"), f"扫描{n + 1}.jpg", "image/jpeg", "证据材料", day=date(2026, 3, 4)
+        )
+        for n in range(max(1, pages - generated))
+    )
     case = replace(base, uploads=base.uploads + scans)
     started = time.perf_counter()
-    bound = bind(case, FilingData(filed_by="吴静怡", checked_by="韩振宇", filed_on=date(2026, 4, 20), retention="10年"), Options(variant=variant))
+    bound = bind(
+        case,
+        FilingData(filed_by="吴静怡", checked_by="韩振宇", filed_on=date(2026, 4, 20), retention="10年"),
+        Options(variant=variant),
+    )
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"pages": bound.page_count, "total_pages": bound.total_pages, "seconds": round(seconds, 2), "peak_mb": round(peak_mb),
-            "pdf_mb": round(len(bound.pdf) / 1048576, 1), "variant": variant}
+    return {
+        "pages": bound.page_count,
+        "total_pages": bound.total_pages,
+        "seconds": round(seconds, 2),
+        "peak_mb": round(peak_mb),
+        "pdf_mb": round(len(bound.pdf) / 1048576, 1),
+        "variant": variant,
+    }
 
 
 def main() -> None:
@@ -53,9 +67,17 @@ def main() -> None:
         return
     print("| pages (numbered / total) | variant | time | peak RSS | PDF size |\n|---|---|---|---|---|")
     for pages in args.pages:
-        out = subprocess.run([sys.executable, __file__, "--child", str(pages), "--variant", args.variant], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(pages), "--variant", args.variant],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"| {r['pages']} / {r['total_pages']} | {r['variant']} | {r['seconds']} s | {r['peak_mb']} MB | {r['pdf_mb']} MB |", flush=True)
+        print(
+            f"| {r['pages']} / {r['total_pages']} | {r['variant']} | {r['seconds']} s | {r['peak_mb']} MB | {r['pdf_mb']} MB |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,10 @@ class Connection:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         target = quote(path, safe="/?=&%:+,;@")
-        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {self.cookie}\r\n"
-                          "Accept: text/html\r\n\r\n".encode("latin-1"))
+        self.writer.write(
+            f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {self.cookie}\r\n"
+            "Accept: text/html\r\n\r\n".encode("latin-1")
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
@@ -72,8 +74,16 @@ class Connection:
         self.reader = self.writer = None
 
 
-def drive(host: str, port: int, clients: list[tuple[str, str]], path: Callable[[random.Random, str], str], *,
-          seconds: float, max_requests: int, warm_up: int = 3) -> Tally:
+def drive(
+    host: str,
+    port: int,
+    clients: list[tuple[str, str]],
+    path: Callable[[random.Random, str], str],
+    *,
+    seconds: float,
+    max_requests: int,
+    warm_up: int = 3,
+) -> Tally:
     """Run `clients` ((kind, cookie header) pairs) in a closed loop for `seconds`; `path(rng, kind)` picks each URL."""
     tally = Tally()
     budget = [max_requests]

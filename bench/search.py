@@ -22,16 +22,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlmodel import Session, select  # noqa: E402
 
 import search  # noqa: E402
-from search import writing as search_writing  # noqa: E402
 from bench.loader import GIVEN, SURNAMES, load_cases  # noqa: E402
 from portal.cases.models import Case  # noqa: E402
 from portal.db import make_engine, migrate  # noqa: E402
 from portal.demo import build_demo  # noqa: E402
 from portal.people.models import Person  # noqa: E402
 from portal.scope import load_principal  # noqa: E402
-from portal.searching.indexer import Indexer, IndexerThread  # noqa: E402
 from portal.searching import service  # noqa: E402
+from portal.searching.indexer import Indexer, IndexerThread  # noqa: E402
 from portal.settings import Settings  # noqa: E402
+from search import writing as search_writing  # noqa: E402
 
 WORDS = ["宅基地", "物业", "赔偿", "劳动争议", "婚姻家庭", "邻里", "合同", "消费", "医疗", "征地拆迁"]
 PAIRS = ["宅基地 赔偿", "物业 协商", "劳动争议 责任", "邻里 情绪", "合同 数额"]
@@ -54,7 +54,7 @@ def timed(fn, queries: list[str], rounds: int = 3) -> tuple[float, float, float,
             fn(q)
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.process_time() - c) * 1000)
-    return statistics.median(times), pct(times, 0.95), max(times[:len(queries)]), pct(cpu, 0.95)
+    return statistics.median(times), pct(times, 0.95), max(times[: len(queries)]), pct(cpu, 0.95)
 
 
 def fts_reference(db_file: Path, queries: dict[str, list[str]], scope_path: str) -> dict[str, tuple[float, ...]]:
@@ -70,11 +70,15 @@ def fts_reference(db_file: Path, queries: dict[str, list[str]], scope_path: str)
         words = [w.strip('"') for w in q.split()]
         if all(len(w) >= 3 for w in words):
             match = " AND ".join(f'"{w}"' for w in words)
-            sql = ("SELECT c.id, snippet(bench_fts, 2, '<mark>', '</mark>', '…', 12) FROM bench_fts JOIN \"case\" c ON c.id = bench_fts.rowid "
-                   "WHERE bench_fts MATCH ? AND c.org_path LIKE ? ORDER BY rank LIMIT 20")
+            sql = (
+                "SELECT c.id, snippet(bench_fts, 2, '<mark>', '</mark>', '…', 12) FROM bench_fts JOIN \"case\" c ON c.id = bench_fts.rowid "
+                "WHERE bench_fts MATCH ? AND c.org_path LIKE ? ORDER BY rank LIMIT 20"
+            )
             conn.execute(sql, (match, scope_path + "%")).fetchall()
-            conn.execute("SELECT count(*) FROM bench_fts JOIN \"case\" c ON c.id = bench_fts.rowid WHERE bench_fts MATCH ? AND c.org_path LIKE ?",
-                         (match, scope_path + "%")).fetchone()
+            conn.execute(
+                'SELECT count(*) FROM bench_fts JOIN "case" c ON c.id = bench_fts.rowid WHERE bench_fts MATCH ? AND c.org_path LIKE ?',
+                (match, scope_path + "%"),
+            ).fetchone()
         else:  # trigram cannot match fewer than 3 characters: LIKE over the table, as FTS5 itself would
             cond = " AND ".join("(title LIKE ? OR body LIKE ? OR parties LIKE ?)" for _ in words)
             args = [f"%{w}%" for w in words for _ in range(3)]
@@ -91,7 +95,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true", help="keep the database already loaded in --dir (skip loading)")
-    parser.add_argument("--no-rebuild", action="store_true", help="with --reuse: query the index already built in --dir")
+    parser.add_argument(
+        "--no-rebuild", action="store_true", help="with --reuse: query the index already built in --dir"
+    )
     parser.add_argument("--procs", type=int, default=None, help="writer processes for the rebuild (default: search's)")
     parser.add_argument("--no-saves", action="store_true", help="skip the save-to-searchable measurement")
     args = parser.parse_args()
@@ -99,14 +105,20 @@ def main() -> None:
     reuse = args.reuse and args.dir is not None and (work / "portal.sqlite3").exists()
     if not reuse:
         shutil.rmtree(work, ignore_errors=True)
-    settings = Settings(data_dir=work, secret_key="bench", indexer_batch_size=200, indexer_poll_seconds=0.2, _env_file=None)
+    settings = Settings(
+        data_dir=work, secret_key="bench", indexer_batch_size=200, indexer_poll_seconds=0.2, _env_file=None
+    )
     url = settings.effective_database_url
     migrate(url)
     engine = make_engine(url)
     if not reuse:
         build_demo(engine, password="Bench@pass-1")
-        loaded = load_cases(engine, args.cases, files=False)  # the index reads files' text; the loader's files have none
-        print(f"loaded {loaded.cases} cases ({loaded.parties} parties, {loaded.records} records, {loaded.mediators} mediators) in {loaded.seconds:.0f} s")
+        loaded = load_cases(
+            engine, args.cases, files=False
+        )  # the index reads files' text; the loader's files have none
+        print(
+            f"loaded {loaded.cases} cases ({loaded.parties} parties, {loaded.records} records, {loaded.mediators} mediators) in {loaded.seconds:.0f} s"
+        )
     if args.procs:
         search_writing.REBUILD_PROCS = args.procs
     if not (reuse and args.no_rebuild and search.SearchIndex(settings.index_dir).status()["ok"]):
@@ -124,12 +136,21 @@ def main() -> None:
     with Session(engine) as db:
         principal = load_principal(db, db.exec(select(Person).where(Person.username == COUNTY_USER)).one())
         village = load_principal(db, db.exec(select(Person).where(Person.username == VILLAGE_USER)).one())
-        numbers = [n for n in db.exec(select(Case.number).where(Case.id.in_(rng.sample(range(1, args.cases), 10)))).all()] or ["017号"]
+        numbers = [
+            n for n in db.exec(select(Case.number).where(Case.id.in_(rng.sample(range(1, args.cases), 10)))).all()
+        ] or ["017号"]
     names = [rng.choice(SURNAMES) + rng.choice(GIVEN) for _ in range(10)]
-    queries = {"single word": WORDS, "two words": PAIRS, "phrase": PHRASES, "name": names,
-               "case number": [n.split("第")[-1] if i % 2 else n for i, n in enumerate(numbers)]}
-    print("| query kind | Whoosh county p50 / p95 (first-pass max) [CPU p95] ms | Whoosh village p50 / p95 (first-pass max) [CPU p95] "
-          "| FTS5 trigram p50 / p95 |")
+    queries = {
+        "single word": WORDS,
+        "two words": PAIRS,
+        "phrase": PHRASES,
+        "name": names,
+        "case number": [n.split("第")[-1] if i % 2 else n for i, n in enumerate(numbers)],
+    }
+    print(
+        "| query kind | Whoosh county p50 / p95 (first-pass max) [CPU p95] ms | Whoosh village p50 / p95 (first-pass max) [CPU p95] "
+        "| FTS5 trigram p50 / p95 |"
+    )
     print("|---|---|---|---|")
     fts = fts_reference(Path(url.removeprefix("sqlite:///")), queries, principal.roots()[0])
     with Session(engine) as db:
@@ -137,8 +158,10 @@ def main() -> None:
             # The search page's call: scope (with transfers) read per request, highlights, all facets, 20 hits.
             county = timed(lambda q: service.run(db, principal, settings.index_dir, {"q": q}), qs)
             small = timed(lambda q: service.run(db, village, settings.index_dir, {"q": q}), qs)
-            print(f"| {kind} | {county[0]:.0f} / {county[1]:.0f} ({county[2]:.0f}) [{county[3]:.0f}] | {small[0]:.0f} / {small[1]:.0f} ({small[2]:.0f}) [{small[3]:.0f}] "
-                  f"| {fts[kind][0]:.0f} / {fts[kind][1]:.0f} |")
+            print(
+                f"| {kind} | {county[0]:.0f} / {county[1]:.0f} ({county[2]:.0f}) [{county[3]:.0f}] | {small[0]:.0f} / {small[1]:.0f} ({small[2]:.0f}) [{small[3]:.0f}] "
+                f"| {fts[kind][0]:.0f} / {fts[kind][1]:.0f} |"
+            )
 
     if args.no_saves:
         engine.dispose()
@@ -157,7 +180,12 @@ def main() -> None:
                 db.add(case)
                 db.commit()
             saved = time.perf_counter()
-            while index.search(search.SearchRequest(q=f"基准测试{run}改名{i}号鸭棚", facets=False), search.Scope(everything=True)).total == 0:
+            while (
+                index.search(
+                    search.SearchRequest(q=f"基准测试{run}改名{i}号鸭棚", facets=False), search.Scope(everything=True)
+                ).total
+                == 0
+            ):
                 if time.perf_counter() - saved > 10:
                     break
                 time.sleep(0.02)

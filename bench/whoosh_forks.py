@@ -60,9 +60,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=5000)
     args = parser.parse_args()
     import whoosh
+    from support.search_corpus import JUDGED, background, planted
 
     from search import Rebuild, Scope, SearchIndex, SearchRequest
-    from support.search_corpus import JUDGED, background, planted
 
     docs = background(args.docs) + planted()
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +72,7 @@ def main() -> None:
             started = time.perf_counter()
             job = Rebuild(root)
             for i in range(0, len(docs), 1000):
-                job.add(docs[i:i + 1000])
+                job.add(docs[i : i + 1000])
             job.finish()
             build = time.perf_counter() - started
             index = SearchIndex(root)
@@ -87,9 +87,11 @@ def main() -> None:
                 found += min(len(relevant), 10)
         refresh_ok = refresh_keeps_deletions(Path(tmp) / "refresh")
     times.sort()
-    print(f"{whoosh.versionstring():>8} | docs {len(docs)} | build {len(docs) / build:.0f} docs/s | query p50 {statistics.median(times):.1f} ms "
-          f"p95 {times[int(len(times) * 0.95)]:.1f} ms | recall@10 {hits / found:.3f} | refresh after delete correct: {refresh_ok} | "
-          f"runtime warnings {len(runtime)} | compile warnings {compile_warnings()} | Python {sys.version.split()[0]}")
+    print(
+        f"{whoosh.versionstring():>8} | docs {len(docs)} | build {len(docs) / build:.0f} docs/s | query p50 {statistics.median(times):.1f} ms "
+        f"p95 {times[int(len(times) * 0.95)]:.1f} ms | recall@10 {hits / found:.3f} | refresh after delete correct: {refresh_ok} | "
+        f"runtime warnings {len(runtime)} | compile warnings {compile_warnings()} | Python {sys.version.split()[0]}"
+    )
 
 
 if __name__ == "__main__":

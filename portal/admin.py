@@ -11,7 +11,7 @@ from sqlmodel import select
 from portal.audit import service as audit
 from portal.auth.passwords import hash_password, password_problem
 from portal.db import transaction, utcnow
-from portal.orgs.models import OrgKind, Organisation, Tier
+from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
 
 
@@ -46,10 +46,22 @@ def create_admin(engine: Engine, req: AdminRequest) -> tuple[Person, Organisatio
             db.flush()
             org.path = f"/{org.id}/"
             db.add(org)
-        person = Person(username=req.username, name=req.name, password_hash=hash_password(req.password), password_changed_at=utcnow())
+        person = Person(
+            username=req.username,
+            name=req.name,
+            password_hash=hash_password(req.password),
+            password_changed_at=utcnow(),
+        )
         db.add(person)
         db.flush()
         db.add(Membership(person_id=person.id, org_id=org.id, role=Role.ADMIN))
-        audit.record(db, "person.create", actor_name="portal create-admin", org=org, object_type="person", object_id=person.id,
-                     summary=f"命令行创建管理员：{person.name}（{person.username}）")
+        audit.record(
+            db,
+            "person.create",
+            actor_name="portal create-admin",
+            org=org,
+            object_type="person",
+            object_id=person.id,
+            summary=f"命令行创建管理员：{person.name}（{person.username}）",
+        )
         return person, org

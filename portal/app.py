@@ -12,29 +12,29 @@ from anyio import to_thread
 from jinja2 import Environment
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
-from portal.api.web import ApiController
 from portal import clock, serving
+from portal.api.web import ApiController
 from portal.audit.web import AuditController
 from portal.auth.web import AccountController, LoginController, logout
+from portal.cases.web import CaseController
+from portal.cases.web_files import CaseFilesController
+from portal.cases.web_loop import CaseLoopController
+from portal.cases.web_transfers import TransferController
 from portal.db import make_engine, read_only, transaction
 from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
 from portal.experts.web import ExpertController
 from portal.health import healthz
 from portal.ledger.web import LedgerController
-from portal.cases.web import CaseController
-from portal.cases.web_loop import CaseLoopController
-from portal.cases.web_transfers import TransferController
-from portal.cases.web_files import CaseFilesController
 from portal.orgs.web import OrgController
 from portal.people.web import PeopleController, RosterController
 from portal.problems.web import ProblemController
@@ -130,28 +130,66 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            home, workspace, healthz, LoginController, logout, AccountController, OrgController, PeopleController,
-            RosterController, AuditController, CaseController, CaseLoopController, TransferController, CaseFilesController,
-            ProblemController, ScreeningController, ExpertController,
-            LedgerController, ApiController, SearchController, SimilarCasesController, SearchApiController, dossier_router,
-            create_static_files_router(path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}),
+            home,
+            workspace,
+            healthz,
+            LoginController,
+            logout,
+            AccountController,
+            OrgController,
+            PeopleController,
+            RosterController,
+            AuditController,
+            CaseController,
+            CaseLoopController,
+            TransferController,
+            CaseFilesController,
+            ProblemController,
+            ScreeningController,
+            ExpertController,
+            LedgerController,
+            ApiController,
+            SearchController,
+            SimilarCasesController,
+            SearchApiController,
+            dossier_router,
+            create_static_files_router(
+                path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
+            ),
         ],
         dependencies={"db": Provide(provide_db)},
         state=State({"settings": settings, "engine": engine, "reader": read_only(engine), "tz": tz}),
-        template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine, engine_callback=configure_jinja),
+        template_config=TemplateConfig(
+            directory=settings.templates_dir, engine=JinjaTemplateEngine, engine_callback=configure_jinja
+        ),
         csrf_config=CSRFConfig(
-            secret=secret, cookie_name="portal_csrf", cookie_httponly=True, cookie_secure=settings.cookie_secure,
-            cookie_samesite="lax", header_name="x-csrftoken", exclude=PUBLIC_PATHS,
+            secret=secret,
+            cookie_name="portal_csrf",
+            cookie_httponly=True,
+            cookie_secure=settings.cookie_secure,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+            exclude=PUBLIC_PATHS,
         ),
         middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
         before_send=[add_security_headers, serving.balance_connections],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
         # The schema documents the JSON API only: pages are left out here, ApiController opts back in.
-        openapi_config=OpenAPIConfig(title="调解卷宗门户 API", version="1", path="/api/schema", render_plugins=[JsonRenderPlugin()],
-                                     description="只读 JSON 接口：与网站相同的登录会话（Cookie）和相同的可见范围。"),
+        openapi_config=OpenAPIConfig(
+            title="调解卷宗门户 API",
+            version="1",
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],
+            description="只读 JSON 接口：与网站相同的登录会话（Cookie）和相同的可见范围。",
+        ),
         include_in_schema=False,
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
-        on_startup=[indexer.start, start_keeping, memory.start, lambda: start_warming(settings.index_dir, then=memory.again)],
+        on_startup=[
+            indexer.start,
+            start_keeping,
+            memory.start,
+            lambda: start_warming(settings.index_dir, then=memory.again),
+        ],
         on_shutdown=[indexer.stop, stop_keeping, memory.stop, engine.dispose],
         debug=settings.debug,
     )

@@ -50,14 +50,21 @@ def serve(host: str, port: int, workers: int | None) -> None:
     settings.effective_secret_key()  # create the key file once, before the workers race for it
     _require_migrated(settings)
     click.echo(f"调解卷宗门户已启动：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/")
-    serving.serve("portal.app:create_app", host=host, port=port, workers=workers or settings.workers,
-                  proxy_headers=False, server_header=False, log_level="info", access_log=settings.access_log)
+    serving.serve(
+        "portal.app:create_app",
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+        access_log=settings.access_log,
+    )
 
 
 def _require_migrated(settings: Settings) -> None:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
-
 
     engine = make_engine(settings.effective_database_url)
     with engine.connect() as conn:
@@ -68,7 +75,9 @@ def _require_migrated(settings: Settings) -> None:
         raise click.ClickException(f"数据库结构不是最新（当前 {current}，应为 {head}）。请先运行：portal migrate")
 
 
-@main.command(help="生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档。仅用于演示模式。")
+@main.command(
+    help="生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档。仅用于演示模式。"
+)
 def demo() -> None:
 
     settings = _settings()
@@ -94,15 +103,27 @@ def demo() -> None:
 @click.option("--short-name", default=None, help="新建最上级机构的简称（案号前缀）")
 @click.option("--tier", type=click.Choice(["city", "county"]), default="city", show_default=True)
 @click.password_option("--password", envvar="PORTAL_ADMIN_PASSWORD", help="密码（也可由 PORTAL_ADMIN_PASSWORD 提供）")
-def create_admin(username: str, name: str, org_id: int | None, org_name: str | None, short_name: str | None, tier: str, password: str) -> None:
+def create_admin(
+    username: str, name: str, org_id: int | None, org_name: str | None, short_name: str | None, tier: str, password: str
+) -> None:
 
     settings = _settings()
     _require_migrated(settings)
 
     engine = make_engine(settings.effective_database_url)
     try:
-        person, org = create(engine, AdminRequest(username=username, name=name, password=password, org_id=org_id,
-                                                   org_name=org_name, short_name=short_name, tier=tier))
+        person, org = create(
+            engine,
+            AdminRequest(
+                username=username,
+                name=name,
+                password=password,
+                org_id=org_id,
+                org_name=org_name,
+                short_name=short_name,
+                tier=tier,
+            ),
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -118,7 +139,6 @@ def audit() -> None:
 @audit.command("verify", help="逐条核对操作日志的哈希链，报告第一处断裂。")
 def audit_verify() -> None:
 
-
     engine = make_engine(_settings().effective_database_url)
     with Session(engine) as db:
         result = audit_service.verify(db)
@@ -126,11 +146,15 @@ def audit_verify() -> None:
     if result.ok:
         click.echo(f"操作日志完整：共核对 {result.checked} 条。")
         return
-    click.echo(f"操作日志链在第 {result.broken_seq} 条处断裂：{result.reason}（此前 {result.checked} 条完好）。", err=True)
+    click.echo(
+        f"操作日志链在第 {result.broken_seq} 条处断裂：{result.reason}（此前 {result.checked} 条完好）。", err=True
+    )
     sys.exit(1)
 
 
-@main.command("import", help="导入案件台账（JSON Lines、CSV 或 XLSX，按内容识别）：整个文件要么全部导入，要么一件也不导入。")
+@main.command(
+    "import", help="导入案件台账（JSON Lines、CSV 或 XLSX，按内容识别）：整个文件要么全部导入，要么一件也不导入。"
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org-id", type=int, default=None, help="只导入到该机构及其下级；文件中未写明机构的案件导入到这里。")
 @click.option("--dry-run", is_flag=True, help="只检查，不保存。")
@@ -147,8 +171,14 @@ def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
             if org_id is not None and root is None:
                 raise click.ClickException(f"没有编号为 {org_id} 的机构。")
             try:
-                report = importer.import_file(session, file.read_bytes(), importer.cli_scope(root), dry_run=dry_run,
-                                              actor_name="命令行导入", audit_org=root)
+                report = importer.import_file(
+                    session,
+                    file.read_bytes(),
+                    importer.cli_scope(root),
+                    dry_run=dry_run,
+                    actor_name="命令行导入",
+                    audit_org=root,
+                )
             except importer.UnreadableFile as exc:
                 raise click.ClickException(str(exc)) from exc
             if not report.ok:  # nothing of the attempt is kept, except the audit entry saying it was refused
@@ -167,9 +197,17 @@ def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
         click.echo(f"已导入 {report.imported} 件案件（{report.kind}）。")
 
 
-@main.command("export", help="导出案件台账（JSON Lines，每行一件案件，含全部字段）：全部案件，或一个机构及其下级的案件。")
+@main.command(
+    "export", help="导出案件台账（JSON Lines，每行一件案件，含全部字段）：全部案件，或一个机构及其下级的案件。"
+)
 @click.option("--org-id", type=int, default=None, help="只导出该机构及其下级的案件。")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入该文件；省略时写到标准输出。")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="写入该文件；省略时写到标准输出。",
+)
 def export_cases(org_id: int | None, output: Path | None) -> None:
     from portal.ledger.export import export_all
     from portal.orgs.models import Organisation
@@ -191,8 +229,15 @@ def export_cases(org_id: int | None, output: Path | None) -> None:
             finally:
                 if out:
                     out.close()
-            audit_service.record(session, "export.cases", actor_name="命令行导出", org=org, object_type="organisation",
-                                 object_id=org.id if org else "", summary=f"导出案件台账：{count} 件" + (f"（{org.name}）" if org else ""))
+            audit_service.record(
+                session,
+                "export.cases",
+                actor_name="命令行导出",
+                org=org,
+                object_type="organisation",
+                object_id=org.id if org else "",
+                summary=f"导出案件台账：{count} 件" + (f"（{org.name}）" if org else ""),
+            )
     finally:
         engine.dispose()
     if output:
@@ -201,7 +246,8 @@ def export_cases(org_id: int | None, output: Path | None) -> None:
 
 from portal.searching.cli import COMMANDS as SEARCH_COMMANDS  # noqa: E402 - search's commands live with search
 
-for _command in SEARCH_COMMANDS: main.add_command(_command)  # noqa: E701
+for _command in SEARCH_COMMANDS:
+    main.add_command(_command)  # noqa: E701
 from portal.dossiers.cli import archive_group  # noqa: E402 - the dossier commands live with the dossiers
 
 main.add_command(archive_group)

@@ -60,7 +60,9 @@ def make_engine(url: str, *, pooled: bool = True, idle_ping_seconds: float = IDL
             # Writers take the lock at BEGIN, so two writers queue instead of failing on upgrade;
             # readers (see read_only) begin deferred and never wait for each other.
             # Straight to the driver: every request begins once, and SQLAlchemy's statement machinery costs more than BEGIN.
-            conn.connection.driver_connection.execute("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+            conn.connection.driver_connection.execute(
+                "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+            )
 
         return engine
     if not pooled:

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from portal import demo_data as data
-from portal.auth.passwords import hash_password
 from portal.audit import service as audit
+from portal.auth.passwords import hash_password
 from portal.db import transaction, utcnow
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import MediatorKind, Membership, Person, Role
@@ -102,8 +102,15 @@ def build_demo(engine: Engine, *, password: str) -> DemoReport:
         _build_people(session, report, orgs, password)
         if report.orgs_created or report.people_created or report.memberships_created:
             root = next(iter(orgs.values()))
-            audit.record(session, "demo.build", actor_name="portal demo", org=root, summary=(
-                f"生成演示数据：机构 {report.orgs_created} 个，人员 {report.people_created} 名，角色 {report.memberships_created} 个"))
+            audit.record(
+                session,
+                "demo.build",
+                actor_name="portal demo",
+                org=root,
+                summary=(
+                    f"生成演示数据：机构 {report.orgs_created} 个，人员 {report.people_created} 名，角色 {report.memberships_created} 个"
+                ),
+            )
     return report
 
 

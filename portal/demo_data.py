@@ -67,7 +67,12 @@ PEOPLE = [
     ("yc.admin", "孙晓岚", "13907210101", [("city", Role.ADMIN)]),
     # 县矛调中心 (一站式多元化解中心)
     ("qx.admin", "陈立群", "13907210201", [("county", Role.ADMIN)]),
-    ("qx.director", "韩振宇", "13807210202", [("county", Role.DIRECTOR), ("county", Role.MEDIATOR, FT, "重大疑难纠纷、群体性纠纷")]),
+    (
+        "qx.director",
+        "韩振宇",
+        "13807210202",
+        [("county", Role.DIRECTOR), ("county", Role.MEDIATOR, FT, "重大疑难纠纷、群体性纠纷")],
+    ),
     ("qx.clerk", "刘雨欣", "13607210203", [("county", Role.CLERK)]),
     ("qx.mediator1", "郑春梅", "13907210204", [("county", Role.MEDIATOR, FT, "婚姻家庭、邻里纠纷")]),
     ("qx.mediator2", "马国栋", "13507210205", [("county", Role.MEDIATOR, FT, "征地拆迁、山林土地")]),
@@ -88,7 +93,12 @@ PEOPLE = [
     ("cg.clerk", "蒋一帆", "13807210402", [("cg", Role.CLERK)]),
     ("cg.mediator", "邓家豪", "13707210403", [("cg", Role.MEDIATOR, FT, "物业纠纷、消费纠纷")]),
     ("cg.archivist", "潘晓雯", "13507210404", [("cg", Role.ARCHIVIST)]),
-    ("cg.supervisor", "段海涛", "13907210405", [("cg.sfs", Role.SUPERVISOR), ("dm", Role.MEDIATOR, PT, "婚姻家庭、法律咨询")]),
+    (
+        "cg.supervisor",
+        "段海涛",
+        "13907210405",
+        [("cg.sfs", Role.SUPERVISOR), ("dm", Role.MEDIATOR, PT, "婚姻家庭、法律咨询")],
+    ),
     ("cg.police", "钟立新", "13607210406", [("cg.pcs", Role.MEDIATOR, FT, "治安纠纷、邻里纠纷")]),
     ("hk.director", "汪德明", "13907210501", [("hk", Role.DIRECTOR)]),
     ("hk.clerk", "田思雨", "13807210502", [("hk", Role.CLERK)]),
@@ -103,7 +113,12 @@ PEOPLE = [
     # 村/社区 and 网格员
     ("dm.director", "秦玉芬", "13907210801", [("dm", Role.DIRECTOR), ("dm", Role.MEDIATOR, PT, "邻里纠纷、家庭纠纷")]),
     ("ng.mediator", "贺子轩", "13507210802", [("ng", Role.MEDIATOR, PT, "物业纠纷、邻里纠纷")]),
-    ("dk.director", "熊长贵", "13807210803", [("dk", Role.DIRECTOR), ("dk", Role.MEDIATOR, PT, "山林土地、房屋宅基地")]),
+    (
+        "dk.director",
+        "熊长贵",
+        "13807210803",
+        [("dk", Role.DIRECTOR), ("dk", Role.MEDIATOR, PT, "山林土地、房屋宅基地")],
+    ),
     ("th.director", "雷有福", "13707210804", [("th", Role.DIRECTOR), ("th", Role.MEDIATOR, PT, "婚姻家庭、邻里纠纷")]),
     ("sp.director", "万金水", "13907210805", [("sp", Role.DIRECTOR), ("sp", Role.MEDIATOR, PT, "征地拆迁、山林土地")]),
     ("dm.grid1", "方小雨", "13607210901", [("dm.1", Role.MEDIATOR, PT, GRID)]),

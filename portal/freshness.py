@@ -50,9 +50,16 @@ def _key(*aggregates) -> ColumnElement[str]:  # noqa: ANN002
     return joined
 
 
-COLUMNS = (_key(func.max(Case.updated_at), func.max(Case.id)).label("generation_cases"),
-           _key(func.max(Organisation.updated_at), func.count(Organisation.id), func.max(Person.updated_at),
-                func.count(Membership.id), func.max(Membership.id)).label("generation_directory"))
+COLUMNS = (
+    _key(func.max(Case.updated_at), func.max(Case.id)).label("generation_cases"),
+    _key(
+        func.max(Organisation.updated_at),
+        func.count(Organisation.id),
+        func.max(Person.updated_at),
+        func.count(Membership.id),
+        func.max(Membership.id),
+    ).label("generation_directory"),
+)
 _CURRENT = select(*COLUMNS)
 _LAST_SEEN: dict[str, Generation] = {}
 
@@ -82,7 +89,7 @@ def confirmed_by(db: Session, rows: list) -> Generation:
     A page that assumed a generation and finds it unchanged here used kept values that hold for its own snapshot;
     one that finds another recomputes under this one. That saves the busiest pages a statement per request.
     """
-    return _saw(db, tuple(rows[0][-len(COLUMNS):])) if rows else current(db)
+    return _saw(db, tuple(rows[0][-len(COLUMNS) :])) if rows else current(db)
 
 
 class Remembered:

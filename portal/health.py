@@ -19,7 +19,12 @@ def healthz(state: State) -> Response:
     ok = database and data_dir
     search = search_status(settings.index_dir, state.engine)  # a fallback to database search is "degraded"
     return Response(
-        content={"status": "ok" if ok and (search["ok"] or search["building"]) else "degraded", "database": database, "data_dir": data_dir, "search": search},
+        content={
+            "status": "ok" if ok and (search["ok"] or search["building"]) else "degraded",
+            "database": database,
+            "data_dir": data_dir,
+            "search": search,
+        },
         status_code=200,
         headers={"Cache-Control": "no-store"},
     )

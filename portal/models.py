@@ -4,18 +4,45 @@ from sqlmodel import SQLModel
 
 from portal.audit.models import AuditEntry, AuditHead
 from portal.auth.models import LoginFailure, WebSession
+from portal.cases.models import (
+    Case,
+    CaseEvent,
+    CaseFile,
+    CaseMediator,
+    CaseRecord,
+    CaseSequence,
+    DisputeType,
+    Party,
+    Transfer,
+)
+from portal.dossiers.models import BindingJob, DisposalRecord, DossierVersion, FixityRun, SignedScan
 from portal.experts.models import Expert
+from portal.orgs.models import Organisation
+from portal.people.models import Membership, Person
 from portal.problems.models import Problem, ProblemEvent
 from portal.screening.models import ScreeningRound
-from portal.dossiers.models import BindingJob, DisposalRecord, DossierVersion, FixityRun, SignedScan
-from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, DisputeType, Party, Transfer
-from portal.orgs.models import Organisation
 from portal.searching.models import SavedSearch, SearchOutbox  # noqa: F401 - and the outbox listener, via portal.searching.outbox
-from portal.people.models import Membership, Person
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEntry", "AuditHead", "Case", "CaseEvent", "CaseFile", "CaseMediator", "CaseRecord", "CaseSequence", "DisputeType", "Party", "Transfer", "LoginFailure", "Membership", "Organisation", "Person", "WebSession", "metadata"]
+    "AuditEntry",
+    "AuditHead",
+    "Case",
+    "CaseEvent",
+    "CaseFile",
+    "CaseMediator",
+    "CaseRecord",
+    "CaseSequence",
+    "DisputeType",
+    "Party",
+    "Transfer",
+    "LoginFailure",
+    "Membership",
+    "Organisation",
+    "Person",
+    "WebSession",
+    "metadata",
+]
 __all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]

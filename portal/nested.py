@@ -32,7 +32,9 @@ def _spelled(default: str, postgresql: str) -> Callable[[type], type]:
 
     def register(cls: type) -> type:
         for dialects, name in (((), default), (("postgresql",), postgresql)):
-            compiles(cls, *dialects)(lambda element, compiler, _name=name, **kw: f"{_name}({compiler.process(element.clauses, **kw)})")
+            compiles(cls, *dialects)(
+                lambda element, compiler, _name=name, **kw: f"{_name}({compiler.process(element.clauses, **kw)})"
+            )
         return cls
 
     return register
@@ -89,8 +91,15 @@ def _reader(type_: TypeEngine) -> Callable[[Any], Any]:
         if members is not None:
             return lambda value: None if value is None else members(value)
     else:
-        for kind, read in ((Boolean, _bool), (DateTime, _datetime), (Date, _date), (JSON, _json), (Integer, _same), (String, _same),
-                           (Text, _same)):
+        for kind, read in (
+            (Boolean, _bool),
+            (DateTime, _datetime),
+            (Date, _date),
+            (JSON, _json),
+            (Integer, _same),
+            (String, _same),
+            (Text, _same),
+        ):
             if isinstance(type_, kind):
                 return read
     raise TypeError(f"nested rows cannot carry a column of type {type_!r}")

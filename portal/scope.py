@@ -90,7 +90,9 @@ class Principal:
         (case-sensitive LIKE, see portal.db) and PostgreSQL (pattern-ops indexes) answer from an index.
         """
         if isinstance(column, InstrumentedAttribute):  # a model's column: the same condition every time
-            return self.condition(("path_filter", column.class_.__name__, column.key, roles), lambda: self._path_filter(column, roles))
+            return self.condition(
+                ("path_filter", column.class_.__name__, column.key, roles), lambda: self._path_filter(column, roles)
+            )
         return self._path_filter(column, roles)
 
     def _path_filter(self, column: ColumnElement[str], roles: tuple[Role, ...]) -> ColumnElement[bool]:
@@ -168,4 +170,6 @@ def load_principal(db: Session, person: Person, session_id: str = "") -> Princip
         .where(Membership.person_id == person.id, Organisation.active == True)  # noqa: E712
         .order_by(Organisation.depth, Organisation.sort_order, Organisation.id, Membership.role)
     ).all()
-    return Principal(person=person, grants=[Grant(org=o, role=m.role, membership=m) for m, o in rows], session_id=session_id)
+    return Principal(
+        person=person, grants=[Grant(org=o, role=m.role, membership=m) for m, o in rows], session_id=session_id
+    )

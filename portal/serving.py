@@ -88,13 +88,17 @@ def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> No
     """Run `app` (an import string of an app factory) with `workers` processes until SIGINT or SIGTERM."""
     # uvloop and httptools by name rather than uvicorn's "auto", which falls back to asyncio and h11 without a word
     # when they are missing (side by side on the case list, those served 0.6 times the requests per second).
-    config = uvicorn.Config(app, factory=True, host=host, port=port, **{"loop": "uvloop", "http": "httptools", **options})
+    config = uvicorn.Config(
+        app, factory=True, host=host, port=port, **{"loop": "uvloop", "http": "httptools", **options}
+    )
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.Server(config).run()
         return
     config.configure_logging()
     sockets = [_listening_socket(host, port, config.backlog) for _ in range(workers)]
-    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per worker: nothing inherited from the parent's imports
+    spawn = multiprocessing.get_context(
+        "spawn"
+    )  # a fresh interpreter per worker: nothing inherited from the parent's imports
     counts = spawn.RawArray("i", workers)  # open connections per worker (Balance)
     stop = threading.Event()
     processes: list[Any] = [None] * workers

@@ -59,8 +59,11 @@ class Settings(BaseSettings):
     def archive_dir(self) -> Path:
         """Bound dossiers, stored by SHA-256 (PORTAL_ARCHIVE_DIR, or <data dir>/archive)."""
         return self.archive_dir_override or self.data_dir / "archive"
+
     workers: int = 2
-    access_log: bool = False  # one log line per request from `portal serve`; the reverse proxy in front usually keeps these
+    access_log: bool = (
+        False  # one log line per request from `portal serve`; the reverse proxy in front usually keeps these
+    )
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -41,14 +41,20 @@ def case_summary(db: Session, principal: Principal, today: date, soon_days: int)
     mine = principal.path_filter(Case.org_path)
     soon = today + timedelta(days=soon_days)
     working = Case.state.in_(MEDIATION_STATES)
-    due_soon = or_(and_(working, Case.mediation_due_on >= today, Case.mediation_due_on <= soon),
-                   and_(Case.state == CaseState.CLOSED, Case.followup_due_on >= today, Case.followup_due_on <= soon))
+    due_soon = or_(
+        and_(working, Case.mediation_due_on >= today, Case.mediation_due_on <= soon),
+        and_(Case.state == CaseState.CLOSED, Case.followup_due_on >= today, Case.followup_due_on <= soon),
+    )
 
     def count(*conditions) -> int:  # noqa: ANN002
         return db.exec(select(func.count()).select_from(Case).where(mine, *conditions)).one()
 
-    return {"open": count(Case.state.in_(OPEN_STATES)), "overdue": count(overdue_condition(today)), "due_soon": count(due_soon),
-            "inbox": len(transfers.inbox(db, principal))}
+    return {
+        "open": count(Case.state.in_(OPEN_STATES)),
+        "overdue": count(overdue_condition(today)),
+        "due_soon": count(due_soon),
+        "inbox": len(transfers.inbox(db, principal)),
+    }
 
 
 @get("/workspace", name="workspace", sync_to_thread=True)
@@ -57,6 +63,14 @@ def workspace(request: Request, db: Db) -> Template:
     assert principal is not None
     settings = request.app.state.settings
     today = clock.today()
-    return page(request, "workspace.html", title="工作台", nav="workspace", crumbs=[("工作台", None)],
-                cards=overview(db, principal), last=last_sign_in(db, principal.person),
-                cases=case_summary(db, principal, today, settings.due_soon_days), due_soon_days=settings.due_soon_days)
+    return page(
+        request,
+        "workspace.html",
+        title="工作台",
+        nav="workspace",
+        crumbs=[("工作台", None)],
+        cards=overview(db, principal),
+        last=last_sign_in(db, principal.person),
+        cases=case_summary(db, principal, today, settings.due_soon_days),
+        due_soon_days=settings.due_soon_days,
+    )

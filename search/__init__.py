@@ -5,12 +5,43 @@ Verbs: `apply` (index/remove), `Rebuild` (rebuild into a new directory and swap)
 `.suggest`, `.similar`, `.check`, `.status`, `.warm`; `IndexUnavailable` when the index cannot be opened.
 """
 
-from search.documents import FACETS, CaseDoc, CheckReport, FacetValue, Hit, IndexUnavailable, Scope, SearchRequest, SearchResults, Snippet
+from search.documents import (
+    FACETS,
+    CaseDoc,
+    CheckReport,
+    FacetValue,
+    Hit,
+    IndexUnavailable,
+    Scope,
+    SearchRequest,
+    SearchResults,
+    Snippet,
+)
 from search.engine import SearchIndex, Suggestion
 from search.schema import SCHEMA_VERSION
 from search.text import add_words, normalise, warm_up
 from search.writing import Rebuild, apply, mask_ids, merge, segment_count
 
-__all__ = ["FACETS", "SCHEMA_VERSION", "CaseDoc", "CheckReport", "FacetValue", "Hit", "IndexUnavailable", "Rebuild", "Scope", "SearchIndex",
-           "SearchRequest", "SearchResults", "Snippet", "Suggestion", "add_words", "apply", "mask_ids", "merge", "normalise", "segment_count",
-           "warm_up"]
+__all__ = [
+    "FACETS",
+    "SCHEMA_VERSION",
+    "CaseDoc",
+    "CheckReport",
+    "FacetValue",
+    "Hit",
+    "IndexUnavailable",
+    "Rebuild",
+    "Scope",
+    "SearchIndex",
+    "SearchRequest",
+    "SearchResults",
+    "Snippet",
+    "Suggestion",
+    "add_words",
+    "apply",
+    "mask_ids",
+    "merge",
+    "normalise",
+    "segment_count",
+    "warm_up",
+]

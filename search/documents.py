@@ -60,7 +60,9 @@ class SearchRequest:
     page: int = 1
     size: int = 20
     facets: bool = True
-    id_numbers: tuple[str, ...] | bool = ()  # subtrees (paths) where the person may search identity numbers; True = anywhere
+    id_numbers: (
+        tuple[str, ...] | bool
+    ) = ()  # subtrees (paths) where the person may search identity numbers; True = anywhere
 
 
 @dataclass

@@ -12,7 +12,17 @@ from pathlib import Path
 from whoosh import query as Q
 
 from search import fast, highlight, store
-from search.documents import FACETS, CheckReport, FacetValue, Hit, IndexUnavailable, Scope, SearchRequest, SearchResults, Snippet
+from search.documents import (
+    FACETS,
+    CheckReport,
+    FacetValue,
+    Hit,
+    IndexUnavailable,
+    Scope,
+    SearchRequest,
+    SearchResults,
+    Snippet,
+)
 from search.query import Builder, parse
 from search.text import normalise
 from search.writing import LIST_SEP, from_day
@@ -83,8 +93,14 @@ class SearchIndex:
                 s = self._current()
                 return {"ok": True, "reason": "", "generation": self._name, "documents": s.doc_count()}
             except IndexUnavailable as exc:
-                return {"ok": False, "reason": exc.reason, "generation": None, "documents": 0, "missing": exc.missing,
-                        "outdated": exc.outdated}
+                return {
+                    "ok": False,
+                    "reason": exc.reason,
+                    "generation": None,
+                    "documents": 0,
+                    "missing": exc.missing,
+                    "outdated": exc.outdated,
+                }
 
     def _scope_filter(self, s, scope: Scope) -> set[int] | None:  # noqa: ANN001
         if scope.everything:
@@ -159,14 +175,25 @@ class SearchIndex:
                 total += n
                 segs.append((sub, offset, data, bits, n))
             if not exact and total <= fast.VERIFY_LIMIT:  # check the phrases of every candidate
-                segs = [(sub, offset, data, fast.from_ids(fast.verify(sub, data, query, fast.ids_of(bits, data.n)), data.n), 0)
-                        for sub, offset, data, bits, _n in segs]
+                segs = [
+                    (
+                        sub,
+                        offset,
+                        data,
+                        fast.from_ids(fast.verify(sub, data, query, fast.ids_of(bits, data.n)), data.n),
+                        0,
+                    )
+                    for sub, offset, data, bits, _n in segs
+                ]
                 segs = [(sub, offset, data, bits, fast.count(bits)) for sub, offset, data, bits, _n in segs]
                 total, exact = sum(n for *_, n in segs), True
             pages = max(1, math.ceil(total / size))
             page = min(max(1, req.page), pages)
             ranked = self._rank(segs, query, page * size, by_date=by_date, exact=exact)
-            hits = [self._hit(s.stored_fields(docnum), score, parsed.terms) for docnum, score in ranked[(page - 1) * size: page * size]]
+            hits = [
+                self._hit(s.stored_fields(docnum), score, parsed.terms)
+                for docnum, score in ranked[(page - 1) * size : page * size]
+            ]
             facets = {}
             if req.facets:
                 counts = {f: Counter() for f in FACETS}
@@ -175,11 +202,19 @@ class SearchIndex:
                         docs = fast.ids_of(bits, data.n) if n < data.n * fast.LIST_FACETS_BELOW else None
                         for f in FACETS:
                             counts[f] += data.facet_counts(sub.reader(), f, bits, docs)
-                facets = {f: [FacetValue(v, c) for v, c in sorted(counts[f].items(), key=lambda kv: (-kv[1], kv[0])) if v not in ("-", "")]
-                          for f in FACETS}
+                facets = {
+                    f: [
+                        FacetValue(v, c)
+                        for v, c in sorted(counts[f].items(), key=lambda kv: (-kv[1], kv[0]))
+                        if v not in ("-", "")
+                    ]
+                    for f in FACETS
+                }
         if not exact:
             notes.append("短语较常见：总数与分类计数为约数（按短语中的字组估计），列出的结果均已逐条核对。")
-        return SearchResults(total=total, hits=hits, page=page, pages=pages, facets=facets, notes=notes, plain=parsed.plain)
+        return SearchResults(
+            total=total, hits=hits, page=page, pages=pages, facets=facets, notes=notes, plain=parsed.plain
+        )
 
     def _rank(self, segs, query, want: int, *, by_date: bool, exact: bool) -> list[tuple[int, float]]:  # noqa: ANN001
         """The first `want` hits as (global docnum, score): by the boosts of the fields matched (search/fast.py), newest first.
@@ -194,19 +229,25 @@ class SearchIndex:
                 continue
             weights = [] if by_date else data.weights(sub, query)
             rec, _order = data.received_order(sub.reader())
-            candidates += [(sc, rec[d], offset + d, i, d) for d, sc in data.best(sub.reader(), bits, n, weights, offer).items()]
+            candidates += [
+                (sc, rec[d], offset + d, i, d) for d, sc in data.best(sub.reader(), bits, n, weights, offer).items()
+            ]
         candidates.sort(key=lambda t: (-t[0], -t[1], -t[2]))
         if exact:
             return [(g, sc) for sc, _r, g, _i, _d in candidates[:want]]
         ranked: list[tuple[int, float]] = []
         start = 0
         while len(ranked) < want and start < len(candidates):
-            batch = candidates[start:start + want - len(ranked)]
+            batch = candidates[start : start + want - len(ranked)]
             start += len(batch)
             per_segment: dict[int, list[int]] = {}
             for _sc, _r, _g, i, d in batch:
                 per_segment.setdefault(i, []).append(d)
-            real = {(i, d) for i, docs in per_segment.items() for d in fast.verify(segs[i][0], segs[i][2], query, sorted(docs))}
+            real = {
+                (i, d)
+                for i, docs in per_segment.items()
+                for d in fast.verify(segs[i][0], segs[i][2], query, sorted(docs))
+            }
             ranked += [(g, sc) for sc, _r, g, i, d in batch if (i, d) in real]
         return ranked
 
@@ -224,9 +265,18 @@ class SearchIndex:
             text = f.get(name) or ""
             if text and terms and highlight._spans(normalise(text), terms):  # noqa: SLF001
                 snippets.append(Snippet(name, highlight.marked(text, terms)))
-        return Hit(case_id=int(f["cid"]), number=(f.get("extra") or {}).get("number") or f.get("number", ""), title=f.get("title", ""),
-                   score=float(score or 0), status=f.get("status", ""), dispute_type=f.get("dtype", ""), org_id=int(f.get("org") or 0),
-                   received_on=from_day(f.get("received")), parties=highlight.marked(f.get("parties", ""), terms), snippets=snippets)
+        return Hit(
+            case_id=int(f["cid"]),
+            number=(f.get("extra") or {}).get("number") or f.get("number", ""),
+            title=f.get("title", ""),
+            score=float(score or 0),
+            status=f.get("status", ""),
+            dispute_type=f.get("dtype", ""),
+            org_id=int(f.get("org") or 0),
+            received_on=from_day(f.get("received")),
+            parties=highlight.marked(f.get("parties", ""), terms),
+            snippets=snippets,
+        )
 
     def title_html(self, hit: Hit, q: str) -> str:
         return highlight.marked(hit.title, parse(q).terms)
@@ -250,8 +300,11 @@ class SearchIndex:
                 return []
             for hit in s.search(Q.Or(options), limit=40, filter=allowed, terms=False):
                 f = hit.fields()
-                found = [("number", (f.get("extra") or {}).get("number") or f.get("number", ""))] + [("party", n) for n in (f.get("parties") or "").split(LIST_SEP)] + \
-                        [("org", n) for n in (f.get("orgs") or "").split(LIST_SEP)[:1]]
+                found = (
+                    [("number", (f.get("extra") or {}).get("number") or f.get("number", ""))]
+                    + [("party", n) for n in (f.get("parties") or "").split(LIST_SEP)]
+                    + [("org", n) for n in (f.get("orgs") or "").split(LIST_SEP)[:1]]
+                )
                 for kind, value in found:
                     if value and text in normalise(value) and (kind, value) not in seen:
                         seen.add((kind, value))
@@ -272,7 +325,10 @@ class SearchIndex:
                 return []
             stored = s.stored_fields(docnum)
             terms = [Q.Term("title", t, boost=2.0 * w) for t, w in s.key_terms([docnum], "title", numterms=4)]
-            terms += [Q.Term("text", t, boost=w) for t, w in s.key_terms_from_text("text", stored.get("body") or "", numterms=10)]
+            terms += [
+                Q.Term("text", t, boost=w)
+                for t, w in s.key_terms_from_text("text", stored.get("body") or "", numterms=10)
+            ]
             terms.append(Q.Term("dtype", stored.get("dtype", "-"), boost=3.0))
             query = Q.AndNot(Q.Or(terms), Q.Term("cid", str(case_id)))
             results = s.search(query, limit=limit, filter=allowed, terms=False)

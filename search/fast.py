@@ -77,8 +77,11 @@ class Segment:
 
     # -- base sets
     def live_bits(self, reader) -> int:  # noqa: ANN001
-        deleted = reader.deleted_docs_set if hasattr(reader, "deleted_docs_set") else \
-            frozenset(d for d in range(self.n) if reader.is_deleted(d))
+        deleted = (
+            reader.deleted_docs_set
+            if hasattr(reader, "deleted_docs_set")
+            else frozenset(d for d in range(self.n) if reader.is_deleted(d))
+        )
         key = (len(deleted),)
         if key != self.live_key:
             self.live = self.ones & ~from_ids(deleted, self.n) if deleted else self.ones

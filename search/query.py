@@ -20,17 +20,39 @@ MAX_QUERY = 200  # characters read; the rest is ignored (and the notes say so)
 MAX_TERMS = 12
 
 FIELD_ALIASES = {
-    "当事人": "parties", "party": "parties", "姓名": "parties",
-    "案号": "number", "number": "number",
-    "类型": "types", "type": "types", "纠纷类型": "types",
-    "调解员": "mediators", "mediator": "mediators",
-    "机构": "orgs", "org": "orgs", "调委会": "orgs",
-    "状态": "labels", "渠道": "labels", "来源": "labels", "结果": "labels",
-    "标题": "title", "案件名称": "title", "title": "title",
+    "当事人": "parties",
+    "party": "parties",
+    "姓名": "parties",
+    "案号": "number",
+    "number": "number",
+    "类型": "types",
+    "type": "types",
+    "纠纷类型": "types",
+    "调解员": "mediators",
+    "mediator": "mediators",
+    "机构": "orgs",
+    "org": "orgs",
+    "调委会": "orgs",
+    "状态": "labels",
+    "渠道": "labels",
+    "来源": "labels",
+    "结果": "labels",
+    "标题": "title",
+    "案件名称": "title",
+    "title": "title",
     "卷宗": "dossier",
-    "内容": MATCH_FIELD, "记录": MATCH_FIELD,
-    "证件": "idnums", "身份证": "idnums", "证件号": "idnums", "id": "idnums",
-    "日期": "received", "受理": "received", "登记": "received", "date": "received", "结案": "closed", "closed": "closed",
+    "内容": MATCH_FIELD,
+    "记录": MATCH_FIELD,
+    "证件": "idnums",
+    "身份证": "idnums",
+    "证件号": "idnums",
+    "id": "idnums",
+    "日期": "received",
+    "受理": "received",
+    "登记": "received",
+    "date": "received",
+    "结案": "closed",
+    "closed": "closed",
 }
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 ID_LIKE = re.compile(r"^(\d{17}[\dx]|\d{15}|[0-9a-z]{18})$")
@@ -88,7 +110,7 @@ def _lex(text: str, notes: list[str]) -> tuple[list[_Token], bool]:
                 degraded = True
                 i += 1
                 continue
-            phrase = text[i + 1:end].strip()
+            phrase = text[i + 1 : end].strip()
             if phrase:
                 tokens.append(_Token("phrase", phrase, negate, fld))
             i = end + 1
@@ -199,7 +221,11 @@ class Builder:
         if fld in ("received", "closed"):
             m = DATE_RANGE.match(value)
             lo = _day(m.group(1), False) if m and m.group(1) else None
-            hi = _day((m.group(2) or ("" if ".." in value else m.group(1)) or ""), True) if m and (m.group(2) or m.group(1)) else None
+            hi = (
+                _day((m.group(2) or ("" if ".." in value else m.group(1)) or ""), True)
+                if m and (m.group(2) or m.group(1))
+                else None
+            )
             if m and ".." in value and not m.group(2):
                 hi = None
             if lo is None and hi is None:
@@ -256,8 +282,11 @@ def parse(raw: str, *, id_numbers: tuple[str, ...] | bool = ()) -> Parsed:
     for group in groups:
         subs = []
         for tok in group:
-            sub = builder.field_query(tok.field, tok.text, tok.kind == "phrase") if tok.field else \
-                builder.word_query(tok.text, exact=tok.kind == "phrase")
+            sub = (
+                builder.field_query(tok.field, tok.text, tok.kind == "phrase")
+                if tok.field
+                else builder.word_query(tok.text, exact=tok.kind == "phrase")
+            )
             if sub is None and tok.field:
                 degraded = True
                 sub = builder.word_query(tok.text)

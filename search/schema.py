@@ -13,7 +13,16 @@ SCHEMA_VERSION = 8
 
 # Fields a query may name, with their weight. Plain words are matched in `text` (everything, once) and the short
 # fields only add their boost (DOMAIN §7: one combined field instead of a phrase query per field).
-TEXT_FIELDS = {"title": 3.0, "parties": 3.0, "mediators": 2.0, "types": 2.0, "orgs": 1.5, "labels": 1.0, "body": 1.0, "dossier": 1.0}
+TEXT_FIELDS = {
+    "title": 3.0,
+    "parties": 3.0,
+    "mediators": 2.0,
+    "types": 2.0,
+    "orgs": 1.5,
+    "labels": 1.0,
+    "body": 1.0,
+    "dossier": 1.0,
+}
 SHORT_FIELDS = ("title", "parties", "mediators", "types", "orgs", "labels")
 MATCH_FIELD = "text"
 # Queries are read as sets of document ids (search/fast.py), and reading a common bigram's postings with positions cost
@@ -21,7 +30,16 @@ MATCH_FIELD = "text"
 # ~0.15 µs. So MATCH_FIELD holds ids only (a phrase is checked in the stored texts: MATCH_TEXTS), and each short field,
 # which keeps its positions for Whoosh's own queries (suggestions), has a twin with ids only.
 SET_FIELDS = {name: f"{name}set" for name in SHORT_FIELDS}
-MATCH_TEXTS = ("title", "parties", "mediators", "types", "orgs", "labels", "body", "dossier")  # stored: what MATCH_FIELD indexes
+MATCH_TEXTS = (
+    "title",
+    "parties",
+    "mediators",
+    "types",
+    "orgs",
+    "labels",
+    "body",
+    "dossier",
+)  # stored: what MATCH_FIELD indexes
 
 
 def match_text(fields: dict) -> str:
@@ -48,7 +66,9 @@ def schema() -> Schema:
         types=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["types"]),
         orgs=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["orgs"]),
         labels=TEXT(analyzer=bigram, stored=True),
-        text=FieldType(format=Existence(), analyzer=bigram),  # MATCH_TEXTS once, ids only: what plain words and 内容: match
+        text=FieldType(
+            format=Existence(), analyzer=bigram
+        ),  # MATCH_TEXTS once, ids only: what plain words and 内容: match
         body=STORED,  # the snippet source only
         dossier=TEXT(analyzer=bigram, stored=True),
         chars=TEXT(analyzer=UnigramTokenizer()),  # single-character queries over the short fields

@@ -1,7 +1,7 @@
 """Index generations on disk: `CURRENT` names the live directory; a rebuild fills a new one and swaps the name.
 
-    <root>/CURRENT          "gen-…" — replaced atomically (os.replace)
-    <root>/gen-…/SCHEMA     the schema version the generation was built with
+<root>/CURRENT          "gen-…" — replaced atomically (os.replace)
+<root>/gen-…/SCHEMA     the schema version the generation was built with
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def bigrams(run: str) -> list[str]:
     """Overlapping bigrams of a CJK run (the run itself when it is one character); Latin/digit runs whole."""
     if not is_cjk(run) or len(run) < 2:
         return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 class _CJKTokenizer(Tokenizer):
@@ -80,14 +80,25 @@ class _CJKTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self))
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,  # noqa: ANN001, ANN204
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,  # noqa: ANN001, ANN204
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         for run, start in runs(normalise(value)):
             if is_cjk(run) and (self.unigram or len(run) > 1):
                 step = 1 if self.unigram else 2
-                pieces = [(run[i:i + step], i) for i in range(len(run) - step + 1)]
+                pieces = [(run[i : i + step], i) for i in range(len(run) - step + 1)]
                 if step == 2:  # the last character alone, so that a prefix query finds any single character of a field
                     pieces.append((run[-1], len(run) - 1))
             else:
@@ -117,9 +128,39 @@ class UnigramTokenizer(_CJKTokenizer):
 
 
 # --- jieba: loaded once per process, only to split queries --------------------------------------------
-DOMAIN_WORDS = ["调委会", "访调对接", "诉调对接", "公调对接", "检调对接", "宅基地", "司法确认", "人调字", "矛调中心", "人民调解",
-                "调解协议", "协议书", "回访", "网格员", "拖欠工资", "农民工工资", "劳动争议", "物业费", "交通事故", "医疗纠纷",
-                "征地拆迁", "土地承包", "不予受理", "口头协议", "四联单", "履行", "结案", "立卷", "归档", "卷宗", "欠薪"]
+DOMAIN_WORDS = [
+    "调委会",
+    "访调对接",
+    "诉调对接",
+    "公调对接",
+    "检调对接",
+    "宅基地",
+    "司法确认",
+    "人调字",
+    "矛调中心",
+    "人民调解",
+    "调解协议",
+    "协议书",
+    "回访",
+    "网格员",
+    "拖欠工资",
+    "农民工工资",
+    "劳动争议",
+    "物业费",
+    "交通事故",
+    "医疗纠纷",
+    "征地拆迁",
+    "土地承包",
+    "不予受理",
+    "口头协议",
+    "四联单",
+    "履行",
+    "结案",
+    "立卷",
+    "归档",
+    "卷宗",
+    "欠薪",
+]
 _jieba = None
 _jieba_lock = threading.Lock()
 _extra_words: set[str] = set()

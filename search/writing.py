@@ -35,26 +35,49 @@ def from_day(n: int | None) -> date | None:
 def fields_of(doc: CaseDoc) -> dict:
     """A CaseDoc as Whoosh fields."""
     seq3 = f"{doc.number_seq:03d}" if doc.number_seq else ""
-    numparts = {normalise(doc.number), str(doc.number_year or ""), normalise(doc.number_prefix), str(doc.number_seq or ""), seq3,
-                f"{seq3}号" if seq3 else "", f"第{seq3}号" if seq3 else "", f"{normalise(doc.number_prefix)}人调字" if doc.number_prefix else "",
-                f"{normalise(doc.number_prefix)}人调字第{seq3}号" if doc.number_prefix and seq3 else ""}
+    numparts = {
+        normalise(doc.number),
+        str(doc.number_year or ""),
+        normalise(doc.number_prefix),
+        str(doc.number_seq or ""),
+        seq3,
+        f"{seq3}号" if seq3 else "",
+        f"第{seq3}号" if seq3 else "",
+        f"{normalise(doc.number_prefix)}人调字" if doc.number_prefix else "",
+        f"{normalise(doc.number_prefix)}人调字第{seq3}号" if doc.number_prefix and seq3 else "",
+    }
     names = [p for p in doc.parties if p]
     labels = " ".join(x for x in (doc.status_label, doc.channel, doc.outcome_label) if x)
     body = mask_ids(doc.text)
     dossier = highlight.PAGE_BREAK.join(mask_ids(p) for p in doc.dossier_pages)
     fields = {
-        "cid": str(doc.id), "version": doc.version, "number": normalise(doc.number),
+        "cid": str(doc.id),
+        "version": doc.version,
+        "number": normalise(doc.number),
         "numparts": " ".join(sorted(p.replace(" ", "") for p in numparts if p)),
         "idnums": " ".join(normalise(n).replace(" ", "") for n in doc.id_numbers if n),
-        "title": doc.title, "parties": LIST_SEP.join(names), "mediators": LIST_SEP.join(doc.mediators),
-        "types": LIST_SEP.join(doc.dispute_type_names), "orgs": LIST_SEP.join(doc.org_names),
-        "labels": labels, "body": body, "dossier": dossier,
+        "title": doc.title,
+        "parties": LIST_SEP.join(names),
+        "mediators": LIST_SEP.join(doc.mediators),
+        "types": LIST_SEP.join(doc.dispute_type_names),
+        "orgs": LIST_SEP.join(doc.org_names),
+        "labels": labels,
+        "body": body,
+        "dossier": dossier,
         "chars": LIST_SEP.join([doc.title, *names, *doc.mediators, *doc.org_names[:1], *doc.dispute_type_names]),
         "scope": ",".join(doc.org_paths),
-        "dtype": doc.dispute_type or "-", "status": doc.status or "-", "tier": doc.tier or "-", "org": str(doc.org_id),
-        "year": str(doc.received_on.year) if doc.received_on else "-", "mediator": doc.mediators[0] if doc.mediators else "-",
-        "outcome": doc.outcome or "-", "received": _day(doc.received_on) or 0, "closed": _day(doc.closed_on) or 0,
-        "filed": _day(doc.filed_on) or 0, "extra": {"org_name": doc.org_name, "number": doc.number}, "numtext": doc.number,
+        "dtype": doc.dispute_type or "-",
+        "status": doc.status or "-",
+        "tier": doc.tier or "-",
+        "org": str(doc.org_id),
+        "year": str(doc.received_on.year) if doc.received_on else "-",
+        "mediator": doc.mediators[0] if doc.mediators else "-",
+        "outcome": doc.outcome or "-",
+        "received": _day(doc.received_on) or 0,
+        "closed": _day(doc.closed_on) or 0,
+        "filed": _day(doc.filed_on) or 0,
+        "extra": {"org_name": doc.org_name, "number": doc.number},
+        "numtext": doc.number,
     }
     fields[MATCH_FIELD] = match_text(fields)
     return fields | {twin: fields[name] for name, twin in SET_FIELDS.items()}
@@ -148,8 +171,9 @@ class Rebuild:
     def _open(self):  # noqa: ANN202
         if self._writer is None:
             if self.procs > 1:
-                self._writer = self.ix.writer(procs=self.procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, batchsize=200,
-                                              compound=False)
+                self._writer = self.ix.writer(
+                    procs=self.procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, batchsize=200, compound=False
+                )
             else:
                 self._writer = self.ix.writer(limitmb=REBUILD_LIMIT_MB, compound=False)
         return self._writer

@@ -8,16 +8,24 @@ from sqlalchemy.engine import Engine
 
 from portal.auth.passwords import hash_password
 from portal.db import transaction
-from portal.orgs.models import OrgKind, Organisation, Tier
+from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import MediatorKind, Membership, Person, Role
 
 PASSWORD = "Test-Passw0rd"
 _HASH = hash_password(PASSWORD)
 
 
-def add_org(db, name: str, parent: Organisation | None, tier: Tier, kind: OrgKind = OrgKind.COMMITTEE, short: str | None = None) -> Organisation:  # noqa: ANN001
-    org = Organisation(name=name, short_name=short or name[:2], tier=tier, kind=kind, parent_id=parent.id if parent else None,
-                       depth=parent.depth + 1 if parent else 0)
+def add_org(
+    db, name: str, parent: Organisation | None, tier: Tier, kind: OrgKind = OrgKind.COMMITTEE, short: str | None = None
+) -> Organisation:  # noqa: ANN001
+    org = Organisation(
+        name=name,
+        short_name=short or name[:2],
+        tier=tier,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+    )
     db.add(org)
     db.flush()
     org.path = f"{parent.path if parent else '/'}{org.id}/"
@@ -31,8 +39,14 @@ def add_person(db, username: str, name: str, *grants: tuple[Organisation, Role],
     db.add(person)
     db.flush()
     for org, role in grants:
-        db.add(Membership(person_id=person.id, org_id=org.id, role=role,
-                          mediator_kind=MediatorKind.FULL_TIME if role is Role.MEDIATOR else None))
+        db.add(
+            Membership(
+                person_id=person.id,
+                org_id=org.id,
+                role=role,
+                mediator_kind=MediatorKind.FULL_TIME if role is Role.MEDIATOR else None,
+            )
+        )
     db.flush()
     return person
 
@@ -78,7 +92,9 @@ def build_world(engine: Engine) -> World:
         p["city.admin"] = add_person(db, "city.admin", "孙市管", (o["city"], Role.ADMIN))
         for username, role in ROLE_ACCOUNTS.items():
             p[username] = add_person(db, username, f"甲{role.label}", (o["a"], role), phone="13912345678")
-        p["a1.mediator"] = add_person(db, "a1.mediator", "东镇调解员", (o["a1"], Role.MEDIATOR), (o["a1a"], Role.CLERK), phone="13700001111")
+        p["a1.mediator"] = add_person(
+            db, "a1.mediator", "东镇调解员", (o["a1"], Role.MEDIATOR), (o["a1a"], Role.CLERK), phone="13700001111"
+        )
         p["a1a.grid"] = add_person(db, "a1a.grid", "桃花网格员", (o["a1a_g"], Role.MEDIATOR))
         p["b.admin"] = add_person(db, "b.admin", "乙县管理员", (o["b"], Role.ADMIN))
         p["b1.mediator"] = add_person(db, "b1.mediator", "西镇调解员", (o["b1"], Role.MEDIATOR), phone="13600002222")
@@ -90,8 +106,11 @@ def build_world(engine: Engine) -> World:
 def sign_in(client, username: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
     """Sign in through the real form (CSRF cookie and field included)."""
     client.get("/login")
-    return client.post("/login", data={"username": username, "password": password, "_csrf_token": client.cookies.get("portal_csrf")},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf_token": client.cookies.get("portal_csrf")},
+        follow_redirects=False,
+    )
 
 
 def csrf(client) -> str:  # noqa: ANN001

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from factories import build_world, sign_in
+from sqlmodel import Session
 from test_ledger import VALID_ID, build_cases
 
 
@@ -36,12 +35,19 @@ def test_the_detail_masks_parties_and_lists_mediators_records_transfers_and_the_
     sign_in(client, "a.director")
     body = client.get(f"/api/cases/{worked_id}").json()
     applicant = body["parties"][0]
-    assert applicant["id_number"] == "110105********002X" and applicant["phone"] == "139****5678" and VALID_ID not in str(body)
+    assert (
+        applicant["id_number"] == "110105********002X"
+        and applicant["phone"] == "139****5678"
+        and VALID_ID not in str(body)
+    )
     assert body["mediators"] == [{"name": "东镇调解员", "lead": True}]
     assert body["records"][0]["kind"] == "mediation" and body["records"][0]["fields"]["place"] == "村调解室"
     assert [e["kind"] for e in body["timeline"]][:2] == ["register", "accept"] and body["state"] == "mediating"
     routed = client.get(f"/api/cases/{worked_id + 1}").json()
-    assert routed["transfers"][0]["to_org"] == "甲县医疗纠纷人民调解委员会" and routed["transfers"][0]["state"] == "awaiting_signoff"
+    assert (
+        routed["transfers"][0]["to_org"] == "甲县医疗纠纷人民调解委员会"
+        and routed["transfers"][0]["state"] == "awaiting_signoff"
+    )
 
 
 def test_a_case_outside_the_scope_is_404_json_and_audited(client, engine) -> None:
@@ -56,7 +62,11 @@ def test_a_case_outside_the_scope_is_404_json_and_audited(client, engine) -> Non
     assert "乙县的纠纷" not in response.text
     assert client.get("/api/cases/999999").status_code == 404
     with Session(engine) as db:
-        assert db.exec(select(AuditEntry).where(AuditEntry.action == "security.out_of_scope", AuditEntry.object_id == str(other_id))).first()
+        assert db.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "security.out_of_scope", AuditEntry.object_id == str(other_id)
+            )
+        ).first()
 
 
 def test_the_openapi_schema_documents_the_api_and_not_the_pages(client, engine) -> None:
@@ -69,4 +79,10 @@ def test_the_openapi_schema_documents_the_api_and_not_the_pages(client, engine) 
     detail = schema["paths"]["/api/cases/{case_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert detail["$ref"].endswith("CaseDetail")
     assert "parties" in schema["components"]["schemas"]["CaseDetail"]["properties"]
-    assert {p["name"] for p in schema["paths"]["/api/cases"]["get"]["parameters"]} >= {"state", "dispute_type", "org", "q", "page"}
+    assert {p["name"] for p in schema["paths"]["/api/cases"]["get"]["parameters"]} >= {
+        "state",
+        "dispute_type",
+        "org",
+        "q",
+        "page",
+    }

@@ -21,8 +21,16 @@ from archive import conformance, samples
 from archive.binding import bind, document_pdf
 from archive.model import FilingData, Options
 
-FILING = FilingData(fonds="清溪县矛调中心", archive_number="Q1-2026-T-007", volume_number="2026-007", filed_by="吴静怡", checked_by="韩振宇",
-                    filed_on=date(2026, 4, 20), retention="30年", notes="测试卷")
+FILING = FilingData(
+    fonds="清溪县矛调中心",
+    archive_number="Q1-2026-T-007",
+    volume_number="2026-007",
+    filed_by="吴静怡",
+    checked_by="韩振宇",
+    filed_on=date(2026, 4, 20),
+    retention="30年",
+    notes="测试卷",
+)
 JARS = ["preflight", "pdfbox2", "fontbox2", "xmpbox", "commons-logging", "jaxb-api", "javax.activation"]
 
 
@@ -37,10 +45,20 @@ def _xlsx() -> bytes:
 
 @pytest.fixture(scope="module")
 def case():  # noqa: ANN201
-    sheet = samples.upload(_xlsx(), "赔偿明细.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "证据材料",
-                           day=date(2026, 3, 5))
-    turned = samples.upload(samples.scan(1754, 1240, text="TURNED", orientation=6, seed=7), "横拍证据.jpg", "image/jpeg", "证据材料",
-                            day=date(2026, 3, 6))
+    sheet = samples.upload(
+        _xlsx(),
+        "赔偿明细.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "证据材料",
+        day=date(2026, 3, 5),
+    )
+    turned = samples.upload(
+        samples.scan(1754, 1240, text="TURNED", orientation=6, seed=7),
+        "横拍证据.jpg",
+        "image/jpeg",
+        "证据材料",
+        day=date(2026, 3, 6),
+    )
     return samples.case(scans=2, uploads=(sheet, turned))
 
 
@@ -62,7 +80,9 @@ def _numbers_in_corner(page, corner: str = "top-right") -> list[str]:  # noqa: A
     def visit(text, cm, tm, font, size) -> None:  # noqa: ANN001
         x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
         top = y > height - 85
-        if text.strip().isdigit() and ((corner == "top-right" and top and x > width / 2) or (corner == "bottom-center" and y < 70)):
+        if text.strip().isdigit() and (
+            (corner == "top-right" and top and x > width / 2) or (corner == "bottom-center" and y < 70)
+        ):
             found.append(text.strip())
 
     page.extract_text(visitor_text=visit)
@@ -71,8 +91,18 @@ def _numbers_in_corner(page, corner: str = "top-right") -> list[str]:  # noqa: A
 
 def test_cover_shows_the_volume_and_filing_fields(bound3) -> None:  # noqa: ANN001
     cover = PdfReader(io.BytesIO(bound3.pdf)).pages[0].extract_text()
-    for text in ("调 解 卷 宗", "王䶮与吉𠮷堃喆宅基地纠纷", "2026-007", "郑春梅、马国栋", "吴静怡", "2026年4月20日", "30年", "测试卷", "Q1-2026-T-007",
-                 "东镇桃花村人民调解委员会"):
+    for text in (
+        "调 解 卷 宗",
+        "王䶮与吉𠮷堃喆宅基地纠纷",
+        "2026-007",
+        "郑春梅、马国栋",
+        "吴静怡",
+        "2026年4月20日",
+        "30年",
+        "测试卷",
+        "Q1-2026-T-007",
+        "东镇桃花村人民调解委员会",
+    ):
         assert text in cover, text
 
 
@@ -106,8 +136,16 @@ def test_page_numbers_are_on_body_pages_only_from_one(bound3) -> None:  # noqa: 
 
 def test_scans_are_bound_in_order_upright_and_signed_scans_replace_documents(bound3) -> None:  # noqa: ANN001
     titles = [r.title for r in bound3.rows]
-    assert titles.index("当事人权利义务告知书（签字件）") < titles.index("当事人身份证明：身份证1.jpg") < titles.index("证据材料：证据1.jpg")
-    assert titles.index("证据材料：证据1.jpg") < titles.index("证据材料：证据2.jpg") < titles.index("人民调解记录（第1次）（签字件）")
+    assert (
+        titles.index("当事人权利义务告知书（签字件）")
+        < titles.index("当事人身份证明：身份证1.jpg")
+        < titles.index("证据材料：证据1.jpg")
+    )
+    assert (
+        titles.index("证据材料：证据1.jpg")
+        < titles.index("证据材料：证据2.jpg")
+        < titles.index("人民调解记录（第1次）（签字件）")
+    )
     assert "人民调解协议书（签字件）" in titles and "人民调解协议书" not in titles
     reader = PdfReader(io.BytesIO(bound3.pdf))
     turned = next(r for r in bound3.rows if "横拍" in r.title)
@@ -119,7 +157,7 @@ def test_a_spreadsheet_is_embedded_and_listed_without_pages(bound3) -> None:  # 
     sheet = next(r for r in bound3.rows if r.filename == "赔偿明细.xlsx")
     assert (sheet.pages, sheet.source) == ("—", "attachment")
     reader = PdfReader(io.BytesIO(bound3.pdf))
-    contents = "".join(p.extract_text() for p in reader.pages[1:bound3.manifest["pdf"]["front_pages"]])
+    contents = "".join(p.extract_text() for p in reader.pages[1 : bound3.manifest["pdf"]["front_pages"]])
     assert "赔偿明细.xlsx" in contents and "已嵌入" in contents.replace("\n", "")
 
 
@@ -148,8 +186,13 @@ def test_xmp_carries_the_archive_properties_with_an_extension_schema(bound3) -> 
         xml = bytes(pdf.Root.Metadata.read_bytes()).decode()
         meta = pdf.open_metadata()
         assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "B")
-    for text in ("<dossier:volumeNumber>2026-007</dossier:volumeNumber>", "<dossier:retention>30年</dossier:retention>",
-                 "<dossier:archiveNumber>Q1-2026-T-007</dossier:archiveNumber>", "pdfaExtension:schemas", "王䶮与吉𠮷堃喆宅基地纠纷"):
+    for text in (
+        "<dossier:volumeNumber>2026-007</dossier:volumeNumber>",
+        "<dossier:retention>30年</dossier:retention>",
+        "<dossier:archiveNumber>Q1-2026-T-007</dossier:archiveNumber>",
+        "pdfaExtension:schemas",
+        "王䶮与吉𠮷堃喆宅基地纠纷",
+    ):
         assert text in xml
 
 
@@ -166,11 +209,18 @@ def test_pdf_a_3b_passes_the_own_check_qpdf_and_pdffonts(bound3, tmp_path: Path)
 
 def _preflight(path: Path) -> subprocess.CompletedProcess:
     classpath = ":".join(f"/usr/share/java/{jar}.jar" for jar in JARS)
-    return subprocess.run(["java", "-cp", classpath, "org.apache.pdfbox.preflight.Validator_A1b", str(path)], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        ["java", "-cp", classpath, "org.apache.pdfbox.preflight.Validator_A1b", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.skipif(shutil.which("java") is None or not Path("/usr/share/java/preflight.jar").exists(), reason="PDFBox Preflight not installed")
+@pytest.mark.skipif(
+    shutil.which("java") is None or not Path("/usr/share/java/preflight.jar").exists(),
+    reason="PDFBox Preflight not installed",
+)
 def test_pdf_a_1b_with_scans_and_rare_characters_passes_pdfbox_preflight(bound1, tmp_path: Path) -> None:  # noqa: ANN001
     path = tmp_path / "a1b.pdf"
     path.write_bytes(bound1.pdf)
@@ -195,6 +245,8 @@ def test_each_standard_document_prints_on_its_own_with_numbers_at_the_chosen_pla
     assert title == "人民调解协议书" and "三、经调解，自愿达成如下协议" in text and "11010519491231002X" in text
     masked = replace(case, parties=tuple(replace(p, id_number="110105********002X") for p in case.parties))
     _, pdf = document_pdf(masked, "rights")
-    assert "110105********002X" not in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()  # the notice has no numbers at all
+    assert (
+        "110105********002X" not in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    )  # the notice has no numbers at all
     with pytest.raises(KeyError):
         document_pdf(case, "agreement:999")

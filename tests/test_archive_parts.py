@@ -33,7 +33,9 @@ def test_the_precheck_names_what_is_missing_and_unsigned() -> None:
     no_followup = replace(case, records=tuple(r for r in case.records if r.kind != "followup"))
     assert not any("回访" in p.message for p in precheck(no_followup))  # 按需 by default …
     stricter = with_slots(DEFAULT_ORDER, followup={"required": "accepted"})
-    assert any("缺少人民调解回访记录" in p.message for p in precheck(no_followup, stricter))  # … required where a county says so
+    assert any(
+        "缺少人民调解回访记录" in p.message for p in precheck(no_followup, stricter)
+    )  # … required where a county says so
 
 
 def test_the_order_is_data_and_follows_sort_keys() -> None:
@@ -69,10 +71,12 @@ def test_encrypted_corrupt_and_unsupported_files_are_refused_with_reasons() -> N
     pdf.add_blank_page()
     out = io.BytesIO()
     pdf.save(out, encryption=pikepdf.Encryption(owner="o", user="u"))
-    bad = [samples.upload(out.getvalue(), "加密.pdf", "application/pdf", "证据材料"),
-           samples.upload(b"%PDF-1.4\n garbage", "坏.pdf", "application/pdf", "证据材料"),
-           samples.upload(b"\xff\xd8\xff\xe0 broken", "坏图.jpg", "image/jpeg", "证据材料"),
-           samples.upload(b"GIF89a", "动图.gif", "image/gif", "证据材料")]
+    bad = [
+        samples.upload(out.getvalue(), "加密.pdf", "application/pdf", "证据材料"),
+        samples.upload(b"%PDF-1.4\n garbage", "坏.pdf", "application/pdf", "证据材料"),
+        samples.upload(b"\xff\xd8\xff\xe0 broken", "坏图.jpg", "image/jpeg", "证据材料"),
+        samples.upload(b"GIF89a", "动图.gif", "image/gif", "证据材料"),
+    ]
     problems = pages.inspect(bad)
     assert len(problems) == 4
     assert "“加密.pdf”是加密的 PDF" in problems[0] and "“坏.pdf”不是完好的 PDF" in problems[1]
@@ -86,14 +90,20 @@ def test_storage_is_content_addressed_atomic_and_verify_finds_one_changed_byte(t
     again = storage.put(tmp_path, b"%PDF-1.7 dossier")
     assert stored == again and stored.sha256 == hashlib.sha256(b"%PDF-1.7 dossier").hexdigest()
     other = storage.put(tmp_path, b"%PDF-1.7 other")
-    assert [f.status for f in storage.verify(tmp_path, [(stored.key, stored.sha256), (other.key, other.sha256)])] == ["ok", "ok"]
+    assert [f.status for f in storage.verify(tmp_path, [(stored.key, stored.sha256), (other.key, other.sha256)])] == [
+        "ok",
+        "ok",
+    ]
     path = tmp_path / stored.key
     path.chmod(0o644)
     data = bytearray(path.read_bytes())
     data[3] ^= 1
     path.write_bytes(bytes(data))
     (tmp_path / other.key).unlink()
-    assert [f.status for f in storage.verify(tmp_path, [(stored.key, stored.sha256), (other.key, other.sha256)])] == ["changed", "missing"]
+    assert [f.status for f in storage.verify(tmp_path, [(stored.key, stored.sha256), (other.key, other.sha256)])] == [
+        "changed",
+        "missing",
+    ]
     with pytest.raises(ValueError):
         storage.read(tmp_path, stored.key, stored.sha256)
     assert not list(tmp_path.rglob(".store-*"))
@@ -109,8 +119,15 @@ def test_the_default_retention_rule() -> None:
 
 
 def test_a_handover_package_has_pdfs_manifests_and_a_checksum_list(tmp_path) -> None:
-    entries = [handover.Entry(name=f"2026-00{n}_v1", pdf=f"%PDF {n}".encode(), manifest={"case": {"number": f"N{n}"}},
-                              sha256=hashlib.sha256(f"%PDF {n}".encode()).hexdigest()) for n in (1, 2)]
+    entries = [
+        handover.Entry(
+            name=f"2026-00{n}_v1",
+            pdf=f"%PDF {n}".encode(),
+            manifest={"case": {"number": f"N{n}"}},
+            sha256=hashlib.sha256(f"%PDF {n}".encode()).hexdigest(),
+        )
+        for n in (1, 2)
+    ]
     with zipfile.ZipFile(io.BytesIO(handover.build_zip(entries))) as package:
         names = set(package.namelist())
         sums = dict(reversed(line.split("  ")) for line in package.read("SHA256SUMS").decode().splitlines())

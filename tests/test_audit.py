@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from factories import build_world, sign_in
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from factories import build_world, sign_in
 from portal.audit import service as audit
 from portal.audit.models import AuditEntry
 from portal.db import transaction
@@ -120,7 +120,9 @@ def test_the_audit_page_filters_by_person_org_action_and_date(client, engine) ->
     bad_date = client.get("/audit?date_from=not-a-date")
     assert bad_date.status_code == 200 and "日期格式不正确" in bad_date.text
     fragment = client.get("/audit?person=李", headers={"HX-Request": "true"})
-    assert "<html" not in fragment.text and "修改桃花村人员" in fragment.text and fragment.headers["vary"] == "HX-Request"
+    assert (
+        "<html" not in fragment.text and "修改桃花村人员" in fragment.text and fragment.headers["vary"] == "HX-Request"
+    )
 
 
 def test_the_audit_page_is_paginated_newest_first(client, engine) -> None:
@@ -138,5 +140,10 @@ def test_the_audit_page_is_paginated_newest_first(client, engine) -> None:
 
 def test_audit_rows_cannot_be_changed_through_the_app(app) -> None:
     """No route writes or deletes audit entries: the only writer is audit.record()."""
-    methods = {(h.name, m) for r in app.routes for h in getattr(r, "route_handlers", []) for m in getattr(h, "http_methods", [])}
+    methods = {
+        (h.name, m)
+        for r in app.routes
+        for h in getattr(r, "route_handlers", [])
+        for m in getattr(h, "http_methods", [])
+    }
     assert not [name for name, method in methods if name and "audit" in name and method != "GET"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from factories import PASSWORD, build_world, csrf, sign_in
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from factories import PASSWORD, build_world, csrf, sign_in
 from portal.audit.models import AuditEntry
 from portal.auth.models import WebSession
 from portal.db import utcnow
@@ -32,8 +32,15 @@ def test_session_cookie_is_httponly_lax_and_not_readable_by_scripts(client, engi
     response = sign_in(client, "a.clerk")
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portal_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
-    csrf_cookie = next(v for k, v in client.get("/login").headers.multi_items() if k == "set-cookie" and v.startswith("portal_csrf=")) \
-        if "portal_csrf" not in client.cookies else None
+    csrf_cookie = (
+        next(
+            v
+            for k, v in client.get("/login").headers.multi_items()
+            if k == "set-cookie" and v.startswith("portal_csrf=")
+        )
+        if "portal_csrf" not in client.cookies
+        else None
+    )
     assert csrf_cookie is None or "HttpOnly" in csrf_cookie
 
 
@@ -48,7 +55,9 @@ def test_secure_cookies_when_configured(settings, engine) -> None:
         login_page = client.get("/login")
         assert "Secure" in login_page.headers["set-cookie"] and "HttpOnly" in login_page.headers["set-cookie"]
         response = sign_in(client, "a.clerk")
-        cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portal_session="))
+        cookie = next(
+            v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portal_session=")
+        )
         assert "Secure" in cookie
 
 
@@ -116,10 +125,16 @@ def test_idle_session_expires_with_a_message_and_an_audit_entry(client, engine, 
     build_world(engine)
     sign_in(client, "a.clerk")
     with Session(engine) as db:
-        db.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)))
+        db.execute(
+            update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1))
+        )
         db.commit()
     response = client.get("/orgs", follow_redirects=False)
-    assert response.status_code == 303 and "reason=expired" in response.headers["location"] and "next=%2Forgs" in response.headers["location"]
+    assert (
+        response.status_code == 303
+        and "reason=expired" in response.headers["location"]
+        and "next=%2Forgs" in response.headers["location"]
+    )
     assert "会话已超时" in client.get(response.headers["location"]).text
     assert actions(engine)[-1] == "auth.session_expired"
     with Session(engine) as db:
@@ -136,11 +151,19 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, engine
     client.get("/login")
     token = csrf(client)
     target = f"/orgs/{world.org('a1').id}"
-    response = client.post("/login", data={"username": "a.clerk", "password": PASSWORD, "next": target, "_csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "a.clerk", "password": PASSWORD, "next": target, "_csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == target
     sign_out = client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
     assert sign_out.status_code == 303
-    response = client.post("/login", data={"username": "a.clerk", "password": PASSWORD, "next": "//evil.example/", "_csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "a.clerk", "password": PASSWORD, "next": "//evil.example/", "_csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/workspace"
 
 
@@ -159,7 +182,9 @@ def test_forged_csrf_token_is_refused_with_a_clear_page_and_audited(client, engi
     world = build_world(engine)
     sign_in(client, "a.admin")
     org = world.org("a1a_g")
-    response = client.post(f"/orgs/{org.id}/deactivate", data={"version": "1", "_csrf_token": "forged"}, follow_redirects=False)
+    response = client.post(
+        f"/orgs/{org.id}/deactivate", data={"version": "1", "_csrf_token": "forged"}, follow_redirects=False
+    )
     assert response.status_code == 400 and "页面已过期" in response.text
     no_token = client.post(f"/orgs/{org.id}/deactivate", data={"version": "1"}, follow_redirects=False)
     assert no_token.status_code == 400
@@ -175,15 +200,22 @@ def test_csrf_header_is_accepted_for_htmx_requests(client, engine) -> None:
     world = build_world(engine)
     sign_in(client, "a.admin")
     org = world.org("a1a_g")
-    response = client.post(f"/orgs/{org.id}/deactivate", data={"version": "1"}, headers={"X-CSRFToken": csrf(client), "HX-Request": "true"},
-                           follow_redirects=False)
+    response = client.post(
+        f"/orgs/{org.id}/deactivate",
+        data={"version": "1"},
+        headers={"X-CSRFToken": csrf(client), "HX-Request": "true"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
 
 
 def test_security_headers_on_pages_and_static_files(client) -> None:
     for url in ("/login", "/static/css/portal.css", "/no-such-page"):
         headers = client.get(url).headers
-        assert "script-src 'self'" in headers["content-security-policy"] and "unsafe-inline" not in headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in headers["content-security-policy"]
+            and "unsafe-inline" not in headers["content-security-policy"]
+        )
         assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
 
 
@@ -194,12 +226,26 @@ def test_changing_the_password_checks_the_old_one_and_ends_other_sessions(client
     with TestClient(app=app, base_url="http://testserver.local") as other:
         sign_in(other, "a.clerk")
         sign_in(client, "a.clerk")
-        bad = client.post("/account/password", data={"current": "wrong", "new": "Another-pass-1", "repeat": "Another-pass-1", "_csrf_token": csrf(client)})
+        bad = client.post(
+            "/account/password",
+            data={"current": "wrong", "new": "Another-pass-1", "repeat": "Another-pass-1", "_csrf_token": csrf(client)},
+        )
         assert bad.status_code == 422 and "当前密码不正确" in bad.text
-        weak = client.post("/account/password", data={"current": PASSWORD, "new": "short", "repeat": "short", "_csrf_token": csrf(client)})
+        weak = client.post(
+            "/account/password",
+            data={"current": PASSWORD, "new": "short", "repeat": "short", "_csrf_token": csrf(client)},
+        )
         assert weak.status_code == 422 and "至少需要 10 个字符" in weak.text
-        ok = client.post("/account/password", data={"current": PASSWORD, "new": "Another-pass-1", "repeat": "Another-pass-1", "_csrf_token": csrf(client)},
-                         follow_redirects=False)
+        ok = client.post(
+            "/account/password",
+            data={
+                "current": PASSWORD,
+                "new": "Another-pass-1",
+                "repeat": "Another-pass-1",
+                "_csrf_token": csrf(client),
+            },
+            follow_redirects=False,
+        )
         assert ok.status_code == 303
         assert client.get("/workspace").status_code == 200
         assert other.get("/workspace", follow_redirects=False).status_code == 303
@@ -250,10 +296,15 @@ def test_signing_out_and_role_changes_are_seen_at_once_by_the_same_worker(client
     assert client.get(f"/cases/new?org={world.org('a1').id}").status_code == 200
     with transaction(engine) as db:
         admin = load_principal(db, db.exec(select(Person).where(Person.username == "a.admin")).one())
-        township_role = db.exec(select(Membership).where(Membership.person_id == world.person("a1.mediator").id,
-                                                         Membership.role == Role.MEDIATOR)).one()
+        township_role = db.exec(
+            select(Membership).where(
+                Membership.person_id == world.person("a1.mediator").id, Membership.role == Role.MEDIATOR
+            )
+        ).one()
         people_service.remove_membership(db, admin, world.person("a1.mediator").id, township_role.id)
-    assert client.get(f"/cases/new?org={world.org('a1').id}").status_code == 404  # only the village role is left: 东镇 is out of sight
+    assert (
+        client.get(f"/cases/new?org={world.org('a1').id}").status_code == 404
+    )  # only the village role is left: 东镇 is out of sight
     with TestClient(app) as other:
         sign_in(other, "a.clerk")
         assert other.get("/workspace").status_code == 200

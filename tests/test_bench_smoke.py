@@ -53,15 +53,31 @@ def test_the_loader_fills_a_database_the_case_list_reads_scoped(demo_engine) -> 
         # Worked cases have what the case page lists: mediators, the records their state implies, some materials.
         for model, loaded in ((CaseMediator, report.mediators), (CaseRecord, report.records), (CaseFile, report.files)):
             assert loaded > 0 and db.exec(select(func.count()).select_from(model)).one() == loaded
-        kinds = dict(db.exec(select(Case.state, func.count(CaseRecord.id.distinct())).join(CaseRecord, CaseRecord.case_id == Case.id)
-                             .group_by(Case.state)).all())
-        assert CaseState.REGISTERED not in kinds and kinds[CaseState.EVALUATED] >= 5 * db.exec(
-            select(func.count()).select_from(Case).where(Case.state == CaseState.EVALUATED)).one()
+        kinds = dict(
+            db.exec(
+                select(Case.state, func.count(CaseRecord.id.distinct()))
+                .join(CaseRecord, CaseRecord.case_id == Case.id)
+                .group_by(Case.state)
+            ).all()
+        )
+        assert (
+            CaseState.REGISTERED not in kinds
+            and kinds[CaseState.EVALUATED]
+            >= 5 * db.exec(select(func.count()).select_from(Case).where(Case.state == CaseState.EVALUATED)).one()
+        )
         evaluated = db.exec(select(Case.id).where(Case.state == CaseState.EVALUATED)).first()
-        assert {"agreement", "oral_agreement"} & set(db.exec(select(CaseRecord.kind).where(CaseRecord.case_id == evaluated)).all())
-        assert {"performance", "closure", "followup", "evaluation"} <= set(db.exec(select(CaseRecord.kind).where(CaseRecord.case_id == evaluated)).all())
+        assert {"agreement", "oral_agreement"} & set(
+            db.exec(select(CaseRecord.kind).where(CaseRecord.case_id == evaluated)).all()
+        )
+        assert {"performance", "closure", "followup", "evaluation"} <= set(
+            db.exec(select(CaseRecord.kind).where(CaseRecord.case_id == evaluated)).all()
+        )
         assert sorted(db.exec(select(CaseMediator.lead).where(CaseMediator.case_id == evaluated)).all())[-1:] == [True]
-        numbers = db.exec(select(Case.number_org_id, Case.number_year, func.max(Case.number_seq)).group_by(Case.number_org_id, Case.number_year)).all()
+        numbers = db.exec(
+            select(Case.number_org_id, Case.number_year, func.max(Case.number_seq)).group_by(
+                Case.number_org_id, Case.number_year
+            )
+        ).all()
         sequences = {(s.org_id, s.year): s.last for s in db.exec(select(CaseSequence))}
         assert all(sequences[(org, year)] == last for org, year, last in numbers)
 
@@ -74,7 +90,9 @@ def test_the_loader_fills_a_database_the_case_list_reads_scoped(demo_engine) -> 
         mine = db.exec(select(func.count()).select_from(Case).where(Case.org_path.startswith(village_path))).one()
         village = service.list_cases(db, principal(bench.VILLAGE_USER), service.CaseFilter(), page=1, size=500)
         assert 0 < village.total == mine < 500 and all(c.org_path.startswith(village_path) for c in village.rows)
-        closed = service.list_cases(db, principal(bench.COUNTY_USER), service.CaseFilter(state="closed"), page=1, size=500)
+        closed = service.list_cases(
+            db, principal(bench.COUNTY_USER), service.CaseFilter(state="closed"), page=1, size=500
+        )
         assert closed.total == county.counts["closed"] and all(c.state is CaseState.CLOSED for c in closed.rows)
     ids = bench.visible_ids(engine)
     assert len(ids["county"]) == 500 and len(ids["village"]) == mine

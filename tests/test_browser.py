@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from factories import PASSWORD, World, build_world
 from playwright.sync_api import ConsoleMessage, Page, expect
 from sqlmodel import Session, select
 
-from factories import PASSWORD, World, build_world
 from portal.orgs.models import Organisation, Tier
 
 pytestmark = pytest.mark.browser
@@ -175,7 +175,12 @@ def test_new_org_form_error_round_trip(page, live_server, engine):
     expect(page.locator("#flashes")).to_contain_text("已新建：东镇新村人民调解委员会")
     with Session(engine) as db:
         created = db.exec(select(Organisation).where(Organisation.name == "东镇新村人民调解委员会")).one()
-    assert (created.parent_id, created.short_name, created.division_code, created.sort_order) == (a1.id, "新", "530102", 7)
+    assert (created.parent_id, created.short_name, created.division_code, created.sort_order) == (
+        a1.id,
+        "新",
+        "530102",
+        7,
+    )
     expect(page).to_have_url(re.compile(rf"/orgs/{created.id}$"))
     # the 422 of the re-rendered form: Chromium logs every 4xx response itself (htmx is configured not to)
     problems.assert_none(r"status of 422 .*/orgs/?\]$")

@@ -9,14 +9,14 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from factories import add_org, add_person, build_world
+from playwright.sync_api import Page, expect
+from test_browser import path_of, sign_in, watch
+
 from portal import clock
 from portal.db import transaction
 from portal.orgs.models import OrgKind, Tier
 from portal.people.models import Role
-from test_browser import path_of, sign_in, watch
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +64,18 @@ def register(page: Page, org: str, *, title: str, channel: str, applicant: str, 
     page.get_by_role("link", name="登记案件").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("登记案件（一窗受理）")
     page.locator("#f-org_id").select_option(label=org)
-    fill(page, {"title": title, "channel": channel, "dispute_type": "0301", "received_on": today(), "people_involved": "2",
-                "summary": "两家因宅基地界线发生争执，多次协商未果。", "requests": "确认宅基地界线"})
+    fill(
+        page,
+        {
+            "title": title,
+            "channel": channel,
+            "dispute_type": "0301",
+            "received_on": today(),
+            "people_involved": "2",
+            "summary": "两家因宅基地界线发生争执，多次协商未果。",
+            "requests": "确认宅基地界线",
+        },
+    )
     first, second = page.locator("#party-0"), page.locator("#party-1")
     expect(first.get_by_label("身份")).to_have_value("申请人")
     expect(second.get_by_label("身份")).to_have_value("被申请人")
@@ -155,12 +165,31 @@ def mediate_to_closure(page: Page, sender: str) -> None:
     """The mediator: 开始调解 → 人民调解记录 → 人民调解协议书 → 调解成功 → 进入履行 → 履行情况 → 结案."""
     take(page, "开始调解", "调解中")
     expect(page.locator("#actions")).to_contain_text("还需要：人民调解记录、人民调解协议书或口头协议登记表")
-    add_record(page, "人民调解记录", {"held_on": today(), "place": "东镇调委会调解室", "mediators": "东镇调解员",
-                                   "parties_present": "王某、赵某", "content": "调解员释明宅基地管理规定，双方各自陈述。",
-                                   "result": "双方同意以现有围墙为界。"})
-    add_record(page, "人民调解协议书", {"facts": "双方因宅基地界线发生争执。", "responsibilities": "双方均有责任。",
-                                    "terms": "以现有围墙为界，赵某拆除越界部分。", "performance_method": "自行拆除",
-                                    "performance_deadline": "十五日内", "copies": "3", "signed_on": today()})
+    add_record(
+        page,
+        "人民调解记录",
+        {
+            "held_on": today(),
+            "place": "东镇调委会调解室",
+            "mediators": "东镇调解员",
+            "parties_present": "王某、赵某",
+            "content": "调解员释明宅基地管理规定，双方各自陈述。",
+            "result": "双方同意以现有围墙为界。",
+        },
+    )
+    add_record(
+        page,
+        "人民调解协议书",
+        {
+            "facts": "双方因宅基地界线发生争执。",
+            "responsibilities": "双方均有责任。",
+            "terms": "以现有围墙为界，赵某拆除越界部分。",
+            "performance_method": "自行拆除",
+            "performance_deadline": "十五日内",
+            "copies": "3",
+            "signed_on": today(),
+        },
+    )
     expect(page.locator("#records")).to_contain_text("以现有围墙为界，赵某拆除越界部分。")
     take(page, "调解成功", "调解成功")
     take(page, "进入履行", "履行中")
@@ -174,7 +203,10 @@ def mediate_to_closure(page: Page, sender: str) -> None:
 
 def timeline(page: Page) -> list[str]:
     """The timeline's entries as `actor（org）：summary`, without their times."""
-    return [re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d\s+", "", text.strip()) for text in page.locator("#timeline li").all_inner_texts()]
+    return [
+        re.sub(r"^\d{4}-\d\d-\d\d \d\d:\d\d\s+", "", text.strip())
+        for text in page.locator("#timeline li").all_inner_texts()
+    ]
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -212,12 +244,18 @@ def test_a_grid_report_travels_from_the_village_to_the_township_and_round_the_wh
 
     # the 网格员 reports at the village (its grid) and sends the case up to the township
     sign_in(page, "a1a.grid")
-    case_path = register(page, group, title="王某与赵某宅基地纠纷", channel="网格员上报", applicant="王某", respondent="赵某")
+    case_path = register(
+        page, group, title="王某与赵某宅基地纠纷", channel="网格员上报", applicant="王某", respondent="赵某"
+    )
     number = page.get_by_role("heading", level=1).inner_text()
     assert re.fullmatch(rf"（{clock.today().year}）桃一人调字第001号", number)
     expect(page.locator("#details-title + dl")).to_contain_text("来源渠道网格员上报")
-    draft_transfer(page, extra.township_id, "上报", "网格员排查发现宅基地纠纷，村调委会调解未果，报请镇调委会调解。附：现场照片。")
-    expect(page.locator("#transfers").get_by_role("button", name="审签并发出")).to_have_count(0)  # a 网格员 does not sign off
+    draft_transfer(
+        page, extra.township_id, "上报", "网格员排查发现宅基地纠纷，村调委会调解未果，报请镇调委会调解。附：现场照片。"
+    )
+    expect(page.locator("#transfers").get_by_role("button", name="审签并发出")).to_have_count(
+        0
+    )  # a 网格员 does not sign off
 
     # the village's director signs the letter off
     switch_to(page, "a1a.director")
@@ -232,8 +270,19 @@ def test_a_grid_report_travels_from_the_village_to_the_township_and_round_the_wh
     page.goto(case_path)
     mediate_to_closure(page, group)
     expect(page.locator("#details-title + dl")).to_contain_text(f"结案日期{today()}")
-    take(page, "回访", "已回访", {"held_on": today(), "method": "电话", "visitor": "东镇调解员", "performance": "全部履行",
-                               "satisfaction": "满意", "risk": "无"})
+    take(
+        page,
+        "回访",
+        "已回访",
+        {
+            "held_on": today(),
+            "method": "电话",
+            "visitor": "东镇调解员",
+            "performance": "全部履行",
+            "satisfaction": "满意",
+            "risk": "无",
+        },
+    )
     take(page, "评价", "已评价（待立卷）", {"source": "回访评价", "score": "5", "comment": "调解员耐心细致。"})
 
     expect(state_badge(page)).to_have_text("已评价（待立卷）")
@@ -243,7 +292,12 @@ def test_a_grid_report_travels_from_the_village_to_the_township_and_round_the_wh
     for label in ("人民调解记录", "人民调解协议书", "履行情况", "结案报告", "人民调解回访记录", "评价"):
         expect(cards.filter(has_text=label)).to_have_count(1)
     grid, village_director, director, mediator, system = (
-        f"桃花网格员（{group}）", f"桃花村主任（{group}）", f"东镇主任（{TOWNSHIP}）", f"东镇调解员（{TOWNSHIP}）", f"系统（{TOWNSHIP}）")
+        f"桃花网格员（{group}）",
+        f"桃花村主任（{group}）",
+        f"东镇主任（{TOWNSHIP}）",
+        f"东镇调解员（{TOWNSHIP}）",
+        f"系统（{TOWNSHIP}）",
+    )
     steps = [
         f"{grid}：登记案件 {number}（网格员上报）",
         f"{grid}：拟上报至 {TOWNSHIP}，移送函待审签",
@@ -274,9 +328,16 @@ def test_a_petition_bureau_case_closed_at_the_township_is_fed_back_to_the_bureau
     bureau = "甲县信访局访调对接中心"
 
     sign_in(page, "bureau.clerk")
-    case_path = register(page, bureau, title="王某与赵某宅基地纠纷（信访）", channel="信访移交", applicant="王某", respondent="赵某")
+    case_path = register(
+        page, bureau, title="王某与赵某宅基地纠纷（信访）", channel="信访移交", applicant="王某", respondent="赵某"
+    )
     number = page.get_by_role("heading", level=1).inner_text()
-    draft_transfer(page, extra.township_id, "访调对接", "信访人王某反映宅基地界线纠纷，适宜人民调解，依访调对接机制转东镇调委会调解。")
+    draft_transfer(
+        page,
+        extra.township_id,
+        "访调对接",
+        "信访人王某反映宅基地界线纠纷，适宜人民调解，依访调对接机制转东镇调委会调解。",
+    )
     switch_to(page, "bureau.director")
     sign_off_from_outbox(page, number)
 
@@ -337,7 +398,9 @@ def test_a_refusal_records_its_reason_and_ends_the_actions(page, live_server, en
         expect(record).to_contain_text(text)
     expect(page.locator("#actions")).to_have_count(0)
     expect(page.get_by_role("link", name="修改基本信息")).to_have_count(0)
-    expect(page.locator("#transfers summary", has_text="移送、交办、上报或对接")).to_have_count(0)  # a refused case is not routed on
+    expect(page.locator("#transfers summary", has_text="移送、交办、上报或对接")).to_have_count(
+        0
+    )  # a refused case is not routed on
     assert timeline(page)[-1] == "甲受理员（甲县矛调中心）：不予受理，已出具不予受理告知书"
     problems.assert_none(r"status of 422 .*/actions/refuse\]$")
 
@@ -346,7 +409,9 @@ def test_a_returned_transfer_shows_its_reason_and_the_sender_acts_again(page, li
     extra = build(engine)
     problems = watch(page)
     sign_in(page, "a.clerk")
-    case_path = register(page, "甲县矛调中心", title="周某与吴某相邻关系纠纷", channel="来访", applicant="周某", respondent="吴某")
+    case_path = register(
+        page, "甲县矛调中心", title="周某与吴某相邻关系纠纷", channel="来访", applicant="周某", respondent="吴某"
+    )
     number = page.get_by_role("heading", level=1).inner_text()
     draft_transfer(page, extra.b1_id, "移送", "当事人均居住在乙县西镇，依属地原则移送西镇调委会调解。")
     switch_to(page, "a.director")
@@ -382,7 +447,11 @@ def test_a_returned_transfer_shows_its_reason_and_the_sender_acts_again(page, li
     expect(card.locator(".badge")).to_have_text("已退回")
     expect(card).to_contain_text(f"退回理由：{reason}")
     expect(page.locator("#in-transfer")).to_have_count(0)
-    expect(page.locator("#timeline")).to_contain_text(f"西镇受理员（乙县西镇人民调解委员会）：乙县西镇人民调解委员会 退回移送：{reason}")
-    expect(page.locator("#transfers summary", has_text="移送、交办、上报或对接")).to_be_visible()  # it may be routed again
+    expect(page.locator("#timeline")).to_contain_text(
+        f"西镇受理员（乙县西镇人民调解委员会）：乙县西镇人民调解委员会 退回移送：{reason}"
+    )
+    expect(
+        page.locator("#transfers summary", has_text="移送、交办、上报或对接")
+    ).to_be_visible()  # it may be routed again
     take(page, "受理", "已受理")
     problems.assert_none(r"status of 422 .*/transfers/\d+/return\]$")

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from factories import build_world
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlmodel import Session, select
-
-from archive import samples
-from factories import build_world
-from portal.cases.models import Case, CaseFile
-from portal.dossiers.models import DossierVersion
 from test_archive_binding import _numbers_in_corner
 from test_browser import sign_in, watch
 from test_dossiers import _ready_case
+
+from archive import samples
+from portal.cases.models import Case, CaseFile
+from portal.dossiers.models import DossierVersion
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,9 @@ def open_dossier(page: Page, case_id: int, number: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(f"卷宗 · {number}")
 
 
-def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuses_edits(page, page_nojs, live_server, engine, settings) -> None:
+def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuses_edits(
+    page, page_nojs, live_server, engine, settings
+) -> None:
     world = build_world(engine)
     case_id = _ready_case(engine, settings, world, signed=False)
     with Session(engine) as db:
@@ -53,13 +55,23 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
     open_dossier(page, case_id, number)
     expect(page.locator("#precheck-problems")).to_contain_text("人民调解协议书尚未签字")
     expect(page.locator("#filing")).to_be_visible()
-    keys = [k for k in page.locator("#f-doc_key option").evaluate_all("options => options.map(o => o.value)")
-            if k.split(":")[0] in ("rights", "mediation", "agreement")]
+    keys = [
+        k
+        for k in page.locator("#f-doc_key option").evaluate_all("options => options.map(o => o.value)")
+        if k.split(":")[0] in ("rights", "mediation", "agreement")
+    ]
     assert len(keys) == 3, keys
     for n, key in enumerate(keys):
         page.locator("#f-doc_key").select_option(key)
-        page.locator("#scan-file").set_input_files(files=[{"name": f"签字件{n + 1}.jpg", "mimeType": "image/jpeg",
-                                                            "buffer": samples.scan(620, 877, text=f"SIGNED {n}", seed=40 + n)}])
+        page.locator("#scan-file").set_input_files(
+            files=[
+                {
+                    "name": f"签字件{n + 1}.jpg",
+                    "mimeType": "image/jpeg",
+                    "buffer": samples.scan(620, 877, text=f"SIGNED {n}", seed=40 + n),
+                }
+            ]
+        )
         page.locator("#scans").get_by_role("button", name="上传").click()
         flash(page, "已上传签字扫描件")
     expect(page.locator("#precheck-ok")).to_contain_text("必备材料齐全")
@@ -97,7 +109,9 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
     pdf = Path(download.path()).read_bytes()
 
     with Session(engine) as db:
-        version = db.exec(select(DossierVersion).where(DossierVersion.case_id == case_id, DossierVersion.status == "filed")).one()
+        version = db.exec(
+            select(DossierVersion).where(DossierVersion.case_id == case_id, DossierVersion.status == "filed")
+        ).one()
         uploads = {f.sha256 for f in db.exec(select(CaseFile).where(CaseFile.case_id == case_id))}
         assert db.get(Case, case_id).archived_at is not None
     assert hashlib.sha256(pdf).hexdigest() == version.sha256 and (version.version, version.retention) == (2, "30年")
@@ -106,21 +120,33 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         attached = doc.attachments
         manifest = json.loads(attached["manifest.json"].get_file().read_bytes())
-        embedded = {hashlib.sha256(attached[name].get_file().read_bytes()).hexdigest() for name in attached if name != "manifest.json"}
+        embedded = {
+            hashlib.sha256(attached[name].get_file().read_bytes()).hexdigest()
+            for name in attached
+            if name != "manifest.json"
+        }
         declared = {str(spec.get("/AFRelationship")) for spec in doc.Root.AF}
         assert "pdfaid" in str(doc.open_metadata())
     assert embedded == uploads and len(uploads) == 4 and declared == {"/Data", "/Source"}
-    assert manifest["case"]["number"] == number and manifest["filing"]["retention"] == "30年" and manifest["pdf"]["variant"] == "pdf/a-3b"
+    assert (
+        manifest["case"]["number"] == number
+        and manifest["filing"]["retention"] == "30年"
+        and manifest["pdf"]["variant"] == "pdf/a-3b"
+    )
 
     reader = PdfReader(io.BytesIO(pdf))
-    front, count, tail = manifest["pdf"]["front_pages"], manifest["pdf"]["numbered_pages"], manifest["pdf"]["tail_pages"]
+    front, count, tail = (
+        manifest["pdf"]["front_pages"],
+        manifest["pdf"]["numbered_pages"],
+        manifest["pdf"]["tail_pages"],
+    )
     assert len(reader.pages) == front + count + tail == version.total_pages and count == version.page_count
 
     # cover: 卷名, 卷号, 保管期限, 立卷人, the committee; the 卷内备考表 names the checker
     cover = reader.pages[0].extract_text()
     for text in ("调 解 卷 宗", "张某与李某", number, "30年", "甲档案员", "东镇桃花村人民调解委员会"):
         assert text in cover, text
-    assert "甲调委会主任" in "".join(p.extract_text() for p in reader.pages[front + count:])
+    assert "甲调委会主任" in "".join(p.extract_text() for p in reader.pages[front + count :])
 
     # contents: every bound document's range is where it really starts, its first page carries that number
     contents = "".join(p.extract_text() for p in reader.pages[1:front])

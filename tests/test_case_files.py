@@ -7,9 +7,9 @@ import io
 import zipfile
 
 import pytest
+from factories import build_world
 from sqlmodel import Session, select
 
-from factories import build_world
 from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases import files, parties, service
@@ -33,12 +33,21 @@ def docx() -> bytes:
 
 def make_case(db: Session, world, org: str = "a1"):  # noqa: ANN001, ANN201
     clerk = load_principal(db, db.get(Person, world.person("a.clerk").id))
-    form = service.CaseForm(title="物业费纠纷", channel="来访", dispute_type="15", summary="拖欠物业费", org_id=str(world.org(org).id),
-                            received_on=clock.today().isoformat())
+    form = service.CaseForm(
+        title="物业费纠纷",
+        channel="来访",
+        dispute_type="15",
+        summary="拖欠物业费",
+        org_id=str(world.org(org).id),
+        received_on=clock.today().isoformat(),
+    )
     return service.intake(db, clerk, form, parties=[parties.PartyForm(role="申请人", name="王某")]), clerk
 
 
-@pytest.mark.parametrize(("data", "media_type"), [(PDF, "application/pdf"), (PNG, "image/png"), (b"\xff\xd8\xff\xe0" + b"0" * 20, "image/jpeg")])
+@pytest.mark.parametrize(
+    ("data", "media_type"),
+    [(PDF, "application/pdf"), (PNG, "image/png"), (b"\xff\xd8\xff\xe0" + b"0" * 20, "image/jpeg")],
+)
 def test_files_are_recognised_by_their_content(data: bytes, media_type: str) -> None:
     assert files.sniff(data[:16], data).media_type == media_type
 
@@ -57,8 +66,19 @@ def test_an_upload_is_stored_once_by_its_hash_and_recorded(engine, tmp_path) -> 
     world = build_world(engine)
     with Session(engine) as db:
         case, clerk = make_case(db, world)
-        first = files.upload(db, clerk, case, filename="../../身份证.pdf", data=PDF, doc_type="当事人身份证明", root=tmp_path, max_bytes=1 << 20)
-        again = files.upload(db, clerk, case, filename="copy.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
+        first = files.upload(
+            db,
+            clerk,
+            case,
+            filename="../../身份证.pdf",
+            data=PDF,
+            doc_type="当事人身份证明",
+            root=tmp_path,
+            max_bytes=1 << 20,
+        )
+        again = files.upload(
+            db, clerk, case, filename="copy.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20
+        )
         db.commit()
         assert first.sha256 == hashlib.sha256(PDF).hexdigest() == again.sha256
         assert first.filename == "身份证.pdf"  # no path from the browser survives
@@ -73,10 +93,28 @@ def test_disguised_oversized_and_empty_uploads_are_refused_with_reasons(engine, 
     with Session(engine) as db:
         case, clerk = make_case(db, world)
         with pytest.raises(Invalid) as disguised:
-            files.upload(db, clerk, case, filename="scan.pdf", data=b"MZ\x90\x00 not a pdf", doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
+            files.upload(
+                db,
+                clerk,
+                case,
+                filename="scan.pdf",
+                data=b"MZ\x90\x00 not a pdf",
+                doc_type="证据材料",
+                root=tmp_path,
+                max_bytes=1 << 20,
+            )
         assert "按文件内容判断" in disguised.value.errors["file"]
         with pytest.raises(Invalid) as too_big:
-            files.upload(db, clerk, case, filename="big.pdf", data=PDF + b"0" * 2048, doc_type="证据材料", root=tmp_path, max_bytes=1024)
+            files.upload(
+                db,
+                clerk,
+                case,
+                filename="big.pdf",
+                data=PDF + b"0" * 2048,
+                doc_type="证据材料",
+                root=tmp_path,
+                max_bytes=1024,
+            )
         assert "不能超过" in too_big.value.errors["file"]
         with pytest.raises(Invalid) as empty:
             files.upload(db, clerk, case, filename="", data=b"", doc_type="", root=tmp_path, max_bytes=1024)
@@ -88,7 +126,9 @@ def test_a_changed_stored_file_is_never_served(engine, tmp_path) -> None:
     world = build_world(engine)
     with Session(engine) as db:
         case, clerk = make_case(db, world)
-        record = files.upload(db, clerk, case, filename="a.png", data=PNG, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
+        record = files.upload(
+            db, clerk, case, filename="a.png", data=PNG, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20
+        )
         (tmp_path / record.storage_key).write_bytes(PNG + b"tampered")
         with pytest.raises(RuntimeError, match="SHA-256"):
             files.read(tmp_path, record)
@@ -103,22 +143,44 @@ def test_the_handling_body_uploads_the_archivist_completes_the_dossier_and_filin
         clerk = load_principal(db, db.get(Person, world.person("a.clerk").id))
         for outsider in (supervisor, archivist):  # while the case is worked, only the handling body adds materials
             with pytest.raises(Forbidden):
-                files.upload(db, outsider, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
+                files.upload(
+                    db,
+                    outsider,
+                    case,
+                    filename="a.pdf",
+                    data=PDF,
+                    doc_type="证据材料",
+                    root=tmp_path,
+                    max_bytes=1 << 20,
+                )
         case.state = CaseState.EVALUATED  # the dossier is assembled: what it lacks may still be added, nothing removed
-        added = files.upload(db, archivist, case, filename="id.pdf", data=PDF, doc_type="当事人身份证明", root=tmp_path, max_bytes=1 << 20)
+        added = files.upload(
+            db,
+            archivist,
+            case,
+            filename="id.pdf",
+            data=PDF,
+            doc_type="当事人身份证明",
+            root=tmp_path,
+            max_bytes=1 << 20,
+        )
         assert added.doc_type == "当事人身份证明"
         with pytest.raises(Forbidden, match="不能再删除"):
             files.remove(db, clerk, case, added.id)
         case.archived_at = utcnow()  # filed: frozen for everyone
         with pytest.raises(Forbidden, match="已立卷归档"):
-            files.upload(db, clerk, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
+            files.upload(
+                db, clerk, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20
+            )
 
 
 def test_removal_keeps_the_bytes_and_is_audited(engine, tmp_path) -> None:
     world = build_world(engine)
     with Session(engine) as db:
         case, clerk = make_case(db, world)
-        record = files.upload(db, clerk, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20)
+        record = files.upload(
+            db, clerk, case, filename="a.pdf", data=PDF, doc_type="证据材料", root=tmp_path, max_bytes=1 << 20
+        )
         files.remove(db, clerk, case, record.id)
         db.commit()
         assert files.files_of(db, case) == [] and (tmp_path / record.storage_key).exists()
@@ -136,21 +198,36 @@ def test_uploading_through_the_case_page_then_downloading_is_audited(client, eng
         case_id = case.id
     sign_in(client, "a.clerk")
     token = client.cookies.get("portal_csrf")
-    response = client.post(f"/cases/{case_id}/files", data={"doc_type": "证据材料", "_csrf_token": token},
-                           files={"file": ("协议 扫描.pdf", PDF, "application/pdf")}, follow_redirects=False)
+    response = client.post(
+        f"/cases/{case_id}/files",
+        data={"doc_type": "证据材料", "_csrf_token": token},
+        files={"file": ("协议 扫描.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
     assert "已上传：协议 扫描.pdf" in page and "协议 扫描.pdf" in page and hashlib.sha256(PDF).hexdigest()[:12] in page
-    disguised = client.post(f"/cases/{case_id}/files", data={"doc_type": "证据材料", "_csrf_token": token},
-                            files={"file": ("photo.jpg", b"#!/bin/sh\nrm -rf /\n", "image/jpeg")})
+    disguised = client.post(
+        f"/cases/{case_id}/files",
+        data={"doc_type": "证据材料", "_csrf_token": token},
+        files={"file": ("photo.jpg", b"#!/bin/sh\nrm -rf /\n", "image/jpeg")},
+    )
     assert "上传未成功" in disguised.text and "按文件内容判断" in disguised.text
     with Session(engine) as db:
         stored = db.exec(select(CaseFile)).one()
     download = client.get(f"/cases/{case_id}/files/{stored.id}")
-    assert download.status_code == 200 and download.content == PDF and download.headers["content-type"] == "application/pdf"
+    assert (
+        download.status_code == 200
+        and download.content == PDF
+        and download.headers["content-type"] == "application/pdf"
+    )
     assert "attachment" in download.headers["content-disposition"]
     with Session(engine) as db:
-        assert db.exec(select(AuditEntry).where(AuditEntry.action == "case.download")).one().summary.startswith("下载材料 协议 扫描.pdf")
+        assert (
+            db.exec(select(AuditEntry).where(AuditEntry.action == "case.download"))
+            .one()
+            .summary.startswith("下载材料 协议 扫描.pdf")
+        )
 
 
 def test_a_request_over_the_size_limit_gets_a_clear_message(client, engine, settings) -> None:
@@ -163,6 +240,9 @@ def test_a_request_over_the_size_limit_gets_a_clear_message(client, engine, sett
         case_id = case.id
     sign_in(client, "a.clerk")
     huge = PDF + b"0" * ((settings.upload_max_mb + 1) * 1048576 + 10)
-    response = client.post(f"/cases/{case_id}/files", data={"doc_type": "证据材料", "_csrf_token": client.cookies.get("portal_csrf")},
-                           files={"file": ("huge.pdf", huge, "application/pdf")})
+    response = client.post(
+        f"/cases/{case_id}/files",
+        data={"doc_type": "证据材料", "_csrf_token": client.cookies.get("portal_csrf")},
+        files={"file": ("huge.pdf", huge, "application/pdf")},
+    )
     assert response.status_code == 400 and "不能超过" in response.text

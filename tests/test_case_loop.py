@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
-
 from factories import build_world
 from matrix_cases import insert_case
+from sqlmodel import Session, select
+
 from portal import clock
 from portal.cases import ids, loop, parties, service, transfers
 from portal.cases.models import Case, CaseEvent, CaseState, Transfer, TransferState
@@ -27,21 +27,46 @@ def who(db: Session, world, key: str):  # noqa: ANN001, ANN201
 
 
 def intake(db: Session, world, *, by: str = "a.clerk", org: str = "a1", id_number: str = VALID_ID) -> Case:  # noqa: ANN001
-    form = service.CaseForm(title="张某与李某宅基地纠纷", channel="来访", dispute_type="0301", summary="两家因宅基地界线发生争执。",
-                            requests="确认界线", org_id=str(world.org(org).id), received_on=TODAY)
-    party_forms = [parties.PartyForm(role="申请人", name="张某", id_type="resident_id", id_number=id_number, phone="13912345678"),
-                   parties.PartyForm(role="被申请人", name="李某")]
+    form = service.CaseForm(
+        title="张某与李某宅基地纠纷",
+        channel="来访",
+        dispute_type="0301",
+        summary="两家因宅基地界线发生争执。",
+        requests="确认界线",
+        org_id=str(world.org(org).id),
+        received_on=TODAY,
+    )
+    party_forms = [
+        parties.PartyForm(role="申请人", name="张某", id_type="resident_id", id_number=id_number, phone="13912345678"),
+        parties.PartyForm(role="被申请人", name="李某"),
+    ]
     return service.intake(db, who(db, world, by), form, parties=party_forms)
 
 
 def act(db: Session, world, case: Case, action: str, by: str = "a.director", **fields: str):  # noqa: ANN001, ANN201
-    return loop.apply(db, who(db, world, by), case, action, {"version": str(case.version), **fields}, deadlines=DEADLINES)
+    return loop.apply(
+        db, who(db, world, by), case, action, {"version": str(case.version), **fields}, deadlines=DEADLINES
+    )
 
 
 RECORD = {
-    "mediation": {"held_on": TODAY, "place": "村调解室", "mediators": "甲调解员", "parties_present": "张某、李某", "content": "释法明理", "result": "达成一致"},
-    "agreement": {"facts": "界线争议", "responsibilities": "双方各让一步", "terms": "以旧墙为界", "performance_method": "当场履行",
-                  "performance_deadline": "即日", "copies": "3", "signed_on": TODAY},
+    "mediation": {
+        "held_on": TODAY,
+        "place": "村调解室",
+        "mediators": "甲调解员",
+        "parties_present": "张某、李某",
+        "content": "释法明理",
+        "result": "达成一致",
+    },
+    "agreement": {
+        "facts": "界线争议",
+        "responsibilities": "双方各让一步",
+        "terms": "以旧墙为界",
+        "performance_method": "当场履行",
+        "performance_deadline": "即日",
+        "copies": "3",
+        "signed_on": TODAY,
+    },
     "performance": {"performed_on": TODAY, "status": "全部履行", "details": "已拆除违建"},
 }
 
@@ -53,8 +78,13 @@ def test_a_case_travels_the_whole_loop_with_every_step_on_the_timeline(engine) -
         assert case.number == f"（{clock.today().year}）东人调字第001号" and case.state is CaseState.REGISTERED
         act(db, world, case, "accept", by="a.clerk")
         assert case.accepted_on == clock.today() and case.mediation_due_on is not None
-        loop.assign_mediator(db, who(db, world, "a.clerk"), case, world.person("a1.mediator").id,
-                             choices=service.mediator_choices(db, case))
+        loop.assign_mediator(
+            db,
+            who(db, world, "a.clerk"),
+            case,
+            world.person("a1.mediator").id,
+            choices=service.mediator_choices(db, case),
+        )
         act(db, world, case, "mediate", by="a1.mediator")
         loop.add_record(db, who(db, world, "a1.mediator"), case, "mediation", RECORD["mediation"])
         loop.add_record(db, who(db, world, "a1.mediator"), case, "agreement", RECORD["agreement"])
@@ -65,11 +95,24 @@ def test_a_case_travels_the_whole_loop_with_every_step_on_the_timeline(engine) -
         loop.add_record(db, who(db, world, "a1.mediator"), case, "performance", RECORD["performance"])
         act(db, world, case, "close", closed_on=TODAY, summary="协议已履行")
         assert case.closed_on == clock.today() and (case.followup_due_on - case.closed_on).days == 7
-        act(db, world, case, "follow_up", held_on=TODAY, method="电话", visitor="甲调解员", performance="全部履行", satisfaction="满意", risk="无")
+        act(
+            db,
+            world,
+            case,
+            "follow_up",
+            held_on=TODAY,
+            method="电话",
+            visitor="甲调解员",
+            performance="全部履行",
+            satisfaction="满意",
+            risk="无",
+        )
         act(db, world, case, "evaluate", by="a.clerk", source="回访评价", score="5")
         assert case.state is CaseState.EVALUATED
         db.commit()
-        kinds = [e.kind for e in db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()]
+        kinds = [
+            e.kind for e in db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+        ]
     assert kinds[:3] == ["register", "accept", "assign"] and kinds[-1] == "evaluate" and kinds.count("record") == 3
 
 
@@ -109,7 +152,13 @@ def test_transitions_demand_their_records(engine) -> None:
         act(db, world, case, "accept", by="a.clerk")
         with pytest.raises(Forbidden, match="指派的调解员"):
             act(db, world, case, "mediate")
-        loop.assign_mediator(db, who(db, world, "a.clerk"), case, world.person("a1.mediator").id, choices=service.mediator_choices(db, case))
+        loop.assign_mediator(
+            db,
+            who(db, world, "a.clerk"),
+            case,
+            world.person("a1.mediator").id,
+            choices=service.mediator_choices(db, case),
+        )
         act(db, world, case, "mediate")
         with pytest.raises(Forbidden, match="人民调解记录.*人民调解协议书或口头协议登记表"):
             act(db, world, case, "succeed")
@@ -157,14 +206,24 @@ def test_a_stale_version_is_a_conflict(engine) -> None:
 
 def _b1_clerk(db: Session, world):  # noqa: ANN001, ANN202
     from factories import add_person
+
     from portal.people.models import Role
 
-    person = db.exec(select(Person).where(Person.username == "b1.clerk")).first() or add_person(db, "b1.clerk", "西镇受理员", (world.org("b1"), Role.CLERK))
+    person = db.exec(select(Person).where(Person.username == "b1.clerk")).first() or add_person(
+        db, "b1.clerk", "西镇受理员", (world.org("b1"), Role.CLERK)
+    )
     return load_principal(db, person)
 
 
 def send(db: Session, world, case: Case, to: str, kind: str = "移送", by: str = "a.clerk") -> Transfer:  # noqa: ANN001
-    transfer = transfers.create(db, who(db, world, by), case, to_org_id=str(world.org(to).id), kind=kind, letter="请接收并调解本纠纷，材料随函附送。")
+    transfer = transfers.create(
+        db,
+        who(db, world, by),
+        case,
+        to_org_id=str(world.org(to).id),
+        kind=kind,
+        letter="请接收并调解本纠纷，材料随函附送。",
+    )
     transfers.sign_off(db, who(db, world, "a.director"), transfer.id, answer_days=7)
     return transfer
 
@@ -180,7 +239,9 @@ def test_refusal_is_in_writing_and_returns_a_transferred_cases_materials(engine)
         record = act(db, world, case, "refuse", reason="不属于民间纠纷", routes="可向行政机关申请处理", issued_on=TODAY)
         assert record.kind == "refusal" and case.state is CaseState.REFUSED
         assert "材料已退回" in db.get(Transfer, transfer.id).feedback
-        kinds = [e.kind for e in db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()]
+        kinds = [
+            e.kind for e in db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+        ]
         assert kinds[-2:] == ["refuse", "feedback"]  # the refusal first, then the materials going back
 
 
@@ -200,8 +261,14 @@ def test_routing_lets_the_receiver_see_the_case_from_sending_and_the_sender_keep
         receiver = _b1_clerk(db, world)
         with pytest.raises(OutOfScope):
             service.get_case(db, receiver, case.id)
-        transfer = transfers.create(db, who(db, world, "a1.mediator"), case, to_org_id=str(world.org("b1").id), kind="移送",
-                                    letter="当事人住所在乙县，移送处理。")
+        transfer = transfers.create(
+            db,
+            who(db, world, "a1.mediator"),
+            case,
+            to_org_id=str(world.org("b1").id),
+            kind="移送",
+            letter="当事人住所在乙县，移送处理。",
+        )
         with pytest.raises(OutOfScope):  # a draft awaiting sign-off is not sent yet
             service.get_case(db, receiver, case.id)
         with pytest.raises(Forbidden, match="调委会主任审签"):
@@ -245,16 +312,29 @@ def test_closing_a_case_feeds_the_result_back_to_the_body_that_sent_it(engine) -
         case.state, case.outcome = CaseState.FAILED, "failed"
         act(db, world, case, "close", closed_on=TODAY, summary="调解不成")
         assert "已结案" in transfer.feedback and "调解不成" in transfer.feedback and transfer.fed_back_at is not None
-        kinds = [e.kind for e in db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()]
+        kinds = [
+            e.kind for e in db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+        ]
         assert kinds[-2:] == ["close", "feedback"]
 
 
 def test_repeat_petitions_are_flagged_without_naming_cases_the_viewer_may_not_see(engine) -> None:
     world = build_world(engine)
     with Session(engine) as db:
-        form = service.CaseForm(title="张某劳动争议", channel="电话", dispute_type="1001", summary="欠薪", org_id=str(world.org("b1").id),
-                                received_on=TODAY)
-        service.intake(db, _b1_clerk(db, world), form, parties=[parties.PartyForm(role="申请人", name="张某", id_type="resident_id", id_number=VALID_ID)])
+        form = service.CaseForm(
+            title="张某劳动争议",
+            channel="电话",
+            dispute_type="1001",
+            summary="欠薪",
+            org_id=str(world.org("b1").id),
+            received_on=TODAY,
+        )
+        service.intake(
+            db,
+            _b1_clerk(db, world),
+            form,
+            parties=[parties.PartyForm(role="申请人", name="张某", id_type="resident_id", id_number=VALID_ID)],
+        )
         mine = intake(db, world)
         twin = intake(db, world, org="a1a")
         flags = parties.repeat_flags(db, who(db, world, "a1.mediator"), mine)
@@ -273,11 +353,24 @@ def test_identity_numbers_are_checked() -> None:
 def test_invalid_parties_and_case_fields_create_nothing(engine) -> None:
     world = build_world(engine)
     with Session(engine) as db:
-        form = service.CaseForm(title="", channel="飞鸽传书", dispute_type="x", summary="", org_id=str(world.org("a1").id), received_on="2999-01-01")
+        form = service.CaseForm(
+            title="",
+            channel="飞鸽传书",
+            dispute_type="x",
+            summary="",
+            org_id=str(world.org("a1").id),
+            received_on="2999-01-01",
+        )
         with pytest.raises(Invalid) as refused:
-            service.intake(db, who(db, world, "a.clerk"), form,
-                           parties=[parties.PartyForm(role="被申请人", name="李某", id_type="resident_id", id_number="123")])
-        assert {"title", "channel", "dispute_type", "summary", "received_on", "p0_id_number"} <= set(refused.value.errors)
+            service.intake(
+                db,
+                who(db, world, "a.clerk"),
+                form,
+                parties=[parties.PartyForm(role="被申请人", name="李某", id_type="resident_id", id_number="123")],
+            )
+        assert {"title", "channel", "dispute_type", "summary", "received_on", "p0_id_number"} <= set(
+            refused.value.errors
+        )
         db.rollback()
         assert db.exec(select(Case)).all() == []
 
@@ -293,15 +386,23 @@ def test_a_type_and_state_list_merges_its_sub_types_in_date_order_across_pages(e
     with Session(engine) as db:
         viewer = who(db, world, "a.clerk")
         made = []
-        for n in range(7):  # 03 (婚姻家庭) and its sub-types, interleaved by date; one case of another state, one of another type
+        for n in range(
+            7
+        ):  # 03 (婚姻家庭) and its sub-types, interleaved by date; one case of another state, one of another type
             case = insert_case(db, world, "a1a", state=CaseState.MEDIATING)
-            case.dispute_type, case.received_on = ("03", "0301", "0302")[n % 3], clock.today() - timedelta(days=(n * 5) % 7)
+            case.dispute_type, case.received_on = (
+                ("03", "0301", "0302")[n % 3],
+                clock.today() - timedelta(days=(n * 5) % 7),
+            )
             made.append(case)
         made[0].state, made[1].dispute_type = CaseState.ACCEPTED, "01"
         db.add_all(made)  # insert_case hands them back detached
         db.commit()
-        wanted = sorted((c for c in made if c.state is CaseState.MEDIATING and c.dispute_type.startswith("03")),
-                        key=lambda c: (c.received_on, c.id), reverse=True)
+        wanted = sorted(
+            (c for c in made if c.state is CaseState.MEDIATING and c.dispute_type.startswith("03")),
+            key=lambda c: (c.received_on, c.id),
+            reverse=True,
+        )
         flt = service.CaseFilter(state="mediating", dispute_type="03")
         pages = [service.list_cases(db, viewer, flt, page=n, size=2) for n in (1, 2, 3)]
         assert [r.id for p in pages for r in p.rows] == [c.id for c in wanted] and len(wanted) == 5
@@ -315,7 +416,9 @@ def test_list_counts_follow_every_change_despite_the_cache(engine) -> None:
         first = intake(db, world)
         db.commit()
         assert service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50).counts == {"registered": 1}
-        assert service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50).counts == {"registered": 1}  # cached
+        assert service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50).counts == {
+            "registered": 1
+        }  # cached
         intake(db, world, id_number="")
         db.commit()
         assert service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50).counts == {"registered": 2}
@@ -324,7 +427,9 @@ def test_list_counts_follow_every_change_despite_the_cache(engine) -> None:
         page = service.list_cases(db, viewer, service.CaseFilter(), page=1, size=50)
         assert page.counts == {"registered": 1, "accepted": 1} and page.total == 2
         other = load_principal(db, db.get(Person, world.person("b.admin").id))
-        assert service.list_cases(db, other, service.CaseFilter(), page=1, size=50).counts == {}  # never another scope's
+        assert (
+            service.list_cases(db, other, service.CaseFilter(), page=1, size=50).counts == {}
+        )  # never another scope's
 
 
 def test_record_dates_cannot_come_before_the_case(engine) -> None:
@@ -333,7 +438,13 @@ def test_record_dates_cannot_come_before_the_case(engine) -> None:
         case = intake(db, world)
         act(db, world, case, "accept", by="a.clerk")
         case.received_on = case.accepted_on = clock.today() - timedelta(days=3)
-        loop.assign_mediator(db, who(db, world, "a.clerk"), case, world.person("a1.mediator").id, choices=service.mediator_choices(db, case))
+        loop.assign_mediator(
+            db,
+            who(db, world, "a.clerk"),
+            case,
+            world.person("a1.mediator").id,
+            choices=service.mediator_choices(db, case),
+        )
         act(db, world, case, "mediate")
         early = {**RECORD["mediation"], "held_on": (clock.today() - timedelta(days=10)).isoformat()}
         with pytest.raises(Invalid) as refused:

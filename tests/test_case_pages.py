@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from factories import add_org, add_person, build_world, csrf, sign_in
+from matrix_cases import VALID_ID, insert_case
 from sqlalchemy import event
 from sqlmodel import Session, func, select
 
-from factories import add_org, add_person, build_world, csrf, sign_in
-from matrix_cases import VALID_ID, insert_case
 from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party, Transfer, TransferState
@@ -31,10 +31,28 @@ def soup_of(response) -> BeautifulSoup:  # noqa: ANN001
 
 
 def intake_data(org_id: int, **changes: str) -> dict:
-    data = {"org_id": str(org_id), "title": "张某与李某宅基地纠纷", "channel": "来访", "dispute_type": "0301", "summary": "两家因宅基地界线发生争执。",
-            "requests": "确认界线", "amount": "", "people_involved": "2", "received_on": TODAY,
-            "p0_role": "申请人", "p0_kind": "natural", "p0_name": "张某", "p0_id_type": "resident_id", "p0_id_number": VALID_ID, "p0_phone": "13912345678",
-            "p1_role": "被申请人", "p1_kind": "natural", "p1_name": "李某", "p2_role": "第三人", "p2_kind": "natural"}
+    data = {
+        "org_id": str(org_id),
+        "title": "张某与李某宅基地纠纷",
+        "channel": "来访",
+        "dispute_type": "0301",
+        "summary": "两家因宅基地界线发生争执。",
+        "requests": "确认界线",
+        "amount": "",
+        "people_involved": "2",
+        "received_on": TODAY,
+        "p0_role": "申请人",
+        "p0_kind": "natural",
+        "p0_name": "张某",
+        "p0_id_type": "resident_id",
+        "p0_id_number": VALID_ID,
+        "p0_phone": "13912345678",
+        "p1_role": "被申请人",
+        "p1_kind": "natural",
+        "p1_name": "李某",
+        "p2_role": "第三人",
+        "p2_kind": "natural",
+    }
     return {**data, **changes}
 
 
@@ -56,7 +74,10 @@ def test_a_clerk_registers_a_case_at_one_window_and_lands_on_its_page(client, en
     assert f"（{clock.today().year}）桃人调字第001号" in page.text and "已登记案件" in page.text
     with Session(engine) as db:
         case = db.exec(select(Case)).one()
-        assert [p.name for p in db.exec(select(Party).where(Party.case_id == case.id).order_by(Party.sort_order))] == ["张某", "李某"]
+        assert [p.name for p in db.exec(select(Party).where(Party.case_id == case.id).order_by(Party.sort_order))] == [
+            "张某",
+            "李某",
+        ]
         assert db.exec(select(AuditEntry).where(AuditEntry.action == "case.create")).first() is not None
 
 
@@ -72,12 +93,17 @@ def test_a_repeat_petitioner_is_flagged_when_the_case_is_registered(client, engi
     assert "西镇" not in page.select_one("#repeat-flags").get_text()
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"p0_id_number": "110105194912310021"}, "p0_id_number"),  # wrong check digit
-    ({"p0_role": "被申请人", "p1_role": "第三人"}, "p0_name"),  # nobody applies
-    ({"received_on": (clock.today() + timedelta(days=3)).isoformat()}, "received_on"),
-])
-def test_intake_with_bad_input_is_re_rendered_with_what_was_typed_and_creates_nothing(client, engine, changes: dict, field: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"p0_id_number": "110105194912310021"}, "p0_id_number"),  # wrong check digit
+        ({"p0_role": "被申请人", "p1_role": "第三人"}, "p0_name"),  # nobody applies
+        ({"received_on": (clock.today() + timedelta(days=3)).isoformat()}, "received_on"),
+    ],
+)
+def test_intake_with_bad_input_is_re_rendered_with_what_was_typed_and_creates_nothing(
+    client, engine, changes: dict, field: str
+) -> None:
     world = build_world(engine)
     sign_in(client, "a.clerk")
     data = intake_data(world.org("a1a").id, **changes)
@@ -105,7 +131,10 @@ def test_the_case_page_masks_identity_and_phone_and_a_reveal_is_audited(client, 
     page = client.get(f"/cases/{case.id}")
     assert VALID_ID not in page.text and "13912345678" not in page.text
     assert "110105********002X" in page.text and "139****5678" in page.text
-    assert not soup_of(page).select("a.reveal") and client.get(f"/cases/{case.id}?reveal={applicant.id}").status_code == 403
+    assert (
+        not soup_of(page).select("a.reveal")
+        and client.get(f"/cases/{case.id}?reveal={applicant.id}").status_code == 403
+    )
     client.post("/logout", data={"_csrf_token": csrf(client)})
     sign_in(client, "a.clerk")
     link = soup_of(client.get(f"/cases/{case.id}")).select_one(f"#party-{applicant.id} a.reveal")["href"]
@@ -124,7 +153,14 @@ def test_tampered_fields_naming_another_organisations_case_or_org_change_nothing
     before = (count(engine, Case), count(engine, Party))
     assert post(client, "/cases", intake_data(world.org("b1").id)).status_code == 404
     assert post(client, f"/cases/{theirs.id}/parties", {"p0_role": "第三人", "p0_name": "钱某"}).status_code == 404
-    assert post(client, f"/cases/{theirs.id}/transfers", {"to_org_id": str(world.org("a1").id), "kind": "移送", "letter": "x" * 20}).status_code == 404
+    assert (
+        post(
+            client,
+            f"/cases/{theirs.id}/transfers",
+            {"to_org_id": str(world.org("a1").id), "kind": "移送", "letter": "x" * 20},
+        ).status_code
+        == 404
+    )
     assigned = post(client, f"/cases/{ours.id}/mediators", {"person_id": str(world.person("b1.mediator").id)})
     assert assigned.status_code == 422 and "请从本机构及上下级的调解员中选择" in assigned.text
     assert (count(engine, Case), count(engine, Party)) == before
@@ -143,7 +179,11 @@ def test_the_list_answers_a_fragment_to_htmx_and_a_page_otherwise(client, engine
     assert soup_of(fragment).select_one('#state-chips [data-state="registered"]').get_text(strip=True) == "已登记 1"
     odd = client.get(f"/cases?state=bogus&date_from=yesterday&org={world.org('b1').id}")
     assert odd.status_code == 200 and ours.number in odd.text
-    assert "“状态”的筛选值无效" in odd.text and "“收到日期（起）”不是有效日期" in odd.text and "“办理机构”的筛选值无效" in odd.text
+    assert (
+        "“状态”的筛选值无效" in odd.text
+        and "“收到日期（起）”不是有效日期" in odd.text
+        and "“办理机构”的筛选值无效" in odd.text
+    )
 
 
 def test_the_filter_keeps_what_was_chosen_and_offers_organisations_and_mediators_added_since(client, engine) -> None:
@@ -153,10 +193,17 @@ def test_the_filter_keeps_what_was_chosen_and_offers_organisations_and_mediators
     sign_in(client, "a.clerk")
     a1a, mediator = world.org("a1a").id, world.person("a1.mediator").id
     chosen = soup_of(client.get(f"/cases?state=registered&dispute_type=03&org={a1a}&mediator={mediator}"))
-    for name, value in (("state", "registered"), ("dispute_type", "03"), ("org", str(a1a)), ("mediator", str(mediator))):
+    for name, value in (
+        ("state", "registered"),
+        ("dispute_type", "03"),
+        ("org", str(a1a)),
+        ("mediator", str(mediator)),
+    ):
         assert [o["value"] for o in chosen.select(f'select[name="{name}"] option[selected]')] == [value], name
     assert not chosen.select('select[name="channel"] option[selected]')
-    offered = {o.get_text(strip=True) for o in chosen.select('select[name="org"] option, select[name="mediator"] option')}
+    offered = {
+        o.get_text(strip=True) for o in chosen.select('select[name="org"] option, select[name="mediator"] option')
+    }
     assert "新村人民调解委员会" not in "".join(offered) and "新来的调解员" not in offered
 
     # The list's drop-downs are kept between requests, but never past a change to organisations or roles.
@@ -204,7 +251,9 @@ def test_the_list_confirms_what_it_kept_with_its_own_statement_and_sees_changes_
         event.remove(client.app.state.engine, "before_cursor_execute", seen)
 
 
-def test_the_case_pages_kept_mediators_and_transfer_targets_follow_changes_to_people_and_organisations(client, engine) -> None:
+def test_the_case_pages_kept_mediators_and_transfer_targets_follow_changes_to_people_and_organisations(
+    client, engine
+) -> None:
     world = build_world(engine)
     with Session(engine) as db:
         case = insert_case(db, world, "a1a", state=CaseState.ACCEPTED)
@@ -235,7 +284,9 @@ def test_a_conflicting_case_edit_is_answered_409_with_the_saved_values(client, e
     assert stale.status_code == 409
     page = soup_of(stale)
     assert "他人先改的名称" in page.select_one("#current-values").get_text()
-    assert page.select_one("#f-title")["value"] == "我的名称" and page.select_one('input[name="version"]')["value"] == "2"
+    assert (
+        page.select_one("#f-title")["value"] == "我的名称" and page.select_one('input[name="version"]')["value"] == "2"
+    )
 
 
 def test_a_case_is_accepted_staffed_and_mediated_through_its_forms(client, engine) -> None:
@@ -247,25 +298,48 @@ def test_a_case_is_accepted_staffed_and_mediated_through_its_forms(client, engin
     assert page.select_one('#actions [data-action="accept"]') is not None
     version = soup_of(client.get(f"/cases/{case.id}/actions/accept")).select_one('input[name="version"]')["value"]
     assert post(client, f"/cases/{case.id}/actions/accept", {"version": version}).status_code == 303
-    assert post(client, f"/cases/{case.id}/actions/accept", {"version": version}).status_code == 409  # a second click on a stale form
-    assert soup_of(client.get(f"/cases/{case.id}")).select_one("#actions") is None  # investigating and mediating are for mediators
+    assert (
+        post(client, f"/cases/{case.id}/actions/accept", {"version": version}).status_code == 409
+    )  # a second click on a stale form
+    assert (
+        soup_of(client.get(f"/cases/{case.id}")).select_one("#actions") is None
+    )  # investigating and mediating are for mediators
     client.post("/logout", data={"_csrf_token": csrf(client)})
     sign_in(client, "a1.mediator")  # 调解员 at 东镇 and 受理员 at 桃花村
     page = soup_of(client.get(f"/cases/{case.id}"))
     assert "指派的调解员" in page.select_one("#actions").get_text()  # 开始调解 is shown, disabled, with what it lacks
-    assert post(client, f"/cases/{case.id}/mediators", {"person_id": str(world.person("a1.mediator").id)}).status_code == 303
+    assert (
+        post(client, f"/cases/{case.id}/mediators", {"person_id": str(world.person("a1.mediator").id)}).status_code
+        == 303
+    )
     with Session(engine) as db:
         version = str(db.get(Case, case.id).version)
     assert post(client, f"/cases/{case.id}/actions/mediate", {"version": version}).status_code == 303
     bad = post(client, f"/cases/{case.id}/records", {"kind": "mediation", "held_on": TODAY, "place": "村调解室"})
     assert bad.status_code == 422 and soup_of(bad).select_one("#f-place")["value"] == "村调解室"
     record_form = soup_of(client.get(f"/cases/{case.id}/records/new?kind=mediation"))
-    assert record_form.select_one("#f-held_on")["type"] == "date" and record_form.select_one("textarea#f-content") is not None
-    done = post(client, f"/cases/{case.id}/records", {"kind": "mediation", "held_on": TODAY, "place": "村调解室", "mediators": "东镇调解员",
-                                                      "parties_present": "张某、李某", "content": "释法明理", "result": "达成一致"})
+    assert (
+        record_form.select_one("#f-held_on")["type"] == "date"
+        and record_form.select_one("textarea#f-content") is not None
+    )
+    done = post(
+        client,
+        f"/cases/{case.id}/records",
+        {
+            "kind": "mediation",
+            "held_on": TODAY,
+            "place": "村调解室",
+            "mediators": "东镇调解员",
+            "parties_present": "张某、李某",
+            "content": "释法明理",
+            "result": "达成一致",
+        },
+    )
     assert done.status_code == 303
     page = soup_of(client.get(f"/cases/{case.id}"))
-    assert "调解经过" in page.select_one("#records").get_text() and page.select_one('[data-state="mediating"]') is not None
+    assert (
+        "调解经过" in page.select_one("#records").get_text() and page.select_one('[data-state="mediating"]') is not None
+    )
     assert "开始调解" in page.select_one("#timeline").get_text()
 
 
@@ -274,10 +348,20 @@ def test_a_transfer_is_drafted_signed_off_and_the_receiver_answers(client, engin
     with Session(engine) as db:
         case = insert_case(db, world, "a1a")
     sign_in(client, "a.clerk")
-    short = post(client, f"/cases/{case.id}/transfers", {"to_org_id": str(world.org("a_med").id), "kind": "移送", "letter": "太短"})
+    short = post(
+        client,
+        f"/cases/{case.id}/transfers",
+        {"to_org_id": str(world.org("a_med").id), "kind": "移送", "letter": "太短"},
+    )
     assert short.status_code == 422 and soup_of(short).select_one("#f-letter")["aria-invalid"] == "true"
-    assert post(client, f"/cases/{case.id}/transfers", {"to_org_id": str(world.org("a_med").id), "kind": "移送",
-                                                         "letter": "本案涉及医疗损害，请专业调委会调解。"}).status_code == 303
+    assert (
+        post(
+            client,
+            f"/cases/{case.id}/transfers",
+            {"to_org_id": str(world.org("a_med").id), "kind": "移送", "letter": "本案涉及医疗损害，请专业调委会调解。"},
+        ).status_code
+        == 303
+    )
     with Session(engine) as db:
         transfer = db.exec(select(Transfer)).one()
     assert post(client, f"/transfers/{transfer.id}/sign-off", {}).status_code == 403  # only the 调委会主任 signs off
@@ -292,7 +376,10 @@ def test_a_transfer_is_drafted_signed_off_and_the_receiver_answers(client, engin
     assert empty.status_code == 422 and "退回须写明理由" in empty.text
     assert post(client, f"/transfers/{transfer.id}/accept", {}).status_code == 303
     with Session(engine) as db:
-        assert db.get(Case, case.id).org_id == world.org("a_med").id and db.get(Transfer, transfer.id).state is TransferState.ACCEPTED
+        assert (
+            db.get(Case, case.id).org_id == world.org("a_med").id
+            and db.get(Transfer, transfer.id).state is TransferState.ACCEPTED
+        )
 
 
 def test_the_sender_of_an_accepted_transfer_sees_the_case_read_only(client, engine) -> None:
@@ -310,8 +397,19 @@ def test_the_case_page_lists_every_transfer_in_order_from_its_first_statement(cl
     with Session(engine) as db:
         case = insert_case(db, world, "a1a", state=CaseState.ACCEPTED, transfer=("a1a", "b1", TransferState.RETURNED))
         source, target = world.org("a1a"), world.org("a1")
-        db.add(Transfer(case_id=case.id, from_org_id=source.id, from_path=source.path, to_org_id=target.id, to_path=target.path,
-                        kind="上报", letter="第二次：上报东镇。", state=TransferState.AWAITING_SIGNOFF, created_by=world.person("a.director").id))
+        db.add(
+            Transfer(
+                case_id=case.id,
+                from_org_id=source.id,
+                from_path=source.path,
+                to_org_id=target.id,
+                to_path=target.path,
+                kind="上报",
+                letter="第二次：上报东镇。",
+                state=TransferState.AWAITING_SIGNOFF,
+                created_by=world.person("a.director").id,
+            )
+        )
         db.commit()
         ids = [t.id for t in db.exec(select(Transfer).where(Transfer.case_id == case.id).order_by(Transfer.id))]
     sign_in(client, "a.director")
@@ -324,7 +422,13 @@ def test_a_mediation_record_cites_experts_from_the_pool_and_refuses_others(clien
     world = build_world(engine)
     with Session(engine) as db:
         case = insert_case(db, world, "a1a", state=CaseState.MEDIATING, mediator="a1.mediator")
-        ours = Expert(org_id=world.org("a").id, org_path=world.org("a").path, name="钱律师", field="法律", employer="甲县律师事务所")
+        ours = Expert(
+            org_id=world.org("a").id,
+            org_path=world.org("a").path,
+            name="钱律师",
+            field="法律",
+            employer="甲县律师事务所",
+        )
         theirs = Expert(org_id=world.org("b1").id, org_path=world.org("b1").path, name="乙县专家", field="医疗")
         db.add_all([ours, theirs])
         db.commit()
@@ -333,8 +437,15 @@ def test_a_mediation_record_cites_experts_from_the_pool_and_refuses_others(clien
     form = soup_of(client.get(f"/cases/{case.id}/records/new?kind=mediation"))
     offered = {box["value"] for box in form.select('input[name="experts"][type="checkbox"]')}
     assert offered == {str(ours_id)}  # the county's expert serves the village; the other county's is not offered
-    record = {"kind": "mediation", "held_on": TODAY, "place": "村调解室", "mediators": "东镇调解员", "parties_present": "张某、李某",
-              "content": "请律师释法", "result": "达成一致"}
+    record = {
+        "kind": "mediation",
+        "held_on": TODAY,
+        "place": "村调解室",
+        "mediators": "东镇调解员",
+        "parties_present": "张某、李某",
+        "content": "请律师释法",
+        "result": "达成一致",
+    }
     refused = post(client, f"/cases/{case.id}/records", {**record, "experts": str(theirs_id)})
     assert refused.status_code == 422 and "请从专家库中选择专家" in refused.text
     assert soup_of(refused).select_one("#f-place")["value"] == "村调解室"

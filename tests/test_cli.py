@@ -13,11 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import delete, func, inspect, select as sa_select, text, update
-from sqlmodel import Session, select
-
 from conftest import BACKENDS, TEST_BASE_URL
 from factories import PASSWORD, add_org, build_world, sign_in
+from sqlalchemy import delete, func, inspect, text, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select
+from support.cli import kill_group, portal_env, run_portal, start_portal, stop_portal, wait_for_healthz, wait_group_gone
+from support.net import free_port
+from support.sqlite import sqlite_url
+
 from portal import demo_data, serving
 from portal.audit.models import AuditEntry
 from portal.auth.passwords import verify_password
@@ -25,12 +29,19 @@ from portal.db import alembic_config, make_engine, transaction
 from portal.demo import DEMO_PASSWORD, org_specs
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
-from support.cli import kill_group, portal_env, run_portal, start_portal, stop_portal, wait_for_healthz, wait_group_gone
-from support.net import free_port
-from support.sqlite import sqlite_url
 
 STRONG_PASSWORD = "Gen-Admin-2026!"
-ADMIN_ARGS = ("create-admin", "--username", "root.admin", "--name", "管理员", "--org-name", "某市矛调中心", "--short-name", "某")
+ADMIN_ARGS = (
+    "create-admin",
+    "--username",
+    "root.admin",
+    "--name",
+    "管理员",
+    "--org-name",
+    "某市矛调中心",
+    "--short-name",
+    "某",
+)
 
 
 def env_for(settings, **extra: str) -> dict[str, str]:  # noqa: ANN001
@@ -39,8 +50,10 @@ def env_for(settings, **extra: str) -> dict[str, str]:  # noqa: ANN001
 
 def counts(engine) -> tuple[int, int, int]:  # noqa: ANN001
     with Session(engine) as db:
-        return tuple(db.exec(sa_select(func.count()).select_from(model)).scalar_one()  # type: ignore[return-value]
-                     for model in (Organisation, Person, Membership))
+        return tuple(
+            db.exec(sa_select(func.count()).select_from(model)).scalar_one()  # type: ignore[return-value]
+            for model in (Organisation, Person, Membership)
+        )
 
 
 def head_revision(url: str) -> str:
@@ -83,7 +96,9 @@ def test_migrate_creates_the_schema_on_an_empty_database_and_is_then_a_no_op(emp
         head = head_revision(url)
         with engine.connect() as conn:
             assert conn.execute(text("select version_num from alembic_version")).scalar_one() == head
-            assert {"organisation", "person", "membership", "audit_entry", "audit_head"} <= set(inspect(conn).get_table_names())
+            assert {"organisation", "person", "membership", "audit_entry", "audit_head"} <= set(
+                inspect(conn).get_table_names()
+            )
         with transaction(engine) as db:
             add_org(db, "迁移前的机构", None, Tier.CITY, OrgKind.CENTRE, "迁")
 
@@ -107,7 +122,9 @@ def test_demo_refuses_outside_demo_mode_then_builds_the_county_once(settings, en
     assert counts(engine) == (0, 0, 0)
 
     demo_env = env_for(settings, PORTAL_DEMO_MODE="true")
-    first = run_portal("demo", env=demo_env, cwd=tmp_path, timeout=240)  # ~300 cases and three bindings on a shared 2-core machine
+    first = run_portal(
+        "demo", env=demo_env, cwd=tmp_path, timeout=240
+    )  # ~300 cases and three bindings on a shared 2-core machine
     assert first.returncode == 0, first.stderr
     built = counts(engine)
     orgs, people, memberships = built
@@ -132,7 +149,11 @@ def test_demo_refuses_outside_demo_mode_then_builds_the_county_once(settings, en
     # The first run is audited (the county, then every step of the demo cases and of filing a few of them, taken
     # through the real services); the second changed nothing, so it wrote nothing.
     assert actions[0] == "demo.build" and {a.split(".")[0] for a in actions[1:]} <= {"case", "transfer", "dossier"}
-    assert actions.count("dossier.filed") == 3 and "演示卷宗：立卷归档 3 卷" in first.stdout and "未重复生成" in second.stdout
+    assert (
+        actions.count("dossier.filed") == 3
+        and "演示卷宗：立卷归档 3 卷" in first.stdout
+        and "未重复生成" in second.stdout
+    )
     assert len(actions) == entries_after_first
     assert set(hashes) == {username for username, *_ in demo_data.PEOPLE}
     for username in ("yc.admin", "qx.admin", demo_data.PEOPLE[-1][0]):
@@ -164,14 +185,33 @@ def test_create_admin_refuses_weak_passwords_and_duplicates_and_the_admin_can_si
         actions = db.exec(select(AuditEntry.action, AuditEntry.object_id)).all()
     assert person.name == "管理员" and person.active and verify_password(person.password_hash, STRONG_PASSWORD)
     assert membership.role is Role.ADMIN
-    assert (org.name, org.short_name, org.tier, org.kind, org.parent_id) == ("某市矛调中心", "某", Tier.CITY, OrgKind.CENTRE, None)
+    assert (org.name, org.short_name, org.tier, org.kind, org.parent_id) == (
+        "某市矛调中心",
+        "某",
+        Tier.CITY,
+        OrgKind.CENTRE,
+        None,
+    )
     assert org.path == f"/{org.id}/" and org.depth == 0
     assert actions == [("person.create", str(person.id))]
     before = counts(engine)
 
     for username in ("root.admin", "ROOT.Admin"):
-        duplicate = run_portal("create-admin", "--username", username, "--name", "另一人", "--org-name", "另一市矛调中心",
-                               "--short-name", "另", "--password", "Other-Pass-2026", env=env, cwd=tmp_path)
+        duplicate = run_portal(
+            "create-admin",
+            "--username",
+            username,
+            "--name",
+            "另一人",
+            "--org-name",
+            "另一市矛调中心",
+            "--short-name",
+            "另",
+            "--password",
+            "Other-Pass-2026",
+            env=env,
+            cwd=tmp_path,
+        )
         assert duplicate.returncode != 0 and "已存在" in duplicate.stderr, duplicate.stderr
     assert counts(engine) == before
 
@@ -242,8 +282,18 @@ def _port_open(port: int) -> bool:
 def test_serve_starts_two_workers_answers_healthz_and_stops_cleanly(settings, tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
-    proc = start_portal("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-                        env=env_for(settings), cwd=tmp_path, log=log)
+    proc = start_portal(
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        env=env_for(settings),
+        cwd=tmp_path,
+        log=log,
+    )
     try:
         health = wait_for_healthz(proc, f"http://127.0.0.1:{port}", log)
         assert health.json()["database"] is True and health.json()["status"] == "ok"
@@ -304,8 +354,18 @@ def _healthz_over(sock: socket.socket) -> bytes:
 def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(settings, tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
-    proc = start_portal("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-                        env=env_for(settings), cwd=tmp_path, log=log)
+    proc = start_portal(
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        env=env_for(settings),
+        cwd=tmp_path,
+        log=log,
+    )
     sockets: list[socket.socket] = []
     try:
         wait_for_healthz(proc, f"http://127.0.0.1:{port}", log)
@@ -355,7 +415,10 @@ def test_serve_spreads_connections_over_the_workers_and_restarts_one_that_dies(s
         assert "exited with -9: restarting it" in log.read_text()
         wait_for_healthz(proc, f"http://127.0.0.1:{port}", log)
         for _ in range(20):  # new connections are served whichever socket they land on
-            assert httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Connection": "close"}, timeout=5).status_code == 200
+            assert (
+                httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"Connection": "close"}, timeout=5).status_code
+                == 200
+            )
 
         assert stop_portal(proc) == 0, log.read_text()
         assert wait_group_gone(proc.pid) == [], "processes outlived portal serve"
@@ -386,8 +449,18 @@ def test_a_worker_lets_go_of_connections_only_above_its_share_and_not_in_a_burst
 def test_serve_refuses_an_unmigrated_database(empty_db_url, tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
-    proc = start_portal("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-                        env=portal_env(empty_db_url, tmp_path / "var"), cwd=tmp_path, log=log)
+    proc = start_portal(
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        env=portal_env(empty_db_url, tmp_path / "var"),
+        cwd=tmp_path,
+        log=log,
+    )
     try:
         code = proc.wait(timeout=30)
         output = log.read_text()

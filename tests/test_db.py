@@ -24,7 +24,9 @@ def terminate(url: str, pid: int) -> None:
     """What a restarted server or a dropped idle connection looks like from the pool: the backend is gone."""
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
         assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0] is True
-        deadline = time.monotonic() + 10  # the backend exits at its own pace: on a busy machine 0.1 s was not always enough
+        deadline = (
+            time.monotonic() + 10
+        )  # the backend exits at its own pace: on a busy machine 0.1 s was not always enough
         while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
             assert time.monotonic() < deadline, f"backend {pid} still there"
             time.sleep(0.02)

@@ -15,9 +15,9 @@ from portal.cases import ids, parties
 from portal.cases.models import Case, CaseEvent, CaseRecord, CaseState, Party, Transfer, TransferState
 from portal.demo import build_demo
 from portal.demo_cases import MARKER_TITLE, build_demo_cases, plan_cases, resident_id, uscc
+from portal.experts.models import Expert
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import Person
-from portal.experts.models import Expert
 from portal.scope import load_principal
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -52,9 +52,13 @@ def _load(engine):
 def test_plans_are_deterministic_and_cover_every_state() -> None:
     today = date(2026, 5, 20)
     first, again = plan_cases(SMALL, 2026, today), plan_cases(SMALL, 2026, today)
-    assert [(p.route, p.state, p.received, p.steps) for p in first] == [(p.route, p.state, p.received, p.steps) for p in again]
+    assert [(p.route, p.state, p.received, p.steps) for p in first] == [
+        (p.route, p.state, p.received, p.steps) for p in again
+    ]
     assert {p.state for p in first} == set(CaseState)
-    assert all(today - timedelta(days=430) <= p.received and p.received + timedelta(days=p.steps[-1][0]) < today for p in first)
+    assert all(
+        today - timedelta(days=430) <= p.received and p.received + timedelta(days=p.steps[-1][0]) < today for p in first
+    )
 
 
 def test_identity_numbers_are_well_formed() -> None:
@@ -91,16 +95,27 @@ def test_history_covers_states_tiers_transfers_and_repeat_petitioners(demo_engin
     returned = [t for t in moves if t.state is TransferState.RETURNED]
     assert returned and all(len(t.answer_reason) >= 4 for t in returned)
     assert {orgs[t.from_org_id].kind for t in moves if t.kind == "上报"} >= {OrgKind.GRID, OrgKind.COMMITTEE}
-    assert all(orgs[t.from_org_id].kind is OrgKind.PETITION and orgs[t.to_org_id].tier is Tier.TOWNSHIP for t in moves if t.kind == "访调对接")
+    assert all(
+        orgs[t.from_org_id].kind is OrgKind.PETITION and orgs[t.to_org_id].tier is Tier.TOWNSHIP
+        for t in moves
+        if t.kind == "访调对接"
+    )
     assert all(orgs[t.from_org_id].kind is OrgKind.COURT for t in moves if t.kind == "诉调对接")
-    assert any(orgs[t.to_org_id].kind is OrgKind.PROFESSIONAL and t.state is TransferState.ACCEPTED for t in moves if t.kind == "诉调对接")
+    assert any(
+        orgs[t.to_org_id].kind is OrgKind.PROFESSIONAL and t.state is TransferState.ACCEPTED
+        for t in moves
+        if t.kind == "诉调对接"
+    )
     fed_back = [t for t in moves if t.kind == "访调对接" and t.fed_back_at is not None]
     assert any("已结案" in t.feedback for t in fed_back) and any("不予受理" in t.feedback for t in fed_back)
     assert {TransferState.AWAITING_SIGNOFF, TransferState.SENT} & {t.state for t in moves}
 
     # overdue work exists: open past the mediation deadline, closed without a timely follow-up
     today = datetime.now(TZ).date()
-    assert any(c.state in (CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING) and c.mediation_due_on < today for c in cases)
+    assert any(
+        c.state in (CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING) and c.mediation_due_on < today
+        for c in cases
+    )
     assert any(c.state is CaseState.CLOSED and c.followup_due_on < today for c in cases)
 
     # parties: valid identity numbers, some rare characters, people who come back
@@ -150,7 +165,13 @@ def assert_timelines_consistent(engine) -> None:
     # Medical, traffic and labour disputes cite the county's expert of that field, from the 专家库, by id.
     with Session(engine) as db:
         experts = {e.id: e for e in db.exec(select(Expert))}
-    cited = [r.fields for c in cases if c.dispute_type[:2] in ("13", "14", "10") for r in records[c.id] if r.fields.get("experts_ids")]
+    cited = [
+        r.fields
+        for c in cases
+        if c.dispute_type[:2] in ("13", "14", "10")
+        for r in records[c.id]
+        if r.fields.get("experts_ids")
+    ]
     assert cited and all(experts[i].name in f["experts"] for f in cited for i in f["experts_ids"])
     for t in moves:
         assert t.created_at <= (t.sent_at or t.created_at) <= (t.answered_at or t.sent_at or t.created_at)
@@ -170,7 +191,11 @@ def test_audit_chain_holds_and_a_second_run_changes_nothing(demo_engine) -> None
     assert first.created == SMALL and again.created == 0 and again.existing
     assert "已存在" in again.summary() and "新建" in first.summary()
     with Session(demo_engine) as db:
-        assert (len(db.exec(select(Case.id)).all()), len(db.exec(select(CaseEvent.id)).all()), audit.verify(db).checked) == counts
+        assert (
+            len(db.exec(select(Case.id)).all()),
+            len(db.exec(select(CaseEvent.id)).all()),
+            audit.verify(db).checked,
+        ) == counts
 
 
 def test_default_history_is_three_hundred_cases_mostly_finished(demo_engine) -> None:
@@ -203,7 +228,12 @@ def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_e
         for v in versions:
             case = db.get(Case, v.case_id)
             assert case.state is CaseState.EVALUATED and case.archived_at is not None and case.number in report.filed
-            assert v.filed_by_name == "吴静怡" and v.checker_name and v.retention in ("10年", "30年", "永久") and v.total_pages > v.page_count > 3
+            assert (
+                v.filed_by_name == "吴静怡"
+                and v.checker_name
+                and v.retention in ("10年", "30年", "永久")
+                and v.total_pages > v.page_count > 3
+            )
             pdf = storage.read(settings.archive_dir, v.storage_key, v.sha256)
             assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == v.sha256 and len(pdf) == v.size
             assert (settings.archive_dir / v.manifest_key).is_file()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from click.testing import CliRunner
+from factories import build_world, csrf, sign_in
+from matrix_cases import insert_case
 from sqlmodel import Session, select
 
 from archive import samples
-from factories import build_world, csrf, sign_in
-from matrix_cases import insert_case
 from portal import clock
 from portal.cases import files
 from portal.cases.models import Case, CaseFile, CaseMediator, CaseRecord, CaseState
@@ -23,15 +23,35 @@ def _ready_case(engine, settings, world, *, signed: bool = True) -> int:  # noqa
     with Session(engine) as db:
         case = insert_case(db, world, "a1a", state=CaseState.EVALUATED)
         case = db.get(Case, case.id)
-        case.accepted_on, case.closed_on, case.outcome, case.received_on = today, today, "written", today - timedelta(days=3)
+        case.accepted_on, case.closed_on, case.outcome, case.received_on = (
+            today,
+            today,
+            "written",
+            today - timedelta(days=3),
+        )
         db.add(case)
         db.add(CaseMediator(case_id=case.id, person_id=world.person("a1.mediator").id, lead=True))
         day = today.isoformat()
-        kinds = {"mediation": {"held_on": day, "place": "调解室", "mediators": "东镇调解员", "parties_present": "张某、李某", "content": "调解经过",
-                               "result": "达成协议"},
-                 "agreement": {"facts": "事实", "responsibilities": "责任", "terms": "协议内容", "performance_method": "现金",
-                               "performance_deadline": "当日", "copies": "3", "signed_on": day},
-                 "closure": {"closed_on": day, "summary": "已履行"}}
+        kinds = {
+            "mediation": {
+                "held_on": day,
+                "place": "调解室",
+                "mediators": "东镇调解员",
+                "parties_present": "张某、李某",
+                "content": "调解经过",
+                "result": "达成协议",
+            },
+            "agreement": {
+                "facts": "事实",
+                "responsibilities": "责任",
+                "terms": "协议内容",
+                "performance_method": "现金",
+                "performance_deadline": "当日",
+                "copies": "3",
+                "signed_on": day,
+            },
+            "closure": {"closed_on": day, "summary": "已履行"},
+        }
         refs = {}
         for kind, fields in kinds.items():
             record = CaseRecord(case_id=case.id, kind=kind, held_on=today, fields=fields)
@@ -40,13 +60,24 @@ def _ready_case(engine, settings, world, *, signed: bool = True) -> int:  # noqa
             refs[kind] = record.id
         uploads = [("当事人身份证明", "身份证.jpg", None)]
         if signed:
-            uploads += [("签字文书扫描件", "告知书签字.jpg", "rights"), ("签字文书扫描件", "调解记录签字.jpg", f"mediation:{refs['mediation']}"),
-                        ("签字文书扫描件", "协议书签字.jpg", f"agreement:{refs['agreement']}")]
+            uploads += [
+                ("签字文书扫描件", "告知书签字.jpg", "rights"),
+                ("签字文书扫描件", "调解记录签字.jpg", f"mediation:{refs['mediation']}"),
+                ("签字文书扫描件", "协议书签字.jpg", f"agreement:{refs['agreement']}"),
+            ]
         for n, (doc_type, name, key) in enumerate(uploads):
             data = samples.scan(620, 877, seed=n)
             digest, storage_key = files.store(settings.uploads_dir, data)
-            record = CaseFile(case_id=case.id, doc_type=doc_type, filename=name, media_type="image/jpeg", size=len(data), sha256=digest,
-                              storage_key=storage_key, uploaded_by=world.person("a.clerk").id)
+            record = CaseFile(
+                case_id=case.id,
+                doc_type=doc_type,
+                filename=name,
+                media_type="image/jpeg",
+                size=len(data),
+                sha256=digest,
+                storage_key=storage_key,
+                uploaded_by=world.person("a.clerk").id,
+            )
             db.add(record)
             db.flush()
             if key:
@@ -56,7 +87,13 @@ def _ready_case(engine, settings, world, *, signed: bool = True) -> int:  # noqa
 
 
 def _file(client, case_id: int, **extra: str):  # noqa: ANN001, ANN201
-    form = {"filed_by": "甲档案员", "checked_by": "甲调委会主任", "retention": "30年", "_csrf_token": csrf(client), **extra}
+    form = {
+        "filed_by": "甲档案员",
+        "checked_by": "甲调委会主任",
+        "retention": "30年",
+        "_csrf_token": csrf(client),
+        **extra,
+    }
     return client.post(f"/cases/{case_id}/dossier/file", data=form, follow_redirects=False)
 
 
@@ -75,17 +112,25 @@ def test_filing_freezes_the_case_keeps_versions_and_verify_reports_a_changed_byt
         case = db.get(Case, case_id)
         version = db.exec(select(DossierVersion).where(DossierVersion.case_id == case_id)).one()
         assert case.archived_at is not None and version.status == "filed" and version.retention == "30年"
-        assert version.filed_by_name == "甲档案员" and version.checker_name == "甲调委会主任" and version.retention_ends_on is not None
+        assert (
+            version.filed_by_name == "甲档案员"
+            and version.checker_name == "甲调委会主任"
+            and version.retention_ends_on is not None
+        )
     download = client.get(f"/cases/{case_id}/dossier/versions/{version.id}")
-    assert download.status_code == 200 and download.content.startswith(b"%PDF") and len(download.content) == version.size
+    assert (
+        download.status_code == 200 and download.content.startswith(b"%PDF") and len(download.content) == version.size
+    )
     assert (settings.archive_dir / version.storage_key).is_file()
 
     # the state stays 已评价（待立卷）; lists, the case page and the API say it is filed
-    row = next(tr for tr in client.get("/cases").text.split("<tr>") if f"/cases/{case_id}\"" in tr)
+    row = next(tr for tr in client.get("/cases").text.split("<tr>") if f'/cases/{case_id}"' in tr)
     assert "已评价（待立卷）" in row and "已立卷归档" in row
     assert "data-archived" in client.get(f"/cases/{case_id}").text
     listed = {i["id"]: i for i in client.get("/api/cases").json()["items"]}
-    assert listed[case_id]["filed"] is True and listed[case_id]["archived_at"] and listed[case_id]["state"] == "evaluated"
+    assert (
+        listed[case_id]["filed"] is True and listed[case_id]["archived_at"] and listed[case_id]["state"] == "evaluated"
+    )
     detail = client.get(f"/api/cases/{case_id}").json()
     assert detail["filed"] is True and detail["archived_at"]
 
@@ -93,19 +138,37 @@ def test_filing_freezes_the_case_keeps_versions_and_verify_reports_a_changed_byt
     client.post("/logout", data={"_csrf_token": csrf(client)})
     sign_in(client, "a.clerk")
     case_page = client.get(f"/cases/{case_id}").text
-    assert "已立卷归档" in case_page and 'id="actions"' not in case_page and "添加评价" not in case_page and "修改基本信息" not in case_page
-    refused = client.post(f"/cases/{case_id}/records", data={"kind": "evaluation", "source": "网上评价", "score": "5", "_csrf_token": csrf(client)},
-                          follow_redirects=False)
+    assert (
+        "已立卷归档" in case_page
+        and 'id="actions"' not in case_page
+        and "添加评价" not in case_page
+        and "修改基本信息" not in case_page
+    )
+    refused = client.post(
+        f"/cases/{case_id}/records",
+        data={"kind": "evaluation", "source": "网上评价", "score": "5", "_csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
     assert refused.status_code == 403 and "已立卷归档" in refused.text
-    upload = client.post(f"/cases/{case_id}/files", data={"doc_type": "证据材料", "_csrf_token": csrf(client)},
-                         files={"file": ("x.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}, follow_redirects=False)
+    upload = client.post(
+        f"/cases/{case_id}/files",
+        data={"doc_type": "证据材料", "_csrf_token": csrf(client)},
+        files={"file": ("x.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        follow_redirects=False,
+    )
     assert upload.status_code == 403
 
     # a correction reopens; filing again needs a reason and makes version 2; version 1 stays downloadable
     client.post("/logout", data={"_csrf_token": csrf(client)})
     sign_in(client, "a.archivist")
-    assert client.post(f"/cases/{case_id}/dossier/correct", data={"reason": "补充证据", "_csrf_token": csrf(client)},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            f"/cases/{case_id}/dossier/correct",
+            data={"reason": "补充证据", "_csrf_token": csrf(client)},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     assert _file(client, case_id).status_code == 422
     assert _file(client, case_id, reason="补充证据后重新立卷").status_code == 303
     with Session(engine) as db:
@@ -145,11 +208,17 @@ def test_a_bad_signed_scan_is_refused_with_a_message(client, engine, settings) -
     world = build_world(engine)
     case_id = _ready_case(engine, settings, world, signed=False)
     sign_in(client, "a.clerk")
-    response = client.post(f"/cases/{case_id}/dossier/scans", data={"doc_key": "rights", "_csrf_token": csrf(client)},
-                           files={"file": ("坏.pdf", b"%PDF-1.4 broken", "application/pdf")})
+    response = client.post(
+        f"/cases/{case_id}/dossier/scans",
+        data={"doc_key": "rights", "_csrf_token": csrf(client)},
+        files={"file": ("坏.pdf", b"%PDF-1.4 broken", "application/pdf")},
+    )
     assert "不是完好的 PDF" in response.text
-    good = client.post(f"/cases/{case_id}/dossier/scans", data={"doc_key": "rights", "_csrf_token": csrf(client)},
-                       files={"file": ("告知书.jpg", samples.scan(300, 424), "image/jpeg")})
+    good = client.post(
+        f"/cases/{case_id}/dossier/scans",
+        data={"doc_key": "rights", "_csrf_token": csrf(client)},
+        files={"file": ("告知书.jpg", samples.scan(300, 424), "image/jpeg")},
+    )
     assert "已上传签字扫描件" in good.text and "当事人权利义务告知书尚未签字" not in good.text
 
 
@@ -157,7 +226,10 @@ def test_one_worker_process_keeps_the_fixity_schedule(engine, settings) -> None:
     from portal.dossiers import keeping
     from portal.dossiers.models import FixityRun
 
-    first, second = keeping.Scheduler(engine, settings), keeping.Scheduler(engine, settings)  # two workers, one data dir
+    first, second = (
+        keeping.Scheduler(engine, settings),
+        keeping.Scheduler(engine, settings),
+    )  # two workers, one data dir
     assert first.run_once() and not second.run_once()
     first.stop()  # that worker is gone: the other takes the schedule over at its next turn
     assert second.run_once()
@@ -173,13 +245,23 @@ def test_a_restarting_worker_fails_only_the_jobs_of_stopped_processes(engine, se
     world = build_world(engine)
     case_id = _ready_case(engine, settings, world)
     here = socket.gethostname()
-    workers = {"alive": f"{here}:{os.getppid()}",  # another worker, still binding
-               "ended": f"{here}:{2**22 + 1}",  # beyond Linux's largest pid: no such process any more
-               "elsewhere": "other-host:1", "unknown": None}
+    workers = {
+        "alive": f"{here}:{os.getppid()}",  # another worker, still binding
+        "ended": f"{here}:{2**22 + 1}",  # beyond Linux's largest pid: no such process any more
+        "elsewhere": "other-host:1",
+        "unknown": None,
+    }
     with Session(engine) as db:
         for name, worker in workers.items():
-            db.add(BindingJob(case_id=case_id, status="running", params={"worker": worker} if worker else {},
-                              requested_by=world.person("a.archivist").id, message=name))
+            db.add(
+                BindingJob(
+                    case_id=case_id,
+                    status="running",
+                    params={"worker": worker} if worker else {},
+                    requested_by=world.person("a.archivist").id,
+                    message=name,
+                )
+            )
         db.commit()
     assert jobs.recover_interrupted(engine) == 2
     with Session(engine) as db:

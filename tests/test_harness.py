@@ -97,7 +97,7 @@ def test_chinese_text_renders_with_a_cjk_font(page):
 
     Without a font-family Chromium may fall back to another installed CJK font (WenQuanYi, for the
     PDF/A-1b dossiers), so the span names the font the portal's stylesheet names first."""
-    page.set_content('<span id=zh style="font-size:40px; font-family: \'Noto Sans CJK SC\'">调解卷宗门户</span>')
+    page.set_content("<span id=zh style=\"font-size:40px; font-family: 'Noto Sans CJK SC'\">调解卷宗门户</span>")
     width = page.evaluate("document.getElementById('zh').getBoundingClientRect().width")
     # six full-width glyphs at 40px are about 240px wide; missing-glyph boxes are narrower
     assert 200 <= width <= 280

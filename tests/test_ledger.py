@@ -8,14 +8,24 @@ from datetime import date
 
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from factories import build_world, csrf, sign_in
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from factories import build_world, csrf, sign_in
 from portal import clock
 from portal.audit.models import AuditEntry
 from portal.cases import loop, parties, service, transfers
-from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, CaseState, Party, Transfer
+from portal.cases.models import (
+    Case,
+    CaseEvent,
+    CaseFile,
+    CaseMediator,
+    CaseRecord,
+    CaseSequence,
+    CaseState,
+    Party,
+    Transfer,
+)
 from portal.db import transaction
 from portal.ledger import importer
 from portal.ledger.export import export_all
@@ -33,10 +43,22 @@ def who(db: Session, world, key: str):  # noqa: ANN001, ANN201
 
 
 def intake(db: Session, world, *, by: str = "a.clerk", org: str = "a1", title: str = "张某与李某宅基地纠纷") -> Case:  # noqa: ANN001
-    form = service.CaseForm(title=title, channel="来访", dispute_type="0301", summary="两家因宅基地界线发生争执。", requests="确认界线",
-                            amount="1200.50", org_id=str(world.org(org).id), received_on=TODAY)
-    party_forms = [parties.PartyForm(role="申请人", name="张某", id_type="resident_id", id_number=VALID_ID, phone="13912345678", address="桃花村"),
-                   parties.PartyForm(role="被申请人", name="李某", sex="男", age="52")]
+    form = service.CaseForm(
+        title=title,
+        channel="来访",
+        dispute_type="0301",
+        summary="两家因宅基地界线发生争执。",
+        requests="确认界线",
+        amount="1200.50",
+        org_id=str(world.org(org).id),
+        received_on=TODAY,
+    )
+    party_forms = [
+        parties.PartyForm(
+            role="申请人", name="张某", id_type="resident_id", id_number=VALID_ID, phone="13912345678", address="桃花村"
+        ),
+        parties.PartyForm(role="被申请人", name="李某", sex="男", age="52"),
+    ]
     return service.intake(db, who(db, world, by), form, parties=party_forms)
 
 
@@ -45,13 +67,42 @@ def build_cases(engine) -> tuple:  # noqa: ANN001
     world = build_world(engine)
     with transaction(engine) as db:
         worked = intake(db, world)
-        loop.apply(db, who(db, world, "a.clerk"), worked, "accept", {"version": str(worked.version)}, deadlines=DEADLINES)
-        loop.assign_mediator(db, who(db, world, "a.clerk"), worked, world.person("a1.mediator").id, choices=service.mediator_choices(db, worked))
-        loop.apply(db, who(db, world, "a1.mediator"), worked, "mediate", {"version": str(worked.version)}, deadlines=DEADLINES)
-        loop.add_record(db, who(db, world, "a1.mediator"), worked, "mediation",
-                        {"held_on": TODAY, "place": "村调解室", "mediators": "东镇调解员", "parties_present": "张某、李某", "content": "释法明理", "result": "继续调解"})
+        loop.apply(
+            db, who(db, world, "a.clerk"), worked, "accept", {"version": str(worked.version)}, deadlines=DEADLINES
+        )
+        loop.assign_mediator(
+            db,
+            who(db, world, "a.clerk"),
+            worked,
+            world.person("a1.mediator").id,
+            choices=service.mediator_choices(db, worked),
+        )
+        loop.apply(
+            db, who(db, world, "a1.mediator"), worked, "mediate", {"version": str(worked.version)}, deadlines=DEADLINES
+        )
+        loop.add_record(
+            db,
+            who(db, world, "a1.mediator"),
+            worked,
+            "mediation",
+            {
+                "held_on": TODAY,
+                "place": "村调解室",
+                "mediators": "东镇调解员",
+                "parties_present": "张某、李某",
+                "content": "释法明理",
+                "result": "继续调解",
+            },
+        )
         routed = intake(db, world, title="王某与赵某相邻通行纠纷")
-        transfers.create(db, who(db, world, "a.clerk"), routed, to_org_id=str(world.org("a_med").id), kind="移送", letter="请予调解，材料随函附送。")
+        transfers.create(
+            db,
+            who(db, world, "a.clerk"),
+            routed,
+            to_org_id=str(world.org("a_med").id),
+            kind="移送",
+            letter="请予调解，材料随函附送。",
+        )
         other = intake(db, world, by="b1.mediator", org="b1", title="乙县的纠纷")
     return world, worked.id, other.id
 
@@ -82,8 +133,16 @@ def jsonl(*lines: dict) -> bytes:
 
 
 def simple_line(org: str = "甲县东镇人民调解委员会", **extra) -> dict:  # noqa: ANN003
-    return {"org": {"name": org}, "title": "导入的纠纷", "channel": "来访", "dispute_type": "0201", "summary": "通行受阻。",
-            "received_on": "2025-03-01", "parties": [{"role": "申请人", "name": "陈某", "id_type": "resident_id", "id_number": VALID_ID}], **extra}
+    return {
+        "org": {"name": org},
+        "title": "导入的纠纷",
+        "channel": "来访",
+        "dispute_type": "0201",
+        "summary": "通行受阻。",
+        "received_on": "2025-03-01",
+        "parties": [{"role": "申请人", "name": "陈某", "id_type": "resident_id", "id_number": VALID_ID}],
+        **extra,
+    }
 
 
 def test_export_then_import_into_an_emptied_database_then_export_again_gives_the_same_ledger(engine) -> None:
@@ -93,7 +152,9 @@ def test_export_then_import_into_an_emptied_database_then_export_again_gives_the
     worked = next(line for line in first if line["state"] == "mediating")
     assert worked["mediators"][0]["username"] == "a1.mediator" and worked["records"][0]["kind"] == "mediation"
     assert worked["parties"][0]["id_number"] == VALID_ID and worked["amount"] == "1200.50"
-    assert any(line["transfers"] and line["transfers"][0]["to"]["name"] == "甲县医疗纠纷人民调解委员会" for line in first)
+    assert any(
+        line["transfers"] and line["transfers"][0]["to"]["name"] == "甲县医疗纠纷人民调解委员会" for line in first
+    )
     empty_cases(engine)
     report = run_import(engine, jsonl(*first))
     assert report.ok and report.imported == 3, report.errors
@@ -107,8 +168,12 @@ def intake_after_import(engine) -> Case:  # noqa: ANN001
     with transaction(engine) as db:
         org = db.exec(select(Case).where(Case.number_prefix == "东")).first()
         person = db.exec(select(Person).where(Person.username == "a.clerk")).one()
-        form = service.CaseForm(title="新案", channel="来访", dispute_type="0301", summary="新。", org_id=str(org.org_id), received_on=TODAY)
-        return service.intake(db, load_principal(db, person), form, parties=[parties.PartyForm(role="申请人", name="新某")])
+        form = service.CaseForm(
+            title="新案", channel="来访", dispute_type="0301", summary="新。", org_id=str(org.org_id), received_on=TODAY
+        )
+        return service.intake(
+            db, load_principal(db, person), form, parties=[parties.PartyForm(role="申请人", name="新某")]
+        )
 
 
 def test_one_bad_line_imports_nothing_and_names_the_line_and_the_field(engine) -> None:
@@ -144,9 +209,11 @@ def test_a_dry_run_checks_everything_and_saves_nothing(engine) -> None:
         assert "2 件无误" in db.exec(select(AuditEntry).where(AuditEntry.action == "import.checked")).one().summary
 
 
-CSV_TEXT = ("案件名称,来源渠道,纠纷类型,纠纷简要情况,涉及金额,收到日期,申请人,被申请人\n"
-            "刘某与周某噪音纠纷,来访,噪音滴水纠纷,楼上噪音。,300,2025-02-01,刘某,周某、周某某\n"
-            "何某讨薪,电话,1001,拖欠工资。,,2025-02-03,何某,某建筑公司\n")
+CSV_TEXT = (
+    "案件名称,来源渠道,纠纷类型,纠纷简要情况,涉及金额,收到日期,申请人,被申请人\n"
+    "刘某与周某噪音纠纷,来访,噪音滴水纠纷,楼上噪音。,300,2025-02-01,刘某,周某、周某某\n"
+    "何某讨薪,电话,1001,拖欠工资。,,2025-02-03,何某,某建筑公司\n"
+)
 
 
 def test_a_csv_with_chinese_headers_imports_cases_and_their_parties(engine) -> None:
@@ -157,8 +224,15 @@ def test_a_csv_with_chinese_headers_imports_cases_and_their_parties(engine) -> N
     assert report.ok and report.imported == 2 and report.kind == "CSV 表格", report.errors
     with Session(engine) as db:
         case = db.exec(select(Case).where(Case.title == "刘某与周某噪音纠纷")).one()
-        assert case.dispute_type == "0202" and case.org_id == world.org("a1").id and case.number.startswith("（2025）东人调字第")
-        names = [(p.role, p.name) for p in db.exec(select(Party).where(Party.case_id == case.id).order_by(Party.sort_order)).all()]
+        assert (
+            case.dispute_type == "0202"
+            and case.org_id == world.org("a1").id
+            and case.number.startswith("（2025）东人调字第")
+        )
+        names = [
+            (p.role, p.name)
+            for p in db.exec(select(Party).where(Party.case_id == case.id).order_by(Party.sort_order)).all()
+        ]
         assert names == [("申请人", "刘某"), ("被申请人", "周某"), ("被申请人", "周某某")]
 
 
@@ -188,8 +262,12 @@ def test_an_organisation_outside_the_importers_scope_is_refused_with_the_line_nu
     world = build_world(engine)
     with Session(engine) as db:
         scope = importer.web_scope(who(db, world, "a.clerk"), None)
-    tampered = [simple_line(), simple_line(org="乙县西镇人民调解委员会"), {**simple_line(), "org": {"id": world.org("b1").id}},
-                {**simple_line(), "org": {"id": world.org("a1").id, "name": "乙县西镇人民调解委员会"}}]
+    tampered = [
+        simple_line(),
+        simple_line(org="乙县西镇人民调解委员会"),
+        {**simple_line(), "org": {"id": world.org("b1").id}},
+        {**simple_line(), "org": {"id": world.org("a1").id, "name": "乙县西镇人民调解委员会"}},
+    ]
     report = run_import(engine, jsonl(*tampered), scope=scope)
     assert report.errors == [f"第 {n} 行：org：机构不存在或不在您的导入范围内。" for n in (2, 3, 4)]
     assert case_count(engine) == 0
@@ -200,12 +278,21 @@ def test_the_upload_page_imports_a_file_for_a_clerk_and_audits_it(client, engine
     sign_in(client, "a.clerk")
     form = client.get(f"/ledger/import?org={world.org('a1').id}")
     assert form.status_code == 200
-    assert BeautifulSoup(form.text, "html.parser").select_one("form[enctype='multipart/form-data'] input[type=file][name=file]")
+    assert BeautifulSoup(form.text, "html.parser").select_one(
+        "form[enctype='multipart/form-data'] input[type=file][name=file]"
+    )
     content = jsonl(simple_line(), simple_line(title="第二件"))
-    dry = client.post("/ledger/import", data={"org_id": str(world.org("a1").id), "dry_run": "1", "_csrf_token": csrf(client)},
-                      files={"file": ("ledger.txt", content, "application/octet-stream")})
+    dry = client.post(
+        "/ledger/import",
+        data={"org_id": str(world.org("a1").id), "dry_run": "1", "_csrf_token": csrf(client)},
+        files={"file": ("ledger.txt", content, "application/octet-stream")},
+    )
     assert dry.status_code == 200 and "试导入：检查通过，未保存" in dry.text and case_count(engine) == 0
-    done = client.post("/ledger/import", data={"org_id": "", "_csrf_token": csrf(client)}, files={"file": ("ledger.jsonl", content, "application/json")})
+    done = client.post(
+        "/ledger/import",
+        data={"org_id": "", "_csrf_token": csrf(client)},
+        files={"file": ("ledger.jsonl", content, "application/json")},
+    )
     report = BeautifulSoup(done.text, "html.parser").select_one("#import-report")
     assert done.status_code == 200 and "导入完成" in report.text and "已导入 2 件" in report.text
     assert case_count(engine) == 2
@@ -218,7 +305,11 @@ def test_the_upload_page_shows_the_line_numbered_report_and_saves_nothing(client
     build_world(engine)
     sign_in(client, "a.director")
     bad = simple_line(parties=[{"role": "申请人", "name": "陈某", "id_type": "resident_id", "id_number": BAD_ID}])
-    response = client.post("/ledger/import", data={"_csrf_token": csrf(client)}, files={"file": ("a.jsonl", jsonl(simple_line(), bad), "text/plain")})
+    response = client.post(
+        "/ledger/import",
+        data={"_csrf_token": csrf(client)},
+        files={"file": ("a.jsonl", jsonl(simple_line(), bad), "text/plain")},
+    )
     assert response.status_code == 422
     items = [li.text for li in BeautifulSoup(response.text, "html.parser").select("#import-report li")]
     assert items == ["第 2 行：parties[0].id_number：身份证号码校验位不正确，请核对。"]
@@ -232,13 +323,24 @@ def test_an_oversize_or_non_ledger_file_is_refused_with_a_clear_message(client, 
     build_world(engine)
     sign_in(client, "a.clerk")
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
-    wrong = client.post("/ledger/import", data={"_csrf_token": csrf(client)}, files={"file": ("cases.csv", png, "text/csv")})
+    wrong = client.post(
+        "/ledger/import", data={"_csrf_token": csrf(client)}, files={"file": ("cases.csv", png, "text/csv")}
+    )
     assert wrong.status_code == 415 and "不是文本文件" in wrong.text
     fake_zip = b"PK\x03\x04" + bytes(100)
-    assert client.post("/ledger/import", data={"_csrf_token": csrf(client)}, files={"file": ("c.xlsx", fake_zip, "application/vnd.ms-excel")}).status_code == 415
+    assert (
+        client.post(
+            "/ledger/import",
+            data={"_csrf_token": csrf(client)},
+            files={"file": ("c.xlsx", fake_zip, "application/vnd.ms-excel")},
+        ).status_code
+        == 415
+    )
     settings.upload_max_mb = 1  # the handler reads the limit per request
     big = jsonl(simple_line()) + b" " * (1024 * 1024)
-    oversize = client.post("/ledger/import", data={"_csrf_token": csrf(client)}, files={"file": ("big.jsonl", big, "application/json")})
+    oversize = client.post(
+        "/ledger/import", data={"_csrf_token": csrf(client)}, files={"file": ("big.jsonl", big, "application/json")}
+    )
     assert oversize.status_code == 413 and "超过了 1 MB 的上限" in oversize.text
     assert case_count(engine) == 0
 
@@ -246,11 +348,17 @@ def test_an_oversize_or_non_ledger_file_is_refused_with_a_clear_message(client, 
 def test_importing_into_an_out_of_scope_organisation_through_the_page_is_not_found(client, engine) -> None:
     world = build_world(engine)
     sign_in(client, "a.clerk")
-    response = client.post("/ledger/import", data={"org_id": str(world.org("b1").id), "_csrf_token": csrf(client)},
-                           files={"file": ("a.jsonl", jsonl(simple_line()), "text/plain")})
+    response = client.post(
+        "/ledger/import",
+        data={"org_id": str(world.org("b1").id), "_csrf_token": csrf(client)},
+        files={"file": ("a.jsonl", jsonl(simple_line()), "text/plain")},
+    )
     assert response.status_code == 404 and world.org("b1").name not in response.text
-    tampered = client.post("/ledger/import", data={"_csrf_token": csrf(client)},
-                           files={"file": ("a.jsonl", jsonl(simple_line(org="乙县西镇人民调解委员会")), "text/plain")})
+    tampered = client.post(
+        "/ledger/import",
+        data={"_csrf_token": csrf(client)},
+        files={"file": ("a.jsonl", jsonl(simple_line(org="乙县西镇人民调解委员会")), "text/plain")},
+    )
     assert tampered.status_code == 422 and "第 1 行：org：机构不存在或不在您的导入范围内。" in tampered.text
     assert case_count(engine) == 0
 
@@ -275,7 +383,9 @@ def test_the_web_export_has_only_visible_cases_masks_what_the_reader_may_not_see
     assert "第 1 行：parties[0].id_number：证件号码和电话已打码，不能导入；请用有权查看的账户导出。" in report.errors
 
 
-def test_the_command_line_exports_one_subtree_and_imports_with_a_dry_run(engine, settings, tmp_path, monkeypatch) -> None:
+def test_the_command_line_exports_one_subtree_and_imports_with_a_dry_run(
+    engine, settings, tmp_path, monkeypatch
+) -> None:
     from portal import cli
 
     world, _, _ = build_cases(engine)
@@ -290,11 +400,18 @@ def test_the_command_line_exports_one_subtree_and_imports_with_a_dry_run(engine,
     result = runner.invoke(cli.main, ["import", str(out), "--dry-run"])
     assert result.exit_code == 0 and "检查通过" in result.output and case_count(engine) == 0
     result = runner.invoke(cli.main, ["import", str(out), "--org-id", str(world.org("b").id)])
-    assert result.exit_code == 1 and "第 1 行：org：机构不存在或不在您的导入范围内。" in result.output and case_count(engine) == 0
+    assert (
+        result.exit_code == 1
+        and "第 1 行：org：机构不存在或不在您的导入范围内。" in result.output
+        and case_count(engine) == 0
+    )
     result = runner.invoke(cli.main, ["import", str(out)])
     assert result.exit_code == 0 and "已导入 2 件" in result.output
     assert ledger(engine) == exported
     with Session(engine) as db:
-        actions = [e.action for e in db.exec(select(AuditEntry).where(AuditEntry.actor_name.in_(["命令行导入", "命令行导出"]))).all()]
+        actions = [
+            e.action
+            for e in db.exec(select(AuditEntry).where(AuditEntry.actor_name.in_(["命令行导入", "命令行导出"]))).all()
+        ]
     assert sorted(actions) == ["export.cases", "import.cases", "import.checked", "import.refused"]
     assert CaseState.MEDIATING.value in {line["state"] for line in exported}

@@ -27,8 +27,12 @@ def test_migrations_go_down_to_nothing_and_back_up(engine, db_url) -> None:
 
 def test_every_index_led_by_a_path_has_pattern_ops_for_prefix_like_on_postgresql() -> None:
     """Scope filters match materialised paths by prefix; under a non-C collation PostgreSQL needs pattern ops."""
-    led_by_path = [index for table in metadata.tables.values() for index in table.indexes
-                   if list(index.columns)[0].name.endswith("path")]
+    led_by_path = [
+        index
+        for table in metadata.tables.values()
+        for index in table.indexes
+        if list(index.columns)[0].name.endswith("path")
+    ]
     assert len(led_by_path) >= 9
     for index in led_by_path:
         first = list(index.columns)[0].name

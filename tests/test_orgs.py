@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup
+from factories import build_world, csrf, sign_in
 from sqlmodel import Session, select
 
-from factories import build_world, csrf, sign_in
 from portal.audit.models import AuditEntry
 from portal.orgs.models import Organisation
 
@@ -17,8 +17,16 @@ def post(client, url: str, data: dict):  # noqa: ANN001, ANN201
 
 
 def org_form(org: Organisation, **changes: str) -> dict:
-    data = {"name": org.name, "short_name": org.short_name, "division_code": org.division_code or "", "tier": org.tier.value,
-            "kind": org.kind.value, "parent_id": str(org.parent_id or ""), "sort_order": str(org.sort_order), "version": str(org.version)}
+    data = {
+        "name": org.name,
+        "short_name": org.short_name,
+        "division_code": org.division_code or "",
+        "tier": org.tier.value,
+        "kind": org.kind.value,
+        "parent_id": str(org.parent_id or ""),
+        "sort_order": str(org.sort_order),
+        "version": str(org.version),
+    }
     return {**data, **changes}
 
 
@@ -28,7 +36,12 @@ def test_the_tree_shows_the_subtree_and_nothing_beside_or_above(client, engine) 
     soup = BeautifulSoup(client.get("/orgs").text, "html.parser")
     names = [a.get_text() for a in soup.select("#tree a")]
     assert names[0] == "甲县矛调中心"
-    assert {"甲县东镇人民调解委员会", "东镇桃花村人民调解委员会", "桃花村第一网格", "甲县医疗纠纷人民调解委员会"} <= set(names)
+    assert {
+        "甲县东镇人民调解委员会",
+        "东镇桃花村人民调解委员会",
+        "桃花村第一网格",
+        "甲县医疗纠纷人民调解委员会",
+    } <= set(names)
     assert "乙县矛调中心" not in names and "云川市矛调中心" not in names
 
 
@@ -55,8 +68,19 @@ def test_an_admin_creates_a_child_organisation_and_it_is_audited(client, engine)
     world = build_world(engine)
     sign_in(client, "a.admin")
     parent = world.org("a1a")
-    response = post(client, "/orgs", {"name": "桃花村第二网格", "short_name": "桃二", "tier": "group", "kind": "grid",
-                                      "parent_id": str(parent.id), "division_code": "", "sort_order": "2"})
+    response = post(
+        client,
+        "/orgs",
+        {
+            "name": "桃花村第二网格",
+            "short_name": "桃二",
+            "tier": "group",
+            "kind": "grid",
+            "parent_id": str(parent.id),
+            "division_code": "",
+            "sort_order": "2",
+        },
+    )
     assert response.status_code == 303
     with Session(engine) as db:
         org = db.exec(select(Organisation).where(Organisation.name == "桃花村第二网格")).one()
@@ -69,8 +93,19 @@ def test_an_admin_creates_a_child_organisation_and_it_is_audited(client, engine)
 def test_an_invalid_form_re_renders_with_the_input_and_chinese_reasons(client, engine) -> None:
     world = build_world(engine)
     sign_in(client, "a.admin")
-    response = post(client, "/orgs", {"name": "", "short_name": "太长的简称不可以超过十个字符", "tier": "county", "kind": "grid",
-                                      "parent_id": str(world.org("a1").id), "division_code": "12ab", "sort_order": "x"})
+    response = post(
+        client,
+        "/orgs",
+        {
+            "name": "",
+            "short_name": "太长的简称不可以超过十个字符",
+            "tier": "county",
+            "kind": "grid",
+            "parent_id": str(world.org("a1").id),
+            "division_code": "12ab",
+            "sort_order": "x",
+        },
+    )
     assert response.status_code == 422
     soup = BeautifulSoup(response.text, "html.parser")
     errors = {p["id"]: p.get_text() for p in soup.select(".field__error")}
@@ -85,8 +120,17 @@ def test_an_invalid_form_re_renders_with_the_input_and_chinese_reasons(client, e
 def test_sibling_names_are_unique(client, engine) -> None:
     world = build_world(engine)
     sign_in(client, "a.admin")
-    response = post(client, "/orgs", {"name": "东镇桃花村人民调解委员会", "short_name": "桃", "tier": "village", "kind": "committee",
-                                      "parent_id": str(world.org("a1").id)})
+    response = post(
+        client,
+        "/orgs",
+        {
+            "name": "东镇桃花村人民调解委员会",
+            "short_name": "桃",
+            "tier": "village",
+            "kind": "committee",
+            "parent_id": str(world.org("a1").id),
+        },
+    )
     assert response.status_code == 422 and "同一上级下已有同名机构" in response.text
 
 
@@ -99,10 +143,17 @@ def test_a_conflicting_edit_is_detected_not_overwritten(client, engine) -> None:
     stale = post(client, f"/orgs/{org.id}/edit", org_form(org, name="桃花村（乙改）"))  # the same, now old, version
     assert stale.status_code == 409 and "已被他人修改" in stale.text
     soup = BeautifulSoup(stale.text, "html.parser")
-    assert soup.select_one("#f-name")["value"] == "桃花村（乙改）" and "桃花村（甲改）" in soup.select_one("#current-values").get_text()
+    assert (
+        soup.select_one("#f-name")["value"] == "桃花村（乙改）"
+        and "桃花村（甲改）" in soup.select_one("#current-values").get_text()
+    )
     with Session(engine) as db:
         assert db.get(Organisation, org.id).name == "桃花村（甲改）"
-    again = post(client, f"/orgs/{org.id}/edit", org_form(org, name="桃花村（乙改）", version=soup.select_one('input[name="version"]')["value"]))
+    again = post(
+        client,
+        f"/orgs/{org.id}/edit",
+        org_form(org, name="桃花村（乙改）", version=soup.select_one('input[name="version"]')["value"]),
+    )
     assert again.status_code == 303
 
 

@@ -6,9 +6,9 @@ import csv
 import io
 
 from bs4 import BeautifulSoup
+from factories import build_world, csrf, sign_in
 from sqlmodel import Session, select
 
-from factories import build_world, csrf, sign_in
 from portal.audit.models import AuditEntry
 from portal.auth.models import WebSession
 from portal.people.models import Membership, Person, Role
@@ -31,7 +31,9 @@ def test_the_people_list_is_scoped_filtered_and_masked(client, engine) -> None:
     text = client.get("/people").text
     assert "东镇调解员" in text and "西镇调解员" not in text and "孙市管" not in text
     assert "13700001111" not in text and "137****1111" in text
-    only_clerks = BeautifulSoup(client.get("/people?role=clerk").text, "html.parser").select_one("#people-table").get_text()
+    only_clerks = (
+        BeautifulSoup(client.get("/people?role=clerk").text, "html.parser").select_one("#people-table").get_text()
+    )
     assert "甲受理员" in only_clerks and "甲调解员" not in only_clerks
     in_village = client.get(f"/people?org={world.org('a1a').id}").text
     assert "桃花网格员" in in_village and "甲管理员" not in in_village
@@ -67,16 +69,34 @@ def test_a_person_with_roles_beyond_the_admins_subtree_is_managed_from_above(cli
 def test_creating_a_person_validates_and_keeps_the_input_but_never_the_password(client, engine) -> None:
     world = build_world(engine)
     sign_in(client, "a.admin")
-    data = {"username": "a.clerk", "name": "", "phone": "12345", "org_id": str(world.org("a1").id), "role": "mediator",
-            "mediator_kind": "", "password": "short"}
+    data = {
+        "username": "a.clerk",
+        "name": "",
+        "phone": "12345",
+        "org_id": str(world.org("a1").id),
+        "role": "mediator",
+        "mediator_kind": "",
+        "password": "short",
+    }
     response = post(client, "/people", data)
     assert response.status_code == 422
     soup = BeautifulSoup(response.text, "html.parser")
     errors = {p["id"]: p.get_text() for p in soup.select(".field__error")}
     assert errors["f-username-error"] == "该登录名已被使用。" and errors["f-name-error"] == "请填写姓名。"
-    assert "手机号码" in errors["f-phone-error"] and "专职或兼职" in errors["f-mediator_kind-error"] and "10 个字符" in errors["f-password-error"]
+    assert (
+        "手机号码" in errors["f-phone-error"]
+        and "专职或兼职" in errors["f-mediator_kind-error"]
+        and "10 个字符" in errors["f-password-error"]
+    )
     assert soup.select_one("#f-phone")["value"] == "12345" and not soup.select_one("#f-password").get("value")
-    good = {**data, "username": "a1.new", "name": "新调解员", "phone": "13511112222", "mediator_kind": "part_time", "password": "Good-enough-1"}
+    good = {
+        **data,
+        "username": "a1.new",
+        "name": "新调解员",
+        "phone": "13511112222",
+        "mediator_kind": "part_time",
+        "password": "Good-enough-1",
+    }
     created = post(client, "/people", good)
     assert created.status_code == 303
     with Session(engine) as db:
@@ -93,10 +113,22 @@ def test_roles_are_granted_and_revoked_within_the_admins_subtree(client, engine)
     world = build_world(engine)
     person = world.person("a1a.grid")
     sign_in(client, "a.admin")
-    assert post(client, f"/people/{person.id}/memberships", {"org_id": str(world.org("a1a").id), "role": "director"}).status_code == 303
-    duplicate = post(client, f"/people/{person.id}/memberships", {"org_id": str(world.org("a1a").id), "role": "director"})
+    assert (
+        post(
+            client, f"/people/{person.id}/memberships", {"org_id": str(world.org("a1a").id), "role": "director"}
+        ).status_code
+        == 303
+    )
+    duplicate = post(
+        client, f"/people/{person.id}/memberships", {"org_id": str(world.org("a1a").id), "role": "director"}
+    )
     assert duplicate.status_code == 422 and "已担任这一角色" in duplicate.text
-    assert post(client, f"/people/{person.id}/memberships", {"org_id": str(world.org("b1").id), "role": "clerk"}).status_code == 404
+    assert (
+        post(
+            client, f"/people/{person.id}/memberships", {"org_id": str(world.org("b1").id), "role": "clerk"}
+        ).status_code
+        == 404
+    )
     with Session(engine) as db:
         grants = db.exec(select(Membership).where(Membership.person_id == person.id).order_by(Membership.id)).all()
     assert [g.role for g in grants] == [Role.MEDIATOR, Role.DIRECTOR]
@@ -156,9 +188,17 @@ def test_a_conflicting_person_edit_is_detected(client, engine) -> None:
 def test_the_roster_lists_mediators_of_the_subtree_and_exports_masked_csv(client, engine) -> None:
     world = build_world(engine)
     sign_in(client, "a.clerk")
-    whole = BeautifulSoup(client.get(f"/roster?org={world.org('a1').id}").text, "html.parser").select_one("#roster-table").get_text()
+    whole = (
+        BeautifulSoup(client.get(f"/roster?org={world.org('a1').id}").text, "html.parser")
+        .select_one("#roster-table")
+        .get_text()
+    )
     assert "东镇调解员" in whole and "桃花网格员" in whole and "甲受理员" not in whole and "西镇调解员" not in whole
-    only_here = BeautifulSoup(client.get(f"/roster?org={world.org('a1').id}&subtree=false").text, "html.parser").select_one("#roster-table").get_text()
+    only_here = (
+        BeautifulSoup(client.get(f"/roster?org={world.org('a1').id}&subtree=false").text, "html.parser")
+        .select_one("#roster-table")
+        .get_text()
+    )
     assert "东镇调解员" in only_here and "桃花网格员" not in only_here
     export = client.get(f"/roster/export.csv?org={world.org('a1').id}")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
@@ -172,8 +212,9 @@ def test_the_roster_lists_mediators_of_the_subtree_and_exports_masked_csv(client
 
 
 def test_people_are_filtered_before_they_are_paginated(client, engine) -> None:
-    from portal.db import transaction
     from factories import add_person
+
+    from portal.db import transaction
 
     world = build_world(engine)
     with transaction(engine) as db:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from factories import ROLE_ACCOUNTS, World, build_world, csrf, sign_in
 from sqlmodel import Session, select
 
-from factories import ROLE_ACCOUNTS, World, build_world, csrf, sign_in
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Person, Role
 
@@ -62,35 +62,70 @@ def person_version(db: Session, w: World, side: str) -> dict:
 
 def org_form(db: Session, w: World, side: str) -> dict:
     org = db.get(Organisation, org_id(w, side))
-    return {"name": org.name + "（改）", "short_name": org.short_name, "tier": org.tier.value, "kind": org.kind.value,
-            "parent_id": str(org.parent_id), "sort_order": "1", "version": str(org.version), "division_code": ""}
+    return {
+        "name": org.name + "（改）",
+        "short_name": org.short_name,
+        "tier": org.tier.value,
+        "kind": org.kind.value,
+        "parent_id": str(org.parent_id),
+        "sort_order": "1",
+        "version": str(org.version),
+        "division_code": "",
+    }
 
 
 def new_org_form(db: Session, w: World, side: str) -> dict:
     parent = w.org("a1a" if side == "in" else "b1")
-    return {"name": f"新网格{side}", "short_name": "新", "tier": "group", "kind": "grid", "parent_id": str(parent.id), "sort_order": "0"}
+    return {
+        "name": f"新网格{side}",
+        "short_name": "新",
+        "tier": "group",
+        "kind": "grid",
+        "parent_id": str(parent.id),
+        "sort_order": "0",
+    }
 
 
 def new_person_form(db: Session, w: World, side: str) -> dict:
     org = w.org("a1" if side == "in" else "b1")
-    return {"username": f"new.{side}", "name": "新人", "phone": "13511112222", "org_id": str(org.id), "role": "clerk",
-            "password": "Brand-new-pass1"}
+    return {
+        "username": f"new.{side}",
+        "name": "新人",
+        "phone": "13511112222",
+        "org_id": str(org.id),
+        "role": "clerk",
+        "password": "Brand-new-pass1",
+    }
 
 
 def person_form(db: Session, w: World, side: str) -> dict:
     person = db.get(Person, person_id(w, side))
-    return {"username": person.username, "name": person.name + "改", "phone": person.phone, "version": str(person.version)}
+    return {
+        "username": person.username,
+        "name": person.name + "改",
+        "phone": person.phone,
+        "version": str(person.version),
+    }
 
 
 def membership_id(db: Session, w: World, side: str) -> int:
-    return db.exec(select(Membership.id).where(Membership.person_id == person_id(w, side)).order_by(Membership.id.desc())).first()
+    return db.exec(
+        select(Membership.id).where(Membership.person_id == person_id(w, side)).order_by(Membership.id.desc())
+    ).first()
 
 
 ROUTES = [
     Route("workspace", "GET", None, ANY, lambda w, s: "/workspace"),
     Route("account", "GET", None, ANY, lambda w, s: "/account"),
-    Route("change_password", "POST", None, ANY, lambda w, s: "/account/password",
-          lambda db, w, s: {"current": "wrong", "new": "x", "repeat": "y"}, ok=422),
+    Route(
+        "change_password",
+        "POST",
+        None,
+        ANY,
+        lambda w, s: "/account/password",
+        lambda db, w, s: {"current": "wrong", "new": "x", "repeat": "y"},
+        ok=422,
+    ),
     Route("logout", "POST", None, ANY, lambda w, s: "/logout", lambda db, w, s: {}, ok=303),
     Route("list_orgs", "GET", None, ANY, lambda w, s: "/orgs"),
     Route("show_org", "GET", "org", ANY, lambda w, s: f"/orgs/{org_id(w, s)}"),
@@ -107,14 +142,46 @@ ROUTES = [
     Route("new_person_form", "GET", "org", CREATE, lambda w, s: f"/people/new?org={org_id(w, s)}"),
     Route("create_person", "POST", "org", CREATE, lambda w, s: "/people", new_person_form, ok=303),
     Route("edit_person_form", "GET", "person", ADMIN, lambda w, s: f"/people/{person_id(w, s)}/edit"),
-    Route("update_person", "POST", "person", ADMIN, lambda w, s: f"/people/{person_id(w, s)}/edit", person_form, ok=303),
-    Route("add_membership", "POST", "person", ADMIN, lambda w, s: f"/people/{person_id(w, s)}/memberships",
-          lambda db, w, s: {"org_id": str(w.org("a1a").id), "role": "archivist"}, ok=303),
+    Route(
+        "update_person", "POST", "person", ADMIN, lambda w, s: f"/people/{person_id(w, s)}/edit", person_form, ok=303
+    ),
+    Route(
+        "add_membership",
+        "POST",
+        "person",
+        ADMIN,
+        lambda w, s: f"/people/{person_id(w, s)}/memberships",
+        lambda db, w, s: {"org_id": str(w.org("a1a").id), "role": "archivist"},
+        ok=303,
+    ),
     Route("remove_membership", "POST", "membership", ADMIN, None, lambda db, w, s: {}, ok=303),  # url built from the db
-    Route("deactivate_person", "POST", "person", ADMIN, lambda w, s: f"/people/{person_id(w, s)}/deactivate", person_version, ok=303),
-    Route("activate_person", "POST", "person", ADMIN, lambda w, s: f"/people/{person_id(w, s)}/activate", person_version, ok=303),
-    Route("reset_password", "POST", "person", ADMIN, lambda w, s: f"/people/{person_id(w, s)}/password",
-          lambda db, w, s: {"password": "Reset-pass-2026"}, ok=303),
+    Route(
+        "deactivate_person",
+        "POST",
+        "person",
+        ADMIN,
+        lambda w, s: f"/people/{person_id(w, s)}/deactivate",
+        person_version,
+        ok=303,
+    ),
+    Route(
+        "activate_person",
+        "POST",
+        "person",
+        ADMIN,
+        lambda w, s: f"/people/{person_id(w, s)}/activate",
+        person_version,
+        ok=303,
+    ),
+    Route(
+        "reset_password",
+        "POST",
+        "person",
+        ADMIN,
+        lambda w, s: f"/people/{person_id(w, s)}/password",
+        lambda db, w, s: {"password": "Reset-pass-2026"},
+        ok=303,
+    ),
     Route("roster", "GET", "org", ANY, lambda w, s: f"/roster?org={org_id(w, s)}"),
     Route("roster_csv", "GET", "org", ANY, lambda w, s: f"/roster/export.csv?org={org_id(w, s)}"),
     Route("list_audit", "GET", "org", AUDIT, lambda w, s: f"/audit?org={org_id(w, s)}"),
@@ -146,13 +213,20 @@ def expected(route: Route, role: Role | None, side: str) -> int:
 def all_routes() -> list[Route]:
     """The matrix: the foundation's routes here, each later area's from tests/matrix_*.py (a ROUTES list)."""
     routes = list(ROUTES)
-    for name in sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("matrix_")):
+    for name in sorted(
+        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("matrix_")
+    ):
         routes += importlib.import_module(name).ROUTES
     return routes
 
 
 def test_every_route_is_in_the_matrix(app) -> None:
-    names = {h.name for route in app.routes for h in getattr(route, "route_handlers", []) if h.name and not h.name.startswith("static")}
+    names = {
+        h.name
+        for route in app.routes
+        for h in getattr(route, "route_handlers", [])
+        if h.name and not h.name.startswith("static")
+    }
     assert names - PUBLIC == {r.name for r in all_routes()}
 
 
@@ -173,7 +247,9 @@ def test_role_gets_the_right_answer_on_every_route(client, engine, settings, use
         assert sign_in(client, username).status_code == 303
     failures = []
     routes = all_routes()
-    ordered = [r for r in routes if r.method == "GET"] + [r for r in routes if r.method == "POST" and r.name != "logout"]
+    ordered = [r for r in routes if r.method == "GET"] + [
+        r for r in routes if r.method == "POST" and r.name != "logout"
+    ]
     for side in ("out", "in"):
         for route in ordered:
             with Session(engine) as db:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support.search_corpus import JUDGED, background, planted
 
 from search import Rebuild, Scope, SearchIndex, SearchRequest
-from support.search_corpus import JUDGED, background, planted
 
 RECALL_AT_10 = 0.97  # mean over the judged queries
 MRR = 0.93
@@ -34,7 +34,19 @@ def measure(index: SearchIndex) -> tuple[float, float, list[tuple[str, float, fl
 def test_the_judged_set_has_at_least_80_queries_of_every_kind() -> None:
     kinds = " ".join(what for _, _, what in JUDGED)
     assert len(JUDGED) >= 80
-    for kind in ("rare", "single char", "village", "word", "phrase", "traditional", "full width", "number", "synonym", "inside", "dossier"):
+    for kind in (
+        "rare",
+        "single char",
+        "village",
+        "word",
+        "phrase",
+        "traditional",
+        "full width",
+        "number",
+        "synonym",
+        "inside",
+        "dossier",
+    ):
         assert kind in kinds
 
 

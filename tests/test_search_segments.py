@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from support.search_corpus import background, planted
 
 from search import Rebuild, Scope, SearchIndex, SearchRequest, apply, fast, writing
-from support.search_corpus import background, planted
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
 def _build(root, docs, procs: int = 1):  # noqa: ANN001, ANN202
     job = Rebuild(root, procs=procs)
     for start in range(0, len(docs), 50):
-        job.add(docs[start:start + 50])
+        job.add(docs[start : start + 50])
     job.finish()
     return SearchIndex(root)
 
@@ -35,8 +35,25 @@ def test_counts_and_facets_match_a_plain_scan_over_several_segments(tmp_path, sm
     assert len(_segments(index)) >= 4
     everything = Scope(everything=True)
     for q, word in (("宅基地", "宅基地"), ("物业", "物业"), ('"申请调解"', "申请调解")):
-        expected = [d for d in docs if any(word in x for x in [d.title, *d.parties, *d.mediators, *d.dispute_type_names, *d.org_names,
-                                                               d.status_label, d.channel, d.outcome_label, d.text, *d.dossier_pages])]
+        expected = [
+            d
+            for d in docs
+            if any(
+                word in x
+                for x in [
+                    d.title,
+                    *d.parties,
+                    *d.mediators,
+                    *d.dispute_type_names,
+                    *d.org_names,
+                    d.status_label,
+                    d.channel,
+                    d.outcome_label,
+                    d.text,
+                    *d.dossier_pages,
+                ]
+            )
+        ]
         res = index.search(SearchRequest(q=q, size=10), everything)
         assert res.total == len(expected), q
         by_type: dict[str, int] = {}
@@ -54,8 +71,9 @@ def test_common_phrases_are_counted_approximately_and_say_so(tmp_path, monkeypat
     approx = index.search(SearchRequest(q='"申请调解"', size=5), Scope(everything=True))
     assert approx.total >= exact.total
     assert any("约数" in n for n in approx.notes) and not any("约数" in n for n in exact.notes)
-    assert [h.case_id for h in approx.hits] and {h.case_id for h in approx.hits} <= {h.case_id for h in
-                                                                                     index.search(SearchRequest(q='"申请调解"', size=300), Scope(everything=True)).hits}
+    assert [h.case_id for h in approx.hits] and {h.case_id for h in approx.hits} <= {
+        h.case_id for h in index.search(SearchRequest(q='"申请调解"', size=300), Scope(everything=True)).hits
+    }
 
 
 def test_updates_never_merge_the_rebuilds_large_segments(tmp_path, small_segments) -> None:  # noqa: ANN001, ARG001
@@ -79,7 +97,9 @@ def test_a_rebuild_with_two_writer_processes_holds_every_document_once(tmp_path)
     assert index.check({d.id: d.version for d in docs}).ok
 
 
-def test_facets_counted_document_by_document_equal_the_set_counts(tmp_path, small_segments, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001, ARG001
+def test_facets_counted_document_by_document_equal_the_set_counts(
+    tmp_path, small_segments, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001, ARG001
     index = _build(tmp_path / "index", background(300) + planted())
     everything = Scope(everything=True)
     for q in ("宅基地", "物业", '"申请调解"', "调解"):
@@ -98,12 +118,16 @@ def test_a_searcher_keeps_reading_segments_a_later_commit_merges_away(tmp_path, 
         apply(root, [dataclasses.replace(docs[i], title=f"改名{i}号鸭棚纠纷", version=docs[i].version + 1)])
     with index._lock:  # noqa: SLF001
         searcher = index._current()  # noqa: SLF001 — opened now, used after the next commit (the indexer runs apart)
-        small = [sub.reader() for sub, _ in searcher.leaf_searchers() if sub.reader().doc_count_all() < writing.SMALL_SEGMENT]
+        small = [
+            sub.reader() for sub, _ in searcher.leaf_searchers() if sub.reader().doc_count_all() < writing.SMALL_SEGMENT
+        ]
         files_before = {p.name for p in (root / (root / "CURRENT").read_text().strip()).iterdir()}
         for i in range(4, 10):  # enough small segments that a commit merges them and deletes their files
             apply(root, [dataclasses.replace(docs[i], title=f"改名{i}号鸭棚纠纷", version=docs[i].version + 1)])
         gone = files_before - {p.name for p in (root / (root / "CURRENT").read_text().strip()).iterdir()}
-        assert any(name.endswith("._stored.col") for name in gone), "the merge should have removed a segment's stored fields"
+        assert any(name.endswith("._stored.col") for name in gone), (
+            "the merge should have removed a segment's stored fields"
+        )
         assert small and all(isinstance(reader.stored_fields(0), dict) for reader in small)
 
 

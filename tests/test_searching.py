@@ -7,14 +7,14 @@ import time
 
 import pytest
 from bs4 import BeautifulSoup
+from factories import build_world, sign_in
+from matrix_cases import insert_case
 from sqlmodel import Session, func, select
 
 import search
-from factories import build_world, sign_in
-from matrix_cases import insert_case
 from portal.cases.models import Case, CaseState, Party, TransferState
-from portal.searching.indexer import Indexer
 from portal.searching import service
+from portal.searching.indexer import Indexer
 from portal.searching.models import SearchOutbox
 
 
@@ -101,23 +101,40 @@ def test_identity_numbers_are_searchable_only_by_roles_that_may_see_them(client,
 
 def test_malformed_queries_never_fail(client, world_cases) -> None:
     sign_in(client, "a.admin")
-    for q in ['"宅基地', "OR", "-", "宅基地 OR", "当事人:", "日期:2024-99", "\x00\x07宅基地", "宅" * 3_000, "((()))", "案号:"]:
+    for q in [
+        '"宅基地',
+        "OR",
+        "-",
+        "宅基地 OR",
+        "当事人:",
+        "日期:2024-99",
+        "\x00\x07宅基地",
+        "宅" * 3_000,
+        "((()))",
+        "案号:",
+    ]:
         response = client.get("/search", params={"q": q})
         assert response.status_code == 200, q
     notes = BeautifulSoup(client.get("/search", params={"q": '"宅基地'}).text, "html.parser").select(".search-note")
     assert notes and "引号" in notes[0].text
 
 
-def test_the_start_up_warm_up_fills_the_index_sets_and_tolerates_a_missing_index(settings, world_cases, tmp_path) -> None:  # noqa: ANN001, ARG001
+def test_the_start_up_warm_up_fills_the_index_sets_and_tolerates_a_missing_index(
+    settings, world_cases, tmp_path
+) -> None:  # noqa: ANN001, ARG001
     service.warm(tmp_path / "not-built")  # no index yet: nothing to warm, nothing raised
     service.warm(settings.index_dir)
     index = service.index_for(settings.index_dir)
     with index._lock:  # noqa: SLF001
         segments = index._segments(index._current())  # noqa: SLF001
-    assert segments and all(set(data.facets) == set(search.FACETS) and data.newest is not None for _sub, _offset, data in segments)
+    assert segments and all(
+        set(data.facets) == set(search.FACETS) and data.newest is not None for _sub, _offset, data in segments
+    )
 
 
-def test_an_index_that_cannot_be_opened_falls_back_to_the_database_and_says_so(client, engine, settings, world_cases) -> None:
+def test_an_index_that_cannot_be_opened_falls_back_to_the_database_and_says_so(
+    client, engine, settings, world_cases
+) -> None:
     w, a, b, sent = world_cases
     current = (settings.index_dir / "CURRENT").read_text()
     (settings.index_dir / current / "SCHEMA").write_text("garbage")
@@ -133,7 +150,9 @@ def test_an_index_that_cannot_be_opened_falls_back_to_the_database_and_says_so(c
     assert (settings.index_dir / current / "SCHEMA").read_text() == "garbage"
 
 
-def test_searches_keep_working_during_a_rebuild_and_see_the_new_index_after_the_swap(engine, settings, world_cases, monkeypatch) -> None:
+def test_searches_keep_working_during_a_rebuild_and_see_the_new_index_after_the_swap(
+    engine, settings, world_cases, monkeypatch
+) -> None:
     w, a, b, sent = world_cases
     import portal.searching.indexer as indexing
 
@@ -174,7 +193,9 @@ def test_saved_searches_show_live_counts(client, engine, settings, world_cases) 
     from factories import csrf
 
     sign_in(client, "a1.mediator")
-    response = client.post("/search/saved", data={"name": "宅基地案件", "q": "宅基地", "_csrf_token": csrf(client)}, follow_redirects=False)
+    response = client.post(
+        "/search/saved", data={"name": "宅基地案件", "q": "宅基地", "_csrf_token": csrf(client)}, follow_redirects=False
+    )
     assert response.status_code == 303
     listing = BeautifulSoup(client.get("/search/saved", headers={"HX-Request": "true"}).text, "html.parser")
     assert "2 件" in listing.select_one("#saved-list").text

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlmodel import Session
-
-import search
 from factories import build_world
 from matrix_cases import insert_case
+from sqlmodel import Session
 from test_browser import sign_in
+
+import search
 
 pytestmark = pytest.mark.browser
 

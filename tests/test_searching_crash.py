@@ -9,11 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+from factories import build_world
+from matrix_cases import insert_case
 from sqlmodel import Session, func, select
 
 import search
-from factories import build_world
-from matrix_cases import insert_case
 from portal.cases.models import Case
 from portal.searching.indexer import Indexer
 from portal.searching.models import SearchOutbox
@@ -35,8 +35,14 @@ def test_killing_the_indexer_mid_batch_loses_and_duplicates_nothing(engine, sett
         for _ in range(CASES):
             insert_case(db, w, "a1a")
     queued = _pending(engine)
-    env = {**os.environ, "PORTAL_DATA_DIR": str(settings.data_dir), "PORTAL_DATABASE_URL": settings.effective_database_url,
-           "PORTAL_SECRET_KEY": "test-secret", "PORTAL_INDEXER_BATCH_SIZE": "1", "PORTAL_INDEXER_POLL_SECONDS": "0.1"}
+    env = {
+        **os.environ,
+        "PORTAL_DATA_DIR": str(settings.data_dir),
+        "PORTAL_DATABASE_URL": settings.effective_database_url,
+        "PORTAL_SECRET_KEY": "test-secret",
+        "PORTAL_INDEXER_BATCH_SIZE": "1",
+        "PORTAL_INDEXER_POLL_SECONDS": "0.1",
+    }
     proc = subprocess.Popen([PORTAL, "indexer"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -51,8 +57,13 @@ def test_killing_the_indexer_mid_batch_loses_and_duplicates_nothing(engine, sett
             proc.kill()
     left = _pending(engine)
     assert 0 < left < queued
-    done = subprocess.run([PORTAL, "indexer", "--once"], env={**env, "PORTAL_INDEXER_BATCH_SIZE": "200"}, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [PORTAL, "indexer", "--once"],
+        env={**env, "PORTAL_INDEXER_BATCH_SIZE": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert _pending(engine) == 0
     with Session(engine) as db:

@@ -6,15 +6,15 @@ import io
 
 import pytest
 from bs4 import BeautifulSoup
+from factories import build_world, sign_in
 from pypdf import PdfReader
 from sqlmodel import Session, select
+from test_dossiers import _file, _ready_case
 
-from factories import build_world, sign_in
 from portal.dossiers import jobs
 from portal.dossiers.models import BindingJob
 from portal.searching import documents
 from portal.searching.indexer import Indexer
-from test_dossiers import _file, _ready_case
 
 
 @pytest.fixture
@@ -25,7 +25,10 @@ def settings(settings):  # noqa: ANN001, ANN201 - the test drives the indexer it
 
 def test_phone_numbers_in_free_text_are_masked_before_indexing() -> None:
     assert documents.mask_phones("电话13912345678，座机0571-87654321。") == "电话139****5678，座机0571-****4321。"
-    assert documents.mask_phones("案号（2026）东人调字第001号，金额 120000 元") == "案号（2026）东人调字第001号，金额 120000 元"
+    assert (
+        documents.mask_phones("案号（2026）东人调字第001号，金额 120000 元")
+        == "案号（2026）东人调字第001号，金额 120000 元"
+    )
 
 
 def test_a_filed_dossier_is_found_by_its_text_and_the_hit_opens_its_page(client, engine, settings) -> None:

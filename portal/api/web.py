@@ -18,10 +18,17 @@ class ApiController(Controller):
     include_in_schema = True  # the app leaves its HTML pages out of the schema; the API is what it documents
     tags = ["案件"]
 
-    @get("/cases", name="api_list_cases", sync_to_thread=True, summary="案件列表",
-         description="登录用户可见的案件（本机构及下级、移送给本机构的、本机构移送出去的），先筛选后分页。")
+    @get(
+        "/cases",
+        name="api_list_cases",
+        sync_to_thread=True,
+        summary="案件列表",
+        description="登录用户可见的案件（本机构及下级、移送给本机构的、本机构移送出去的），先筛选后分页。",
+    )
     def api_list_cases(
-        self, request: Request, db: Db,
+        self,
+        request: Request,
+        db: Db,
         case_state: Annotated[str, QueryParameter(name="state", description="状态，如 mediating", required=False)] = "",
         dispute_type: Annotated[str, QueryParameter(description="纠纷类型代码，大类含其子类", required=False)] = "",
         org: Annotated[int | None, QueryParameter(description="机构编号（含下级）", required=False)] = None,
@@ -33,8 +40,13 @@ class ApiController(Controller):
         flt = CaseFilter(q=q.strip()[:50], state=case_state, dispute_type=dispute_type, org_id=org)
         return views.case_list(db, principal, flt, page=page, size=request.app.state.settings.page_size)
 
-    @get("/cases/{case_id:int}", name="api_show_case", sync_to_thread=True, summary="案件详情",
-         description="一件可见案件的详情；当事人的证件号码和电话均已打码。范围外或不存在的案件答 404。")
+    @get(
+        "/cases/{case_id:int}",
+        name="api_show_case",
+        sync_to_thread=True,
+        summary="案件详情",
+        description="一件可见案件的详情；当事人的证件号码和电话均已打码。范围外或不存在的案件答 404。",
+    )
     def api_show_case(self, request: Request, db: Db, case_id: FromPath[int]) -> CaseDetail:
         principal = principal_of(request)
         assert principal is not None

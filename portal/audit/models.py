@@ -14,7 +14,9 @@ class AuditEntry(SQLModel, table=True):
     """One thing that happened; `hash` covers the entry and the previous entry's hash."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_org_path", "org_path", postgresql_ops={"org_path": "varchar_pattern_ops"}),)  # prefix LIKE
+    __table_args__ = (
+        Index("ix_audit_entry_org_path", "org_path", postgresql_ops={"org_path": "varchar_pattern_ops"}),
+    )  # prefix LIKE
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)

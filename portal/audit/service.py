@@ -13,9 +13,9 @@ from sqlmodel import Session, or_, select
 
 from portal.audit.models import AuditEntry, AuditHead
 from portal.db import utcnow
+from portal.errors import Forbidden
 from portal.orgs.models import Organisation
 from portal.people.models import Person, Role
-from portal.errors import Forbidden
 from portal.scope import Principal
 
 GENESIS = "0" * 64
@@ -230,7 +230,9 @@ def scope_condition(principal: Principal):  # noqa: ANN201
     return condition
 
 
-def search(db: Session, principal: Principal, flt: AuditFilter, *, before_seq: int | None, limit: int) -> list[AuditEntry]:
+def search(
+    db: Session, principal: Principal, flt: AuditFilter, *, before_seq: int | None, limit: int
+) -> list[AuditEntry]:
     """Newest first, keyset-paginated by `seq`, scoped before anything else."""
     query = select(AuditEntry).where(scope_condition(principal))
     if flt.person:
@@ -245,7 +247,9 @@ def search(db: Session, principal: Principal, flt: AuditFilter, *, before_seq: i
     if flt.date_from:
         query = query.where(AuditEntry.at >= datetime.combine(flt.date_from, datetime.min.time(), flt.tz))
     if flt.date_to:
-        query = query.where(AuditEntry.at < datetime.combine(flt.date_to + timedelta(days=1), datetime.min.time(), flt.tz))
+        query = query.where(
+            AuditEntry.at < datetime.combine(flt.date_to + timedelta(days=1), datetime.min.time(), flt.tz)
+        )
     if before_seq is not None:
         query = query.where(AuditEntry.seq < before_seq)
     return list(db.exec(query.order_by(AuditEntry.seq.desc()).limit(limit)).all())

@@ -36,21 +36,48 @@ def home_org(db: Session, person: Person) -> Organisation | None:
     ).first()
 
 
-def sign_in(db: Session, settings: Settings, *, username: str, password: str, address: str, user_agent: str, old_token: str | None) -> SignIn:
+def sign_in(
+    db: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    user_agent: str,
+    old_token: str | None,
+) -> SignIn:
     username = username.strip()
     minutes = throttle.locked_minutes(db, settings, username, address)
     person = db.exec(select(Person).where(func.lower(Person.username) == username.lower())).first()
     org = home_org(db, person) if person else None
     if minutes:
-        audit.record(db, "auth.locked", actor=person, actor_name=username[:64], org=org, object_type="person",
-                     object_id=person.id if person else "", summary=f"锁定期内尝试登录：{username[:40]}", address=address)
+        audit.record(
+            db,
+            "auth.locked",
+            actor=person,
+            actor_name=username[:64],
+            org=org,
+            object_type="person",
+            object_id=person.id if person else "",
+            summary=f"锁定期内尝试登录：{username[:40]}",
+            address=address,
+        )
         return SignIn(message=f"登录失败次数过多，已暂时锁定。请 {minutes} 分钟后再试，或联系管理员。")
     ok = passwords.verify_password(person.password_hash if person else None, password)
     if not ok or person is None or not person.active:
         throttle.record_failure(db, username, address)
         reason = "账户已停用" if ok and person and not person.active else "用户名或密码错误"
-        audit.record(db, "auth.sign_in_failed", actor=person, actor_name=username[:64], org=org, object_type="person",
-                     object_id=person.id if person else "", summary=f"{reason}：{username[:40]}", address=address)
+        audit.record(
+            db,
+            "auth.sign_in_failed",
+            actor=person,
+            actor_name=username[:64],
+            org=org,
+            object_type="person",
+            object_id=person.id if person else "",
+            summary=f"{reason}：{username[:40]}",
+            address=address,
+        )
         if ok and person and not person.active:
             return SignIn(message="该账户已停用，请联系管理员。")
         return SignIn(message="用户名或密码错误。")
@@ -59,17 +86,44 @@ def sign_in(db: Session, settings: Settings, *, username: str, password: str, ad
         person.password_hash = passwords.hash_password(password)
         db.add(person)
     token = sessions.start(db, person, address=address, user_agent=user_agent, replaces=old_token)
-    audit.record(db, "auth.sign_in", actor=person, org=org, object_type="person", object_id=person.id, summary="登录成功", address=address)
+    audit.record(
+        db,
+        "auth.sign_in",
+        actor=person,
+        org=org,
+        object_type="person",
+        object_id=person.id,
+        summary="登录成功",
+        address=address,
+    )
     return SignIn(token=token, person=person)
 
 
 def sign_out(db: Session, person: Person, token: str, *, address: str) -> None:
     sessions.end(db, token)
-    audit.record(db, "auth.sign_out", actor=person, org=home_org(db, person), object_type="person", object_id=person.id, summary="退出登录", address=address)
+    audit.record(
+        db,
+        "auth.sign_out",
+        actor=person,
+        org=home_org(db, person),
+        object_type="person",
+        object_id=person.id,
+        summary="退出登录",
+        address=address,
+    )
 
 
 def session_expired(db: Session, person: Person, *, address: str) -> None:
-    audit.record(db, "auth.session_expired", actor=person, org=home_org(db, person), object_type="person", object_id=person.id, summary="会话超时或已失效", address=address)
+    audit.record(
+        db,
+        "auth.session_expired",
+        actor=person,
+        org=home_org(db, person),
+        object_type="person",
+        object_id=person.id,
+        summary="会话超时或已失效",
+        address=address,
+    )
 
 
 @dataclass
@@ -98,7 +152,16 @@ def change_password(db: Session, person: Person, form: PasswordChange, *, token:
     person.version += 1
     db.add(person)
     sessions.end_all_for(db, person.id, keep=token)
-    audit.record(db, "auth.password_changed", actor=person, org=home_org(db, person), object_type="person", object_id=person.id, summary="修改本人密码", address=address)
+    audit.record(
+        db,
+        "auth.password_changed",
+        actor=person,
+        org=home_org(db, person),
+        object_type="person",
+        object_id=person.id,
+        summary="修改本人密码",
+        address=address,
+    )
 
 
 def last_sign_in(db: Session, person: Person) -> tuple[datetime, str] | None:

@@ -22,8 +22,12 @@ def locked_minutes(db: Session, settings: Settings, username: str, address: str)
     window = timedelta(minutes=settings.login_lock_minutes)
     since = utcnow() - window
     worst = 0
-    for key, limit in zip(_keys(username, address), (settings.login_max_failures_account, settings.login_max_failures_address)):
-        count, last = db.exec(select(func.count(), func.max(LoginFailure.at)).where(LoginFailure.key == key, LoginFailure.at > since)).one()
+    for key, limit in zip(
+        _keys(username, address), (settings.login_max_failures_account, settings.login_max_failures_address)
+    ):
+        count, last = db.exec(
+            select(func.count(), func.max(LoginFailure.at)).where(LoginFailure.key == key, LoginFailure.at > since)
+        ).one()
         if count >= limit and last is not None:
             remaining = (last + window - utcnow()).total_seconds() / 60
             worst = max(worst, max(1, math.ceil(remaining)))

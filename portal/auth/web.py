@@ -37,8 +37,15 @@ class LoginController(Controller):
     @get("/", name="login_form", sync_to_thread=False)
     def login_form(self, request: Request, reason: FromQuery[str | None] = None) -> Template:
         notice = REASONS.get(reason or "")
-        return page(request, "auth/login.html", title="登录", next=safe_next(request.query_params.get("next")) or "",
-                    username="", message=None, notice=notice)
+        return page(
+            request,
+            "auth/login.html",
+            title="登录",
+            next=safe_next(request.query_params.get("next")) or "",
+            username="",
+            message=None,
+            notice=notice,
+        )
 
     @post("/", name="login", sync_to_thread=True)
     def login(self, request: Request, db: Db, data: Form) -> Template | Redirect:
@@ -46,16 +53,48 @@ class LoginController(Controller):
         username, password = str(data.get("username", "")), str(data.get("password", ""))
         target = safe_next(str(data.get("next", "")))
         if not username.strip() or not password:
-            return page(request, "auth/login.html", title="登录", status=422, next=target or "", username=username,
-                        message="请输入用户名和密码。", notice=None)
-        result = service.sign_in(db, settings, username=username, password=password, address=address_of(request),
-                                 user_agent=request.headers.get("user-agent", ""), old_token=request.cookies.get(sessions.COOKIE_NAME))
+            return page(
+                request,
+                "auth/login.html",
+                title="登录",
+                status=422,
+                next=target or "",
+                username=username,
+                message="请输入用户名和密码。",
+                notice=None,
+            )
+        result = service.sign_in(
+            db,
+            settings,
+            username=username,
+            password=password,
+            address=address_of(request),
+            user_agent=request.headers.get("user-agent", ""),
+            old_token=request.cookies.get(sessions.COOKIE_NAME),
+        )
         if result.token is None:
-            return page(request, "auth/login.html", title="登录", status=422, next=target or "", username=username,
-                        message=result.message, notice=None)
+            return page(
+                request,
+                "auth/login.html",
+                title="登录",
+                status=422,
+                next=target or "",
+                username=username,
+                message=result.message,
+                notice=None,
+            )
         response = Redirect(path=target or request.app.route_reverse("workspace"), status_code=303)
-        response.set_cookie(Cookie(key=sessions.COOKIE_NAME, value=result.token, path="/", httponly=True, samesite="lax",
-                                   secure=settings.cookie_secure, max_age=settings.session_max_hours * 3600))
+        response.set_cookie(
+            Cookie(
+                key=sessions.COOKIE_NAME,
+                value=result.token,
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+                max_age=settings.session_max_hours * 3600,
+            )
+        )
         return response
 
 
@@ -76,8 +115,16 @@ class AccountController(Controller):
     def _page(self, request: Request, db: Db, *, errors: dict | None = None, status: int = 200) -> Template:
         principal = principal_of(request)
         assert principal is not None
-        return page(request, "auth/account.html", title="账户与密码", nav="account", crumbs=[("账户与密码", None)], status=status,
-                    errors=errors or {}, last=service.last_sign_in(db, principal.person))
+        return page(
+            request,
+            "auth/account.html",
+            title="账户与密码",
+            nav="account",
+            crumbs=[("账户与密码", None)],
+            status=status,
+            errors=errors or {},
+            last=service.last_sign_in(db, principal.person),
+        )
 
     @get("/", name="account", sync_to_thread=True)
     def account(self, request: Request, db: Db) -> Template:
@@ -89,8 +136,15 @@ class AccountController(Controller):
         assert principal is not None
         form = form_of(service.PasswordChange, {"current": "", "new": "", "repeat": "", **data})
         try:
-            service.change_password(db, principal.person, form, token=request.cookies.get(sessions.COOKIE_NAME, ""), address=address_of(request))
+            service.change_password(
+                db,
+                principal.person,
+                form,
+                token=request.cookies.get(sessions.COOKIE_NAME, ""),
+                address=address_of(request),
+            )
         except Invalid as exc:
             return self._page(request, db, errors=exc.errors, status=422)
-        return redirect(request, request.app.route_reverse("account"), message="密码已修改。您在其他设备上的登录已退出。")
-
+        return redirect(
+            request, request.app.route_reverse("account"), message="密码已修改。您在其他设备上的登录已退出。"
+        )

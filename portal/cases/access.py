@@ -15,7 +15,9 @@ from portal.scope import OutOfScope, Principal
 
 
 def _transfer_conditions(principal: Principal):  # noqa: ANN202
-    sent_to_us = one_of(Transfer.state, (TransferState.SENT, TransferState.ACCEPTED)) & principal.path_filter(Transfer.to_path)
+    sent_to_us = one_of(Transfer.state, (TransferState.SENT, TransferState.ACCEPTED)) & principal.path_filter(
+        Transfer.to_path
+    )
     sent_by_us = (Transfer.state != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.from_path)
     return or_(sent_to_us, sent_by_us)
 
@@ -25,8 +27,13 @@ def transferred_ids(db: Session, principal: Principal) -> tuple[int, ...]:
     return tuple(sorted(set(db.exec(select(Transfer.case_id).where(_transfer_conditions(principal))).all())))
 
 
-def visible_condition(principal: Principal, db: Session | None = None, *, path_column=Case.org_path,  # noqa: ANN001, ANN201
-                      via: tuple[int, ...] | None = None):
+def visible_condition(
+    principal: Principal,
+    db: Session | None = None,
+    *,
+    path_column=Case.org_path,  # noqa: ANN001, ANN201
+    via: tuple[int, ...] | None = None,
+):
     """SQL: cases the person may see — their subtree's, those sent to it, and those it sent.
 
     With `db` (or the ids already looked up, `via`), the cases reached through transfers are matched by
@@ -74,11 +81,21 @@ def require_act(principal: Principal, case: Case, roles: tuple[Role, ...], what:
         raise Forbidden(FROZEN)
 
 
-def log_event(db: Session, case: Case, principal: Principal | None, kind: str, summary: str, org: Organisation | None = None) -> None:
+def log_event(
+    db: Session, case: Case, principal: Principal | None, kind: str, summary: str, org: Organisation | None = None
+) -> None:
     org = org or db.get(Organisation, case.org_id)
-    db.add(CaseEvent(case_id=case.id, actor_id=principal.person.id if principal else None,
-                     actor_name=principal.person.name if principal else "系统", org_id=org.id if org else None,
-                     org_name=org.name if org else "", kind=kind, summary=summary[:500]))
+    db.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_id=principal.person.id if principal else None,
+            actor_name=principal.person.name if principal else "系统",
+            org_id=org.id if org else None,
+            org_name=org.name if org else "",
+            kind=kind,
+            summary=summary[:500],
+        )
+    )
 
 
 # Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
@@ -95,11 +112,28 @@ def touch(case: Case) -> None:
     case.updated_at = utcnow()
 
 
-def record_change(db: Session, principal: Principal, case: Case, *, kind: str, event: str, action: str, summary: str,
-                  address: str = "") -> None:
+def record_change(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    *,
+    kind: str,
+    event: str,
+    action: str,
+    summary: str,
+    address: str = "",
+) -> None:
     """A change to a case: its version moves on (so a concurrent edit notices), the timeline says what, the audit trail who."""
     touch(case)
     db.add(case)
     log_event(db, case, principal, kind, event)
-    audit.record(db, action, actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=summary, address=address)
+    audit.record(
+        db,
+        action,
+        actor=principal.person,
+        org=db.get(Organisation, case.org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=summary,
+        address=address,
+    )

@@ -19,7 +19,17 @@ from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
 
 UPLOAD_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
-DOC_TYPES = ["申请书", "当事人身份证明", "授权委托书", "证据材料", "调查材料", "签字文书扫描件", "履行凭证", "司法确认材料", "其他材料"]
+DOC_TYPES = [
+    "申请书",
+    "当事人身份证明",
+    "授权委托书",
+    "证据材料",
+    "调查材料",
+    "签字文书扫描件",
+    "履行凭证",
+    "司法确认材料",
+    "其他材料",
+]
 LOCKED_STATES = (CaseState.EVALUATED,)  # after evaluation the dossier is being assembled: nothing is removed any more
 # …but what the dossier still lacks (an ID copy, a receipt) may be added until it is filed, by the archivist too.
 ASSEMBLY_ROLES = (*UPLOAD_ROLES, Role.ARCHIVIST)
@@ -53,7 +63,9 @@ def sniff(head: bytes, data: bytes) -> Sniffed | None:
         except zipfile.BadZipFile:
             return None
         if "word/document.xml" in names:
-            return Sniffed("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", "Word 文档")
+            return Sniffed(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", "Word 文档"
+            )
         if "xl/workbook.xml" in names:
             return Sniffed("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "Excel 表格")
         return None
@@ -70,8 +82,18 @@ def store(root: Path, data: bytes) -> tuple[str, str]:
     return digest, key
 
 
-def upload(db: Session, principal: Principal, case: Case, *, filename: str, data: bytes, doc_type: str, root: Path, max_bytes: int,
-           address: str = "") -> CaseFile:
+def upload(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    *,
+    filename: str,
+    data: bytes,
+    doc_type: str,
+    root: Path,
+    max_bytes: int,
+    address: str = "",
+) -> CaseFile:
     require_act(principal, case, upload_roles(case), "补充立卷材料" if case.state in LOCKED_STATES else "上传材料")
     errors: dict[str, str] = {}
     if doc_type not in DOC_TYPES:
@@ -82,21 +104,41 @@ def upload(db: Session, principal: Principal, case: Case, *, filename: str, data
         errors["file"] = f"文件过大（{len(data) / 1048576:.1f} MB），单个文件不能超过 {max_bytes // 1048576} MB。"
     kind = sniff(data[:16], data) if data and "file" not in errors else None
     if data and "file" not in errors and kind is None:
-        errors["file"] = "不支持该文件类型：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档（按文件内容判断，改扩展名无效）。"
+        errors["file"] = (
+            "不支持该文件类型：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档（按文件内容判断，改扩展名无效）。"
+        )
     if errors:
         raise Invalid(errors)
     digest, key = store(root, data)
     name = Path(filename or "upload").name[:200] or "upload"
-    record = CaseFile(case_id=case.id, doc_type=doc_type, filename=name, media_type=kind.media_type, size=len(data), sha256=digest,
-                      storage_key=key, uploaded_by=principal.person.id)
+    record = CaseFile(
+        case_id=case.id,
+        doc_type=doc_type,
+        filename=name,
+        media_type=kind.media_type,
+        size=len(data),
+        sha256=digest,
+        storage_key=key,
+        uploaded_by=principal.person.id,
+    )
     db.add(record)
-    record_change(db, principal, case, kind="file", event=f"上传{doc_type}：{name}（{kind.label}，{len(data) // 1024} KB）", action="case.upload",
-                  summary=f"上传材料 {name}（SHA-256 {digest[:12]}…）：{case.number}", address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="file",
+        event=f"上传{doc_type}：{name}（{kind.label}，{len(data) // 1024} KB）",
+        action="case.upload",
+        summary=f"上传材料 {name}（SHA-256 {digest[:12]}…）：{case.number}",
+        address=address,
+    )
     return record
 
 
 # Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
-_FILES = select(CaseFile).where(CaseFile.case_id == bindparam("case_id"), CaseFile.removed == False).order_by(CaseFile.id)  # noqa: E712
+_FILES = (
+    select(CaseFile).where(CaseFile.case_id == bindparam("case_id"), CaseFile.removed == False).order_by(CaseFile.id)
+)  # noqa: E712
 
 
 def files_of(db: Session, case: Case) -> list[CaseFile]:
@@ -126,5 +168,13 @@ def remove(db: Session, principal: Principal, case: Case, file_id: int, *, addre
     record = get_file(db, case, file_id)
     record.removed = True
     db.add(record)
-    record_change(db, principal, case, kind="file", event=f"删除材料：{record.filename}", action="case.remove_file",
-                  summary=f"删除材料 {record.filename}：{case.number}", address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="file",
+        event=f"删除材料：{record.filename}",
+        action="case.remove_file",
+        summary=f"删除材料 {record.filename}：{case.number}",
+        address=address,
+    )

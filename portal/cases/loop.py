@@ -31,8 +31,14 @@ class Deadlines:
     followup_days: int = 7
 
 
-def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str], *, not_before: tuple[date, str] | None = None,
-                 experts: dict[int, str] | None = None) -> dict:
+def clean_fields(
+    kind: RecordKind,
+    data: dict,
+    errors: dict[str, str],
+    *,
+    not_before: tuple[date, str] | None = None,
+    experts: dict[int, str] | None = None,
+) -> dict:
     """The record's fields from a posted form, checked against the kind's spec.
 
     `not_before` (a date and its name) keeps record dates in order with the case: nothing is held,
@@ -69,7 +75,9 @@ def clean_fields(kind: RecordKind, data: dict, errors: dict[str, str], *, not_be
     return values
 
 
-def _clean_experts(spec: FieldSpec, posted: object, experts: dict[int, str], values: dict, errors: dict[str, str]) -> None:
+def _clean_experts(
+    spec: FieldSpec, posted: object, experts: dict[int, str], values: dict, errors: dict[str, str]
+) -> None:
     """Experts cited by id: kept as their labels (for documents and search) and their ids."""
     raw = posted if isinstance(posted, list) else [posted] if posted not in (None, "") else []
     ids: list[int] = []
@@ -107,9 +115,15 @@ def _held_on(kind: RecordKind, values: dict) -> date | None:
 
 
 # Prepared once (bound per call): the case page runs them on every view, and SQLAlchemy then neither rebuilds nor re-keys them.
-_RECORDS = select(CaseRecord).where(CaseRecord.case_id == bindparam("case_id")).order_by(CaseRecord.held_on, CaseRecord.id)
-_MEDIATORS = (select(CaseMediator, Person).join(Person, Person.id == CaseMediator.person_id)
-              .where(CaseMediator.case_id == bindparam("case_id")).order_by(CaseMediator.lead.desc(), CaseMediator.id))
+_RECORDS = (
+    select(CaseRecord).where(CaseRecord.case_id == bindparam("case_id")).order_by(CaseRecord.held_on, CaseRecord.id)
+)
+_MEDIATORS = (
+    select(CaseMediator, Person)
+    .join(Person, Person.id == CaseMediator.person_id)
+    .where(CaseMediator.case_id == bindparam("case_id"))
+    .order_by(CaseMediator.lead.desc(), CaseMediator.id)
+)
 
 
 def records_of(db: Session, case: Case, *kinds: str) -> list[CaseRecord]:
@@ -159,7 +173,9 @@ def missing_for(db: Session, case: Case, transition: Transition, facts: Facts | 
     return missing
 
 
-def apply(db: Session, principal: Principal, case: Case, action: str, data: dict, *, deadlines: Deadlines, address: str = "") -> CaseRecord | None:
+def apply(
+    db: Session, principal: Principal, case: Case, action: str, data: dict, *, deadlines: Deadlines, address: str = ""
+) -> CaseRecord | None:
     """Take `action`: check the machine, the person and the records; write the record, the event and the audit entry."""
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -181,8 +197,17 @@ def apply(db: Session, principal: Principal, case: Case, action: str, data: dict
     case.state = transition.target
     touch(case)
     db.add(case)
-    audit.record(db, f"case.{action}", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"{transition.label}：{case.number}", changes={"state": [previous.value, transition.target.value]}, address=address)
+    audit.record(
+        db,
+        f"case.{action}",
+        actor=principal.person,
+        org=db.get(Organisation, case.org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"{transition.label}：{case.number}",
+        changes={"state": [previous.value, transition.target.value]},
+        address=address,
+    )
     return record
 
 
@@ -204,40 +229,78 @@ def _effects(db: Session, case: Case, transition: Transition, record: CaseRecord
         transfers.return_materials(db, case)
 
 
-def add_record(db: Session, principal: Principal, case: Case, kind_code: str, data: dict, *, address: str = "") -> CaseRecord:
+def add_record(
+    db: Session, principal: Principal, case: Case, kind_code: str, data: dict, *, address: str = ""
+) -> CaseRecord:
     kind = RECORD_KINDS.get(kind_code)
     if kind is None or kind_code not in FREE_RECORDS:
         raise Forbidden("不能单独添加这种记录。")
     if case.state.value not in FREE_RECORDS[kind_code]:
         raise Forbidden(f"案件当前状态为“{case.state.label}”，不能添加{kind.label}。")
-    require_act(principal, case, (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR) if kind_code == "evaluation" else (Role.MEDIATOR, Role.DIRECTOR), f"添加{kind.label}")
+    require_act(
+        principal,
+        case,
+        (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR) if kind_code == "evaluation" else (Role.MEDIATOR, Role.DIRECTOR),
+        f"添加{kind.label}",
+    )
     record = _new_record(db, principal, case, kind, data)
-    record_change(db, principal, case, kind="record", event=f"添加{kind.label}", action="case.record", summary=f"添加{kind.label}：{case.number}",
-                  address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="record",
+        event=f"添加{kind.label}",
+        action="case.record",
+        summary=f"添加{kind.label}：{case.number}",
+        address=address,
+    )
     return record
 
 
 def _new_record(db: Session, principal: Principal, case: Case, kind: RecordKind, data: dict) -> CaseRecord:
     """A record of `kind` from the posted fields, checked (Invalid with every reason) and added to the session."""
     errors: dict[str, str] = {}
-    values = clean_fields(kind, data, errors, not_before=_earliest(case, kind.code), experts=expert_choices(db, principal, kind))
+    values = clean_fields(
+        kind, data, errors, not_before=_earliest(case, kind.code), experts=expert_choices(db, principal, kind)
+    )
     if errors:
         raise Invalid(errors)
-    record = CaseRecord(case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id)
+    record = CaseRecord(
+        case_id=case.id, kind=kind.code, held_on=_held_on(kind, values), fields=values, created_by=principal.person.id
+    )
     db.add(record)
     return record
 
 
-def assign_mediator(db: Session, principal: Principal, case: Case, person_id: int, *, choices: list[tuple[int, str]], lead: bool = False, address: str = "") -> None:
+def assign_mediator(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    person_id: int,
+    *,
+    choices: list[tuple[int, str]],
+    lead: bool = False,
+    address: str = "",
+) -> None:
     require_act(principal, case, ASSIGN_ROLES, "指派调解员")
     if person_id not in {pid for pid, _ in choices}:
         raise Invalid({"person_id": "请从本机构及上下级的调解员中选择。"})
-    if db.exec(select(CaseMediator.id).where(CaseMediator.case_id == case.id, CaseMediator.person_id == person_id)).first():
+    if db.exec(
+        select(CaseMediator.id).where(CaseMediator.case_id == case.id, CaseMediator.person_id == person_id)
+    ).first():
         raise Invalid({"person_id": "该调解员已在本案中。"})
     person = db.get(Person, person_id)
     db.add(CaseMediator(case_id=case.id, person_id=person_id, lead=lead or not mediators_of(db, case)))
-    record_change(db, principal, case, kind="assign", event=f"指派调解员：{person.name}", action="case.assign",
-                  summary=f"指派调解员 {person.name}：{case.number}", address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="assign",
+        event=f"指派调解员：{person.name}",
+        action="case.assign",
+        summary=f"指派调解员 {person.name}：{case.number}",
+        address=address,
+    )
 
 
 def unassign_mediator(db: Session, principal: Principal, case: Case, assignment_id: int, *, address: str = "") -> None:
@@ -249,5 +312,13 @@ def unassign_mediator(db: Session, principal: Principal, case: Case, assignment_
         raise Forbidden("调查或调解期间至少要保留一名调解员。")
     person = db.get(Person, assignment.person_id)
     db.delete(assignment)
-    record_change(db, principal, case, kind="assign", event=f"撤回调解员：{person.name}", action="case.assign",
-                  summary=f"撤回调解员 {person.name}：{case.number}", address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="assign",
+        event=f"撤回调解员：{person.name}",
+        action="case.assign",
+        summary=f"撤回调解员 {person.name}：{case.number}",
+        address=address,
+    )

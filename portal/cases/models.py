@@ -34,16 +34,43 @@ class CaseState(StrEnum):
 
 
 STATE_LABELS = {
-    CaseState.REGISTERED: "已登记", CaseState.REFUSED: "不予受理", CaseState.ACCEPTED: "已受理",
-    CaseState.INVESTIGATING: "调查中", CaseState.MEDIATING: "调解中", CaseState.AGREED: "调解成功",
-    CaseState.FAILED: "调解不成", CaseState.CONFIRMING: "司法确认中", CaseState.PERFORMING: "履行中",
-    CaseState.CLOSED: "已结案", CaseState.FOLLOWED_UP: "已回访", CaseState.EVALUATED: "已评价（待立卷）",
+    CaseState.REGISTERED: "已登记",
+    CaseState.REFUSED: "不予受理",
+    CaseState.ACCEPTED: "已受理",
+    CaseState.INVESTIGATING: "调查中",
+    CaseState.MEDIATING: "调解中",
+    CaseState.AGREED: "调解成功",
+    CaseState.FAILED: "调解不成",
+    CaseState.CONFIRMING: "司法确认中",
+    CaseState.PERFORMING: "履行中",
+    CaseState.CLOSED: "已结案",
+    CaseState.FOLLOWED_UP: "已回访",
+    CaseState.EVALUATED: "已评价（待立卷）",
 }
-OPEN_STATES = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING,
-               CaseState.AGREED, CaseState.CONFIRMING, CaseState.PERFORMING)
+OPEN_STATES = (
+    CaseState.REGISTERED,
+    CaseState.ACCEPTED,
+    CaseState.INVESTIGATING,
+    CaseState.MEDIATING,
+    CaseState.AGREED,
+    CaseState.CONFIRMING,
+    CaseState.PERFORMING,
+)
 MEDIATION_STATES = (CaseState.ACCEPTED, CaseState.INVESTIGATING, CaseState.MEDIATING)  # the mediation deadline runs
 
-CHANNELS = ["来访", "电话", "来信", "网络", "网格员上报", "主动排查", "信访移交", "法院委派/委托", "公安移交", "检察院移送", "部门移送"]
+CHANNELS = [
+    "来访",
+    "电话",
+    "来信",
+    "网络",
+    "网格员上报",
+    "主动排查",
+    "信访移交",
+    "法院委派/委托",
+    "公安移交",
+    "检察院移送",
+    "部门移送",
+]
 OUTCOMES = {"written": "书面协议", "oral": "口头协议", "failed": "调解不成"}
 PARTY_ROLES = ["申请人", "被申请人", "第三人", "代理人"]
 ID_TYPES = {"resident_id": "居民身份证", "uscc": "统一社会信用代码", "passport": "护照", "other": "其他证件"}
@@ -75,10 +102,16 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("number_org_id", "number_year", "number_seq", name="uq_case_number"),
         # Paths are matched by prefix: on PostgreSQL only pattern ops make LIKE 'p%' indexable under any locale.
-        Index("ix_case_scope_list", "org_path", "received_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}),
-        Index("ix_case_scope_state", "org_path", "state", postgresql_ops={"org_path": "varchar_pattern_ops"}),  # counts per state
+        Index(
+            "ix_case_scope_list", "org_path", "received_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}
+        ),
+        Index(
+            "ix_case_scope_state", "org_path", "state", postgresql_ops={"org_path": "varchar_pattern_ops"}
+        ),  # counts per state
         Index("ix_case_state", "state", "id"),
-        Index("ix_case_type_state", "dispute_type", "state", "received_on", "id", "org_path"),  # a type's page in date order; counts without the table
+        Index(
+            "ix_case_type_state", "dispute_type", "state", "received_on", "id", "org_path"
+        ),  # a type's page in date order; counts without the table
         Index("ix_case_received", "received_on", "id"),
         Index("ix_case_updated", "updated_at"),  # the newest change: whether cached list counts still hold
     )
@@ -170,7 +203,13 @@ class TransferState(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"awaiting_signoff": "待审签", "sent": "已发送待接收", "accepted": "已接收", "returned": "已退回", "withdrawn": "已撤回"}[self.value]
+        return {
+            "awaiting_signoff": "待审签",
+            "sent": "已发送待接收",
+            "accepted": "已接收",
+            "returned": "已退回",
+            "withdrawn": "已撤回",
+        }[self.value]
 
 
 TRANSFER_KINDS = ["移送", "交办", "上报", "下派", "转办", "访调对接", "诉调对接"]

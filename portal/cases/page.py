@@ -29,14 +29,20 @@ _SENT = aliased(Transfer)  # the scope's own EXISTS over transfers must not corr
 _PARTIES = nested.Shape(Party, extra=(party_service.seen_elsewhere(),))
 _RECORDS = nested.Shape(CaseRecord)
 _ASSIGNMENTS = nested.Shape(CaseMediator)
-_MEDIATORS = nested.Shape(Person, leave=("password_hash",))  # a page shows a mediator's name; the hash stays in the database
+_MEDIATORS = nested.Shape(
+    Person, leave=("password_hash",)
+)  # a page shows a mediator's name; the hash stays in the database
 _EVENTS = nested.Shape(CaseEvent)
 _FILES = nested.Shape(CaseFile)
 
 _CHILDREN = (
     nested.rows(*_PARTIES.values(), where=Party.case_id == Case.id),
     nested.rows(*_RECORDS.values(), where=CaseRecord.case_id == Case.id),
-    nested.rows(*_ASSIGNMENTS.values(), *_MEDIATORS.values(), where=and_(CaseMediator.case_id == Case.id, Person.id == CaseMediator.person_id)),
+    nested.rows(
+        *_ASSIGNMENTS.values(),
+        *_MEDIATORS.values(),
+        where=and_(CaseMediator.case_id == Case.id, Person.id == CaseMediator.person_id),
+    ),
     nested.rows(*_EVENTS.values(), where=CaseEvent.case_id == Case.id),
     nested.rows(*_FILES.values(), where=and_(CaseFile.case_id == Case.id, CaseFile.removed == False)),  # noqa: E712
 )
@@ -49,7 +55,9 @@ class CasePage:
     generation: freshness.Generation
     transfers: list[Transfer]
     parties: list[Party]
-    repeated: set[str]  # the parties' ID numbers that appear in other open or recent cases (parties.repeat_flags says where)
+    repeated: set[
+        str
+    ]  # the parties' ID numbers that appear in other open or recent cases (parties.repeat_flags says where)
     records: list[CaseRecord]
     mediators: list[tuple[CaseMediator, Person]]
     events: list[CaseEvent]
@@ -63,10 +71,16 @@ def _undated_last(record: CaseRecord) -> tuple:
 def read(db: Session, principal: Principal, case_id: int, *, recent_days: int) -> CasePage:
     """The case page's data, or OutOfScope when the case does not exist or the viewer may not see it. The statement is
     built once per scope (Principal.condition): SQLAlchemy then finds it in its cache without walking it again."""
-    statement = principal.condition("case_page", lambda: select(Case, Organisation, _SENT, *_CHILDREN, *freshness.COLUMNS)
-                                    .join(Organisation, Organisation.id == Case.org_id).outerjoin(_SENT, _SENT.case_id == Case.id)
-                                    .where(Case.id == bindparam("case_id"), visible_condition(principal))
-                                    .order_by(_SENT.created_at, _SENT.id))
+    statement = principal.condition(
+        "case_page",
+        lambda: (
+            select(Case, Organisation, _SENT, *_CHILDREN, *freshness.COLUMNS)
+            .join(Organisation, Organisation.id == Case.org_id)
+            .outerjoin(_SENT, _SENT.case_id == Case.id)
+            .where(Case.id == bindparam("case_id"), visible_condition(principal))
+            .order_by(_SENT.created_at, _SENT.id)
+        ),
+    )
     rows = db.exec(statement, params={"case_id": case_id, "since": party_service.recent_since(recent_days)}).all()
     if not rows:
         raise not_found(case_id)
@@ -75,11 +89,14 @@ def read(db: Session, principal: Principal, case_id: int, *, recent_days: int) -
     width = len(_ASSIGNMENTS.columns)
     mediators = [(_ASSIGNMENTS.instance(row[:width]), _MEDIATORS.instance(row[width:])) for row in first[5] or ()]
     return CasePage(
-        case=first[0], handling=first[1], generation=freshness.confirmed_by(db, [first]),
+        case=first[0],
+        handling=first[1],
+        generation=freshness.confirmed_by(db, [first]),
         transfers=[row[2] for row in rows if row[2] is not None],
         parties=sorted((party for party, _ in listed), key=lambda p: (p.sort_order, p.id)),
         repeated={party.id_number for party, elsewhere in listed if elsewhere},
         records=sorted(_RECORDS.load(first[4]), key=_undated_last),
         mediators=sorted(mediators, key=lambda pair: (not pair[0].lead, pair[0].id)),
         events=sorted(_EVENTS.load(first[6]), key=lambda e: (e.at, e.id)),
-        files=sorted(_FILES.load(first[7]), key=lambda f: f.id))
+        files=sorted(_FILES.load(first[7]), key=lambda f: f.id),
+    )

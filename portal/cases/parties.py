@@ -20,7 +20,20 @@ from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
 
-PARTY_FIELDS = ("role", "kind", "name", "sex", "ethnicity", "birth_date", "age", "occupation", "id_type", "id_number", "phone", "address")
+PARTY_FIELDS = (
+    "role",
+    "kind",
+    "name",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "age",
+    "occupation",
+    "id_type",
+    "id_number",
+    "phone",
+    "address",
+)
 # Who needs a party's full identity and phone numbers: the window and the mediators of the handling body.
 PERSONAL_DATA_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 
@@ -56,6 +69,7 @@ def parties_from_form(data: dict, count: int = 6) -> list[PartyForm]:
 
 def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party | None:
     """A Party from the form, or None with reasons added to `errors` (keys prefixed per block)."""
+
     def err(name: str, message: str) -> None:
         errors[f"{prefix}{name}"] = message
 
@@ -68,9 +82,7 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
     id_type, number = form.id_type, ids.normalise(form.id_number)
     if number and id_type not in ID_TYPES:
         err("id_type", "请选择证件类型。")
-    elif id_type == "resident_id" and number and (problem := ids.resident_id_problem(number)):
-        err("id_number", problem)
-    elif id_type == "uscc" and number and (problem := ids.uscc_problem(number)):
+    elif id_type == "resident_id" and number and (problem := ids.resident_id_problem(number)) or id_type == "uscc" and number and (problem := ids.uscc_problem(number)):
         err("id_number", problem)
     if kind == "legal" and id_type == "resident_id":
         err("id_type", "单位当事人请填写统一社会信用代码。")
@@ -95,9 +107,20 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
         err("phone", "联系电话应为 7–12 位数字。")
     if any(k.startswith(prefix) for k in errors):
         return None
-    return Party(role=form.role, kind=kind, name=name[:100], sex=form.sex if form.sex in ("男", "女") else "", ethnicity=form.ethnicity.strip()[:20],
-                 birth_date=birth, age=age, occupation=form.occupation.strip()[:50], id_type=id_type if number else "",
-                 id_number=number, phone=phone, address=form.address.strip()[:200])
+    return Party(
+        role=form.role,
+        kind=kind,
+        name=name[:100],
+        sex=form.sex if form.sex in ("男", "女") else "",
+        ethnicity=form.ethnicity.strip()[:20],
+        birth_date=birth,
+        age=age,
+        occupation=form.occupation.strip()[:50],
+        id_type=id_type if number else "",
+        id_number=number,
+        phone=phone,
+        address=form.address.strip()[:200],
+    )
 
 
 def validate_all(forms: list[PartyForm], errors: dict[str, str]) -> list[Party]:
@@ -124,8 +147,16 @@ def add_party(db: Session, principal: Principal, case: Case, form: PartyForm, *,
     party.case_id = case.id
     party.sort_order = len(parties_of(db, case))
     db.add(party)
-    record_change(db, principal, case, kind="party", event=f"增加当事人：{party.name}（{party.role}）", action="case.update",
-                  summary=f"增加当事人：{party.name}", address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="party",
+        event=f"增加当事人：{party.name}（{party.role}）",
+        action="case.update",
+        summary=f"增加当事人：{party.name}",
+        address=address,
+    )
     return party
 
 
@@ -139,8 +170,16 @@ def remove_party(db: Session, principal: Principal, case: Case, party_id: int, *
     if party.role == "申请人" and sum(1 for p in parties_of(db, case) if p.role == "申请人") == 1:
         raise Forbidden("这是唯一的申请人，不能删除。")
     db.delete(party)
-    record_change(db, principal, case, kind="party", event=f"删除当事人：{party.name}（{party.role}）", action="case.update",
-                  summary=f"删除当事人：{party.name}", address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="party",
+        event=f"删除当事人：{party.name}（{party.role}）",
+        action="case.update",
+        summary=f"删除当事人：{party.name}",
+        address=address,
+    )
 
 
 # Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
@@ -168,8 +207,16 @@ def seen_elsewhere():  # noqa: ANN201
     """SQL, per Party row: whether its ID number appears in another open or recent case (bound: `since`). The case page
     reads it with the parties, so the repeat-visit lookup (repeat_flags) runs only when one does. The other case is an
     alias, so a statement that also selects the viewed case cannot correlate the two."""
-    return exists(select(_ELSEWHERE.id).join(_OTHER_CASE, _OTHER_CASE.id == _ELSEWHERE.case_id).where(
-        Party.id_number != "", _ELSEWHERE.id_number == Party.id_number, _ELSEWHERE.case_id != Party.case_id, _open_or_recent(_OTHER_CASE)))
+    return exists(
+        select(_ELSEWHERE.id)
+        .join(_OTHER_CASE, _OTHER_CASE.id == _ELSEWHERE.case_id)
+        .where(
+            Party.id_number != "",
+            _ELSEWHERE.id_number == Party.id_number,
+            _ELSEWHERE.case_id != Party.case_id,
+            _open_or_recent(_OTHER_CASE),
+        )
+    )
 
 
 def can_reveal(principal: Principal, case: Case) -> bool:
@@ -183,8 +230,16 @@ def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, addr
         raise OutOfScope("当事人不存在。", object_type="party", object_id=party_id)
     if not can_reveal(principal, case):
         raise Forbidden("您的角色不能查看当事人的完整证件号码和电话。")
-    audit.record(db, "case.view_personal_data", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
-                 object_id=case.id, summary=f"查看当事人 {party.name} 的完整证件号码和电话（{case.number}）", address=address)
+    audit.record(
+        db,
+        "case.view_personal_data",
+        actor=principal.person,
+        org=db.get(Organisation, case.org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"查看当事人 {party.name} 的完整证件号码和电话（{case.number}）",
+        address=address,
+    )
     return party
 
 
@@ -198,12 +253,27 @@ class RepeatFlag:
 
 
 # Prepared once: the case page asks on every view.
-_REPEATS = select(Party.id_number, Case.id).join(Case, Case.id == Party.case_id).where(
-    Party.id_number.in_(bindparam("numbers", expanding=True)), Case.id != bindparam("case_id"), _open_or_recent(Case)).distinct()
+_REPEATS = (
+    select(Party.id_number, Case.id)
+    .join(Case, Case.id == Party.case_id)
+    .where(
+        Party.id_number.in_(bindparam("numbers", expanding=True)),
+        Case.id != bindparam("case_id"),
+        _open_or_recent(Case),
+    )
+    .distinct()
+)
 
 
-def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list[Party] | None = None,
-                 numbers: set[str] | None = None, recent_days: int = 180) -> list[RepeatFlag]:
+def repeat_flags(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    *,
+    parties: list[Party] | None = None,
+    numbers: set[str] | None = None,
+    recent_days: int = 180,
+) -> list[RepeatFlag]:
     """Search the whole county, show only what the viewer may see: other cases are counted, not named.
 
     `parties` are the case's parties when the caller has them already, and `numbers` those of their ID numbers known
@@ -214,13 +284,20 @@ def repeat_flags(db: Session, principal: Principal, case: Case, *, parties: list
     numbers = {p.id_number for p in parties if p.id_number} if numbers is None else numbers
     if not numbers:
         return []
-    hits = db.exec(_REPEATS, params={"numbers": sorted(numbers), "case_id": case.id, "since": recent_since(recent_days)}).all()
+    hits = db.exec(
+        _REPEATS, params={"numbers": sorted(numbers), "case_id": case.id, "since": recent_since(recent_days)}
+    ).all()
     if not hits:
         return []
     others: dict[str, set[int]] = {}
     for number, case_id in hits:
         others.setdefault(number, set()).add(case_id)
-    seen = {c.id: c for c in db.exec(select(Case).where(Case.id.in_({i for _, i in hits}), visible_condition(principal)).order_by(Case.id)).all()}
+    seen = {
+        c.id: c
+        for c in db.exec(
+            select(Case).where(Case.id.in_({i for _, i in hits}), visible_condition(principal)).order_by(Case.id)
+        ).all()
+    }
     flags = []
     for party in parties:
         ids = others.get(party.id_number, set()) if party.id_number else set()

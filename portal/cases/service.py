@@ -20,7 +20,16 @@ from portal import clock, freshness
 from portal.audit import service as audit
 from portal.cases import parties as party_service
 from portal.cases.access import get_case, log_event, require_act, touch, transferred_ids, visible_condition
-from portal.cases.models import CHANNELS, MEDIATION_STATES, OPEN_STATES, Case, CaseMediator, CaseSequence, CaseState, DisputeType
+from portal.cases.models import (
+    CHANNELS,
+    MEDIATION_STATES,
+    OPEN_STATES,
+    Case,
+    CaseMediator,
+    CaseSequence,
+    CaseState,
+    DisputeType,
+)
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation, Tier
 from portal.paging import Page
@@ -29,11 +38,6 @@ from portal.scope import Principal, prefix_pattern
 
 INTAKE_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 EDIT_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
-
-
-
-
-
 
 
 def next_number(db: Session, org: Organisation, year: int) -> tuple[int, str]:
@@ -62,10 +66,20 @@ class CaseForm:
 
     @classmethod
     def of(cls, case: Case) -> CaseForm:
-        return cls(title=case.title, channel=case.channel, dispute_type=case.dispute_type, summary=case.summary, requests=case.requests,
-                   amount=str(case.amount or ""), people_involved=str(case.people_involved), group_dispute="1" if case.group_dispute else "",
-                   risk_flag="1" if case.risk_flag else "", received_on=case.received_on.isoformat(), org_id=str(case.org_id),
-                   version=str(case.version))
+        return cls(
+            title=case.title,
+            channel=case.channel,
+            dispute_type=case.dispute_type,
+            summary=case.summary,
+            requests=case.requests,
+            amount=str(case.amount or ""),
+            people_involved=str(case.people_involved),
+            group_dispute="1" if case.group_dispute else "",
+            risk_flag="1" if case.risk_flag else "",
+            received_on=case.received_on.isoformat(),
+            org_id=str(case.org_id),
+            version=str(case.version),
+        )
 
 
 @dataclass(frozen=True)
@@ -85,14 +99,22 @@ def _dispute_types(db: Session) -> _DisputeTypes:
     cached = _DISPUTE_TYPES.get(key)
     if cached and time.monotonic() - cached[0] < DISPUTE_CHOICES_SECONDS:
         return cached[1]
-    types = db.exec(select(DisputeType.code, DisputeType.name, DisputeType.parent_code, DisputeType.active).order_by(DisputeType.code)).all()
+    types = db.exec(
+        select(DisputeType.code, DisputeType.name, DisputeType.parent_code, DisputeType.active).order_by(
+            DisputeType.code
+        )
+    ).all()
     names = {code: name for code, name, _, _ in types}
     children: dict[str, tuple[str, ...]] = {}
     for code, _, parent, _ in types:
         if parent:
             children[parent] = (*children.get(parent, ()), code)
-    kept = _DisputeTypes(choices=[(code, f"{names[parent]} · {name}" if parent else name) for code, name, parent, active in types if active],
-                         children=children)
+    kept = _DisputeTypes(
+        choices=[
+            (code, f"{names[parent]} · {name}" if parent else name) for code, name, parent, active in types if active
+        ],
+        children=children,
+    )
     _DISPUTE_TYPES[key] = (time.monotonic(), kept)
     return kept
 
@@ -161,16 +183,33 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     if errors:
         raise Invalid(errors)
     seq, number = next_number(db, org, values["received_on"].year)
-    case = Case(**values, org_id=org.id, org_path=org.path, number_org_id=org.id, number_year=values["received_on"].year,
-                number_prefix=org.short_name, number_seq=seq, number=number, created_by=principal.person.id)
+    case = Case(
+        **values,
+        org_id=org.id,
+        org_path=org.path,
+        number_org_id=org.id,
+        number_year=values["received_on"].year,
+        number_prefix=org.short_name,
+        number_seq=seq,
+        number=number,
+        created_by=principal.person.id,
+    )
     db.add(case)
     db.flush()
     for i, party in enumerate(cleaned):
         party.case_id, party.sort_order = case.id, i
         db.add(party)
     log_event(db, case, principal, "register", f"登记案件 {number}（{values['channel']}）", org)
-    audit.record(db, "case.create", actor=principal.person, org=org, object_type="case", object_id=case.id,
-                 summary=f"登记案件：{number} {case.title}", address=address)
+    audit.record(
+        db,
+        "case.create",
+        actor=principal.person,
+        org=org,
+        object_type="case",
+        object_id=case.id,
+        summary=f"登记案件：{number} {case.title}",
+        address=address,
+    )
     return case
 
 
@@ -193,10 +232,18 @@ def update_case(db: Session, principal: Principal, case_id: int, form: CaseForm,
     changes = audit.diff(before, values)
     if changes:
         log_event(db, case, principal, "edit", "修改案件信息：" + "、".join(changes))
-        audit.record(db, "case.update", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
-                     object_id=case.id, summary=f"修改案件：{case.number}", changes=changes, address=address)
+        audit.record(
+            db,
+            "case.update",
+            actor=principal.person,
+            org=db.get(Organisation, case.org_id),
+            object_type="case",
+            object_id=case.id,
+            summary=f"修改案件：{case.number}",
+            changes=changes,
+            address=address,
+        )
     return case
-
 
 
 @dataclass
@@ -216,9 +263,26 @@ class CaseFilter:
 
 # What a list row shows: the case's own columns and its organisation's name, read as plain rows
 # (no ORM objects, no long texts) so a page of 50 costs what its query costs.
-LIST_COLUMNS = (Case.id, Case.number, Case.title, Case.org_id, Case.org_path, Case.dispute_type, Case.channel, Case.state, Case.outcome,
-                Case.received_on, Case.closed_on, Case.mediation_due_on, Case.followup_due_on, Case.in_transfer, Case.risk_flag,
-                Case.group_dispute, Case.archived_at, Organisation.name.label("org_name"))
+LIST_COLUMNS = (
+    Case.id,
+    Case.number,
+    Case.title,
+    Case.org_id,
+    Case.org_path,
+    Case.dispute_type,
+    Case.channel,
+    Case.state,
+    Case.outcome,
+    Case.received_on,
+    Case.closed_on,
+    Case.mediation_due_on,
+    Case.followup_due_on,
+    Case.in_transfer,
+    Case.risk_flag,
+    Case.group_dispute,
+    Case.archived_at,
+    Organisation.name.label("org_name"),
+)
 
 
 @dataclass
@@ -236,8 +300,16 @@ _COUNTS = freshness.Remembered()  # counts per state of a scope and filter, whil
 _VIA = freshness.Remembered()  # the cases a scope reaches through transfers (every transfer touches its case)
 
 
-def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int, size: int, today: date | None = None,
-               generation: freshness.Generation | None = None) -> CasePage:
+def list_cases(
+    db: Session,
+    principal: Principal,
+    flt: CaseFilter,
+    *,
+    page: int,
+    size: int,
+    today: date | None = None,
+    generation: freshness.Generation | None = None,
+) -> CasePage:
     """Scoped and filtered first, then counted per state and paginated.
 
     The counts and the cases reached through transfers are kept per process while no case changes (see
@@ -257,12 +329,18 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
     via = _VIA.get((database, roots), generation.cases, lambda: transferred_ids(db, principal))
     sqlite = db.get_bind().dialect.name == "sqlite"
 
-    def conditions(*, types: bool = True) -> list:  # the filter's conditions but the state: built only when a statement is
+    def conditions(
+        *, types: bool = True
+    ) -> list:  # the filter's conditions but the state: built only when a statement is
         filters = []
         if flt.q:
-            filters.append(or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True)))
+            filters.append(
+                or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True))
+            )
         if codes and types:
-            filters.append(Case.dispute_type.in_(codes))  # a type and its sub-types, as an IN list the type index can answer
+            filters.append(
+                Case.dispute_type.in_(codes)
+            )  # a type and its sub-types, as an IN list the type index can answer
         if flt.channel:
             filters.append(Case.channel == flt.channel)
         if flt.org_id is not None:
@@ -270,7 +348,13 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
         if tier is not None:
             filters.append(Organisation.tier == tier)
         if flt.mediator_id is not None:
-            filters.append(exists(select(CaseMediator.id).where(CaseMediator.case_id == Case.id, CaseMediator.person_id == flt.mediator_id)))
+            filters.append(
+                exists(
+                    select(CaseMediator.id).where(
+                        CaseMediator.case_id == Case.id, CaseMediator.person_id == flt.mediator_id
+                    )
+                )
+            )
         if flt.date_from:
             filters.append(Case.received_on >= flt.date_from)
         if flt.date_to:
@@ -280,7 +364,9 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
         return filters
 
     def count() -> Mapping[str, int]:
-        scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if by_type and sqlite else Case.org_path)
+        scope = visible_condition(
+            principal, via=via, path_column=(Case.org_path + "") if by_type and sqlite else Case.org_path
+        )
         if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
             count_query = select(Case.state).where(scope, *conditions())
         else:
@@ -302,7 +388,11 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
         state_filter = [Case.state == state] if state is not None else []
         filters = conditions() + state_filter
         scope = visible_condition(principal, via=via, path_column=(Case.org_path + "") if dense else Case.org_path)
-        order = (Case.received_on.desc(), Case.id.desc()) if flt.sort != "number" else (Case.number_year.desc(), Case.number.desc(), Case.id.desc())
+        order = (
+            (Case.received_on.desc(), Case.id.desc())
+            if flt.sort != "number"
+            else (Case.number_year.desc(), Case.number.desc(), Case.id.desc())
+        )
 
         # The page's ids first, from the case table alone (joined to organisations only for the tier filter): so
         # SQLite can take each dispute type's entries of ix_case_type_state in date order and stop at the page,
@@ -320,15 +410,21 @@ def list_cases(db: Session, principal: Principal, flt: CaseFilter, *, page: int,
             # only those few rows are merged. (SQLite sorts the IN list's covering entries in ~0.2 ms; the larger
             # statement would cost it more in SQLAlchemy than it saves.)
             others = conditions(types=False) + state_filter
-            per_code = [select(page_ids(*others, Case.dispute_type == code).order_by(*order).limit(page * size).subquery())
-                        for code in codes]
+            per_code = [
+                select(page_ids(*others, Case.dispute_type == code).order_by(*order).limit(page * size).subquery())
+                for code in codes
+            ]
             merged = union_all(*per_code).subquery()
             ids = select(merged.c.id).order_by(merged.c.received_on.desc(), merged.c.id.desc())
         else:
             ids = page_ids(*filters).with_only_columns(Case.id).order_by(*order)
         ids = ids.offset((page - 1) * size).limit(size)
-        return (select(*LIST_COLUMNS, *freshness.COLUMNS).join(Organisation, Organisation.id == Case.org_id)
-                .where(Case.id.in_(ids.scalar_subquery())).order_by(*order))
+        return (
+            select(*LIST_COLUMNS, *freshness.COLUMNS)
+            .join(Organisation, Organisation.id == Case.org_id)
+            .where(Case.id.in_(ids.scalar_subquery()))
+            .order_by(*order)
+        )
 
     # Built once per scope and filter (Principal.condition): SQLAlchemy keys a statement it has seen without walking it again.
     key = ("case_list", database, dataclasses.astuple(flt), codes, via, dense, today, page, size)
@@ -354,12 +450,18 @@ def mediator_choices(db: Session, case: Case) -> list[tuple[int, str]]:
         select(Person.id, Person.name, Organisation.name)
         .join(Membership, Membership.person_id == Person.id)
         .join(Organisation, Organisation.id == Membership.org_id)
-        .where(Membership.role.in_([Role.MEDIATOR, Role.DIRECTOR]), Person.active == True, Organisation.active == True,  # noqa: E712
-               or_(Organisation.path.startswith(case.org_path, autoescape=True), Organisation.id.in_(_path_ids(case.org_path))))
+        .where(
+            Membership.role.in_([Role.MEDIATOR, Role.DIRECTOR]),
+            Person.active == True,
+            Organisation.active == True,  # noqa: E712
+            or_(
+                Organisation.path.startswith(case.org_path, autoescape=True),
+                Organisation.id.in_(_path_ids(case.org_path)),
+            ),
+        )
         .order_by(Organisation.depth, Person.name)
     ).all()
     seen: dict[int, str] = {}
     for pid, name, org_name in rows:
         seen.setdefault(pid, f"{name}（{org_name}）")
     return list(seen.items())
-

@@ -26,25 +26,92 @@ class Transition:
     event: str = ""
 
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    Transition("accept", "受理", (S.REGISTERED,), S.ACCEPTED, WINDOW, needs_applicant=True, event="受理案件"),
-    Transition("refuse", "不予受理", (S.REGISTERED,), S.REFUSED, WINDOW, record="refusal", event="不予受理，已出具不予受理告知书"),
-    Transition("investigate", "开始调查", (S.ACCEPTED,), S.INVESTIGATING, WORKERS, needs_mediators=True, event="开始调查"),
-    Transition("mediate", "开始调解", (S.ACCEPTED, S.INVESTIGATING), S.MEDIATING, WORKERS, needs_mediators=True, event="开始调解"),
-    Transition("succeed", "调解成功", (S.MEDIATING,), S.AGREED, WORKERS,
-               needs_records=(("mediation",), ("agreement", "oral_agreement")), event="调解成功，达成协议"),
-    Transition("fail", "调解不成", (S.MEDIATING,), S.FAILED, WORKERS, record="failure", needs_records=(("mediation",),),
-               event="调解不成，已告知其他途径"),
-    Transition("apply_confirmation", "申请司法确认", (S.AGREED,), S.CONFIRMING, WORKERS, record="confirmation_application",
-               needs_records=(("agreement",),), event="当事人申请司法确认"),
-    Transition("record_ruling", "登记司法确认裁定", (S.CONFIRMING,), S.PERFORMING, WORKERS, record="confirmation_ruling",
-               event="法院作出司法确认裁定"),
-    Transition("perform", "进入履行", (S.AGREED,), S.PERFORMING, WORKERS, event="协议进入履行"),
-    Transition("close", "结案", (S.PERFORMING, S.FAILED), S.CLOSED, WORKERS, record="closure",
-               needs_from=((S.PERFORMING, "performance"),), event="结案"),
-    Transition("follow_up", "回访", (S.CLOSED,), S.FOLLOWED_UP, WORKERS, record="followup", event="完成回访"),
-    Transition("evaluate", "评价", (S.FOLLOWED_UP,), S.EVALUATED, (Role.CLERK, *WORKERS), record="evaluation", event="登记评价"),
-]}
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("accept", "受理", (S.REGISTERED,), S.ACCEPTED, WINDOW, needs_applicant=True, event="受理案件"),
+        Transition(
+            "refuse",
+            "不予受理",
+            (S.REGISTERED,),
+            S.REFUSED,
+            WINDOW,
+            record="refusal",
+            event="不予受理，已出具不予受理告知书",
+        ),
+        Transition(
+            "investigate", "开始调查", (S.ACCEPTED,), S.INVESTIGATING, WORKERS, needs_mediators=True, event="开始调查"
+        ),
+        Transition(
+            "mediate",
+            "开始调解",
+            (S.ACCEPTED, S.INVESTIGATING),
+            S.MEDIATING,
+            WORKERS,
+            needs_mediators=True,
+            event="开始调解",
+        ),
+        Transition(
+            "succeed",
+            "调解成功",
+            (S.MEDIATING,),
+            S.AGREED,
+            WORKERS,
+            needs_records=(("mediation",), ("agreement", "oral_agreement")),
+            event="调解成功，达成协议",
+        ),
+        Transition(
+            "fail",
+            "调解不成",
+            (S.MEDIATING,),
+            S.FAILED,
+            WORKERS,
+            record="failure",
+            needs_records=(("mediation",),),
+            event="调解不成，已告知其他途径",
+        ),
+        Transition(
+            "apply_confirmation",
+            "申请司法确认",
+            (S.AGREED,),
+            S.CONFIRMING,
+            WORKERS,
+            record="confirmation_application",
+            needs_records=(("agreement",),),
+            event="当事人申请司法确认",
+        ),
+        Transition(
+            "record_ruling",
+            "登记司法确认裁定",
+            (S.CONFIRMING,),
+            S.PERFORMING,
+            WORKERS,
+            record="confirmation_ruling",
+            event="法院作出司法确认裁定",
+        ),
+        Transition("perform", "进入履行", (S.AGREED,), S.PERFORMING, WORKERS, event="协议进入履行"),
+        Transition(
+            "close",
+            "结案",
+            (S.PERFORMING, S.FAILED),
+            S.CLOSED,
+            WORKERS,
+            record="closure",
+            needs_from=((S.PERFORMING, "performance"),),
+            event="结案",
+        ),
+        Transition("follow_up", "回访", (S.CLOSED,), S.FOLLOWED_UP, WORKERS, record="followup", event="完成回访"),
+        Transition(
+            "evaluate",
+            "评价",
+            (S.FOLLOWED_UP,),
+            S.EVALUATED,
+            (Role.CLERK, *WORKERS),
+            record="evaluation",
+            event="登记评价",
+        ),
+    ]
+}
 
 
 def available(state: S) -> list[Transition]:

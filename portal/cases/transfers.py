@@ -24,8 +24,15 @@ ROUTABLE = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING)
 def targets(db: Session, case: Case) -> list[tuple[int, str]]:
     """Every active organisation of the same tree: routing goes up (上报 to the city), down, sideways, across counties."""
     root = case.org_path.strip("/").split("/")[0]
-    rows = db.exec(select(Organisation).where(Organisation.path.startswith(f"/{root}/"), Organisation.active == True,  # noqa: E712
-                                              Organisation.id != case.org_id).order_by(Organisation.depth, Organisation.sort_order, Organisation.id)).all()
+    rows = db.exec(
+        select(Organisation)
+        .where(
+            Organisation.path.startswith(f"/{root}/"),
+            Organisation.active == True,  # noqa: E712
+            Organisation.id != case.org_id,
+        )
+        .order_by(Organisation.depth, Organisation.sort_order, Organisation.id)
+    ).all()
     return [(o.id, "　" * o.depth + o.name) for o in rows]
 
 
@@ -36,11 +43,15 @@ def get_transfer(db: Session, principal: Principal, transfer_id: int) -> tuple[T
     return transfer, get_case(db, principal, transfer.case_id)  # the case's scope decides
 
 
-def create(db: Session, principal: Principal, case: Case, *, to_org_id: str, kind: str, letter: str, address: str = "") -> Transfer:
+def create(
+    db: Session, principal: Principal, case: Case, *, to_org_id: str, kind: str, letter: str, address: str = ""
+) -> Transfer:
     require_act(principal, case, SEND_ROLES, "移送案件")
     if case.state not in ROUTABLE:
         raise Forbidden(f"案件当前状态为“{case.state.label}”，不能再移送。")
-    if db.exec(select(Transfer.id).where(Transfer.case_id == case.id, Transfer.state == TransferState.AWAITING_SIGNOFF)).first():
+    if db.exec(
+        select(Transfer.id).where(Transfer.case_id == case.id, Transfer.state == TransferState.AWAITING_SIGNOFF)
+    ).first():
         raise Forbidden("本案已有一份待审签的移送函。")
     errors: dict[str, str] = {}
     target = db.get(Organisation, int(to_org_id)) if to_org_id.strip().isdigit() else None
@@ -53,13 +64,29 @@ def create(db: Session, principal: Principal, case: Case, *, to_org_id: str, kin
     if errors:
         raise Invalid(errors)
     sender = db.get(Organisation, case.org_id)
-    transfer = Transfer(case_id=case.id, from_org_id=sender.id, from_path=sender.path, to_org_id=target.id, to_path=target.path,
-                        kind=kind, letter=letter.strip()[:10000], created_by=principal.person.id)
+    transfer = Transfer(
+        case_id=case.id,
+        from_org_id=sender.id,
+        from_path=sender.path,
+        to_org_id=target.id,
+        to_path=target.path,
+        kind=kind,
+        letter=letter.strip()[:10000],
+        created_by=principal.person.id,
+    )
     db.add(transfer)
     db.flush()
     log_event(db, case, principal, "transfer", f"拟{kind}至 {target.name}，移送函待审签")
-    audit.record(db, "transfer.create", actor=principal.person, org=sender, object_type="case", object_id=case.id,
-                 summary=f"拟{kind}：{case.number} → {target.name}", address=address)
+    audit.record(
+        db,
+        "transfer.create",
+        actor=principal.person,
+        org=sender,
+        object_type="case",
+        object_id=case.id,
+        summary=f"拟{kind}：{case.number} → {target.name}",
+        address=address,
+    )
     return transfer
 
 
@@ -75,8 +102,16 @@ def sign_off(db: Session, principal: Principal, transfer_id: int, *, answer_days
     _save(db, transfer, case)
     target = db.get(Organisation, transfer.to_org_id)
     log_event(db, case, principal, "transfer", f"移送函已审签，案件{transfer.kind}至 {target.name}")
-    audit.record(db, "transfer.sign_off", actor=principal.person, org=db.get(Organisation, transfer.from_org_id), object_type="case",
-                 object_id=case.id, summary=f"审签移送函：{case.number} → {target.name}", address=address)
+    audit.record(
+        db,
+        "transfer.sign_off",
+        actor=principal.person,
+        org=db.get(Organisation, transfer.from_org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"审签移送函：{case.number} → {target.name}",
+        address=address,
+    )
     return transfer
 
 
@@ -89,8 +124,16 @@ def withdraw(db: Session, principal: Principal, transfer_id: int, *, address: st
     transfer.state, case.in_transfer = TransferState.WITHDRAWN, False
     _save(db, transfer, case)
     log_event(db, case, principal, "transfer", "撤回移送", db.get(Organisation, transfer.from_org_id))
-    audit.record(db, "transfer.withdraw", actor=principal.person, org=db.get(Organisation, transfer.from_org_id), object_type="case",
-                 object_id=case.id, summary=f"撤回移送：{case.number}", address=address)
+    audit.record(
+        db,
+        "transfer.withdraw",
+        actor=principal.person,
+        org=db.get(Organisation, transfer.from_org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"撤回移送：{case.number}",
+        address=address,
+    )
     return transfer
 
 
@@ -104,8 +147,16 @@ def accept(db: Session, principal: Principal, transfer_id: int, *, address: str 
     case.in_transfer, case.org_id, case.org_path = False, receiver.id, receiver.path
     _save(db, transfer, case)
     log_event(db, case, principal, "transfer", f"{receiver.name} 接收移送的案件", receiver)
-    audit.record(db, "transfer.accept", actor=principal.person, org=receiver, object_type="case", object_id=case.id,
-                 summary=f"接收移送：{case.number}", address=address)
+    audit.record(
+        db,
+        "transfer.accept",
+        actor=principal.person,
+        org=receiver,
+        object_type="case",
+        object_id=case.id,
+        summary=f"接收移送：{case.number}",
+        address=address,
+    )
     return transfer
 
 
@@ -121,14 +172,24 @@ def return_(db: Session, principal: Principal, transfer_id: int, *, reason: str,
     transfer.answer_reason, case.in_transfer = reason.strip()[:2000], False
     _save(db, transfer, case)
     log_event(db, case, principal, "transfer", f"{receiver.name} 退回移送：{transfer.answer_reason}", receiver)
-    audit.record(db, "transfer.return", actor=principal.person, org=receiver, object_type="case", object_id=case.id,
-                 summary=f"退回移送：{case.number}", address=address)
+    audit.record(
+        db,
+        "transfer.return",
+        actor=principal.person,
+        org=receiver,
+        object_type="case",
+        object_id=case.id,
+        summary=f"退回移送：{case.number}",
+        address=address,
+    )
     return transfer
 
 
 def inbound(db: Session, case: Case) -> list[Transfer]:
     """Accepted transfers that brought the case to where it is now (the bodies owed feedback)."""
-    return list(db.exec(select(Transfer).where(Transfer.case_id == case.id, Transfer.state == TransferState.ACCEPTED)).all())
+    return list(
+        db.exec(select(Transfer).where(Transfer.case_id == case.id, Transfer.state == TransferState.ACCEPTED)).all()
+    )
 
 
 def feed_back(db: Session, case: Case) -> None:
@@ -169,13 +230,24 @@ def _save(db: Session, transfer: Transfer, case: Case) -> None:
 
 def inbox(db: Session, principal: Principal) -> list[tuple[Transfer, Case, Organisation]]:
     """Transfers waiting for the person's organisations to answer, oldest first."""
-    rows = db.exec(select(Transfer, Case, Organisation).join(Case, Case.id == Transfer.case_id).join(Organisation, Organisation.id == Transfer.from_org_id)
-                   .where(Transfer.state == TransferState.SENT, principal.path_filter(Transfer.to_path)).order_by(Transfer.sent_at)).all()
+    rows = db.exec(
+        select(Transfer, Case, Organisation)
+        .join(Case, Case.id == Transfer.case_id)
+        .join(Organisation, Organisation.id == Transfer.from_org_id)
+        .where(Transfer.state == TransferState.SENT, principal.path_filter(Transfer.to_path))
+        .order_by(Transfer.sent_at)
+    ).all()
     return list(rows)
 
 
 def outbox(db: Session, principal: Principal, limit: int = 100) -> list[tuple[Transfer, Case, Organisation]]:
     """Transfers the person's organisations sent or drafted, newest first, with their answers."""
-    rows = db.exec(select(Transfer, Case, Organisation).join(Case, Case.id == Transfer.case_id).join(Organisation, Organisation.id == Transfer.to_org_id)
-                   .where(principal.path_filter(Transfer.from_path)).order_by(Transfer.created_at.desc()).limit(limit)).all()
+    rows = db.exec(
+        select(Transfer, Case, Organisation)
+        .join(Case, Case.id == Transfer.case_id)
+        .join(Organisation, Organisation.id == Transfer.to_org_id)
+        .where(principal.path_filter(Transfer.from_path))
+        .order_by(Transfer.created_at.desc())
+        .limit(limit)
+    ).all()
     return list(rows)

@@ -18,7 +18,18 @@ from portal import clock, freshness
 from portal.cases import files, ids, loop, parties, service, transfers
 from portal.cases import page as case_page
 from portal.cases.access import can_act, get_case
-from portal.cases.models import CHANNELS, ID_TYPES, MEDIATION_STATES, OPEN_STATES, PARTY_ROLES, STATE_LABELS, TRANSFER_KINDS, Case, CaseState, TransferState
+from portal.cases.models import (
+    CHANNELS,
+    ID_TYPES,
+    MEDIATION_STATES,
+    OPEN_STATES,
+    PARTY_ROLES,
+    STATE_LABELS,
+    TRANSFER_KINDS,
+    Case,
+    CaseState,
+    TransferState,
+)
 from portal.cases.record_kinds import FREE_RECORDS, RECORD_KINDS
 from portal.cases.states import available
 from portal.errors import Forbidden, Invalid
@@ -41,11 +52,13 @@ def me(request: Request) -> Principal:
     return principal
 
 
-
 def deadline_of(case: Case, today: date, soon_days: int) -> tuple[str, str] | None:
     """A badge (text, level) for a case whose mediation or follow-up deadline has passed or is near."""
-    due = case.mediation_due_on if case.state in MEDIATION_STATES else (
-        case.followup_due_on if case.state == CaseState.CLOSED else None)
+    due = (
+        case.mediation_due_on
+        if case.state in MEDIATION_STATES
+        else (case.followup_due_on if case.state == CaseState.CLOSED else None)
+    )
     what = "调解" if case.state != CaseState.CLOSED else "回访"
     if due is None:
         return None
@@ -75,24 +88,40 @@ class ListRow:
     due_level: str  # "danger" (overdue), "warning" (due soon) or ""
 
 
-def list_rows(rows: Iterable[Any], *, href: Callable[[int], str], type_names: Mapping[str, str], today: date,
-              soon_days: int) -> list[ListRow]:
+def list_rows(
+    rows: Iterable[Any], *, href: Callable[[int], str], type_names: Mapping[str, str], today: date, soon_days: int
+) -> list[ListRow]:
     """The list's rows (service.LIST_COLUMNS) as ListRows."""
     out = []
     for row in rows:
         state, mediation_due = row.state, row.mediation_due_on
         due = deadline_of(row, today, soon_days)
-        out.append(ListRow(href(row.id), row.number, row.title, row.in_transfer, row.risk_flag,
-                           type_names.get(row.dispute_type, row.dispute_type), STATE_LABELS[state], row.archived_at is not None,
-                           row.org_name, row.received_on.isoformat(),
-                           mediation_due.isoformat() if mediation_due and state in MEDIATION_STATES else "", due[1] if due else ""))
+        out.append(
+            ListRow(
+                href(row.id),
+                row.number,
+                row.title,
+                row.in_transfer,
+                row.risk_flag,
+                type_names.get(row.dispute_type, row.dispute_type),
+                STATE_LABELS[state],
+                row.archived_at is not None,
+                row.org_name,
+                row.received_on.isoformat(),
+                mediation_due.isoformat() if mediation_due and state in MEDIATION_STATES else "",
+                due[1] if due else "",
+            )
+        )
     return out
 
 
 def state_chips(counts: Mapping[str, int], link: Callable[..., str]) -> list[tuple[str, str, int, str]]:
     """(state, label, count, href) of each state the filtered scope has cases in, in the loop's order."""
-    return [(state.value, label, counts[state.value], link(state=state.value, page="")) for state, label in STATE_LABELS.items()
-            if counts.get(state.value)]
+    return [
+        (state.value, label, counts[state.value], link(state=state.value, page=""))
+        for state, label in STATE_LABELS.items()
+        if counts.get(state.value)
+    ]
 
 
 def case_url(request: Request, case_id: int) -> str:
@@ -106,7 +135,11 @@ def case_links(request: Request) -> Callable[[int], str]:
 
 
 def case_crumbs(request: Request, case: Case, *tail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
-    return [("案件", request.app.route_reverse("list_cases")), (case.number, case_url(request, case.id) if tail else None), *tail]
+    return [
+        ("案件", request.app.route_reverse("list_cases")),
+        (case.number, case_url(request, case.id) if tail else None),
+        *tail,
+    ]
 
 
 def party_forms(data: dict | None = None) -> list[parties.PartyForm]:
@@ -116,69 +149,175 @@ def party_forms(data: dict | None = None) -> list[parties.PartyForm]:
     return parties.parties_from_form(data, count=3)
 
 
-_CASE_CHOICES = freshness.Remembered()  # the case page's mediator and transfer-target lists, while the directory is unchanged
+_CASE_CHOICES = (
+    freshness.Remembered()
+)  # the case page's mediator and transfer-target lists, while the directory is unchanged
 
 
-def render_case(request: Request, db: Session, principal: Principal, case: Case, *, status: int = 200, reveal: int | None = None,
-                shown: case_page.CasePage | None = None, **forms: Any) -> Template:
+def render_case(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    case: Case,
+    *,
+    status: int = 200,
+    reveal: int | None = None,
+    shown: case_page.CasePage | None = None,
+    **forms: Any,
+) -> Template:
     """The case page, also re-rendered (422) with the errors of one of its forms in `forms`. What it shows is read in
     one statement (cases.page) unless the caller has read it (`shown`)."""
     settings = request.app.state.settings
     shown = shown or case_page.read(db, principal, case.id, recent_days=settings.recent_case_days)
-    handling, generation, party_rows, records, mediators = shown.handling, shown.generation, shown.parties, shown.records, shown.mediators
+    handling, generation, party_rows, records, mediators = (
+        shown.handling,
+        shown.generation,
+        shown.parties,
+        shown.records,
+        shown.mediators,
+    )
     works = not case.in_transfer and case.archived_at is None  # a filed case is frozen: no actions, forms or uploads
     revealed = parties.reveal(db, principal, case, reveal, address=address_of(request)) if reveal is not None else None
     can_assign = works and can_act(principal, case, loop.ASSIGN_ROLES)
     facts = loop.Facts.of(records, mediators, party_rows)
-    actions = [(t, loop.missing_for(db, case, t, facts)) for t in available(case.state) if works and can_act(principal, case, t.roles)]
-    free = [RECORD_KINDS[k] for k, states in FREE_RECORDS.items() if works and case.state.value in states
-            and can_act(principal, case, (Role.CLERK, *RECORD_ROLES) if k == "evaluation" else RECORD_ROLES)]
+    actions = [
+        (t, loop.missing_for(db, case, t, facts))
+        for t in available(case.state)
+        if works and can_act(principal, case, t.roles)
+    ]
+    free = [
+        RECORD_KINDS[k]
+        for k, states in FREE_RECORDS.items()
+        if works
+        and case.state.value in states
+        and can_act(principal, case, (Role.CLERK, *RECORD_ROLES) if k == "evaluation" else RECORD_ROLES)
+    ]
     case_transfers = shown.transfers
-    can_route = (works and case.state in transfers.ROUTABLE and can_act(principal, case, transfers.SEND_ROLES)
-                 and not any(t.state == TransferState.AWAITING_SIGNOFF for t in case_transfers))
+    can_route = (
+        works
+        and case.state in transfers.ROUTABLE
+        and can_act(principal, case, transfers.SEND_ROLES)
+        and not any(t.state == TransferState.AWAITING_SIGNOFF for t in case_transfers)
+    )
     database = freshness.database_of(db)
-    rows = [(t, db.get(Organisation, t.from_org_id), db.get(Organisation, t.to_org_id), {
-        "sign": t.state == TransferState.AWAITING_SIGNOFF and principal.has_role_over(t.from_path, Role.DIRECTOR),
-        "withdraw": t.state in (TransferState.AWAITING_SIGNOFF, TransferState.SENT) and principal.has_role_over(t.from_path, *transfers.SEND_ROLES),
-        "answer": t.state == TransferState.SENT and principal.has_role_over(t.to_path, *transfers.ANSWER_ROLES),
-    }) for t in case_transfers]
-    context = {"party_form": parties.PartyForm(), "party_errors": {}, "mediator_errors": {}, "transfer_form": {}, "transfer_errors": {},
-               "return_errors": {}, "return_id": None, "message": None, **forms}
-    return page(request, "cases/show.html", title=case.number, nav="cases", crumbs=case_crumbs(request, case), status=status,
-                case=case, org=handling, dispute_names=dict(service.dispute_choices(db)), party_rows=party_rows,
-                revealed=revealed, can_reveal=parties.can_reveal(principal, case), flags=parties.repeat_flags(db, principal, case,
-                parties=party_rows, numbers=shown.repeated, recent_days=settings.recent_case_days), mediators=mediators, can_assign=can_assign,
-                mediator_options=_CASE_CHOICES.get(("mediators", database, case.org_path), generation.directory,
-                                                   lambda: service.mediator_choices(db, case)) if can_assign else [],
-                can_edit_parties=works and case.state in OPEN_STATES and parties.can_reveal(principal, case),
-                can_edit=works and case.state in OPEN_STATES and can_act(principal, case, service.EDIT_ROLES),
-                records=records, kinds=RECORD_KINDS, actions=actions, free_records=free,
-                transfers=rows, can_route=can_route, targets=_CASE_CHOICES.get(("targets", database, case.org_path, case.org_id),
-                                                                               generation.directory, lambda: transfers.targets(db, case)) if can_route else [],
-                transfer_kinds=TRANSFER_KINDS, events=shown.events, read_only=not principal.sees(case.org_path),
-                deadline=deadline_of(case, clock.today(), settings.due_soon_days), mask_id=ids.mask_id,
-                role_options=[(r, r) for r in PARTY_ROLES], kind_options=KIND_OPTIONS, id_type_options=list(ID_TYPES.items()),
-                case_files=shown.files, doc_types=[(t, t) for t in files.DOC_TYPES], upload_max_mb=settings.upload_max_mb,
-                can_upload=works and can_act(principal, case, files.upload_roles(case)),
-                can_remove=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),
-                **context)
+    rows = [
+        (
+            t,
+            db.get(Organisation, t.from_org_id),
+            db.get(Organisation, t.to_org_id),
+            {
+                "sign": t.state == TransferState.AWAITING_SIGNOFF
+                and principal.has_role_over(t.from_path, Role.DIRECTOR),
+                "withdraw": t.state in (TransferState.AWAITING_SIGNOFF, TransferState.SENT)
+                and principal.has_role_over(t.from_path, *transfers.SEND_ROLES),
+                "answer": t.state == TransferState.SENT and principal.has_role_over(t.to_path, *transfers.ANSWER_ROLES),
+            },
+        )
+        for t in case_transfers
+    ]
+    context = {
+        "party_form": parties.PartyForm(),
+        "party_errors": {},
+        "mediator_errors": {},
+        "transfer_form": {},
+        "transfer_errors": {},
+        "return_errors": {},
+        "return_id": None,
+        "message": None,
+        **forms,
+    }
+    return page(
+        request,
+        "cases/show.html",
+        title=case.number,
+        nav="cases",
+        crumbs=case_crumbs(request, case),
+        status=status,
+        case=case,
+        org=handling,
+        dispute_names=dict(service.dispute_choices(db)),
+        party_rows=party_rows,
+        revealed=revealed,
+        can_reveal=parties.can_reveal(principal, case),
+        flags=parties.repeat_flags(
+            db, principal, case, parties=party_rows, numbers=shown.repeated, recent_days=settings.recent_case_days
+        ),
+        mediators=mediators,
+        can_assign=can_assign,
+        mediator_options=_CASE_CHOICES.get(
+            ("mediators", database, case.org_path), generation.directory, lambda: service.mediator_choices(db, case)
+        )
+        if can_assign
+        else [],
+        can_edit_parties=works and case.state in OPEN_STATES and parties.can_reveal(principal, case),
+        can_edit=works and case.state in OPEN_STATES and can_act(principal, case, service.EDIT_ROLES),
+        records=records,
+        kinds=RECORD_KINDS,
+        actions=actions,
+        free_records=free,
+        transfers=rows,
+        can_route=can_route,
+        targets=_CASE_CHOICES.get(
+            ("targets", database, case.org_path, case.org_id), generation.directory, lambda: transfers.targets(db, case)
+        )
+        if can_route
+        else [],
+        transfer_kinds=TRANSFER_KINDS,
+        events=shown.events,
+        read_only=not principal.sees(case.org_path),
+        deadline=deadline_of(case, clock.today(), settings.due_soon_days),
+        mask_id=ids.mask_id,
+        role_options=[(r, r) for r in PARTY_ROLES],
+        kind_options=KIND_OPTIONS,
+        id_type_options=list(ID_TYPES.items()),
+        case_files=shown.files,
+        doc_types=[(t, t) for t in files.DOC_TYPES],
+        upload_max_mb=settings.upload_max_mb,
+        can_upload=works and can_act(principal, case, files.upload_roles(case)),
+        can_remove=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),
+        **context,
+    )
 
 
-_SCOPE_CHOICES = freshness.Remembered()  # a scope's organisations and mediators for the filter, while the directory is unchanged
+_SCOPE_CHOICES = (
+    freshness.Remembered()
+)  # a scope's organisations and mediators for the filter, while the directory is unchanged
 
 
-def _list_filter(db: Session, principal: Principal, params: dict[str, str],
-                 generation: freshness.Generation) -> tuple[service.CaseFilter, list[str], dict]:
+def _list_filter(
+    db: Session, principal: Principal, params: dict[str, str], generation: freshness.Generation
+) -> tuple[service.CaseFilter, list[str], dict]:
     """The filter from the query string; values that make no sense are dropped with a note, never an error."""
     notes: list[str] = []
-    flt = service.CaseFilter(q=params.get("q", "").strip()[:50], sort="number" if params.get("sort") == "number" else "received",
-                             overdue=params.get("overdue") in ("1", "true", "on"))
-    org_opts, mediator_opts = _SCOPE_CHOICES.get((freshness.database_of(db), tuple(principal.roots())), generation.directory, lambda: (
-        [(str(oid), "　" * depth + name) for oid, name, depth in orgs.org_choices(db, principal)],
-        [(str(pid), name) for pid, name in people.roster_choices(db, principal)]))
-    options = {"state": [(s.value, s.label) for s in CaseState], "dispute_type": service.dispute_choices(db),
-               "channel": [(c, c) for c in CHANNELS], "tier": list(TIER_LABELS.items()), "org": org_opts, "mediator": mediator_opts}
-    labels = {"state": "状态", "dispute_type": "纠纷类型", "channel": "来源渠道", "tier": "机构层级", "org": "办理机构", "mediator": "调解员"}
+    flt = service.CaseFilter(
+        q=params.get("q", "").strip()[:50],
+        sort="number" if params.get("sort") == "number" else "received",
+        overdue=params.get("overdue") in ("1", "true", "on"),
+    )
+    org_opts, mediator_opts = _SCOPE_CHOICES.get(
+        (freshness.database_of(db), tuple(principal.roots())),
+        generation.directory,
+        lambda: (
+            [(str(oid), "　" * depth + name) for oid, name, depth in orgs.org_choices(db, principal)],
+            [(str(pid), name) for pid, name in people.roster_choices(db, principal)],
+        ),
+    )
+    options = {
+        "state": [(s.value, s.label) for s in CaseState],
+        "dispute_type": service.dispute_choices(db),
+        "channel": [(c, c) for c in CHANNELS],
+        "tier": list(TIER_LABELS.items()),
+        "org": org_opts,
+        "mediator": mediator_opts,
+    }
+    labels = {
+        "state": "状态",
+        "dispute_type": "纠纷类型",
+        "channel": "来源渠道",
+        "tier": "机构层级",
+        "org": "办理机构",
+        "mediator": "调解员",
+    }
     for key, label in labels.items():
         value = params.get(key, "")
         if value and value not in {v for v, _ in options[key]}:
@@ -213,8 +352,15 @@ class CaseController(Controller):
         generation = freshness.assumed(db)
         for _attempt in range(2):
             flt, notes, options = _list_filter(db, principal, raw, generation)
-            result = service.list_cases(db, principal, flt, page=number, size=request.app.state.settings.page_size, today=clock.today(),
-                                        generation=generation)
+            result = service.list_cases(
+                db,
+                principal,
+                flt,
+                page=number,
+                size=request.app.state.settings.page_size,
+                today=clock.today(),
+                generation=generation,
+            )
             if result.generation == generation:
                 break
             generation = result.generation
@@ -224,32 +370,89 @@ class CaseController(Controller):
             merged = {k: v for k, v in {**params, **changes}.items() if v not in ("", None)}
             return f"{request.url.path}?{urlencode(merged)}"
 
-        pager = {"number": result.number, "total": result.total, "has_prev": result.has_prev, "has_next": result.has_next,
-                 "prev_url": link(page=result.number - 1), "next_url": link(page=result.number + 1)}
-        rows = list_rows(result.rows, href=case_links(request), type_names=dict(options["dispute_type"]), today=clock.today(),
-                         soon_days=request.app.state.settings.due_soon_days)
-        return page(request, "cases/list.html", partial="cases/_table.html", title="案件", nav="cases", crumbs=[("案件", None)],
-                    rows=rows, chips=state_chips(result.counts, link), total=sum(result.counts.values()), all_href=link(state="", page=""),
-                    pager=pager, params=params, notes=notes, filter_options=options, can_intake=bool(principal.roots(*service.INTAKE_ROLES)))
+        pager = {
+            "number": result.number,
+            "total": result.total,
+            "has_prev": result.has_prev,
+            "has_next": result.has_next,
+            "prev_url": link(page=result.number - 1),
+            "next_url": link(page=result.number + 1),
+        }
+        rows = list_rows(
+            result.rows,
+            href=case_links(request),
+            type_names=dict(options["dispute_type"]),
+            today=clock.today(),
+            soon_days=request.app.state.settings.due_soon_days,
+        )
+        return page(
+            request,
+            "cases/list.html",
+            partial="cases/_table.html",
+            title="案件",
+            nav="cases",
+            crumbs=[("案件", None)],
+            rows=rows,
+            chips=state_chips(result.counts, link),
+            total=sum(result.counts.values()),
+            all_href=link(state="", page=""),
+            pager=pager,
+            params=params,
+            notes=notes,
+            filter_options=options,
+            can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
+        )
 
-    def _intake(self, request: Request, db: Session, principal: Principal, *, form: service.CaseForm, blocks: list,
-                errors: dict | None = None, message: str | None = None, status: int = 200) -> Template:
-        return page(request, "cases/form.html", title="登记案件（一窗受理）", nav="cases", status=status,
-                    crumbs=[("案件", request.app.route_reverse("list_cases")), ("登记", None)], form=form, blocks=blocks, case=None,
-                    errors=errors or {}, message=message, latest=None, **self._choices(db, principal))
+    def _intake(
+        self,
+        request: Request,
+        db: Session,
+        principal: Principal,
+        *,
+        form: service.CaseForm,
+        blocks: list,
+        errors: dict | None = None,
+        message: str | None = None,
+        status: int = 200,
+    ) -> Template:
+        return page(
+            request,
+            "cases/form.html",
+            title="登记案件（一窗受理）",
+            nav="cases",
+            status=status,
+            crumbs=[("案件", request.app.route_reverse("list_cases")), ("登记", None)],
+            form=form,
+            blocks=blocks,
+            case=None,
+            errors=errors or {},
+            message=message,
+            latest=None,
+            **self._choices(db, principal),
+        )
 
     @staticmethod
     def _choices(db: Session, principal: Principal) -> dict:
-        return {"channel_options": [(c, c) for c in CHANNELS], "dispute_options": service.dispute_choices(db),
-                "org_options": [(str(o.id), o.name) for o in orgs.visible_orgs(db, principal, include_inactive=False)
-                                if principal.has_role_over(o.path, *service.INTAKE_ROLES)],
-                "role_options": [(r, r) for r in PARTY_ROLES], "kind_options": KIND_OPTIONS, "id_type_options": list(ID_TYPES.items())}
+        return {
+            "channel_options": [(c, c) for c in CHANNELS],
+            "dispute_options": service.dispute_choices(db),
+            "org_options": [
+                (str(o.id), o.name)
+                for o in orgs.visible_orgs(db, principal, include_inactive=False)
+                if principal.has_role_over(o.path, *service.INTAKE_ROLES)
+            ],
+            "role_options": [(r, r) for r in PARTY_ROLES],
+            "kind_options": KIND_OPTIONS,
+            "id_type_options": list(ID_TYPES.items()),
+        }
 
     @get("/new", name="new_case_form", sync_to_thread=True)
     def new_case_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
         principal = me(request)
         chosen = principal.visible_org(db, int(org)) if int_or_none(org) is not None else None
-        if not principal.roots(*service.INTAKE_ROLES) or (chosen and not principal.has_role_over(chosen.path, *service.INTAKE_ROLES)):
+        if not principal.roots(*service.INTAKE_ROLES) or (
+            chosen and not principal.has_role_over(chosen.path, *service.INTAKE_ROLES)
+        ):
             raise Forbidden("只有受理员、调解员和调委会主任可以登记案件。")
         form = service.CaseForm(org_id=str(chosen.id) if chosen else "", received_on=clock.today().isoformat())
         return self._intake(request, db, principal, form=form, blocks=party_forms())
@@ -259,15 +462,30 @@ class CaseController(Controller):
         principal = me(request)
         form = form_of(service.CaseForm, data)
         try:
-            case = service.intake(db, principal, form, parties=parties.parties_from_form(data), address=address_of(request))
+            case = service.intake(
+                db, principal, form, parties=parties.parties_from_form(data), address=address_of(request)
+            )
         except Invalid as exc:
             db.rollback()
-            return self._intake(request, db, principal, form=form, blocks=party_forms(data), errors=exc.errors, message=exc.message, status=422)
+            return self._intake(
+                request,
+                db,
+                principal,
+                form=form,
+                blocks=party_forms(data),
+                errors=exc.errors,
+                message=exc.message,
+                status=422,
+            )
         flags = parties.repeat_flags(db, principal, case, recent_days=request.app.state.settings.recent_case_days)
         if flags:
             names = "、".join(f"{f.party.name}（另有 {len(f.visible) + f.hidden} 件）" for f in flags)
-            return redirect(request, case_url(request, case.id), level="warning",
-                            message=f"已登记 {case.number}。重复访/越级访提示：{names}涉及其他在办或近期案件，请核查。")
+            return redirect(
+                request,
+                case_url(request, case.id),
+                level="warning",
+                message=f"已登记 {case.number}。重复访/越级访提示：{names}涉及其他在办或近期案件，请核查。",
+            )
         return redirect(request, case_url(request, case.id), message=f"已登记案件：{case.number}")
 
     @get("/{case_id:int}", name="show_case", sync_to_thread=False, opt={"writes": reveals})
@@ -276,11 +494,34 @@ class CaseController(Controller):
         shown = case_page.read(db, principal, case_id, recent_days=request.app.state.settings.recent_case_days)
         return render_case(request, db, principal, shown.case, reveal=int_or_none(reveal), shown=shown)
 
-    def _edit(self, request: Request, db: Session, case: Case, *, form: service.CaseForm, errors: dict | None = None,
-              message: str | None = None, status: int = 200, latest: Case | None = None) -> Template:
-        return page(request, "cases/form.html", title=f"修改：{case.number}", nav="cases", status=status, form=form, blocks=[],
-                    crumbs=case_crumbs(request, case, ("修改", None)), case=case, errors=errors or {}, message=message, latest=latest,
-                    dispute_names=dict(service.dispute_choices(db)), **self._choices(db, me(request)))
+    def _edit(
+        self,
+        request: Request,
+        db: Session,
+        case: Case,
+        *,
+        form: service.CaseForm,
+        errors: dict | None = None,
+        message: str | None = None,
+        status: int = 200,
+        latest: Case | None = None,
+    ) -> Template:
+        return page(
+            request,
+            "cases/form.html",
+            title=f"修改：{case.number}",
+            nav="cases",
+            status=status,
+            form=form,
+            blocks=[],
+            crumbs=case_crumbs(request, case, ("修改", None)),
+            case=case,
+            errors=errors or {},
+            message=message,
+            latest=latest,
+            dispute_names=dict(service.dispute_choices(db)),
+            **self._choices(db, me(request)),
+        )
 
     @get("/{case_id:int}/edit", name="edit_case_form", sync_to_thread=True)
     def edit_case_form(self, request: Request, db: Db, case_id: FromPath[int]) -> Template:
@@ -294,9 +535,13 @@ class CaseController(Controller):
     def update_case(self, request: Request, db: Db, case_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = me(request)
         form = form_of(service.CaseForm, data)
-        result = save_edit(db, form, save=lambda: service.update_case(db, principal, case_id, form, address=address_of(request)),
-                           reload=lambda: get_case(db, principal, case_id),
-                           rerender=lambda obj, **kw: self._edit(request, db, obj, form=form, **kw))
+        result = save_edit(
+            db,
+            form,
+            save=lambda: service.update_case(db, principal, case_id, form, address=address_of(request)),
+            reload=lambda: get_case(db, principal, case_id),
+            rerender=lambda obj, **kw: self._edit(request, db, obj, form=form, **kw),
+        )
         if isinstance(result, Template):
             return result
         return redirect(request, case_url(request, result.id), message="已保存修改。")
@@ -311,7 +556,9 @@ class CaseController(Controller):
         except Invalid as exc:
             db.rollback()
             errors = {f"p0_{k}": v for k, v in exc.errors.items()}
-            return render_case(request, db, principal, case, status=422, party_form=form, party_errors=errors, message=exc.message)
+            return render_case(
+                request, db, principal, case, status=422, party_form=form, party_errors=errors, message=exc.message
+            )
         return redirect(request, case_url(request, case.id) + "#parties", message=f"已增加当事人：{party.name}")
 
     @post("/{case_id:int}/parties/{party_id:int}/delete", name="remove_party", sync_to_thread=True)
@@ -326,20 +573,33 @@ class CaseController(Controller):
         principal = me(request)
         case = get_case(db, principal, case_id)
         try:
-            loop.assign_mediator(db, principal, case, int_or_none(str(data.get("person_id", ""))) or 0, choices=service.mediator_choices(db, case),
-                                 lead=bool(data.get("lead")), address=address_of(request))
+            loop.assign_mediator(
+                db,
+                principal,
+                case,
+                int_or_none(str(data.get("person_id", ""))) or 0,
+                choices=service.mediator_choices(db, case),
+                lead=bool(data.get("lead")),
+                address=address_of(request),
+            )
         except Invalid as exc:
             db.rollback()
-            return render_case(request, db, principal, case, status=422, mediator_errors=exc.errors, message=exc.message)
+            return render_case(
+                request, db, principal, case, status=422, mediator_errors=exc.errors, message=exc.message
+            )
         return redirect(request, case_url(request, case.id) + "#mediators", message="已指派调解员。")
 
     @post("/{case_id:int}/mediators/{assignment_id:int}/delete", name="unassign_mediator", sync_to_thread=True)
-    def unassign_mediator(self, request: Request, db: Db, case_id: FromPath[int], assignment_id: FromPath[int]) -> Template | Redirect:
+    def unassign_mediator(
+        self, request: Request, db: Db, case_id: FromPath[int], assignment_id: FromPath[int]
+    ) -> Template | Redirect:
         principal = me(request)
         case = get_case(db, principal, case_id)
         try:
             loop.unassign_mediator(db, principal, case, assignment_id, address=address_of(request))
         except Invalid as exc:
             db.rollback()
-            return render_case(request, db, principal, case, status=422, mediator_errors=exc.errors, message=exc.message)
+            return render_case(
+                request, db, principal, case, status=422, mediator_errors=exc.errors, message=exc.message
+            )
         return redirect(request, case_url(request, case.id) + "#mediators", message="已撤回调解员。")

@@ -34,11 +34,22 @@ class CaseFilesController(Controller):
         filename = upload.filename if isinstance(upload, UploadFile) else ""
         url = request.app.route_reverse("show_case", case_id=case.id)
         try:
-            files.upload(db, principal, case, filename=filename, data=content, doc_type=str(data.get("doc_type", "")),
-                         root=settings.uploads_dir, max_bytes=settings.upload_max_mb * 1048576, address=address_of(request))
+            files.upload(
+                db,
+                principal,
+                case,
+                filename=filename,
+                data=content,
+                doc_type=str(data.get("doc_type", "")),
+                root=settings.uploads_dir,
+                max_bytes=settings.upload_max_mb * 1048576,
+                address=address_of(request),
+            )
         except Invalid as exc:
             db.rollback()
-            return redirect(request, f"{url}#files", message="上传未成功：" + "；".join(exc.errors.values()), level="error")
+            return redirect(
+                request, f"{url}#files", message="上传未成功：" + "；".join(exc.errors.values()), level="error"
+            )
         return redirect(request, f"{url}#files", message=f"已上传：{filename}")
 
     @get("/{file_id:int}", name="download_case_file", sync_to_thread=True, opt={"writes": True})
@@ -48,11 +59,25 @@ class CaseFilesController(Controller):
         case = service.get_case(db, principal, case_id)
         record = files.get_file(db, case, file_id)
         content = files.read(settings_of(request).uploads_dir, record)
-        audit.record(db, "case.download", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case",
-                     object_id=case.id, summary=f"下载材料 {record.filename}：{case.number}", address=address_of(request))
-        return Response(content=content, media_type=record.media_type, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.filename)}", "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff"})
+        audit.record(
+            db,
+            "case.download",
+            actor=principal.person,
+            org=db.get(Organisation, case.org_id),
+            object_type="case",
+            object_id=case.id,
+            summary=f"下载材料 {record.filename}：{case.number}",
+            address=address_of(request),
+        )
+        return Response(
+            content=content,
+            media_type=record.media_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(record.filename)}",
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @post("/{file_id:int}/delete", name="remove_case_file", sync_to_thread=True)
     def remove_case_file(self, request: Request, db: Db, case_id: FromPath[int], file_id: FromPath[int]) -> Redirect:
@@ -60,6 +85,6 @@ class CaseFilesController(Controller):
         assert principal is not None
         case = service.get_case(db, principal, case_id)
         files.remove(db, principal, case, file_id, address=address_of(request))
-        return redirect(request, request.app.route_reverse("show_case", case_id=case.id) + "#files", message="已删除材料。")
-
-
+        return redirect(
+            request, request.app.route_reverse("show_case", case_id=case.id) + "#files", message="已删除材料。"
+        )

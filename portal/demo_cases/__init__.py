@@ -50,7 +50,9 @@ class DemoCasesReport:
     def summary(self) -> str:
         if self.existing:
             return "演示案件：已存在，未重复生成。"
-        states = "、".join(f"{S(k).label} {v}" for k, v in sorted(self.states.items(), key=lambda kv: list(S).index(S(kv[0]))))
+        states = "、".join(
+            f"{S(k).label} {v}" for k, v in sorted(self.states.items(), key=lambda kv: list(S).index(S(kv[0])))
+        )
         moves = "、".join(f"{k} {v}" for k, v in sorted(self.transfers.items()))
         return f"演示案件：新建 {self.created} 件（{self.seconds:.1f} 秒）。状态：{states}。移送：{moves}。"
 
@@ -62,7 +64,9 @@ def already_built(db: Session) -> bool:
     return db.exec(select(Case.id).where(Case.org_id == county.id, Case.title == MARKER_TITLE)).first() is not None
 
 
-def build_demo_cases(engine: Engine, *, count: int = 300, seed: int = 2026, today: date | None = None) -> DemoCasesReport:
+def build_demo_cases(
+    engine: Engine, *, count: int = 300, seed: int = 2026, today: date | None = None
+) -> DemoCasesReport:
     """Play `count` planned cases through the services as the demo people, in one transaction."""
     started = time.perf_counter()
     report = DemoCasesReport()

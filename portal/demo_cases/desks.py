@@ -41,7 +41,20 @@ DESKS: dict[str, Desk] = {
     "dk.1": Desk("dk.grid1", "dk.director", "dk.director", ("dk.grid1",)),
     "xl.2": Desk("xl.grid2", "ty.clerk", "ty.director", ("xl.grid2",)),
 }
-TOWNSHIP_OF = {"dm": "cg", "ng": "cg", "wc": "cg", "dk": "hk", "ll": "hk", "th": "ty", "xl": "ty", "sp": "bs", "lt": "bs",
-               "dm.1": "dm", "wc.1": "cg", "dk.1": "dk", "xl.2": "ty"}
+TOWNSHIP_OF = {
+    "dm": "cg",
+    "ng": "cg",
+    "wc": "cg",
+    "dk": "hk",
+    "ll": "hk",
+    "th": "ty",
+    "xl": "ty",
+    "sp": "bs",
+    "lt": "bs",
+    "dm.1": "dm",
+    "wc.1": "cg",
+    "dk.1": "dk",
+    "xl.2": "ty",
+}
 VILLAGE_OF_GRID = {"dm.1": "dm", "wc.1": "wc", "dk.1": "dk", "xl.2": "xl"}
 PROFESSIONAL_FOR = {"13": "yt", "14": "jt", "1001": "ld", "1002": "ld"}

@@ -54,24 +54,46 @@ class DemoFilingReport:
 
 
 def _county(db: Session) -> Organisation | None:
-    return db.exec(select(Organisation).where(Organisation.name == COUNTY_NAME, Organisation.parent_id.is_not(None))).first()
+    return db.exec(
+        select(Organisation).where(Organisation.name == COUNTY_NAME, Organisation.parent_id.is_not(None))
+    ).first()
 
 
 def filed_demo_cases(db: Session) -> list[int]:
     county = _county(db)
     if county is None:
         return []
-    return list(db.exec(select(Case.id).join(DossierVersion, DossierVersion.case_id == Case.id)
-                        .where(Case.org_path.startswith(county.path), DossierVersion.status.in_(FILED)).distinct().order_by(Case.id)))
+    return list(
+        db.exec(
+            select(Case.id)
+            .join(DossierVersion, DossierVersion.case_id == Case.id)
+            .where(Case.org_path.startswith(county.path), DossierVersion.status.in_(FILED))
+            .distinct()
+            .order_by(Case.id)
+        )
+    )
 
 
 def _candidates(db: Session, county: Organisation, count: int) -> list[int]:
     """Evaluated cases, oldest first: the first with a written agreement, the first with an oral one, the first that failed, then others."""
-    rows = list(db.exec(select(Case.id, Case.outcome).where(Case.state == CaseState.EVALUATED, Case.archived_at.is_(None),
-                                                             Case.in_transfer == False, Case.org_path.startswith(county.path))  # noqa: E712
-                        .order_by(Case.id)))
+    rows = list(
+        db.exec(
+            select(Case.id, Case.outcome)
+            .where(
+                Case.state == CaseState.EVALUATED,
+                Case.archived_at.is_(None),
+                Case.in_transfer == False,
+                Case.org_path.startswith(county.path),
+            )  # noqa: E712
+            .order_by(Case.id)
+        )
+    )
     # few sessions bind fastest and read best: prefer cases with one mediation record
-    sessions = dict(db.exec(select(CaseRecord.case_id, func.count()).where(CaseRecord.kind == "mediation").group_by(CaseRecord.case_id)).all())
+    sessions = dict(
+        db.exec(
+            select(CaseRecord.case_id, func.count()).where(CaseRecord.kind == "mediation").group_by(CaseRecord.case_id)
+        ).all()
+    )
     chosen: list[int] = []
     for outcome in ("written", "oral", "failed"):
         of_kind = [case_id for case_id, o in rows if o == outcome and case_id not in chosen]
@@ -84,19 +106,35 @@ def _candidates(db: Session, county: Organisation, count: int) -> list[int]:
 def _nearest(db: Session, case: Case, role: Role) -> Person | None:
     """The person holding `role` at the organisation nearest above (or at) the case's handling body."""
     ids = [int(p) for p in case.org_path.strip("/").split("/") if p]
-    row = db.exec(select(Person).join(Membership, Membership.person_id == Person.id).join(Organisation, Organisation.id == Membership.org_id)
-                  .where(Membership.role == role, Organisation.id.in_(ids), Person.active == True)  # noqa: E712
-                  .order_by(Organisation.depth.desc(), Person.id)).first()
+    row = db.exec(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(Membership.role == role, Organisation.id.in_(ids), Person.active == True)  # noqa: E712
+        .order_by(Organisation.depth.desc(), Person.id)
+    ).first()
     return row
 
 
 def _add_identity_copy(db: Session, principal: Principal, case: Case, settings: Settings) -> None:
     """The parties' ID copy, added by the archivist while assembling the dossier (the demo history has no uploads)."""
-    if db.exec(select(CaseFile.id).where(CaseFile.case_id == case.id, CaseFile.doc_type == "当事人身份证明", CaseFile.removed == False)).first():  # noqa: E712
+    if db.exec(
+        select(CaseFile.id).where(
+            CaseFile.case_id == case.id, CaseFile.doc_type == "当事人身份证明", CaseFile.removed == False
+        )
+    ).first():  # noqa: E712
         return
     data = samples.scan(1240, 1754, text=f"ID COPY {case.number}", seed=case.id)
-    files.upload(db, principal, case, filename="当事人身份证复印件.jpg", data=data, doc_type="当事人身份证明", root=settings.uploads_dir,
-                 max_bytes=settings.upload_max_mb * 1048576)
+    files.upload(
+        db,
+        principal,
+        case,
+        filename="当事人身份证复印件.jpg",
+        data=data,
+        doc_type="当事人身份证明",
+        root=settings.uploads_dir,
+        max_bytes=settings.upload_max_mb * 1048576,
+    )
 
 
 def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
@@ -109,15 +147,30 @@ def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
         principal = load_principal(db, archivist)
         _add_identity_copy(db, principal, case, settings)
         db.flush()
-        for n, item in enumerate(i for i in service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
-                                 if i.needs_signature and not i.signed):
+        for n, item in enumerate(
+            i
+            for i in service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
+            if i.needs_signature and not i.signed
+        ):
             scan = samples.scan(1240, 1754, text=f"SIGNED {item.key}", seed=case.id * 10 + n)
-            service.upload_scan(db, principal, case, doc_key=item.key, filename=f"{item.title}-签字.jpg", data=scan,
-                                root=settings.uploads_dir, max_bytes=settings.upload_max_mb * 1048576)
+            service.upload_scan(
+                db,
+                principal,
+                case,
+                doc_key=item.key,
+                filename=f"{item.title}-签字.jpg",
+                data=scan,
+                root=settings.uploads_dir,
+                max_bytes=settings.upload_max_mb * 1048576,
+            )
         db.flush()
-        form = jobs.FilingForm(filed_by=archivist.name, checked_by=(director or archivist).name,
-                               retention=service.suggested_retention(db, case), volume_number=case.number,
-                               notes="演示数据：签字件为生成的示意图片。")
+        form = jobs.FilingForm(
+            filed_by=archivist.name,
+            checked_by=(director or archivist).name,
+            retention=service.suggested_retention(db, case),
+            volume_number=case.number,
+            notes="演示数据：签字件为生成的示意图片。",
+        )
         job = jobs.request_binding(db, principal, case, settings=settings, purpose="file", form=form)
         number, job_id = case.number, job.id
     jobs.run(engine, settings, job_id)

@@ -15,7 +15,9 @@ def resident_id(rng: random.Random, born: date, male: bool, region: str | None =
     region = region or rng.choice(data.REGION_CODES)
     seq = rng.randrange(0, 100) * 10 + rng.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
     body = f"{region}{born:%Y%m%d}{seq:03d}"
-    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11]
+    check = "10X98765432"[
+        sum(int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    ]
     return body + check
 
 
@@ -40,14 +42,39 @@ class Someone:
     occupation: str
 
     def form(self, role: str) -> PartyForm:
-        return PartyForm(role=role, name=self.name, sex="男" if self.male else "女", ethnicity=self.ethnicity, occupation=self.occupation,
-                         id_type="resident_id", id_number=self.id_number, phone=self.phone, address=self.address)
+        return PartyForm(
+            role=role,
+            name=self.name,
+            sex="男" if self.male else "女",
+            ethnicity=self.ethnicity,
+            occupation=self.occupation,
+            id_type="resident_id",
+            id_number=self.id_number,
+            phone=self.phone,
+            address=self.address,
+        )
 
 
 def make_person(rng: random.Random, today: date, place: str, *, min_age: int = 20, max_age: int = 78) -> Someone:
     male = rng.random() < 0.55
     name = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_MALE if male else data.GIVEN_FEMALE)
     born = today - timedelta(days=rng.randint(min_age * 365, max_age * 365))
-    phone = rng.choice(("139", "138", "137", "136", "135", "158", "159", "188", "187", "151", "152", "182")) + f"{rng.randrange(10**8):08d}"
-    address = f"清溪县{place}{rng.choice(data.STREETS)}{rng.randint(1, 188)}号" if "社区" in place or "街道" in place else f"清溪县{place}{rng.randint(1, 9)}组{rng.randint(1, 60)}号"
-    return Someone(name, male, born, resident_id(rng, born, male), phone, address, rng.choice(data.ETHNICITIES), rng.choice(data.OCCUPATIONS))
+    phone = (
+        rng.choice(("139", "138", "137", "136", "135", "158", "159", "188", "187", "151", "152", "182"))
+        + f"{rng.randrange(10**8):08d}"
+    )
+    address = (
+        f"清溪县{place}{rng.choice(data.STREETS)}{rng.randint(1, 188)}号"
+        if "社区" in place or "街道" in place
+        else f"清溪县{place}{rng.randint(1, 9)}组{rng.randint(1, 60)}号"
+    )
+    return Someone(
+        name,
+        male,
+        born,
+        resident_id(rng, born, male),
+        phone,
+        address,
+        rng.choice(data.ETHNICITIES),
+        rng.choice(data.OCCUPATIONS),
+    )

@@ -18,9 +18,17 @@ S = CaseState
 ROUTES: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
     "grid_local": (12, ("dm.1", "dk.1", "xl.2", "wc.1"), ("0201", "0202", "99", "0101", "06")),
     "grid_up": (16, ("dm.1", "dk.1", "xl.2", "wc.1"), ("0201", "0301", "0701", "0102", "15")),
-    "village": (64, ("dm", "ng", "dk", "th", "sp", "ll", "xl", "lt"), ("0101", "0102", "0201", "0202", "0301", "0701", "0702", "06", "99", "04")),
+    "village": (
+        64,
+        ("dm", "ng", "dk", "th", "sp", "ll", "xl", "lt"),
+        ("0101", "0102", "0201", "0202", "0301", "0701", "0702", "06", "99", "04"),
+    ),
     "village_up": (16, ("dm", "dk", "th", "sp"), ("0301", "0701", "0103", "08", "0702")),
-    "township": (52, ("cg", "hk", "ty", "bs"), ("0302", "04", "05", "06", "0701", "08", "09", "15", "1001", "12", "0102")),
+    "township": (
+        52,
+        ("cg", "hk", "ty", "bs"),
+        ("0302", "04", "05", "06", "0701", "08", "09", "15", "1001", "12", "0102"),
+    ),
     "county_down": (8, ("county",), ("08", "09", "0701", "1001")),
     "county": (28, ("county",), ("04", "05", "08", "1001", "0103", "17", "12", "09")),
     "petition": (18, ("xf",), ("08", "0701", "1001", "0301", "09")),
@@ -28,25 +36,56 @@ ROUTES: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {
     "professional": (42, ("yt", "jt", "ld"), ()),
     "studio": (16, ("studio",), ("0101", "0102", "0201", "0301", "06", "0103")),
 }
-CHANNEL_OF_ROUTE = {"grid_local": ("网格员上报",), "grid_up": ("网格员上报",), "petition": ("信访移交",), "court": ("法院委派/委托",),
-                    "county_down": ("来访", "来信", "部门移送")}
+CHANNEL_OF_ROUTE = {
+    "grid_local": ("网格员上报",),
+    "grid_up": ("网格员上报",),
+    "petition": ("信访移交",),
+    "court": ("法院委派/委托",),
+    "county_down": ("来访", "来信", "部门移送"),
+}
 PLAIN_CHANNELS = ("来访",) * 6 + ("电话",) * 2 + ("来信", "网络", "主动排查", "公安移交", "部门移送", "检察院移送")
 
 # Final states, weighted: most cases finished, some open, a few refused.
-STATE_WEIGHTS = {S.EVALUATED: 100, S.FOLLOWED_UP: 34, S.CLOSED: 40, S.PERFORMING: 12, S.CONFIRMING: 6, S.AGREED: 6, S.FAILED: 8,
-                 S.MEDIATING: 22, S.INVESTIGATING: 10, S.ACCEPTED: 10, S.REGISTERED: 14, S.REFUSED: 8}
+STATE_WEIGHTS = {
+    S.EVALUATED: 100,
+    S.FOLLOWED_UP: 34,
+    S.CLOSED: 40,
+    S.PERFORMING: 12,
+    S.CONFIRMING: 6,
+    S.AGREED: 6,
+    S.FAILED: 8,
+    S.MEDIATING: 22,
+    S.INVESTIGATING: 10,
+    S.ACCEPTED: 10,
+    S.REGISTERED: 14,
+    S.REFUSED: 8,
+}
 # Plans that must exist whatever the count: (route, final state, variant).
 REQUIRED = [
     ("county", S.EVALUATED, "marker"),
-    ("petition", S.EVALUATED, ""), ("petition", S.CLOSED, ""), ("petition", S.REFUSED, ""),
-    ("court", S.EVALUATED, ""), ("court", S.FOLLOWED_UP, "returned"), ("court", S.REGISTERED, "awaiting"),
-    ("grid_up", S.EVALUATED, ""), ("grid_up", S.REGISTERED, "sent"),
-    ("village_up", S.EVALUATED, ""), ("village_up", S.CLOSED, "returned"),
+    ("petition", S.EVALUATED, ""),
+    ("petition", S.CLOSED, ""),
+    ("petition", S.REFUSED, ""),
+    ("court", S.EVALUATED, ""),
+    ("court", S.FOLLOWED_UP, "returned"),
+    ("court", S.REGISTERED, "awaiting"),
+    ("grid_up", S.EVALUATED, ""),
+    ("grid_up", S.REGISTERED, "sent"),
+    ("village_up", S.EVALUATED, ""),
+    ("village_up", S.CLOSED, "returned"),
     ("county_down", S.FOLLOWED_UP, ""),
-    ("grid_local", S.EVALUATED, ""), ("studio", S.EVALUATED, ""), ("professional", S.PERFORMING, ""),
-    ("township", S.CONFIRMING, ""), ("township", S.AGREED, ""), ("village", S.FAILED, ""),
-    ("village", S.MEDIATING, "overdue"), ("township", S.INVESTIGATING, ""), ("township", S.ACCEPTED, ""),
-    ("village", S.REGISTERED, ""), ("township", S.REFUSED, ""), ("county", S.CLOSED, "late"),
+    ("grid_local", S.EVALUATED, ""),
+    ("studio", S.EVALUATED, ""),
+    ("professional", S.PERFORMING, ""),
+    ("township", S.CONFIRMING, ""),
+    ("township", S.AGREED, ""),
+    ("village", S.FAILED, ""),
+    ("village", S.MEDIATING, "overdue"),
+    ("township", S.INVESTIGATING, ""),
+    ("township", S.ACCEPTED, ""),
+    ("village", S.REGISTERED, ""),
+    ("township", S.REFUSED, ""),
+    ("county", S.CLOSED, "late"),
     ("professional", S.EVALUATED, "confirmed"),
 ]
 
@@ -84,8 +123,10 @@ def _plan(rng: random.Random, route: str, state: CaseState, variant: str) -> Pla
     if route == "court" and variant == "returned":
         dispute_type = rng.choice(("1001", "04"))
     handler = {
-        "grid_up": VILLAGE_OF_GRID.get(start, start), "village_up": TOWNSHIP_OF.get(start, "cg"),
-        "county_down": rng.choice(("cg", "hk", "ty", "bs")), "petition": rng.choice(("cg", "hk", "ty", "bs")),
+        "grid_up": VILLAGE_OF_GRID.get(start, start),
+        "village_up": TOWNSHIP_OF.get(start, "cg"),
+        "county_down": rng.choice(("cg", "hk", "ty", "bs")),
+        "petition": rng.choice(("cg", "hk", "ty", "bs")),
         "court": PROFESSIONAL_FOR.get(dispute_type, "county"),
     }.get(route, start)
     if variant == "returned":
@@ -172,8 +213,11 @@ def _schedule(rng: random.Random, plan: Plan) -> None:
             return
         add("close", (0, 4))
     else:
-        confirm = plan.state is S.CONFIRMING or plan.variant == "confirmed" or (
-            plan.state in (S.PERFORMING, S.CLOSED, S.FOLLOWED_UP, S.EVALUATED) and rng.random() < 0.12)
+        confirm = (
+            plan.state is S.CONFIRMING
+            or plan.variant == "confirmed"
+            or (plan.state in (S.PERFORMING, S.CLOSED, S.FOLLOWED_UP, S.EVALUATED) and rng.random() < 0.12)
+        )
         oral = not confirm and rng.random() < 0.3
         add("oral" if oral else "agreement")
         add("succeed")
@@ -271,8 +315,9 @@ def _add_repeat_petitioners(rng: random.Random, plans: list[Plan], today: date) 
     for _ in range(people):
         if len(recent) < 2:
             break
-        someone = make_person(rng, today, rng.choice(("河口镇渡口村", "城关街道东门社区", "桃源镇杏林村", "白沙乡沙坪村")), min_age=35)
+        someone = make_person(
+            rng, today, rng.choice(("河口镇渡口村", "城关街道东门社区", "桃源镇杏林村", "白沙乡沙坪村")), min_age=35
+        )
         for plan in recent[: rng.choice((2, 2, 3))]:
             plan.applicant = someone
             recent.remove(plan)
-

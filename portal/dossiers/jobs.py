@@ -60,11 +60,21 @@ class FilingForm:
 
 
 def _active(db: Session, case: Case) -> BindingJob | None:
-    return db.exec(select(BindingJob).where(BindingJob.case_id == case.id, BindingJob.status.in_(["queued", "running"]))).first()
+    return db.exec(
+        select(BindingJob).where(BindingJob.case_id == case.id, BindingJob.status.in_(["queued", "running"]))
+    ).first()
 
 
-def request_binding(db: Session, principal: Principal, case: Case, *, settings: Settings, purpose: str = "draft",
-                    form: FilingForm | None = None, address: str = "") -> BindingJob:
+def request_binding(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    *,
+    settings: Settings,
+    purpose: str = "draft",
+    form: FilingForm | None = None,
+    address: str = "",
+) -> BindingJob:
     """Queue a binding: a draft for review, or the filing itself (archivist, complete dossier, valid form)."""
     if purpose == "file":
         service.require(principal, case, service.FILE_ROLES, "立卷归档")
@@ -84,7 +94,11 @@ def request_binding(db: Session, principal: Principal, case: Case, *, settings: 
             errors["checked_by"] = "请填写检查人。"
         if form.retention not in TERMS:
             errors["retention"] = "请选择保管期限（永久、30年或10年）。"
-        filed_before = db.exec(select(DossierVersion.id).where(DossierVersion.case_id == case.id, DossierVersion.status.in_(["filed", "superseded"]))).first()
+        filed_before = db.exec(
+            select(DossierVersion.id).where(
+                DossierVersion.case_id == case.id, DossierVersion.status.in_(["filed", "superseded"])
+            )
+        ).first()
         if filed_before and not form.reason.strip():
             errors["reason"] = "本案已立卷过：请说明重新立卷（更正）的原因。"
         if errors:
@@ -96,11 +110,20 @@ def request_binding(db: Session, principal: Principal, case: Case, *, settings: 
     if _active(db, case):
         raise Forbidden("本案已有一个装订任务在进行，请等待完成。")
     params["worker"] = WORKER  # the process that will run it (submit, after the commit): see recover_interrupted
-    job = BindingJob(case_id=case.id, purpose=purpose, params=params, requested_by=principal.person.id, message="排队等待")
+    job = BindingJob(
+        case_id=case.id, purpose=purpose, params=params, requested_by=principal.person.id, message="排队等待"
+    )
     db.add(job)
-    audit.record(db, "dossier.bind" if purpose == "draft" else "dossier.file_request", actor=principal.person,
-                 org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"{'装订卷宗（草稿）' if purpose == 'draft' else '申请立卷归档'}：{case.number}", address=address)
+    audit.record(
+        db,
+        "dossier.bind" if purpose == "draft" else "dossier.file_request",
+        actor=principal.person,
+        org=db.get(Organisation, case.org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"{'装订卷宗（草稿）' if purpose == 'draft' else '申请立卷归档'}：{case.number}",
+        address=address,
+    )
     db.flush()
     return job
 
@@ -140,14 +163,23 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
         data = service.case_data(db, case, uploads_dir=settings.uploads_dir)
         params = dict(job.params or {})
         purpose = job.purpose
-        next_version = (db.exec(select(func.max(DossierVersion.version)).where(DossierVersion.case_id == case.id)).one() or 0) + 1
+        next_version = (
+            db.exec(select(func.max(DossierVersion.version)).where(DossierVersion.case_id == case.id)).one() or 0
+        ) + 1
         requester = db.get(Person, job.requested_by)
     today = clock.today()
     filing = FilingData(
-        fonds=data.committee, archive_number=params.get("archive_number", ""), volume_number=params.get("volume_number", "") or data.number,
-        filed_by=params.get("filed_by", ""), checked_by=params.get("checked_by", ""), filed_on=today if purpose == "file" else None,
-        retention=params.get("retention", "") if purpose == "file" else "（草稿）", notes=params.get("notes", ""), version=next_version,
-        reason=params.get("reason", ""))
+        fonds=data.committee,
+        archive_number=params.get("archive_number", ""),
+        volume_number=params.get("volume_number", "") or data.number,
+        filed_by=params.get("filed_by", ""),
+        checked_by=params.get("checked_by", ""),
+        filed_on=today if purpose == "file" else None,
+        retention=params.get("retention", "") if purpose == "file" else "（草稿）",
+        notes=params.get("notes", ""),
+        version=next_version,
+        reason=params.get("reason", ""),
+    )
     last = [0.0]
 
     def progress(pct: int, message: str) -> None:
@@ -155,7 +187,12 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
             last[0] = time.monotonic()
             _update(engine, job_id, progress=min(pct, 99), message=message)
 
-    bound = bind(data, filing, Options(variant=settings.dossier_pdf_variant, page_number_position=settings.dossier_page_numbers), progress=progress)
+    bound = bind(
+        data,
+        filing,
+        Options(variant=settings.dossier_pdf_variant, page_number_position=settings.dossier_page_numbers),
+        progress=progress,
+    )
     report = conformance.check(bound.pdf)
     if not report.ok:
         raise RuntimeError("生成的卷宗未通过 PDF/A 检查：" + "；".join(report.problems))
@@ -168,17 +205,39 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
         if purpose == "file" and (case.archived_at is not None or case.state not in service.BINDABLE_STATES):
             raise RuntimeError("案件状态已变化，未立卷。")
         version = DossierVersion(
-            case_id=case.id, version=next_version, status="filed" if purpose == "file" else "draft", variant=bound.variant, sha256=stored.sha256,
-            storage_key=stored.key, size=stored.size, page_count=bound.page_count, total_pages=bound.total_pages,
-            manifest_sha256=manifest.sha256, manifest_key=manifest.key, volume_number=filing.volume_number, archive_number=filing.archive_number,
-            reason=filing.reason, created_by=job.requested_by)
+            case_id=case.id,
+            version=next_version,
+            status="filed" if purpose == "file" else "draft",
+            variant=bound.variant,
+            sha256=stored.sha256,
+            storage_key=stored.key,
+            size=stored.size,
+            page_count=bound.page_count,
+            total_pages=bound.total_pages,
+            manifest_sha256=manifest.sha256,
+            manifest_key=manifest.key,
+            volume_number=filing.volume_number,
+            archive_number=filing.archive_number,
+            reason=filing.reason,
+            created_by=job.requested_by,
+        )
         org = db.get(Organisation, case.org_id)
         if purpose == "file":
-            for old in db.exec(select(DossierVersion).where(DossierVersion.case_id == case.id, DossierVersion.status == "filed")):
+            for old in db.exec(
+                select(DossierVersion).where(DossierVersion.case_id == case.id, DossierVersion.status == "filed")
+            ):
                 old.status = "superseded"
                 db.add(old)
-            version.filed_by, version.filed_by_name, version.checker_name = job.requested_by, filing.filed_by, filing.checked_by
-            version.retention, version.retention_ends_on, version.filed_at = filing.retention, ends_on(filing.retention, today), utcnow()
+            version.filed_by, version.filed_by_name, version.checker_name = (
+                job.requested_by,
+                filing.filed_by,
+                filing.checked_by,
+            )
+            version.retention, version.retention_ends_on, version.filed_at = (
+                filing.retention,
+                ends_on(filing.retention, today),
+                utcnow(),
+            )
             case.archived_at = utcnow()
             touch(case)
             db.add(case)
@@ -188,11 +247,31 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
         job.message = f"已完成：第 {next_version} 版，{bound.total_pages} 页"
         db.add(job)
         principal_name = requester.name if requester else ""
-        what = f"立卷归档（第 {next_version} 版，保管期限 {filing.retention}）" if purpose == "file" else f"装订卷宗草稿（第 {next_version} 版）"
-        db.add(CaseEvent(case_id=case.id, actor_id=job.requested_by, actor_name=principal_name, org_id=org.id if org else None,
-                         org_name=org.name if org else "", kind="dossier", summary=f"{what}，SHA-256 {stored.sha256[:12]}…"))
-        audit.record(db, "dossier.filed" if purpose == "file" else "dossier.bound", actor=requester, org=org, object_type="case", object_id=case.id,
-                     summary=f"{what}：{case.number}，SHA-256 {stored.sha256}")
+        what = (
+            f"立卷归档（第 {next_version} 版，保管期限 {filing.retention}）"
+            if purpose == "file"
+            else f"装订卷宗草稿（第 {next_version} 版）"
+        )
+        db.add(
+            CaseEvent(
+                case_id=case.id,
+                actor_id=job.requested_by,
+                actor_name=principal_name,
+                org_id=org.id if org else None,
+                org_name=org.name if org else "",
+                kind="dossier",
+                summary=f"{what}，SHA-256 {stored.sha256[:12]}…",
+            )
+        )
+        audit.record(
+            db,
+            "dossier.filed" if purpose == "file" else "dossier.bound",
+            actor=requester,
+            org=org,
+            object_type="case",
+            object_id=case.id,
+            summary=f"{what}：{case.number}，SHA-256 {stored.sha256}",
+        )
 
 
 def open_correction(db: Session, principal: Principal, case: Case, *, reason: str, address: str = "") -> None:
@@ -203,8 +282,16 @@ def open_correction(db: Session, principal: Principal, case: Case, *, reason: st
     if not reason.strip():
         raise Invalid({"reason": "请说明更正的原因。"})
     case.archived_at = None
-    record_change(db, principal, case, kind="dossier", event=f"开启卷宗更正：{reason.strip()[:200]}", action="dossier.correct",
-                  summary=f"开启卷宗更正（{reason.strip()[:200]}）：{case.number}", address=address)
+    record_change(
+        db,
+        principal,
+        case,
+        kind="dossier",
+        event=f"开启卷宗更正：{reason.strip()[:200]}",
+        action="dossier.correct",
+        summary=f"开启卷宗更正（{reason.strip()[:200]}）：{case.number}",
+        address=address,
+    )
 
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -235,8 +322,11 @@ def recover_interrupted(engine: Engine) -> int:
 
     Called as each worker process starts: another worker's jobs that are still running are left alone."""
     with transaction(engine) as db:
-        stale = [job for job in db.exec(select(BindingJob).where(BindingJob.status.in_(["queued", "running"])))
-                 if _gone((job.params or {}).get("worker"))]
+        stale = [
+            job
+            for job in db.exec(select(BindingJob).where(BindingJob.status.in_(["queued", "running"])))
+            if _gone((job.params or {}).get("worker"))
+        ]
         for job in stale:
             job.status, job.error, job.finished_at = "failed", "服务重启，装订被中断：请重新装订。", utcnow()
             db.add(job)
@@ -253,4 +343,3 @@ def wait(engine: Engine, job_id: int, timeout: float = 60) -> BindingJob:
                 db.expunge(job)
                 return job
         time.sleep(0.1)
-

@@ -46,38 +46,100 @@ def require(principal: Principal, case: Case, roles: tuple[Role, ...], what: str
         raise Forbidden(f"只有办理机构的{'、'.join(r.label for r in roles)}可以{what}。")
 
 
-def case_data(db: Session, case: Case, *, uploads_dir: Path, reveal: bool = True, with_uploads: bool = True) -> CaseData:
+def case_data(
+    db: Session, case: Case, *, uploads_dir: Path, reveal: bool = True, with_uploads: bool = True
+) -> CaseData:
     """The case as plain archive data; `reveal` False masks ID and phone numbers."""
     committee = db.get(Organisation, case.org_id)
     dispute = db.get(DisputeType, case.dispute_type)
     party_rows = parties.parties_of(db, case)
-    party_data = tuple(PartyData(
-        role=p.role, name=p.name, kind=p.kind, sex=p.sex, ethnicity=p.ethnicity, age=str(p.age or ""), occupation=p.occupation,
-        id_label=ID_TYPES.get(p.id_type, "证件号码") if p.id_type else "证件号码", id_number=p.id_number if reveal else ids.mask_id(p.id_number),
-        phone=p.phone if reveal else mask_phone(p.phone), address=p.address) for p in party_rows)
-    records = tuple(RecordData(kind=r.kind, held_on=r.held_on, fields={k: str(v) for k, v in (r.fields or {}).items()}, ref=str(r.id))
-                    for r in loop.records_of(db, case))
+    party_data = tuple(
+        PartyData(
+            role=p.role,
+            name=p.name,
+            kind=p.kind,
+            sex=p.sex,
+            ethnicity=p.ethnicity,
+            age=str(p.age or ""),
+            occupation=p.occupation,
+            id_label=ID_TYPES.get(p.id_type, "证件号码") if p.id_type else "证件号码",
+            id_number=p.id_number if reveal else ids.mask_id(p.id_number),
+            phone=p.phone if reveal else mask_phone(p.phone),
+            address=p.address,
+        )
+        for p in party_rows
+    )
+    records = tuple(
+        RecordData(
+            kind=r.kind, held_on=r.held_on, fields={k: str(v) for k, v in (r.fields or {}).items()}, ref=str(r.id)
+        )
+        for r in loop.records_of(db, case)
+    )
     scans = {s.file_id: s.doc_key for s in db.exec(select(SignedScan).where(SignedScan.case_id == case.id))}
     uploads: list[UploadData] = []
     if with_uploads:
         for f in files.files_of(db, case):
-            uploads.append(UploadData(filename=f.filename, media_type=f.media_type, data=files.read(uploads_dir, f), doc_type=f.doc_type,
-                                      sha256=f.sha256, uploaded_on=f.uploaded_at.date(),
-                                      replaces=scans.get(f.id, "")))
-    transfer_rows = list(db.exec(select(Transfer).where(Transfer.case_id == case.id, Transfer.state != TransferState.AWAITING_SIGNOFF,
-                                                         Transfer.state != TransferState.WITHDRAWN).order_by(Transfer.id)))
-    transfers = tuple(TransferData(kind=t.kind, from_org=_org_name(db, t.from_org_id), to_org=_org_name(db, t.to_org_id), letter=t.letter,
-                                   sent_on=t.sent_at.date() if t.sent_at else None, state=t.state.value,
-                                   answered_on=t.answered_at.date() if t.answered_at else None, answer=t.answer_reason) for t in transfer_rows)
+            uploads.append(
+                UploadData(
+                    filename=f.filename,
+                    media_type=f.media_type,
+                    data=files.read(uploads_dir, f),
+                    doc_type=f.doc_type,
+                    sha256=f.sha256,
+                    uploaded_on=f.uploaded_at.date(),
+                    replaces=scans.get(f.id, ""),
+                )
+            )
+    transfer_rows = list(
+        db.exec(
+            select(Transfer)
+            .where(
+                Transfer.case_id == case.id,
+                Transfer.state != TransferState.AWAITING_SIGNOFF,
+                Transfer.state != TransferState.WITHDRAWN,
+            )
+            .order_by(Transfer.id)
+        )
+    )
+    transfers = tuple(
+        TransferData(
+            kind=t.kind,
+            from_org=_org_name(db, t.from_org_id),
+            to_org=_org_name(db, t.to_org_id),
+            letter=t.letter,
+            sent_on=t.sent_at.date() if t.sent_at else None,
+            state=t.state.value,
+            answered_on=t.answered_at.date() if t.answered_at else None,
+            answer=t.answer_reason,
+        )
+        for t in transfer_rows
+    )
     mediators = tuple(person.name for _, person in loop.mediators_of(db, case))
     events = tuple((e.at.date(), e.actor_name, e.summary) for e in events_of(db, case))
     return CaseData(
-        number=case.number, title=case.title, committee=committee.name if committee else "", dispute_type=dispute.name if dispute else case.dispute_type,
-        dispute_code=case.dispute_type, channel=case.channel, summary=case.summary, requests=case.requests, state=case.state.value,
-        outcome=case.outcome or "", received_on=case.received_on, accepted_on=case.accepted_on, closed_on=case.closed_on,
-        group_dispute=case.group_dispute, people_involved=case.people_involved, mediators=mediators, parties=party_data, records=records,
-        uploads=tuple(uploads), transfers=transfers, events=events,
-        judicial_confirmation=any(r.kind == "confirmation_ruling" for r in records))
+        number=case.number,
+        title=case.title,
+        committee=committee.name if committee else "",
+        dispute_type=dispute.name if dispute else case.dispute_type,
+        dispute_code=case.dispute_type,
+        channel=case.channel,
+        summary=case.summary,
+        requests=case.requests,
+        state=case.state.value,
+        outcome=case.outcome or "",
+        received_on=case.received_on,
+        accepted_on=case.accepted_on,
+        closed_on=case.closed_on,
+        group_dispute=case.group_dispute,
+        people_involved=case.people_involved,
+        mediators=mediators,
+        parties=party_data,
+        records=records,
+        uploads=tuple(uploads),
+        transfers=transfers,
+        events=events,
+        judicial_confirmation=any(r.kind == "confirmation_ruling" for r in records),
+    )
 
 
 def _org_name(db: Session, org_id: int) -> str:
@@ -88,8 +150,13 @@ def _org_name(db: Session, org_id: int) -> str:
 def suggested_retention(db: Session, case: Case) -> str:
     dispute = db.get(DisputeType, case.dispute_type)
     confirmed = bool(loop.records_of(db, case, "confirmation_ruling"))
-    return default_retention(dispute_code=case.dispute_type, dispute_name=dispute.name if dispute else "", judicial_confirmation=confirmed,
-                             group_dispute=case.group_dispute, major=case.group_dispute and case.people_involved >= 50)
+    return default_retention(
+        dispute_code=case.dispute_type,
+        dispute_name=dispute.name if dispute else "",
+        judicial_confirmation=confirmed,
+        group_dispute=case.group_dispute,
+        major=case.group_dispute and case.people_involved >= 50,
+    )
 
 
 def precheck(db: Session, case: Case, *, uploads_dir: Path) -> list[str]:
@@ -119,8 +186,17 @@ def printable(db: Session, case: Case) -> list[tuple[str, str]]:
     return out
 
 
-def print_document(db: Session, principal: Principal, case: Case, key: str, *, uploads_dir: Path, variant: str, position: str,
-                   address: str = "") -> tuple[str, bytes]:
+def print_document(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    key: str,
+    *,
+    uploads_dir: Path,
+    variant: str,
+    position: str,
+    address: str = "",
+) -> tuple[str, bytes]:
     """One standard document as PDF; numbers masked unless the person may reveal them (audited when shown in full)."""
     from archive.binding import document_pdf
     from archive.model import Options
@@ -131,8 +207,16 @@ def print_document(db: Session, principal: Principal, case: Case, key: str, *, u
         title, pdf = document_pdf(data, key, options=Options(variant=variant, page_number_position=position))
     except (KeyError, ValueError) as exc:
         raise OutOfScope("没有这份文书。", object_type="document", object_id=key) from exc
-    audit.record(db, "dossier.print", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"打印{title}（{'含完整证件号码' if reveal else '证件号码已遮盖'}）：{case.number}", address=address)
+    audit.record(
+        db,
+        "dossier.print",
+        actor=principal.person,
+        org=db.get(Organisation, case.org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"打印{title}（{'含完整证件号码' if reveal else '证件号码已遮盖'}）：{case.number}",
+        address=address,
+    )
     return title, pdf
 
 
@@ -141,8 +225,18 @@ def scan_targets(db: Session, case: Case) -> list[tuple[str, str]]:
     return [(k, t) for k, t in printable(db, case) if k != "notes"]
 
 
-def upload_scan(db: Session, principal: Principal, case: Case, *, doc_key: str, filename: str, data: bytes, root: Path, max_bytes: int,
-                address: str = "") -> CaseFile:
+def upload_scan(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    *,
+    doc_key: str,
+    filename: str,
+    data: bytes,
+    root: Path,
+    max_bytes: int,
+    address: str = "",
+) -> CaseFile:
     """Store a signed scan (PDF or image) and let it take the generated document's place in the dossier."""
     require(principal, case, SCAN_ROLES, "上传签字扫描件")
     if case.archived_at is not None:
@@ -168,30 +262,53 @@ def upload_scan(db: Session, principal: Principal, case: Case, *, doc_key: str, 
         raise Invalid(errors)
     digest, key = files.store(root, data)
     name = Path(filename or "scan").name[:200] or "scan"
-    record = CaseFile(case_id=case.id, doc_type="签字文书扫描件", filename=name, media_type=kind.media_type, size=len(data), sha256=digest,
-                      storage_key=key, uploaded_by=principal.person.id)
+    record = CaseFile(
+        case_id=case.id,
+        doc_type="签字文书扫描件",
+        filename=name,
+        media_type=kind.media_type,
+        size=len(data),
+        sha256=digest,
+        storage_key=key,
+        uploaded_by=principal.person.id,
+    )
     db.add(record)
     db.flush()
     for old in db.exec(select(SignedScan).where(SignedScan.case_id == case.id, SignedScan.doc_key == doc_key)):
         db.delete(old)  # the newest scan of a document counts; the older file stays among the materials
     db.add(SignedScan(case_id=case.id, file_id=record.id, doc_key=doc_key))
     log_event(db, case, principal, "file", f"上传{targets[doc_key]}的签字扫描件：{name}")
-    audit.record(db, "dossier.scan", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"上传签字扫描件（{targets[doc_key]}，SHA-256 {digest[:12]}…）：{case.number}", address=address)
+    audit.record(
+        db,
+        "dossier.scan",
+        actor=principal.person,
+        org=db.get(Organisation, case.org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"上传签字扫描件（{targets[doc_key]}，SHA-256 {digest[:12]}…）：{case.number}",
+        address=address,
+    )
     return record
 
 
 def versions_of(db: Session, case: Case) -> list[DossierVersion]:
-    return list(db.exec(select(DossierVersion).where(DossierVersion.case_id == case.id).order_by(DossierVersion.version.desc())))
+    return list(
+        db.exec(select(DossierVersion).where(DossierVersion.case_id == case.id).order_by(DossierVersion.version.desc()))
+    )
 
 
 def jobs_of(db: Session, case: Case, limit: int = 5) -> list[BindingJob]:
-    return list(db.exec(select(BindingJob).where(BindingJob.case_id == case.id).order_by(BindingJob.id.desc()).limit(limit)))
+    return list(
+        db.exec(select(BindingJob).where(BindingJob.case_id == case.id).order_by(BindingJob.id.desc()).limit(limit))
+    )
 
 
 def latest_filed(db: Session, case: Case) -> DossierVersion | None:
-    return db.exec(select(DossierVersion).where(DossierVersion.case_id == case.id, DossierVersion.status == "filed")
-                   .order_by(DossierVersion.version.desc())).first()
+    return db.exec(
+        select(DossierVersion)
+        .where(DossierVersion.case_id == case.id, DossierVersion.status == "filed")
+        .order_by(DossierVersion.version.desc())
+    ).first()
 
 
 def get_version(db: Session, case: Case, version_id: int) -> DossierVersion:

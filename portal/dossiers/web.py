@@ -43,12 +43,26 @@ def _dossier_url(request: Request, case_id: int) -> str:
 
 def _pdf(content: bytes, filename: str, *, inline: bool = False) -> Response:
     disposition = "inline" if inline else "attachment"
-    return Response(content=content, media_type="application/pdf", headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        content=content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
-def render_dossier(request: Request, db, case_id: int, *, status: int = 200, errors: dict | None = None,  # noqa: ANN001
-                   form: jobs.FilingForm | None = None) -> Template:
+def render_dossier(
+    request: Request,
+    db,
+    case_id: int,
+    *,
+    status: int = 200,
+    errors: dict | None = None,  # noqa: ANN001
+    form: jobs.FilingForm | None = None,
+) -> Template:
     """The dossier page, also re-rendered (422) with the filing form's errors."""
     principal = _me(request)
 
@@ -64,14 +78,34 @@ def render_dossier(request: Request, db, case_id: int, *, status: int = 200, err
     versions = service.versions_of(db, case)
     problems = service.precheck(db, case, uploads_dir=settings.uploads_dir)
     items = service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
-    form = form or jobs.FilingForm(retention=service.suggested_retention(db, case), filed_by=principal.person.name,
-                                   volume_number=case.number)
-    return page(request, "dossiers/show.html", title=f"卷宗 {case.number}", nav="cases", status=status,
-                crumbs=[("案件", request.app.route_reverse("list_cases")), (case.number, request.app.route_reverse("show_case", case_id=case.id)),
-                        ("卷宗", None)],
-                case=case, can=can, versions=versions, problems=problems, dossier_items=items, job_list=service.jobs_of(db, case),
-                documents=service.printable(db, case), scan_targets=service.scan_targets(db, case), terms=[(t, t) for t in TERMS],
-                form=form, errors=errors or {}, suggested=service.suggested_retention(db, case), filed_before=any(v.status != "draft" for v in versions))
+    form = form or jobs.FilingForm(
+        retention=service.suggested_retention(db, case), filed_by=principal.person.name, volume_number=case.number
+    )
+    return page(
+        request,
+        "dossiers/show.html",
+        title=f"卷宗 {case.number}",
+        nav="cases",
+        status=status,
+        crumbs=[
+            ("案件", request.app.route_reverse("list_cases")),
+            (case.number, request.app.route_reverse("show_case", case_id=case.id)),
+            ("卷宗", None),
+        ],
+        case=case,
+        can=can,
+        versions=versions,
+        problems=problems,
+        dossier_items=items,
+        job_list=service.jobs_of(db, case),
+        documents=service.printable(db, case),
+        scan_targets=service.scan_targets(db, case),
+        terms=[(t, t) for t in TERMS],
+        form=form,
+        errors=errors or {},
+        suggested=service.suggested_retention(db, case),
+        filed_before=any(v.status != "draft" for v in versions),
+    )
 
 
 class DossierController(Controller):
@@ -86,8 +120,16 @@ class DossierController(Controller):
         principal = _me(request)
         settings = settings_of(request)
         case = get_case(db, principal, case_id)
-        title, pdf = service.print_document(db, principal, case, key, uploads_dir=settings.uploads_dir, variant=settings.dossier_pdf_variant,
-                                            position=settings.dossier_page_numbers, address=address_of(request))
+        title, pdf = service.print_document(
+            db,
+            principal,
+            case,
+            key,
+            uploads_dir=settings.uploads_dir,
+            variant=settings.dossier_pdf_variant,
+            position=settings.dossier_page_numbers,
+            address=address_of(request),
+        )
         return _pdf(pdf, f"{case.number}-{title}.pdf", inline=True)
 
     @post("/dossier/scans", name="upload_signed_scan", sync_to_thread=True)
@@ -99,11 +141,25 @@ class DossierController(Controller):
         content = upload.file.read() if isinstance(upload, UploadFile) else b""
         filename = upload.filename if isinstance(upload, UploadFile) else ""
         try:
-            service.upload_scan(db, principal, case, doc_key=str(data.get("doc_key", "")), filename=filename, data=content, root=settings.uploads_dir,
-                                max_bytes=settings.upload_max_mb * 1048576, address=address_of(request))
+            service.upload_scan(
+                db,
+                principal,
+                case,
+                doc_key=str(data.get("doc_key", "")),
+                filename=filename,
+                data=content,
+                root=settings.uploads_dir,
+                max_bytes=settings.upload_max_mb * 1048576,
+                address=address_of(request),
+            )
         except Invalid as exc:
             db.rollback()
-            return redirect(request, _dossier_url(request, case.id) + "#scans", message="上传未成功：" + "；".join(exc.errors.values()), level="error")
+            return redirect(
+                request,
+                _dossier_url(request, case.id) + "#scans",
+                message="上传未成功：" + "；".join(exc.errors.values()),
+                level="error",
+            )
         return redirect(request, _dossier_url(request, case.id) + "#precheck", message=f"已上传签字扫描件：{filename}")
 
     def _queue(self, request: Request, db: Db, case_id: int, purpose: str, data: dict) -> Redirect | Template:
@@ -112,7 +168,9 @@ class DossierController(Controller):
         case = get_case(db, principal, case_id)
         form = form_of(jobs.FilingForm, data) if purpose == "file" else None
         try:
-            job = jobs.request_binding(db, principal, case, settings=settings, purpose=purpose, form=form, address=address_of(request))
+            job = jobs.request_binding(
+                db, principal, case, settings=settings, purpose=purpose, form=form, address=address_of(request)
+            )
         except Invalid as exc:
             db.rollback()
             return render_dossier(request, db, case_id, status=422, errors=exc.errors, form=form)
@@ -134,10 +192,22 @@ class DossierController(Controller):
         principal = _me(request)
         case = get_case(db, principal, case_id)
         job = service.get_job(db, case, job_id)
-        return page(request, "dossiers/job.html", partial="dossiers/_job.html", title=f"装订任务 {case.number}", nav="cases", case=case, job=job,
-                    can_download=service.may_download(principal, case),
-                    crumbs=[("案件", request.app.route_reverse("list_cases")), (case.number, request.app.route_reverse("show_case", case_id=case.id)),
-                            ("卷宗", _dossier_url(request, case.id)), ("装订任务", None)])
+        return page(
+            request,
+            "dossiers/job.html",
+            partial="dossiers/_job.html",
+            title=f"装订任务 {case.number}",
+            nav="cases",
+            case=case,
+            job=job,
+            can_download=service.may_download(principal, case),
+            crumbs=[
+                ("案件", request.app.route_reverse("list_cases")),
+                (case.number, request.app.route_reverse("show_case", case_id=case.id)),
+                ("卷宗", _dossier_url(request, case.id)),
+                ("装订任务", None),
+            ],
+        )
 
     @post("/dossier/correct", name="open_correction", sync_to_thread=True)
     def open_correction(self, request: Request, db: Db, case_id: FromPath[int], data: Form) -> Redirect:
@@ -147,8 +217,12 @@ class DossierController(Controller):
             jobs.open_correction(db, principal, case, reason=str(data.get("reason", "")), address=address_of(request))
         except Invalid as exc:
             db.rollback()
-            return redirect(request, _dossier_url(request, case.id), message="；".join(exc.errors.values()), level="error")
-        return redirect(request, _dossier_url(request, case.id), message="已开启更正：案件可以修改，更正后请重新立卷（新版本）。")
+            return redirect(
+                request, _dossier_url(request, case.id), message="；".join(exc.errors.values()), level="error"
+            )
+        return redirect(
+            request, _dossier_url(request, case.id), message="已开启更正：案件可以修改，更正后请重新立卷（新版本）。"
+        )
 
     @get("/dossier/versions/{version_id:int}", name="download_dossier", sync_to_thread=True, opt={"writes": True})
     def download_dossier(self, request: Request, db: Db, case_id: FromPath[int], version_id: FromPath[int]) -> Response:
@@ -167,16 +241,25 @@ class DossierController(Controller):
         return _serve_version(request, db, principal, case, version, inline=True)
 
 
-def _serve_version(request: Request, db: Session, principal: Principal, case: Case, version: DossierVersion, *,
-                   inline: bool = False) -> Response:
+def _serve_version(
+    request: Request, db: Session, principal: Principal, case: Case, version: DossierVersion, *, inline: bool = False
+) -> Response:
     """A stored version, read through its checksum, to people who may see full personal data; audited."""
     if not service.may_download(principal, case):
         raise Forbidden("卷宗含当事人完整个人信息，只有办理机构及其上级的人员可以下载。")
     if version.status == "destroyed":
         raise Forbidden("该版本已按保管期限销毁，只保留销毁记录和校验值。")
     content = storage.read(settings_of(request).archive_dir, version.storage_key, version.sha256)
-    audit.record(db, "dossier.download", actor=principal.person, org=db.get(Organisation, case.org_id), object_type="case", object_id=case.id,
-                 summary=f"{'查看' if inline else '下载'}卷宗 第 {version.version} 版：{case.number}", address=address_of(request))
+    audit.record(
+        db,
+        "dossier.download",
+        actor=principal.person,
+        org=db.get(Organisation, case.org_id),
+        object_type="case",
+        object_id=case.id,
+        summary=f"{'查看' if inline else '下载'}卷宗 第 {version.version} 版：{case.number}",
+        address=address_of(request),
+    )
     return _pdf(content, f"{case.number}-卷宗-v{version.version}.pdf", inline=inline)
 
 
@@ -187,26 +270,54 @@ class ArchiveController(Controller):
     def disposal_review(self, request: Request, db: Db) -> Template:
         principal = _me(request)
         rows = keeping.due_for_review(db, principal, clock.today())
-        return page(request, "dossiers/disposal.html", title="到期卷宗鉴定", nav="cases", crumbs=[("到期卷宗鉴定", None)], rows=rows,
-                    records=keeping.disposals(db, principal), terms=[(t, t) for t in TERMS],
-                    can_decide=bool(principal.roots(*keeping.KEEP_ROLES)))
+        return page(
+            request,
+            "dossiers/disposal.html",
+            title="到期卷宗鉴定",
+            nav="cases",
+            crumbs=[("到期卷宗鉴定", None)],
+            rows=rows,
+            records=keeping.disposals(db, principal),
+            terms=[(t, t) for t in TERMS],
+            can_decide=bool(principal.roots(*keeping.KEEP_ROLES)),
+        )
 
     @post("/disposal/{version_id:int}", name="decide_disposal", sync_to_thread=True)
     def decide_disposal(self, request: Request, db: Db, version_id: FromPath[int], data: Form) -> Redirect:
         principal = _me(request)
         try:
-            keeping.decide(db, principal, version_id, decision=str(data.get("decision", "")), new_retention=str(data.get("new_retention", "")),
-                           reason=str(data.get("reason", "")), root=settings_of(request).archive_dir, today=clock.today(), address=address_of(request))
+            keeping.decide(
+                db,
+                principal,
+                version_id,
+                decision=str(data.get("decision", "")),
+                new_retention=str(data.get("new_retention", "")),
+                reason=str(data.get("reason", "")),
+                root=settings_of(request).archive_dir,
+                today=clock.today(),
+                address=address_of(request),
+            )
         except Invalid as exc:
             db.rollback()
-            return redirect(request, request.app.route_reverse("disposal_review"), message="；".join(exc.errors.values()), level="error")
+            return redirect(
+                request,
+                request.app.route_reverse("disposal_review"),
+                message="；".join(exc.errors.values()),
+                level="error",
+            )
         return redirect(request, request.app.route_reverse("disposal_review"), message="已登记处置决定。")
 
     @get("/handover", name="handover_form", sync_to_thread=True)
     def handover_form(self, request: Request, db: Db) -> Template:
         principal = _me(request)
-        return page(request, "dossiers/handover.html", title="卷宗移交", nav="cases", crumbs=[("卷宗移交", None)],
-                    rows=keeping.handover_candidates(db, principal))
+        return page(
+            request,
+            "dossiers/handover.html",
+            title="卷宗移交",
+            nav="cases",
+            crumbs=[("卷宗移交", None)],
+            rows=keeping.handover_candidates(db, principal),
+        )
 
     @post("/handover", name="export_handover", sync_to_thread=True)
     def export_handover(self, request: Request, db: Db, data: Form) -> Response | Redirect:
@@ -214,21 +325,38 @@ class ArchiveController(Controller):
         chosen = data.get("version_id", [])
         ids = [int(v) for v in (chosen if isinstance(chosen, list) else [chosen]) if str(v).isdigit()]
         try:
-            data = keeping.export(db, principal, ids, root=settings_of(request).archive_dir, address=address_of(request))
+            data = keeping.export(
+                db, principal, ids, root=settings_of(request).archive_dir, address=address_of(request)
+            )
         except Invalid as exc:
             db.rollback()
-            return redirect(request, request.app.route_reverse("handover_form"), message="；".join(exc.errors.values()), level="error")
+            return redirect(
+                request,
+                request.app.route_reverse("handover_form"),
+                message="；".join(exc.errors.values()),
+                level="error",
+            )
         name = f"卷宗移交包-{clock.today().isoformat()}.zip"
-        return Response(content=data, media_type="application/zip", headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"})
+        return Response(
+            content=data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"},
+        )
 
     @get("/fixity", name="fixity_status", sync_to_thread=True)
     def fixity_status(self, request: Request, db: Db) -> Template:
         principal = _me(request)
         if not principal.roots(Role.ADMIN, Role.ARCHIVIST):
             raise Forbidden("只有管理员和档案员可以查看固定性检查结果。")
-        return page(request, "dossiers/fixity.html", partial="dossiers/_fixity.html", title="卷宗固定性检查", nav="workspace",
-                    crumbs=[("工作台", request.app.route_reverse("workspace")), ("卷宗固定性检查", None)], run=keeping.latest_run(db))
+        return page(
+            request,
+            "dossiers/fixity.html",
+            partial="dossiers/_fixity.html",
+            title="卷宗固定性检查",
+            nav="workspace",
+            crumbs=[("工作台", request.app.route_reverse("workspace")), ("卷宗固定性检查", None)],
+            run=keeping.latest_run(db),
+        )
 
 
 dossier_router = Router(path="/", route_handlers=[DossierController, ArchiveController])

@@ -17,7 +17,9 @@ class Expert(SQLModel, table=True):
     """An expert owned by an organisation and usable across its subtree."""
 
     __tablename__ = "expert"
-    __table_args__ = (Index("ix_expert_org_path", "org_path", postgresql_ops={"org_path": "varchar_pattern_ops"}),)  # prefix LIKE
+    __table_args__ = (
+        Index("ix_expert_org_path", "org_path", postgresql_ops={"org_path": "varchar_pattern_ops"}),
+    )  # prefix LIKE
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)

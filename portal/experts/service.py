@@ -45,10 +45,21 @@ def can_manage(principal: Principal, expert: Expert) -> bool:
     return principal.has_role_over(expert.org_path, *MANAGE_ROLES)
 
 
-def list_experts(db: Session, principal: Principal, *, field: str = "", org_id: int | None = None, include_inactive: bool = False,
-                 q: str = "") -> list[tuple[Expert, Organisation]]:
+def list_experts(
+    db: Session,
+    principal: Principal,
+    *,
+    field: str = "",
+    org_id: int | None = None,
+    include_inactive: bool = False,
+    q: str = "",
+) -> list[tuple[Expert, Organisation]]:
     """Experts owned by organisations in scope or above it: an expert serves its organisation's whole subtree."""
-    query = select(Expert, Organisation).join(Organisation, Organisation.id == Expert.org_id).where(_visible_condition(principal))
+    query = (
+        select(Expert, Organisation)
+        .join(Organisation, Organisation.id == Expert.org_id)
+        .where(_visible_condition(principal))
+    )
     if org_id is not None:
         query = query.where(Expert.org_path.startswith(principal.visible_org(db, org_id).path, autoescape=True))
     if field:
@@ -62,7 +73,10 @@ def list_experts(db: Session, principal: Principal, *, field: str = "", org_id: 
 
 def choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
     """Active experts the person may cite, as (id, "name（field · employer）")."""
-    return [(e.id, f"{e.name}（{e.field}{' · ' + e.employer if e.employer else ''}）") for e, _ in list_experts(db, principal)]
+    return [
+        (e.id, f"{e.name}（{e.field}{' · ' + e.employer if e.employer else ''}）")
+        for e, _ in list_experts(db, principal)
+    ]
 
 
 def managed_orgs(db: Session, principal: Principal) -> list[Organisation]:
@@ -82,8 +96,16 @@ class ExpertForm:
 
     @classmethod
     def of(cls, e: Expert) -> ExpertForm:
-        return cls(org_id=str(e.org_id), name=e.name, field=e.field, employer=e.employer, title=e.title, phone=e.phone,
-                   notes=e.notes, version=str(e.version))
+        return cls(
+            org_id=str(e.org_id),
+            name=e.name,
+            field=e.field,
+            employer=e.employer,
+            title=e.title,
+            phone=e.phone,
+            notes=e.notes,
+            version=str(e.version),
+        )
 
 
 def require_manager_org(db: Session, principal: Principal, org_id: str) -> Organisation | None:
@@ -137,8 +159,17 @@ def create(db: Session, principal: Principal, form: ExpertForm, *, address: str 
     expert = Expert(**values, org_path=org.path, created_by=principal.person.id)
     db.add(expert)
     db.flush()
-    audit.record(db, "expert.create", actor=principal.person, org=org, object_type="expert", object_id=expert.id,
-                 summary=f"新增专家：{expert.name}（{expert.field}）", changes=audit.diff({}, _audited(expert)), address=address)
+    audit.record(
+        db,
+        "expert.create",
+        actor=principal.person,
+        org=org,
+        object_type="expert",
+        object_id=expert.id,
+        summary=f"新增专家：{expert.name}（{expert.field}）",
+        changes=audit.diff({}, _audited(expert)),
+        address=address,
+    )
     return expert
 
 
@@ -164,12 +195,23 @@ def update(db: Session, principal: Principal, expert_id: int, form: ExpertForm, 
     db.add(expert)
     changes = audit.diff(before, _audited(expert))
     if changes:
-        audit.record(db, "expert.update", actor=principal.person, org=org, object_type="expert", object_id=expert.id,
-                     summary=f"修改专家：{expert.name}", changes=changes, address=address)
+        audit.record(
+            db,
+            "expert.update",
+            actor=principal.person,
+            org=org,
+            object_type="expert",
+            object_id=expert.id,
+            summary=f"修改专家：{expert.name}",
+            changes=changes,
+            address=address,
+        )
     return expert
 
 
-def set_active(db: Session, principal: Principal, expert_id: int, active: bool, *, version: str, address: str = "") -> Expert:
+def set_active(
+    db: Session, principal: Principal, expert_id: int, active: bool, *, version: str, address: str = ""
+) -> Expert:
     expert = _check(db, principal, expert_id, version)
     if expert.active == active:
         return expert
@@ -177,7 +219,15 @@ def set_active(db: Session, principal: Principal, expert_id: int, active: bool, 
     expert.version += 1
     expert.updated_at = utcnow()
     db.add(expert)
-    audit.record(db, "expert.activate" if active else "expert.deactivate", actor=principal.person, org=db.get(Organisation, expert.org_id),
-                 object_type="expert", object_id=expert.id, summary=("启用" if active else "停用") + f"专家：{expert.name}",
-                 changes={"active": [not active, active]}, address=address)
+    audit.record(
+        db,
+        "expert.activate" if active else "expert.deactivate",
+        actor=principal.person,
+        org=db.get(Organisation, expert.org_id),
+        object_type="expert",
+        object_id=expert.id,
+        summary=("启用" if active else "停用") + f"专家：{expert.name}",
+        changes={"active": [not active, active]},
+        address=address,
+    )
     return expert

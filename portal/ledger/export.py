@@ -63,16 +63,34 @@ def _party(party: Party, masked: bool) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(party, name) for name in PARTY_FIELDS}
     values["birth_date"] = _day(party.birth_date)
     if masked and (party.id_number or party.phone):
-        values["id_number"], values["phone"], values["masked"] = ids.mask_id(party.id_number), mask_phone(party.phone), True
+        values["id_number"], values["phone"], values["masked"] = (
+            ids.mask_id(party.id_number),
+            mask_phone(party.phone),
+            True,
+        )
     return values
 
 
-def case_line(case: Case, names: _Names, *, parties: list[Party], mediators: list[CaseMediator], records: list[CaseRecord],
-              transfers: list[Transfer], events: list[CaseEvent], masked: bool = False) -> dict[str, Any]:
+def case_line(
+    case: Case,
+    names: _Names,
+    *,
+    parties: list[Party],
+    mediators: list[CaseMediator],
+    records: list[CaseRecord],
+    transfers: list[Transfer],
+    events: list[CaseEvent],
+    masked: bool = False,
+) -> dict[str, Any]:
     """The ledger object of one case; `masked` hides identity and phone numbers (the reader may not see them)."""
     return {
-        "number": {"org": names.org(case.number_org_id), "year": case.number_year, "prefix": case.number_prefix,
-                   "seq": case.number_seq, "text": case.number},
+        "number": {
+            "org": names.org(case.number_org_id),
+            "year": case.number_year,
+            "prefix": case.number_prefix,
+            "seq": case.number_seq,
+            "text": case.number,
+        },
         "org": names.org(case.org_id),
         "title": case.title,
         "channel": case.channel,
@@ -96,17 +114,48 @@ def case_line(case: Case, names: _Names, *, parties: list[Party], mediators: lis
         "updated_at": _moment(case.updated_at),
         "parties": [_party(p, masked) for p in parties],
         "mediators": [{"username": names.person(m.person_id), "lead": m.lead} for m in mediators],
-        "records": [{"kind": r.kind, "held_on": _day(r.held_on), "fields": r.fields, "created_by": names.person(r.created_by),
-                     "created_at": _moment(r.created_at)} for r in records],
-        "transfers": [{
-            "from": names.org(t.from_org_id), "to": names.org(t.to_org_id), "kind": t.kind, "letter": t.letter, "state": t.state.value,
-            "created_by": names.person(t.created_by), "created_at": _moment(t.created_at), "signed_by": names.person(t.signed_by),
-            "sent_at": _moment(t.sent_at), "answer_due_on": _day(t.answer_due_on), "answered_by": names.person(t.answered_by),
-            "answered_at": _moment(t.answered_at), "answer_reason": t.answer_reason, "feedback": t.feedback,
-            "fed_back_at": _moment(t.fed_back_at),
-        } for t in transfers],
-        "events": [{"at": _moment(e.at), "actor": names.person(e.actor_id), "actor_name": e.actor_name, "org": names.org(e.org_id),
-                    "org_name": e.org_name, "kind": e.kind, "summary": e.summary} for e in events],
+        "records": [
+            {
+                "kind": r.kind,
+                "held_on": _day(r.held_on),
+                "fields": r.fields,
+                "created_by": names.person(r.created_by),
+                "created_at": _moment(r.created_at),
+            }
+            for r in records
+        ],
+        "transfers": [
+            {
+                "from": names.org(t.from_org_id),
+                "to": names.org(t.to_org_id),
+                "kind": t.kind,
+                "letter": t.letter,
+                "state": t.state.value,
+                "created_by": names.person(t.created_by),
+                "created_at": _moment(t.created_at),
+                "signed_by": names.person(t.signed_by),
+                "sent_at": _moment(t.sent_at),
+                "answer_due_on": _day(t.answer_due_on),
+                "answered_by": names.person(t.answered_by),
+                "answered_at": _moment(t.answered_at),
+                "answer_reason": t.answer_reason,
+                "feedback": t.feedback,
+                "fed_back_at": _moment(t.fed_back_at),
+            }
+            for t in transfers
+        ],
+        "events": [
+            {
+                "at": _moment(e.at),
+                "actor": names.person(e.actor_id),
+                "actor_name": e.actor_name,
+                "org": names.org(e.org_id),
+                "org_name": e.org_name,
+                "kind": e.kind,
+                "summary": e.summary,
+            }
+            for e in events
+        ],
     }
 
 
@@ -132,9 +181,16 @@ def iter_lines(db: Session, *conditions: Any, principal: Principal | None = None
         transfers = _children(db, Transfer, case_ids, Transfer.id)
         events = _children(db, CaseEvent, case_ids, CaseEvent.id)
         for case in cases:
-            yield case_line(case, names, parties=parties[case.id], mediators=mediators[case.id], records=records[case.id],
-                            transfers=transfers[case.id], events=events[case.id],
-                            masked=principal is not None and not can_reveal(principal, case))
+            yield case_line(
+                case,
+                names,
+                parties=parties[case.id],
+                mediators=mediators[case.id],
+                records=records[case.id],
+                transfers=transfers[case.id],
+                events=events[case.id],
+                masked=principal is not None and not can_reveal(principal, case),
+            )
         last_id = case_ids[-1]
 
 
@@ -149,7 +205,9 @@ def export_all(db: Session, org: Organisation | None = None) -> Iterator[str]:
         yield dumps(line) + "\n"
 
 
-def export_visible(db: Session, principal: Principal, *, org_id: int | None = None, address: str = "") -> tuple[str, int]:
+def export_visible(
+    db: Session, principal: Principal, *, org_id: int | None = None, address: str = ""
+) -> tuple[str, int]:
     """The JSON Lines of the cases the person may see (optionally one visible subtree), audited."""
     conditions = [visible_condition(principal, db)]
     org = principal.visible_org(db, org_id) if org_id is not None else None
@@ -157,6 +215,14 @@ def export_visible(db: Session, principal: Principal, *, org_id: int | None = No
         conditions.append(Case.org_path.startswith(org.path, autoescape=True))
     lines = [dumps(line) + "\n" for line in iter_lines(db, *conditions, principal=principal)]
     home = org or (principal.grants[0].org if principal.grants else None)
-    audit.record(db, "export.cases", actor=principal.person, org=home, object_type="organisation", object_id=org.id if org else "",
-                 summary=f"导出案件台账：{len(lines)} 件" + (f"（{org.name}）" if org else ""), address=address)
+    audit.record(
+        db,
+        "export.cases",
+        actor=principal.person,
+        org=home,
+        object_type="organisation",
+        object_id=org.id if org else "",
+        summary=f"导出案件台账：{len(lines)} 件" + (f"（{org.name}）" if org else ""),
+        address=address,
+    )
     return "".join(lines), len(lines)

@@ -15,22 +15,38 @@ from portal.cases.models import STATE_LABELS, DisputeType
 
 # Column → ledger field; each column may be headed in Chinese or in English.
 COLUMNS: dict[str, str] = {
-    "机构": "org", "org": "org",
-    "案件名称": "title", "title": "title",
-    "来源渠道": "channel", "channel": "channel",
-    "纠纷类型": "dispute_type", "dispute_type": "dispute_type",
-    "纠纷简要情况": "summary", "summary": "summary",
-    "请求事项": "requests", "requests": "requests",
-    "涉及金额": "amount", "amount": "amount",
-    "涉及人数": "people_involved", "people_involved": "people_involved",
-    "群体性纠纷": "group_dispute", "group_dispute": "group_dispute",
-    "重大风险": "risk_flag", "risk_flag": "risk_flag",
-    "状态": "state", "state": "state",
-    "收到日期": "received_on", "received_on": "received_on",
-    "受理日期": "accepted_on", "accepted_on": "accepted_on",
-    "结案日期": "closed_on", "closed_on": "closed_on",
-    "申请人": "applicants", "applicants": "applicants",
-    "被申请人": "respondents", "respondents": "respondents",
+    "机构": "org",
+    "org": "org",
+    "案件名称": "title",
+    "title": "title",
+    "来源渠道": "channel",
+    "channel": "channel",
+    "纠纷类型": "dispute_type",
+    "dispute_type": "dispute_type",
+    "纠纷简要情况": "summary",
+    "summary": "summary",
+    "请求事项": "requests",
+    "requests": "requests",
+    "涉及金额": "amount",
+    "amount": "amount",
+    "涉及人数": "people_involved",
+    "people_involved": "people_involved",
+    "群体性纠纷": "group_dispute",
+    "group_dispute": "group_dispute",
+    "重大风险": "risk_flag",
+    "risk_flag": "risk_flag",
+    "状态": "state",
+    "state": "state",
+    "收到日期": "received_on",
+    "received_on": "received_on",
+    "受理日期": "accepted_on",
+    "accepted_on": "accepted_on",
+    "结案日期": "closed_on",
+    "closed_on": "closed_on",
+    "申请人": "applicants",
+    "applicants": "applicants",
+    "被申请人": "respondents",
+    "respondents": "respondents",
 }
 _NAMES = re.compile(r"[、，,；;]")
 _STATE_BY_LABEL = {label: state.value for state, label in STATE_LABELS.items()}
@@ -103,6 +119,8 @@ def _ledger_object(values: dict[str, str], types: dict[str, str]) -> dict[str, A
     if line.get("state") in _STATE_BY_LABEL:
         line["state"] = _STATE_BY_LABEL[line["state"]]
     parties = [{"role": "申请人", "name": n.strip()} for n in _NAMES.split(values.get("applicants", "")) if n.strip()]
-    parties += [{"role": "被申请人", "name": n.strip()} for n in _NAMES.split(values.get("respondents", "")) if n.strip()]
+    parties += [
+        {"role": "被申请人", "name": n.strip()} for n in _NAMES.split(values.get("respondents", "")) if n.strip()
+    ]
     line["parties"] = parties
     return line

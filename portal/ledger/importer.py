@@ -94,8 +94,17 @@ def _objects(db: Session, kind: str, content: bytes) -> Iterator[tuple[int, Any]
     return flat.lines_of(db, flat.csv_rows(text))
 
 
-def import_file(db: Session, content: bytes, scope: Scope, *, dry_run: bool = False, actor: Person | None = None,
-                actor_name: str = "", audit_org: Organisation | None = None, address: str = "") -> Report:
+def import_file(
+    db: Session,
+    content: bytes,
+    scope: Scope,
+    *,
+    dry_run: bool = False,
+    actor: Person | None = None,
+    actor_name: str = "",
+    audit_org: Organisation | None = None,
+    address: str = "",
+) -> Report:
     """Read, check and (unless `dry_run` or any line is wrong) save every case of the file in the caller's transaction."""
     kind = detect(content)
     report = Report(kind=KINDS[kind], dry_run=dry_run)
@@ -107,7 +116,11 @@ def import_file(db: Session, content: bytes, scope: Scope, *, dry_run: bool = Fa
             report.lines += 1
             errors: dict[str, str] = {}
             if isinstance(data, Exception) or not isinstance(data, dict):
-                errors[""] = "不是有效的 JSON 对象" + (f"（第 {data.colno} 列：{data.msg}）" if isinstance(data, json.JSONDecodeError) else "") + "。"
+                errors[""] = (
+                    "不是有效的 JSON 对象"
+                    + (f"（第 {data.colno} 列：{data.msg}）" if isinstance(data, json.JSONDecodeError) else "")
+                    + "。"
+                )
             else:
                 draft = reader.read(number, data, errors)
                 if draft is not None and draft.number is not None:
@@ -127,26 +140,58 @@ def import_file(db: Session, content: bytes, scope: Scope, *, dry_run: bool = Fa
         report.imported = 0
         report.numbers = [] if report.errors else [_preview(d) for d in drafts]
         if dry_run and not report.errors:
-            audit.record(db, "import.checked", actor=actor, actor_name=actor_name, org=audit_org, object_type="organisation",
-                         object_id=audit_org.id if audit_org else "", summary=f"检查案件台账（{report.kind}，未保存）：{report.lines} 件无误",
-                         address=address)
+            audit.record(
+                db,
+                "import.checked",
+                actor=actor,
+                actor_name=actor_name,
+                org=audit_org,
+                object_type="organisation",
+                object_id=audit_org.id if audit_org else "",
+                summary=f"检查案件台账（{report.kind}，未保存）：{report.lines} 件无误",
+                address=address,
+            )
         return report
     # Cases with numbers first, so that numbers issued for the others never collide with them.
     for draft in sorted(drafts, key=lambda d: d.number is None):
         report.numbers.append(_save(db, draft).number)
     report.imported = len(drafts)
-    audit.record(db, "import.cases", actor=actor, actor_name=actor_name, org=audit_org, object_type="organisation",
-                 object_id=audit_org.id if audit_org else "", summary=f"导入案件台账（{report.kind}）：{report.imported} 件", address=address)
+    audit.record(
+        db,
+        "import.cases",
+        actor=actor,
+        actor_name=actor_name,
+        org=audit_org,
+        object_type="organisation",
+        object_id=audit_org.id if audit_org else "",
+        summary=f"导入案件台账（{report.kind}）：{report.imported} 件",
+        address=address,
+    )
     return report
 
 
-def record_refusal(db: Session, report: Report, *, actor: Person | None = None, actor_name: str = "",
-                   audit_org: Organisation | None = None, address: str = "") -> None:
+def record_refusal(
+    db: Session,
+    report: Report,
+    *,
+    actor: Person | None = None,
+    actor_name: str = "",
+    audit_org: Organisation | None = None,
+    address: str = "",
+) -> None:
     """Audit a refused import (call it after rolling the attempt back): who tried, what, and the first errors."""
     first = "；".join(report.errors[:3])
-    audit.record(db, "import.refused", actor=actor, actor_name=actor_name, org=audit_org, object_type="organisation",
-                 object_id=audit_org.id if audit_org else "",
-                 summary=f"案件台账未导入（{report.kind}）：{len(report.errors)} 处错误。{first}"[:400], address=address)
+    audit.record(
+        db,
+        "import.refused",
+        actor=actor,
+        actor_name=actor_name,
+        org=audit_org,
+        object_type="organisation",
+        object_id=audit_org.id if audit_org else "",
+        summary=f"案件台账未导入（{report.kind}）：{len(report.errors)} 处错误。{first}"[:400],
+        address=address,
+    )
 
 
 def _preview(draft: Draft) -> str:
@@ -161,7 +206,9 @@ def _check_number(db: Session, draft: Draft, taken: dict[tuple[int, int, int], i
     key = (org.id, year, seq)
     if key in taken:
         errors["number"] = f"案号与第 {taken[key]} 行重复。"
-    elif db.exec(sa_select(Case.id).where(Case.number_org_id == org.id, Case.number_year == year, Case.number_seq == seq)).first():
+    elif db.exec(
+        sa_select(Case.id).where(Case.number_org_id == org.id, Case.number_year == year, Case.number_seq == seq)
+    ).first():
         errors["number"] = f"案号“{number_text(year, prefix, seq)}”已存在。"
     taken.setdefault(key, draft.line)
 
@@ -172,7 +219,13 @@ def _save(db: Session, draft: Draft) -> Case:
         org = db.get(Organisation, case.org_id)
         year = case.received_on.year
         seq, text = next_number(db, org, year)
-        case.number_org_id, case.number_year, case.number_prefix, case.number_seq, case.number = org.id, year, org.short_name, seq, text
+        case.number_org_id, case.number_year, case.number_prefix, case.number_seq, case.number = (
+            org.id,
+            year,
+            org.short_name,
+            seq,
+            text,
+        )
     else:
         org, year, prefix, seq = draft.number
         case.number_org_id, case.number_year, case.number_prefix, case.number_seq = org.id, year, prefix, seq
@@ -182,8 +235,15 @@ def _save(db: Session, draft: Draft) -> Case:
     db.flush()
     children: list[Any] = [*draft.parties, *draft.records, *draft.transfers]
     children += [CaseMediator(person_id=pid, lead=lead) for pid, lead in draft.mediators]
-    events = draft.events or [CaseEvent(org_id=case.org_id, org_name=db.get(Organisation, case.org_id).name, actor_name="台账导入",
-                                        kind="import", summary=f"由台账导入案件 {case.number}")]
+    events = draft.events or [
+        CaseEvent(
+            org_id=case.org_id,
+            org_name=db.get(Organisation, case.org_id).name,
+            actor_name="台账导入",
+            kind="import",
+            summary=f"由台账导入案件 {case.number}",
+        )
+    ]
     for row in [*children, *events]:
         row.case_id = case.id
         db.add(row)
@@ -204,7 +264,11 @@ def _raise_sequence(db: Session, org_id: int, year: int, seq: int) -> None:
 
 def web_scope(principal: Principal, default_org: Organisation | None) -> Scope:
     """A signed-in person imports into organisations where they are 受理员 or 调委会主任 (of it or above it)."""
-    return Scope(allows=lambda org: principal.has_role_over(org.path, *IMPORT_ROLES), default_org=default_org, importer=principal.person)
+    return Scope(
+        allows=lambda org: principal.has_role_over(org.path, *IMPORT_ROLES),
+        default_org=default_org,
+        importer=principal.person,
+    )
 
 
 def cli_scope(root: Organisation | None) -> Scope:

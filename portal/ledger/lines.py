@@ -11,7 +11,17 @@ from sqlmodel import Session, select
 
 from portal.cases import parties as party_service
 from portal.cases.loop import clean_fields
-from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseEvent, CaseRecord, CaseState, Party, Transfer, TransferState
+from portal.cases.models import (
+    OUTCOMES,
+    TRANSFER_KINDS,
+    Case,
+    CaseEvent,
+    CaseRecord,
+    CaseState,
+    Party,
+    Transfer,
+    TransferState,
+)
 from portal.cases.record_kinds import RECORD_KINDS
 from portal.cases.service import CaseForm, validate_case
 from portal.orgs.models import Organisation
@@ -147,11 +157,18 @@ class LineReader:
 
     def _case_fields(self, data: dict, errors: dict[str, str]) -> dict[str, Any]:
         amount = data.get("amount")
-        form = CaseForm(title=_text(data.get("title")), channel=_text(data.get("channel")), dispute_type=_text(data.get("dispute_type")),
-                        summary=_text(data.get("summary")), requests=_text(data.get("requests")),
-                        amount="" if amount is None else _text(amount), people_involved=_text(data.get("people_involved") or 1),
-                        group_dispute="1" if _flag(data.get("group_dispute")) else "", risk_flag="1" if _flag(data.get("risk_flag")) else "",
-                        received_on=_text(data.get("received_on")))
+        form = CaseForm(
+            title=_text(data.get("title")),
+            channel=_text(data.get("channel")),
+            dispute_type=_text(data.get("dispute_type")),
+            summary=_text(data.get("summary")),
+            requests=_text(data.get("requests")),
+            amount="" if amount is None else _text(amount),
+            people_involved=_text(data.get("people_involved") or 1),
+            group_dispute="1" if _flag(data.get("group_dispute")) else "",
+            risk_flag="1" if _flag(data.get("risk_flag")) else "",
+            received_on=_text(data.get("received_on")),
+        )
         case_errors: dict[str, str] = {}
         values = validate_case(self.lookup.db, form, case_errors)
         errors.update(case_errors)
@@ -173,7 +190,7 @@ class LineReader:
         if raw in (None, "", {}):
             return None
         if not isinstance(raw, dict):
-            errors["number"] = "案号应写成 {\"year\": 年份, \"prefix\": 前缀, \"seq\": 序号} 或省略。"
+            errors["number"] = '案号应写成 {"year": 年份, "prefix": 前缀, "seq": 序号} 或省略。'
             return None
         numbering = self.lookup.org(raw["org"]) if raw.get("org") else org
         if numbering is None or not (numbering.id == org.id or self.scope.related(org, numbering)):
@@ -219,7 +236,9 @@ class LineReader:
     def _mediators(self, raw: Any, errors: dict[str, str]) -> list[tuple[int, bool]]:
         found: list[tuple[int, bool]] = []
         for i, item in enumerate(_list(raw, "mediators", errors)):
-            username, lead = (item.get("username"), _flag(item.get("lead"))) if isinstance(item, dict) else (item, False)
+            username, lead = (
+                (item.get("username"), _flag(item.get("lead"))) if isinstance(item, dict) else (item, False)
+            )
             person = self.lookup.person(username)
             if person is None:
                 errors[f"mediators[{i}]"] = f"没有登录名为“{_text(username)}”的人员。"
@@ -245,7 +264,9 @@ class LineReader:
             if held_on is None and kind.date_field and values.get(kind.date_field) and not field_errors:
                 held_on = date.fromisoformat(values[kind.date_field])
             creator = self._person(item, "created_by", errors, f"{where}.created_by", fallback=self.scope.importer)
-            record = CaseRecord(kind=kind.code, held_on=held_on, fields=values, created_by=creator.id if creator else None)
+            record = CaseRecord(
+                kind=kind.code, held_on=held_on, fields=values, created_by=creator.id if creator else None
+            )
             if (moment := self._moment(item, "created_at", errors, f"{where}.created_at")) is not None:
                 record.created_at = moment
             found.append(record)
@@ -274,17 +295,34 @@ class LineReader:
             creator = self._person(item, "created_by", errors, f"{where}.created_by", fallback=self.scope.importer)
             if creator is None and f"{where}.created_by" not in errors:
                 errors[f"{where}.created_by"] = "请写明拟稿人的登录名。"
-            people = {name: self._person(item, name, errors, f"{where}.{name}") for name in ("signed_by", "answered_by")}
-            moments = {name: self._moment(item, name, errors, f"{where}.{name}") for name in ("created_at", "sent_at", "answered_at", "fed_back_at")}
+            people = {
+                name: self._person(item, name, errors, f"{where}.{name}") for name in ("signed_by", "answered_by")
+            }
+            moments = {
+                name: self._moment(item, name, errors, f"{where}.{name}")
+                for name in ("created_at", "sent_at", "answered_at", "fed_back_at")
+            }
             due = self._day(item, "answer_due_on", errors, f"{where}.answer_due_on")
             if any(k.startswith(where) for k in errors):
                 continue
-            transfer = Transfer(from_org_id=ends["from"].id, from_path=ends["from"].path, to_org_id=ends["to"].id, to_path=ends["to"].path,
-                                kind=kind, letter=letter[:10000], state=TransferState(state), created_by=creator.id,
-                                signed_by=people["signed_by"].id if people["signed_by"] else None,
-                                answered_by=people["answered_by"].id if people["answered_by"] else None,
-                                sent_at=moments["sent_at"], answered_at=moments["answered_at"], fed_back_at=moments["fed_back_at"],
-                                answer_due_on=due, answer_reason=_text(item.get("answer_reason"))[:2000], feedback=_text(item.get("feedback")))
+            transfer = Transfer(
+                from_org_id=ends["from"].id,
+                from_path=ends["from"].path,
+                to_org_id=ends["to"].id,
+                to_path=ends["to"].path,
+                kind=kind,
+                letter=letter[:10000],
+                state=TransferState(state),
+                created_by=creator.id,
+                signed_by=people["signed_by"].id if people["signed_by"] else None,
+                answered_by=people["answered_by"].id if people["answered_by"] else None,
+                sent_at=moments["sent_at"],
+                answered_at=moments["answered_at"],
+                fed_back_at=moments["fed_back_at"],
+                answer_due_on=due,
+                answer_reason=_text(item.get("answer_reason"))[:2000],
+                feedback=_text(item.get("feedback")),
+            )
             if moments["created_at"] is not None:
                 transfer.created_at = moments["created_at"]
             found.append(transfer)
@@ -304,17 +342,23 @@ class LineReader:
                 if event_org is None or not self.scope.related(org, event_org):
                     errors[f"{where}.org"] = NO_ORG
                     continue
-            event = CaseEvent(actor_id=actor.id if actor else None, actor_name=_text(item.get("actor_name") or (actor.name if actor else ""))[:64],
-                              org_id=event_org.id if event_org else None,
-                              org_name=_text(item.get("org_name") or (event_org.name if event_org else ""))[:100],
-                              kind=_text(item["kind"]).strip()[:30], summary=_text(item.get("summary"))[:500])
+            event = CaseEvent(
+                actor_id=actor.id if actor else None,
+                actor_name=_text(item.get("actor_name") or (actor.name if actor else ""))[:64],
+                org_id=event_org.id if event_org else None,
+                org_name=_text(item.get("org_name") or (event_org.name if event_org else ""))[:100],
+                kind=_text(item["kind"]).strip()[:30],
+                summary=_text(item.get("summary"))[:500],
+            )
             if (moment := self._moment(item, "at", errors, f"{where}.at")) is not None:
                 event.at = moment
             found.append(event)
         return found
 
     # --- values -------------------------------------------------------------------------
-    def _person(self, data: dict, name: str, errors: dict[str, str], where: str, *, fallback: Person | None = None) -> Person | None:
+    def _person(
+        self, data: dict, name: str, errors: dict[str, str], where: str, *, fallback: Person | None = None
+    ) -> Person | None:
         username = data.get(name)
         if username in (None, ""):
             return fallback

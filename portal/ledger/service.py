@@ -20,7 +20,11 @@ class TooLarge(ValueError):
 
 def import_orgs(db: Session, principal: Principal) -> list[Organisation]:
     """Active organisations the person may import into, in tree order."""
-    return [o for o in orgs.visible_orgs(db, principal, include_inactive=False) if principal.has_role_over(o.path, *importer.IMPORT_ROLES)]
+    return [
+        o
+        for o in orgs.visible_orgs(db, principal, include_inactive=False)
+        if principal.has_role_over(o.path, *importer.IMPORT_ROLES)
+    ]
 
 
 def require_import(db: Session, principal: Principal, org_id: int | None) -> Organisation | None:
@@ -33,15 +37,32 @@ def require_import(db: Session, principal: Principal, org_id: int | None) -> Org
     return org
 
 
-def import_upload(db: Session, principal: Principal, content: bytes, *, org_id: int | None, dry_run: bool, address: str = "",
-                  max_bytes: int) -> importer.Report:
+def import_upload(
+    db: Session,
+    principal: Principal,
+    content: bytes,
+    *,
+    org_id: int | None,
+    dry_run: bool,
+    address: str = "",
+    max_bytes: int,
+) -> importer.Report:
     """Check the person and the size, then import all or nothing (nothing at all on a dry run)."""
     org = require_import(db, principal, org_id)
     if len(content) > max_bytes:
-        raise TooLarge(f"文件大小为 {len(content) / 1024 / 1024:.1f} MB，超过了 {max_bytes / 1024 / 1024:g} MB 的上限。请拆分成几个文件分别导入。")
+        raise TooLarge(
+            f"文件大小为 {len(content) / 1024 / 1024:.1f} MB，超过了 {max_bytes / 1024 / 1024:g} MB 的上限。请拆分成几个文件分别导入。"
+        )
     home = org or next((g.org for g in principal.grants if g.role in importer.IMPORT_ROLES), None)
-    report = importer.import_file(db, content, importer.web_scope(principal, org), dry_run=dry_run, actor=principal.person,
-                                  audit_org=home, address=address)
+    report = importer.import_file(
+        db,
+        content,
+        importer.web_scope(principal, org),
+        dry_run=dry_run,
+        actor=principal.person,
+        audit_org=home,
+        address=address,
+    )
     if not report.ok:  # nothing of the attempt is kept, except the audit entry saying it was refused
         db.rollback()
         importer.record_refusal(db, report, actor=principal.person, audit_org=home, address=address)

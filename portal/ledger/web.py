@@ -25,14 +25,33 @@ def _max_bytes(request: Request) -> int:
 class LedgerController(Controller):
     path = "/ledger"
 
-    def _form(self, request: Request, db: Db, *, org: str = "", dry_run: bool = True, report: importer.Report | None = None,
-              message: str | None = None, status: int = 200) -> Template:
+    def _form(
+        self,
+        request: Request,
+        db: Db,
+        *,
+        org: str = "",
+        dry_run: bool = True,
+        report: importer.Report | None = None,
+        message: str | None = None,
+        status: int = 200,
+    ) -> Template:
         principal = principal_of(request)
         assert principal is not None
-        return page(request, "ledger/import.html", title="导入案件台账", nav="cases", status=status,
-                    crumbs=[("导入案件台账", None)], org=org, dry_run=dry_run, report=report, message=message,
-                    org_options=[(str(o.id), o.name) for o in service.import_orgs(db, principal)],
-                    max_mb=request.app.state.settings.upload_max_mb)
+        return page(
+            request,
+            "ledger/import.html",
+            title="导入案件台账",
+            nav="cases",
+            status=status,
+            crumbs=[("导入案件台账", None)],
+            org=org,
+            dry_run=dry_run,
+            report=report,
+            message=message,
+            org_options=[(str(o.id), o.name) for o in service.import_orgs(db, principal)],
+            max_mb=request.app.state.settings.upload_max_mb,
+        )
 
     @get("/import", name="import_form", sync_to_thread=True)
     def import_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
@@ -53,8 +72,15 @@ class LedgerController(Controller):
             return self._form(request, db, org=org, dry_run=dry_run, message="请选择要导入的文件。", status=422)
         content = upload.file.read()
         try:
-            report = service.import_upload(db, principal, content, org_id=int_or_none(org), dry_run=dry_run, address=address_of(request),
-                                           max_bytes=_max_bytes(request))
+            report = service.import_upload(
+                db,
+                principal,
+                content,
+                org_id=int_or_none(org),
+                dry_run=dry_run,
+                address=address_of(request),
+                max_bytes=_max_bytes(request),
+            )
         except service.TooLarge as exc:
             return self._form(request, db, org=org, dry_run=dry_run, message=str(exc), status=413)
         except importer.UnreadableFile as exc:
@@ -70,5 +96,8 @@ class LedgerController(Controller):
         assert principal is not None
         content, _ = service.export_visible(db, principal, org_id=int_or_none(org), address=address_of(request))
         filename = f"cases-{clock.today():%Y%m%d}.jsonl"
-        return Response(content=content.encode(), media_type="application/x-ndjson; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}", "Cache-Control": "no-store"})
+        return Response(
+            content=content.encode(),
+            media_type="application/x-ndjson; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}", "Cache-Control": "no-store"},
+        )

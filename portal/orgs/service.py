@@ -12,7 +12,7 @@ from portal.audit import service as audit
 from portal.auth import sessions
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
-from portal.orgs.models import TIER_ORDER, OrgKind, Organisation, Tier
+from portal.orgs.models import TIER_ORDER, Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
 from portal.scope import Principal
 
@@ -26,7 +26,9 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
-def visible_orgs(db: Session, principal: Principal, *, include_inactive: bool = True, q: str = "", tier: Tier | None = None) -> list[Organisation]:
+def visible_orgs(
+    db: Session, principal: Principal, *, include_inactive: bool = True, q: str = "", tier: Tier | None = None
+) -> list[Organisation]:
     """Every organisation in the person's scope, in tree order."""
     query = select(Organisation).where(principal.path_filter(Organisation.path))
     if not include_inactive:
@@ -46,8 +48,11 @@ def acting_orgs(db: Session, principal: Principal, *roles: Role) -> list[Organis
 
 def org_choices(db: Session, principal: Principal) -> list[tuple[int, str, int]]:
     """Organisations in scope as (id, name, depth), each followed by its subtree: the light query behind drop-downs."""
-    rows = db.exec(select(Organisation.id, Organisation.name, Organisation.depth).where(principal.path_filter(Organisation.path))
-                   .order_by(Organisation.path)).all()
+    rows = db.exec(
+        select(Organisation.id, Organisation.name, Organisation.depth)
+        .where(principal.path_filter(Organisation.path))
+        .order_by(Organisation.path)
+    ).all()
     return [(oid, name, depth) for oid, name, depth in rows]
 
 
@@ -73,12 +78,20 @@ def visible_ancestors(db: Session, principal: Principal, org: Organisation) -> l
 
 def children(db: Session, principal: Principal, org: Organisation) -> list[Organisation]:
     principal.visible_org(db, org.id)
-    return list(db.exec(select(Organisation).where(Organisation.parent_id == org.id).order_by(Organisation.sort_order, Organisation.id)).all())
+    return list(
+        db.exec(
+            select(Organisation)
+            .where(Organisation.parent_id == org.id)
+            .order_by(Organisation.sort_order, Organisation.id)
+        ).all()
+    )
 
 
 def descendant_counts(db: Session, org: Organisation) -> dict[str, int]:
     """How many organisations and people lie in the subtree."""
-    orgs = db.exec(select(func.count()).select_from(Organisation).where(Organisation.path.startswith(org.path, autoescape=True))).one()
+    orgs = db.exec(
+        select(func.count()).select_from(Organisation).where(Organisation.path.startswith(org.path, autoescape=True))
+    ).one()
     people = db.exec(
         select(func.count(func.distinct(Membership.person_id)))
         .join(Organisation, Organisation.id == Membership.org_id)
@@ -104,12 +117,20 @@ class OrgForm:
     @classmethod
     def of(cls, org: Organisation) -> OrgForm:
         return cls(
-            name=org.name, short_name=org.short_name, division_code=org.division_code or "", tier=org.tier.value,
-            kind=org.kind.value, parent_id=str(org.parent_id or ""), sort_order=str(org.sort_order), version=str(org.version),
+            name=org.name,
+            short_name=org.short_name,
+            division_code=org.division_code or "",
+            tier=org.tier.value,
+            kind=org.kind.value,
+            parent_id=str(org.parent_id or ""),
+            sort_order=str(org.sort_order),
+            version=str(org.version),
         )
 
 
-def _validate(db: Session, principal: Principal, form: OrgForm, *, editing: Organisation | None) -> tuple[dict, Organisation | None]:
+def _validate(
+    db: Session, principal: Principal, form: OrgForm, *, editing: Organisation | None
+) -> tuple[dict, Organisation | None]:
     errors: dict[str, str] = {}
     values: dict = {}
     name = form.name.strip()
@@ -158,7 +179,11 @@ def _validate(db: Session, principal: Principal, form: OrgForm, *, editing: Orga
         errors["tier"] = f"层级不能高于上级机构（{parent.tier.label}）。"
     if parent and name and "name" not in errors:
         clash = db.exec(
-            select(Organisation.id).where(Organisation.parent_id == parent.id, Organisation.name == name, Organisation.id != (editing.id if editing else -1))
+            select(Organisation.id).where(
+                Organisation.parent_id == parent.id,
+                Organisation.name == name,
+                Organisation.id != (editing.id if editing else -1),
+            )
         ).first()
         if clash:
             errors["name"] = "同一上级下已有同名机构。"
@@ -179,8 +204,17 @@ def create(db: Session, principal: Principal, form: OrgForm, *, address: str = "
     db.flush()
     org.path = f"{parent.path}{org.id}/"
     db.add(org)
-    audit.record(db, "org.create", actor=principal.person, org=org, object_type="organisation", object_id=org.id,
-                 summary=f"新建组织：{org.name}", changes=audit.diff({}, {k: getattr(org, k) for k in AUDITED_FIELDS}), address=address)
+    audit.record(
+        db,
+        "org.create",
+        actor=principal.person,
+        org=org,
+        object_type="organisation",
+        object_id=org.id,
+        summary=f"新建组织：{org.name}",
+        changes=audit.diff({}, {k: getattr(org, k) for k in AUDITED_FIELDS}),
+        address=address,
+    )
     return org
 
 
@@ -208,8 +242,17 @@ def update_org(db: Session, principal: Principal, org_id: int, form: OrgForm, *,
     sessions.forget_everyone()  # remembered principals hold organisations' names and paths
     changes = audit.diff(before, {k: getattr(org, k) for k in AUDITED_FIELDS})
     if changes:
-        audit.record(db, "org.update", actor=principal.person, org=org, object_type="organisation", object_id=org.id,
-                     summary=f"修改组织：{org.name}", changes=changes, address=address)
+        audit.record(
+            db,
+            "org.update",
+            actor=principal.person,
+            org=org,
+            object_type="organisation",
+            object_id=org.id,
+            summary=f"修改组织：{org.name}",
+            changes=changes,
+            address=address,
+        )
     return org
 
 
@@ -224,13 +267,18 @@ def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> None:
     db.execute(
         update(Organisation)
         .where(Organisation.path.startswith(old_path, autoescape=True))
-        .values(path=literal(new_path, String) + func.substr(Organisation.path, len(old_path) + 1, type_=String), depth=Organisation.depth + shift)
+        .values(
+            path=literal(new_path, String) + func.substr(Organisation.path, len(old_path) + 1, type_=String),
+            depth=Organisation.depth + shift,
+        )
         .execution_options(synchronize_session=False)
     )
     db.refresh(org)
 
 
-def set_active(db: Session, principal: Principal, org_id: int, active: bool, *, version: str, address: str = "") -> Organisation:
+def set_active(
+    db: Session, principal: Principal, org_id: int, active: bool, *, version: str, address: str = ""
+) -> Organisation:
     org = principal.visible_org(db, org_id)
     principal.require_admin_over(org)
     _check_version(org, version)
@@ -239,7 +287,11 @@ def set_active(db: Session, principal: Principal, org_id: int, active: bool, *, 
     if org.active == active:
         return org
     if not active:
-        live_children = db.exec(select(func.count()).select_from(Organisation).where(Organisation.parent_id == org.id, Organisation.active == True)).one()  # noqa: E712
+        live_children = db.exec(
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.parent_id == org.id, Organisation.active == True)
+        ).one()  # noqa: E712
         if live_children:
             raise Forbidden(f"该机构下还有 {live_children} 个在用的下级机构，请先停用或移走它们。")
     org.active = active
@@ -247,6 +299,15 @@ def set_active(db: Session, principal: Principal, org_id: int, active: bool, *, 
     org.updated_at = utcnow()
     db.add(org)
     sessions.forget_everyone()  # a principal's roles count only in active organisations
-    audit.record(db, "org.activate" if active else "org.deactivate", actor=principal.person, org=org, object_type="organisation",
-                 object_id=org.id, summary=("启用" if active else "停用") + f"组织：{org.name}", changes={"active": [not active, active]}, address=address)
+    audit.record(
+        db,
+        "org.activate" if active else "org.deactivate",
+        actor=principal.person,
+        org=org,
+        object_type="organisation",
+        object_id=org.id,
+        summary=("启用" if active else "停用") + f"组织：{org.name}",
+        changes={"active": [not active, active]},
+        address=address,
+    )
     return org

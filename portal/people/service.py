@@ -42,7 +42,10 @@ def _in_scope(principal: Principal, *roles: Role):  # noqa: ANN202
 
 def visible_person(db: Session, principal: Principal, person_id: int) -> Person:
     person = db.get(Person, person_id)
-    if person is None or (person.id != principal.person.id and not db.exec(select(Person.id).where(Person.id == person_id, _in_scope(principal))).first()):
+    if person is None or (
+        person.id != principal.person.id
+        and not db.exec(select(Person.id).where(Person.id == person_id, _in_scope(principal))).first()
+    ):
         raise OutOfScope("人员不存在或您无权查看。", object_type="person", object_id=person_id)
     return person
 
@@ -71,7 +74,9 @@ class PeoplePage(Page):
     rows: list[tuple[Person, list[tuple[Membership, Organisation]]]]
 
 
-def list_people(db: Session, principal: Principal, flt: PeopleFilter, *, page: int, size: int, roles_in: tuple[Role, ...] = ()) -> PeoplePage:
+def list_people(
+    db: Session, principal: Principal, flt: PeopleFilter, *, page: int, size: int, roles_in: tuple[Role, ...] = ()
+) -> PeoplePage:
     """People in scope matching the filter (filtered first, then paginated), with their visible roles."""
     member_cond = [Membership.person_id == Person.id, principal.path_filter(Organisation.path)]
     if flt.org_id is not None:
@@ -80,9 +85,13 @@ def list_people(db: Session, principal: Principal, flt: PeopleFilter, *, page: i
     role_list = (flt.role,) if flt.role else roles_in
     if role_list:
         member_cond.append(Membership.role.in_(role_list))
-    query = select(Person).where(exists(select(Membership.id).join(Organisation, Organisation.id == Membership.org_id).where(*member_cond)))
+    query = select(Person).where(
+        exists(select(Membership.id).join(Organisation, Organisation.id == Membership.org_id).where(*member_cond))
+    )
     if flt.q:
-        query = query.where(Person.name.contains(flt.q, autoescape=True) | Person.username.contains(flt.q, autoescape=True))
+        query = query.where(
+            Person.name.contains(flt.q, autoescape=True) | Person.username.contains(flt.q, autoescape=True)
+        )
     if not flt.include_inactive:
         query = query.where(Person.active == True)  # noqa: E712
     total = db.exec(select(func.count()).select_from(query.subquery())).one()
@@ -103,9 +112,18 @@ def list_people(db: Session, principal: Principal, flt: PeopleFilter, *, page: i
 
 def roster_choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
     """Active mediators and directors in scope as (id, name): the light query behind filter drop-downs."""
-    in_scope = (select(Membership.id).join(Organisation, Organisation.id == Membership.org_id)
-                .where(Membership.person_id == Person.id, Membership.role.in_(ROSTER_ROLES), principal.path_filter(Organisation.path)))
-    rows = db.exec(select(Person.id, Person.name).where(Person.active == True, exists(in_scope)).order_by(Person.name, Person.id)).all()  # noqa: E712
+    in_scope = (
+        select(Membership.id)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(
+            Membership.person_id == Person.id,
+            Membership.role.in_(ROSTER_ROLES),
+            principal.path_filter(Organisation.path),
+        )
+    )
+    rows = db.exec(
+        select(Person.id, Person.name).where(Person.active == True, exists(in_scope)).order_by(Person.name, Person.id)
+    ).all()  # noqa: E712
     return [(pid, name) for pid, name in rows]
 
 
@@ -115,8 +133,16 @@ def reveal_phone(db: Session, principal: Principal, person: Person, *, address: 
     if person.id != principal.person.id and not any(principal.can_see_personal_data(o.path) for o in orgs):
         raise Forbidden("您的角色不能查看完整的联系电话。")
     if person.id != principal.person.id:
-        audit.record(db, "person.view_personal_data", actor=principal.person, org=orgs[0] if orgs else None, object_type="person",
-                     object_id=person.id, summary=f"查看 {person.name} 的完整电话号码", address=address)
+        audit.record(
+            db,
+            "person.view_personal_data",
+            actor=principal.person,
+            org=orgs[0] if orgs else None,
+            object_type="person",
+            object_id=person.id,
+            summary=f"查看 {person.name} 的完整电话号码",
+            address=address,
+        )
     return person.phone or ""
 
 
@@ -154,7 +180,11 @@ def _validate_account(db: Session, form: PersonForm, *, editing: Person | None) 
     username, name, phone = form.username.strip(), form.name.strip(), form.phone.strip().replace(" ", "")
     if not _USERNAME.match(username):
         errors["username"] = "登录名为 3–64 位字母、数字或 . _ -，以字母或数字开头。"
-    elif db.exec(select(Person.id).where(func.lower(Person.username) == username.lower(), Person.id != (editing.id if editing else -1))).first():
+    elif db.exec(
+        select(Person.id).where(
+            func.lower(Person.username) == username.lower(), Person.id != (editing.id if editing else -1)
+        )
+    ).first():
         errors["username"] = "该登录名已被使用。"
     if not name:
         errors["name"] = "请填写姓名。"
@@ -167,7 +197,9 @@ def _validate_account(db: Session, form: PersonForm, *, editing: Person | None) 
     return {"username": username, "name": name, "phone": phone or None}
 
 
-def _membership_values(db: Session, principal: Principal, org_id: str, role: str, kind: str, specialities: str, errors: dict) -> tuple[Organisation | None, dict]:
+def _membership_values(
+    db: Session, principal: Principal, org_id: str, role: str, kind: str, specialities: str, errors: dict
+) -> tuple[Organisation | None, dict]:
     org = None
     try:
         org = principal.visible_org(db, int(org_id))
@@ -201,7 +233,9 @@ def create_person(db: Session, principal: Principal, form: PersonForm, *, addres
     except Invalid as exc:
         errors.update(exc.errors)
         values = {}
-    org, member_values = _membership_values(db, principal, form.org_id, form.role, form.mediator_kind, form.specialities, errors)
+    org, member_values = _membership_values(
+        db, principal, form.org_id, form.role, form.mediator_kind, form.specialities, errors
+    )
     problem = passwords.password_problem(form.password, username=form.username.strip())
     if problem:
         errors["password"] = problem
@@ -211,9 +245,17 @@ def create_person(db: Session, principal: Principal, form: PersonForm, *, addres
     db.add(person)
     db.flush()
     db.add(Membership(person_id=person.id, org_id=org.id, **member_values))
-    audit.record(db, "person.create", actor=principal.person, org=org, object_type="person", object_id=person.id,
-                 summary=f"新建人员：{person.name}（{member_values['role'].label}）",
-                 changes=audit.diff({}, {**values, "phone": mask_phone(values["phone"]), "role": member_values["role"]}), address=address)
+    audit.record(
+        db,
+        "person.create",
+        actor=principal.person,
+        org=org,
+        object_type="person",
+        object_id=person.id,
+        summary=f"新建人员：{person.name}（{member_values['role'].label}）",
+        changes=audit.diff({}, {**values, "phone": mask_phone(values["phone"]), "role": member_values["role"]}),
+        address=address,
+    )
     return person
 
 
@@ -232,12 +274,31 @@ def update_person(db: Session, principal: Principal, person_id: int, form: Perso
     sessions.forget_person(person.id)
     changes = audit.diff(before, {"username": person.username, "name": person.name, "phone": mask_phone(person.phone)})
     if changes:
-        audit.record(db, "person.update", actor=principal.person, org=home_org(db, person), object_type="person", object_id=person.id,
-                     summary=f"修改人员：{person.name}", changes=changes, address=address)
+        audit.record(
+            db,
+            "person.update",
+            actor=principal.person,
+            org=home_org(db, person),
+            object_type="person",
+            object_id=person.id,
+            summary=f"修改人员：{person.name}",
+            changes=changes,
+            address=address,
+        )
     return person
 
 
-def add_membership(db: Session, principal: Principal, person_id: int, *, org_id: str, role: str, mediator_kind: str = "", specialities: str = "", address: str = "") -> Membership:
+def add_membership(
+    db: Session,
+    principal: Principal,
+    person_id: int,
+    *,
+    org_id: str,
+    role: str,
+    mediator_kind: str = "",
+    specialities: str = "",
+    address: str = "",
+) -> Membership:
     person = visible_person(db, principal, person_id)
     if not principal.can_admin:
         raise Forbidden("只有管理员可以授予角色。")
@@ -245,19 +306,36 @@ def add_membership(db: Session, principal: Principal, person_id: int, *, org_id:
         principal.require_admin_over(principal.visible_org(db, int(org_id)))
     errors: dict[str, str] = {}
     org, values = _membership_values(db, principal, org_id, role, mediator_kind, specialities, errors)
-    if not errors and db.exec(select(Membership.id).where(Membership.person_id == person.id, Membership.org_id == org.id, Membership.role == values["role"])).first():
+    if (
+        not errors
+        and db.exec(
+            select(Membership.id).where(
+                Membership.person_id == person.id, Membership.org_id == org.id, Membership.role == values["role"]
+            )
+        ).first()
+    ):
         errors["role"] = "该人员在此机构已担任这一角色。"
     if errors:
         raise Invalid(errors)
     membership = Membership(person_id=person.id, org_id=org.id, **values)
     db.add(membership)
     sessions.forget_person(person.id)
-    audit.record(db, "membership.create", actor=principal.person, org=org, object_type="person", object_id=person.id,
-                 summary=f"授予 {person.name} 在 {org.name} 的角色：{values['role'].label}", address=address)
+    audit.record(
+        db,
+        "membership.create",
+        actor=principal.person,
+        org=org,
+        object_type="person",
+        object_id=person.id,
+        summary=f"授予 {person.name} 在 {org.name} 的角色：{values['role'].label}",
+        address=address,
+    )
     return membership
 
 
-def remove_membership(db: Session, principal: Principal, person_id: int, membership_id: int, *, address: str = "") -> None:
+def remove_membership(
+    db: Session, principal: Principal, person_id: int, membership_id: int, *, address: str = ""
+) -> None:
     person = visible_person(db, principal, person_id)
     membership = db.get(Membership, membership_id)
     if membership is None or membership.person_id != person.id:
@@ -271,11 +349,21 @@ def remove_membership(db: Session, principal: Principal, person_id: int, members
         raise Forbidden("这是该人员的最后一个角色。如不再使用该账户，请停用账户。")
     db.delete(membership)
     sessions.forget_person(person.id)
-    audit.record(db, "membership.delete", actor=principal.person, org=org, object_type="person", object_id=person.id,
-                 summary=f"撤销 {person.name} 在 {org.name} 的角色：{membership.role.label}", address=address)
+    audit.record(
+        db,
+        "membership.delete",
+        actor=principal.person,
+        org=org,
+        object_type="person",
+        object_id=person.id,
+        summary=f"撤销 {person.name} 在 {org.name} 的角色：{membership.role.label}",
+        address=address,
+    )
 
 
-def set_active(db: Session, principal: Principal, person_id: int, active: bool, *, version: str, address: str = "") -> Person:
+def set_active(
+    db: Session, principal: Principal, person_id: int, active: bool, *, version: str, address: str = ""
+) -> Person:
     person = visible_person(db, principal, person_id)
     require_manage(db, principal, person)
     if person.id == principal.person.id:
@@ -289,13 +377,23 @@ def set_active(db: Session, principal: Principal, person_id: int, active: bool, 
         db.add(person)
         if not active:
             sessions.end_all_for(db, person.id)
-        audit.record(db, "person.activate" if active else "person.deactivate", actor=principal.person, org=home_org(db, person),
-                     object_type="person", object_id=person.id, summary=("启用" if active else "停用") + f"账户：{person.name}",
-                     changes={"active": [not active, active]}, address=address)
+        audit.record(
+            db,
+            "person.activate" if active else "person.deactivate",
+            actor=principal.person,
+            org=home_org(db, person),
+            object_type="person",
+            object_id=person.id,
+            summary=("启用" if active else "停用") + f"账户：{person.name}",
+            changes={"active": [not active, active]},
+            address=address,
+        )
     return person
 
 
-def reset_password(db: Session, principal: Principal, person_id: int, new_password: str, *, address: str = "") -> Person:
+def reset_password(
+    db: Session, principal: Principal, person_id: int, new_password: str, *, address: str = ""
+) -> Person:
     """An administrator sets a new password; all of the person's sessions end."""
     person = visible_person(db, principal, person_id)
     require_manage(db, principal, person)
@@ -307,6 +405,14 @@ def reset_password(db: Session, principal: Principal, person_id: int, new_passwo
     person.version += 1
     db.add(person)
     sessions.end_all_for(db, person.id)
-    audit.record(db, "auth.password_reset", actor=principal.person, org=home_org(db, person), object_type="person",
-                 object_id=person.id, summary=f"重置 {person.name} 的密码", address=address)
+    audit.record(
+        db,
+        "auth.password_reset",
+        actor=principal.person,
+        org=home_org(db, person),
+        object_type="person",
+        object_id=person.id,
+        summary=f"重置 {person.name} 的密码",
+        address=address,
+    )
     return person

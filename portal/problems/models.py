@@ -51,7 +51,11 @@ class Problem(SQLModel, table=True):
     """One item on an organisation's list; `org_path` copies the organisation's path for scoped queries."""
 
     __tablename__ = "problem"
-    __table_args__ = (Index("ix_problem_scope_list", "org_path", "found_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}),)
+    __table_args__ = (
+        Index(
+            "ix_problem_scope_list", "org_path", "found_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)

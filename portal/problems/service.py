@@ -35,7 +35,9 @@ class Transition:
 # (action) → from which states, to which state, by whom, with which note: the whole lifecycle in one table.
 TRANSITIONS = {
     "start": Transition("开始化解", (ProblemState.REGISTERED,), ProblemState.RESOLVING, EDIT_ROLES),
-    "resolve": Transition("标记已化解", (ProblemState.REGISTERED, ProblemState.RESOLVING), ProblemState.RESOLVED, EDIT_ROLES, "化解情况"),
+    "resolve": Transition(
+        "标记已化解", (ProblemState.REGISTERED, ProblemState.RESOLVING), ProblemState.RESOLVED, EDIT_ROLES, "化解情况"
+    ),
     "reopen": Transition("重新化解", (ProblemState.RESOLVED,), ProblemState.RESOLVING, EDIT_ROLES, "重新化解的原因"),
     "strike_off": Transition("销号", (ProblemState.RESOLVED,), ProblemState.STRUCK_OFF, STRIKE_ROLES, "销号说明"),
 }
@@ -61,7 +63,11 @@ def can_edit(principal: Principal, problem: Problem) -> bool:
 
 def actions_for(principal: Principal, problem: Problem) -> list[tuple[str, Transition]]:
     """The transitions the person may take on the item now."""
-    return [(name, t) for name, t in TRANSITIONS.items() if problem.state in t.sources and principal.has_role_over(problem.org_path, *t.roles)]
+    return [
+        (name, t)
+        for name, t in TRANSITIONS.items()
+        if problem.state in t.sources and principal.has_role_over(problem.org_path, *t.roles)
+    ]
 
 
 @dataclass
@@ -95,16 +101,20 @@ class ProblemPage(Page):
     rows: list[tuple[Problem, Organisation, Person | None]]
 
 
-def list_problems(db: Session, principal: Principal, flt: ProblemFilter, *, today: date, page: int = 1, size: int = 50) -> ProblemPage:
+def list_problems(
+    db: Session, principal: Principal, flt: ProblemFilter, *, today: date, page: int = 1, size: int = 50
+) -> ProblemPage:
     """Items in scope matching the filter (filtered first, then paginated), newest found first."""
     conditions = _conditions(db, principal, flt, today)
     total = db.exec(select(func.count()).select_from(Problem).where(*conditions)).one()
     rows = db.exec(
-        select(Problem, Organisation, Person).where(*conditions)
+        select(Problem, Organisation, Person)
+        .where(*conditions)
         .join(Organisation, Organisation.id == Problem.org_id)
         .outerjoin(Person, Person.id == Problem.responsible_id)
         .order_by(Problem.found_on.desc(), Problem.id.desc())
-        .offset((page - 1) * size).limit(size)
+        .offset((page - 1) * size)
+        .limit(size)
     ).all()
     return ProblemPage([tuple(r) for r in rows], total, page, size)
 
@@ -120,7 +130,11 @@ def counts(db: Session, principal: Principal, *, today: date, org_id: int | None
 
 
 def history(db: Session, problem: Problem) -> list[ProblemEvent]:
-    return list(db.exec(select(ProblemEvent).where(ProblemEvent.problem_id == problem.id).order_by(ProblemEvent.at, ProblemEvent.id)).all())
+    return list(
+        db.exec(
+            select(ProblemEvent).where(ProblemEvent.problem_id == problem.id).order_by(ProblemEvent.at, ProblemEvent.id)
+        ).all()
+    )
 
 
 def editable_orgs(db: Session, principal: Principal) -> list[Organisation]:
@@ -130,8 +144,11 @@ def editable_orgs(db: Session, principal: Principal) -> list[Organisation]:
 
 def responsible_options(db: Session, principal: Principal) -> list[Person]:
     """Active people holding a role somewhere in the person's scope."""
-    in_scope = exists(select(Membership.id).join(Organisation, Organisation.id == Membership.org_id)
-                      .where(Membership.person_id == Person.id, principal.path_filter(Organisation.path)))
+    in_scope = exists(
+        select(Membership.id)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(Membership.person_id == Person.id, principal.path_filter(Organisation.path))
+    )
     return list(db.exec(select(Person).where(in_scope, Person.active == True).order_by(Person.name, Person.id)).all())  # noqa: E712
 
 
@@ -149,9 +166,17 @@ class ProblemForm:
 
     @classmethod
     def of(cls, p: Problem) -> ProblemForm:
-        return cls(org_id=str(p.org_id), title=p.title, description=p.description, source=p.source, found_on=p.found_on.isoformat(),
-                   risk=p.risk.value, responsible_id=str(p.responsible_id or ""), due_on=p.due_on.isoformat() if p.due_on else "",
-                   version=str(p.version))
+        return cls(
+            org_id=str(p.org_id),
+            title=p.title,
+            description=p.description,
+            source=p.source,
+            found_on=p.found_on.isoformat(),
+            risk=p.risk.value,
+            responsible_id=str(p.responsible_id or ""),
+            due_on=p.due_on.isoformat() if p.due_on else "",
+            version=str(p.version),
+        )
 
 
 def require_editor_org(db: Session, principal: Principal, org_id: str) -> Organisation | None:
@@ -204,10 +229,19 @@ def _validate(db: Session, form: ProblemForm, org: Organisation | None, *, today
     values["responsible_id"] = None
     if form.responsible_id.strip():
         person_id = int(form.responsible_id) if form.responsible_id.strip().isdigit() else -1
-        ok = org is not None and db.exec(
-            select(Membership.id).join(Organisation, Organisation.id == Membership.org_id).join(Person, Person.id == Membership.person_id)
-            .where(Membership.person_id == person_id, Person.active == True, Organisation.path.startswith(org.path, autoescape=True))  # noqa: E712
-        ).first()
+        ok = (
+            org is not None
+            and db.exec(
+                select(Membership.id)
+                .join(Organisation, Organisation.id == Membership.org_id)
+                .join(Person, Person.id == Membership.person_id)
+                .where(
+                    Membership.person_id == person_id,
+                    Person.active == True,
+                    Organisation.path.startswith(org.path, autoescape=True),
+                )  # noqa: E712
+            ).first()
+        )
         if ok:
             values["responsible_id"] = person_id
         else:
@@ -220,20 +254,51 @@ def _validate(db: Session, form: ProblemForm, org: Organisation | None, *, today
 
 
 def _event(db: Session, principal: Principal, problem: Problem, kind: str, summary: str) -> None:
-    db.add(ProblemEvent(problem_id=problem.id, actor_id=principal.person.id, actor_name=principal.person.name, kind=kind, summary=summary[:500]))
+    db.add(
+        ProblemEvent(
+            problem_id=problem.id,
+            actor_id=principal.person.id,
+            actor_name=principal.person.name,
+            kind=kind,
+            summary=summary[:500],
+        )
+    )
 
 
-def create(db: Session, principal: Principal, form: ProblemForm, *, today: date, address: str = "",
-           screening_id: int | None = None, finding: int | None = None) -> Problem:
+def create(
+    db: Session,
+    principal: Principal,
+    form: ProblemForm,
+    *,
+    today: date,
+    address: str = "",
+    screening_id: int | None = None,
+    finding: int | None = None,
+) -> Problem:
     org = require_editor_org(db, principal, form.org_id)
     values = _validate(db, form, org, today=today)
     assert org is not None
-    problem = Problem(**values, org_path=org.path, screening_id=screening_id, screening_finding=finding, created_by=principal.person.id)
+    problem = Problem(
+        **values,
+        org_path=org.path,
+        screening_id=screening_id,
+        screening_finding=finding,
+        created_by=principal.person.id,
+    )
     db.add(problem)
     db.flush()
     _event(db, principal, problem, "create", f"登记问题（来源：{problem.source}，风险：{problem.risk.label}）")
-    audit.record(db, "problem.create", actor=principal.person, org=org, object_type="problem", object_id=problem.id,
-                 summary=f"登记问题：{problem.title}", changes=audit.diff({}, {k: getattr(problem, k) for k in AUDITED_FIELDS}), address=address)
+    audit.record(
+        db,
+        "problem.create",
+        actor=principal.person,
+        org=org,
+        object_type="problem",
+        object_id=problem.id,
+        summary=f"登记问题：{problem.title}",
+        changes=audit.diff({}, {k: getattr(problem, k) for k in AUDITED_FIELDS}),
+        address=address,
+    )
     return problem
 
 
@@ -242,7 +307,9 @@ def _check_version(problem: Problem, version: str) -> None:
         raise Conflict("该问题已被他人修改。请查看最新内容后重新填写您的修改。")
 
 
-def update(db: Session, principal: Principal, problem_id: int, form: ProblemForm, *, today: date, address: str = "") -> Problem:
+def update(
+    db: Session, principal: Principal, problem_id: int, form: ProblemForm, *, today: date, address: str = ""
+) -> Problem:
     problem = visible_problem(db, principal, problem_id)
     if not principal.has_role_over(problem.org_path, *EDIT_ROLES):
         raise Forbidden("只有本级或上级的受理员、调解员和调委会主任可以修改问题。")
@@ -261,20 +328,40 @@ def update(db: Session, principal: Principal, problem_id: int, form: ProblemForm
     changes = audit.diff(before, {k: getattr(problem, k) for k in AUDITED_FIELDS})
     if changes:
         _event(db, principal, problem, "update", "修改：" + "、".join(sorted(changes)))
-        audit.record(db, "problem.update", actor=principal.person, org=org, object_type="problem", object_id=problem.id,
-                     summary=f"修改问题：{problem.title}", changes=changes, address=address)
+        audit.record(
+            db,
+            "problem.update",
+            actor=principal.person,
+            org=org,
+            object_type="problem",
+            object_id=problem.id,
+            summary=f"修改问题：{problem.title}",
+            changes=changes,
+            address=address,
+        )
     return problem
 
 
-def transition(db: Session, principal: Principal, problem_id: int, action: str, *, note: str, version: str, today: date,
-               address: str = "") -> Problem:
+def transition(
+    db: Session,
+    principal: Principal,
+    problem_id: int,
+    action: str,
+    *,
+    note: str,
+    version: str,
+    today: date,
+    address: str = "",
+) -> Problem:
     """Take one step of the lifecycle, by the TRANSITIONS table."""
     problem = visible_problem(db, principal, problem_id)
     step = TRANSITIONS.get(action)
     if step is None:
         raise Invalid({"action": "未知的操作。"})
     if not principal.has_role_over(problem.org_path, *step.roles):
-        raise Forbidden("销号须由本级或上级的调委会主任或管理员办理。" if action == "strike_off" else "您不能办理该问题。")
+        raise Forbidden(
+            "销号须由本级或上级的调委会主任或管理员办理。" if action == "strike_off" else "您不能办理该问题。"
+        )
     _check_version(problem, version)
     if problem.state not in step.sources:
         raise Forbidden(f"问题当前为“{problem.state.label}”，不能{step.label}。")
@@ -294,6 +381,15 @@ def transition(db: Session, principal: Principal, problem_id: int, action: str, 
     db.add(problem)
     _event(db, principal, problem, action, step.label + (f"：{note}" if note else ""))
     org = db.get(Organisation, problem.org_id)
-    audit.record(db, f"problem.{action}", actor=principal.person, org=org, object_type="problem", object_id=problem.id,
-                 summary=f"{step.label}：{problem.title}", changes={"state": [before.value, problem.state.value]}, address=address)
+    audit.record(
+        db,
+        f"problem.{action}",
+        actor=principal.person,
+        org=org,
+        object_type="problem",
+        object_id=problem.id,
+        summary=f"{step.label}：{problem.title}",
+        changes={"state": [before.value, problem.state.value]},
+        address=address,
+    )
     return problem

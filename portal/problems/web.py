@@ -25,7 +25,6 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 RISK_OPTIONS = [(r.value, r.label) for r in RiskLevel]
 
 
-
 def org_options(orgs_: list[Organisation]) -> list[tuple[str, str]]:
     top = min((o.depth for o in orgs_), default=0)
     return [(str(o.id), "　" * (o.depth - top) + o.name) for o in orgs_]
@@ -41,49 +40,130 @@ class ProblemController(Controller):
     path = "/problems"
 
     @get("/", name="list_problems", sync_to_thread=True)
-    def list_problems(self, request: Request, db: Db, org: FromQuery[str] = "", state_: Annotated[str, QueryParameter(name="state")] = "", risk: FromQuery[str] = "",
-                      overdue: FromQuery[bool] = False) -> Template:
+    def list_problems(
+        self,
+        request: Request,
+        db: Db,
+        org: FromQuery[str] = "",
+        state_: Annotated[str, QueryParameter(name="state")] = "",
+        risk: FromQuery[str] = "",
+        overdue: FromQuery[bool] = False,
+    ) -> Template:
         """The items in scope, filtered first and then paginated; counts by state above them."""
         principal, today = _me(request), clock.today()
         state = state_
         page_no = max(1, int_or_none(request.query_params.get("page")) or 1)
-        flt = service.ProblemFilter(org_id=int_or_none(org), state=ProblemState(state) if state in ProblemState._value2member_map_ else None,
-                                    risk=RiskLevel(risk) if risk in RiskLevel._value2member_map_ else None, overdue=overdue)
+        flt = service.ProblemFilter(
+            org_id=int_or_none(org),
+            state=ProblemState(state) if state in ProblemState._value2member_map_ else None,
+            risk=RiskLevel(risk) if risk in RiskLevel._value2member_map_ else None,
+            overdue=overdue,
+        )
         result = service.list_problems(db, principal, flt, today=today, page=page_no)
         query = {"org": org, "state": state, "risk": risk, "overdue": str(overdue).lower()}
         base = request.app.route_reverse("list_problems")
         result.prev_url = f"{base}?{urlencode({**query, 'page': page_no - 1})}"  # type: ignore[attr-defined]
         result.next_url = f"{base}?{urlencode({**query, 'page': page_no + 1})}"  # type: ignore[attr-defined]
-        return page(request, "problems/list.html", partial="problems/_table.html", title="问题清单", nav="problems",
-                    crumbs=[("问题清单", None)], result=result, today=today, org=org, state=state, risk=risk, overdue=overdue,
-                    counts=service.counts(db, principal, today=today, org_id=flt.org_id),
-                    org_options=org_options(orgs.visible_orgs(db, principal)), state_options=[(s.value, l) for s, l in STATE_LABELS.items()],
-                    risk_options=RISK_OPTIONS, can_create=bool(principal.roots(*service.EDIT_ROLES)))
+        return page(
+            request,
+            "problems/list.html",
+            partial="problems/_table.html",
+            title="问题清单",
+            nav="problems",
+            crumbs=[("问题清单", None)],
+            result=result,
+            today=today,
+            org=org,
+            state=state,
+            risk=risk,
+            overdue=overdue,
+            counts=service.counts(db, principal, today=today, org_id=flt.org_id),
+            org_options=org_options(orgs.visible_orgs(db, principal)),
+            state_options=[(s.value, l) for s, l in STATE_LABELS.items()],
+            risk_options=RISK_OPTIONS,
+            can_create=bool(principal.roots(*service.EDIT_ROLES)),
+        )
 
     @get("/{problem_id:int}", name="show_problem", sync_to_thread=True)
     def show_problem(self, request: Request, db: Db, problem_id: FromPath[int]) -> Template:
         principal = _me(request)
         return self._show(request, db, principal, service.visible_problem(db, principal, problem_id))
 
-    def _show(self, request: Request, db: Session, principal: Principal, problem: Problem, *, errors: dict | None = None,
-              message: str | None = None, status: int = 200, action: str = "", note: str = "") -> Template:
+    def _show(
+        self,
+        request: Request,
+        db: Session,
+        principal: Principal,
+        problem: Problem,
+        *,
+        errors: dict | None = None,
+        message: str | None = None,
+        status: int = 200,
+        action: str = "",
+        note: str = "",
+    ) -> Template:
         org = db.get(Organisation, problem.org_id)
         responsible = db.get(Person, problem.responsible_id) if problem.responsible_id else None
-        return page(request, "problems/show.html", title=problem.title, nav="problems", status=status,
-                    crumbs=[("问题清单", request.app.route_reverse("list_problems")), (problem.title, None)],
-                    problem=problem, org=org, responsible=responsible, events=service.history(db, problem), today=clock.today(),
-                    can_edit=service.can_edit(principal, problem), actions=service.actions_for(principal, problem),
-                    errors=errors or {}, message=message, action=action, note=note)
+        return page(
+            request,
+            "problems/show.html",
+            title=problem.title,
+            nav="problems",
+            status=status,
+            crumbs=[("问题清单", request.app.route_reverse("list_problems")), (problem.title, None)],
+            problem=problem,
+            org=org,
+            responsible=responsible,
+            events=service.history(db, problem),
+            today=clock.today(),
+            can_edit=service.can_edit(principal, problem),
+            actions=service.actions_for(principal, problem),
+            errors=errors or {},
+            message=message,
+            action=action,
+            note=note,
+        )
 
-    def _form(self, request: Request, db: Session, principal: Principal, *, form: service.ProblemForm, problem: Problem | None,
-              errors: dict | None = None, message: str | None = None, status: int = 200, latest: Problem | None = None) -> Template:
+    def _form(
+        self,
+        request: Request,
+        db: Session,
+        principal: Principal,
+        *,
+        form: service.ProblemForm,
+        problem: Problem | None,
+        errors: dict | None = None,
+        message: str | None = None,
+        status: int = 200,
+        latest: Problem | None = None,
+    ) -> Template:
         list_url = request.app.route_reverse("list_problems")
-        crumbs = [("问题清单", list_url), (problem.title, request.app.route_reverse("show_problem", problem_id=problem.id)), ("修改", None)] \
-            if problem else [("问题清单", list_url), ("登记问题", None)]
-        return page(request, "problems/form.html", title=f"修改：{problem.title}" if problem else "登记问题", nav="problems", crumbs=crumbs,
-                    form=form, problem=problem, errors=errors or {}, message=message, status=status, latest=latest,
-                    org_options=org_options(service.editable_orgs(db, principal)), source_options=[(s, s) for s in SOURCES],
-                    risk_options=RISK_OPTIONS, people_options=[(str(p.id), p.name) for p in service.responsible_options(db, principal)])
+        crumbs = (
+            [
+                ("问题清单", list_url),
+                (problem.title, request.app.route_reverse("show_problem", problem_id=problem.id)),
+                ("修改", None),
+            ]
+            if problem
+            else [("问题清单", list_url), ("登记问题", None)]
+        )
+        return page(
+            request,
+            "problems/form.html",
+            title=f"修改：{problem.title}" if problem else "登记问题",
+            nav="problems",
+            crumbs=crumbs,
+            form=form,
+            problem=problem,
+            errors=errors or {},
+            message=message,
+            status=status,
+            latest=latest,
+            org_options=org_options(service.editable_orgs(db, principal)),
+            source_options=[(s, s) for s in SOURCES],
+            risk_options=RISK_OPTIONS,
+            people_options=[(str(p.id), p.name) for p in service.responsible_options(db, principal)],
+        )
 
     @get("/new", name="new_problem_form", sync_to_thread=True)
     def new_problem_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
@@ -99,8 +179,14 @@ class ProblemController(Controller):
         try:
             problem = service.create(db, principal, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
-            return self._form(request, db, principal, form=form, problem=None, errors=exc.errors, message=exc.message, status=422)
-        return redirect(request, request.app.route_reverse("show_problem", problem_id=problem.id), message=f"已登记：{problem.title}")
+            return self._form(
+                request, db, principal, form=form, problem=None, errors=exc.errors, message=exc.message, status=422
+            )
+        return redirect(
+            request,
+            request.app.route_reverse("show_problem", problem_id=problem.id),
+            message=f"已登记：{problem.title}",
+        )
 
     @get("/{problem_id:int}/edit", name="edit_problem_form", sync_to_thread=True)
     def edit_problem_form(self, request: Request, db: Db, problem_id: FromPath[int]) -> Template:
@@ -114,26 +200,60 @@ class ProblemController(Controller):
     def update_problem(self, request: Request, db: Db, problem_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = _me(request)
         form = form_of(service.ProblemForm, data)
-        result = save_edit(db, form, save=lambda: service.update(db, principal, problem_id, form, today=clock.today(), address=address_of(request)),
-                           reload=lambda: service.visible_problem(db, principal, problem_id),
-                           rerender=lambda obj, **kw: self._form(request, db, principal, form=form, problem=obj, **kw))
+        result = save_edit(
+            db,
+            form,
+            save=lambda: service.update(
+                db, principal, problem_id, form, today=clock.today(), address=address_of(request)
+            ),
+            reload=lambda: service.visible_problem(db, principal, problem_id),
+            rerender=lambda obj, **kw: self._form(request, db, principal, form=form, problem=obj, **kw),
+        )
         if isinstance(result, Template):
             return result
-        return redirect(request, request.app.route_reverse("show_problem", problem_id=result.id), message="已保存修改。")
+        return redirect(
+            request, request.app.route_reverse("show_problem", problem_id=result.id), message="已保存修改。"
+        )
 
     @post("/{problem_id:int}/transition", name="transition_problem", sync_to_thread=True)
-    def transition_problem(self, request: Request, db: Db, problem_id: FromPath[int], data: Form) -> Template | Redirect:
+    def transition_problem(
+        self, request: Request, db: Db, problem_id: FromPath[int], data: Form
+    ) -> Template | Redirect:
         principal = _me(request)
         action, note = str(data.get("action", "")), str(data.get("note", ""))
         try:
-            problem = service.transition(db, principal, problem_id, action, note=note, version=str(data.get("version", "")),
-                                         today=clock.today(), address=address_of(request))
+            problem = service.transition(
+                db,
+                principal,
+                problem_id,
+                action,
+                note=note,
+                version=str(data.get("version", "")),
+                today=clock.today(),
+                address=address_of(request),
+            )
         except Invalid as exc:
             problem = service.visible_problem(db, principal, problem_id)
-            return self._show(request, db, principal, problem, errors=exc.errors, message=exc.message, status=422, action=action, note=note)
+            return self._show(
+                request,
+                db,
+                principal,
+                problem,
+                errors=exc.errors,
+                message=exc.message,
+                status=422,
+                action=action,
+                note=note,
+            )
         except Conflict as exc:
             db.rollback()
             problem = service.visible_problem(db, principal, problem_id)
-            return self._show(request, db, principal, problem, message=exc.message, status=409, action=action, note=note)
+            return self._show(
+                request, db, principal, problem, message=exc.message, status=409, action=action, note=note
+            )
         label = service.TRANSITIONS[action].label
-        return redirect(request, request.app.route_reverse("show_problem", problem_id=problem.id), message=f"已{label}：{problem.title}")
+        return redirect(
+            request,
+            request.app.route_reverse("show_problem", problem_id=problem.id),
+            message=f"已{label}：{problem.title}",
+        )

@@ -14,7 +14,11 @@ class ScreeningRound(SQLModel, table=True):
     """One round by one organisation; `findings` holds one finding per line."""
 
     __tablename__ = "screening_round"
-    __table_args__ = (Index("ix_screening_round_scope", "org_path", "held_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}),)
+    __table_args__ = (
+        Index(
+            "ix_screening_round_scope", "org_path", "held_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id", index=True)

@@ -35,13 +35,22 @@ def can_record(principal: Principal, path: str) -> bool:
     return principal.has_role_over(path, *CREATE_ROLES)
 
 
-def list_rounds(db: Session, principal: Principal, *, org_id: int | None = None, limit: int = 100) -> list[tuple[ScreeningRound, Organisation]]:
+def list_rounds(
+    db: Session, principal: Principal, *, org_id: int | None = None, limit: int = 100
+) -> list[tuple[ScreeningRound, Organisation]]:
     """The latest rounds in scope (or in one organisation's subtree), newest first."""
-    query = select(ScreeningRound, Organisation).join(Organisation, Organisation.id == ScreeningRound.org_id).where(principal.path_filter(ScreeningRound.org_path))
+    query = (
+        select(ScreeningRound, Organisation)
+        .join(Organisation, Organisation.id == ScreeningRound.org_id)
+        .where(principal.path_filter(ScreeningRound.org_path))
+    )
     if org_id is not None:
         org = principal.visible_org(db, org_id)
         query = query.where(ScreeningRound.org_path.startswith(org.path, autoescape=True))
-    return [tuple(r) for r in db.exec(query.order_by(ScreeningRound.held_on.desc(), ScreeningRound.id.desc()).limit(limit)).all()]  # type: ignore[misc]
+    return [
+        tuple(r)
+        for r in db.exec(query.order_by(ScreeningRound.held_on.desc(), ScreeningRound.id.desc()).limit(limit)).all()
+    ]  # type: ignore[misc]
 
 
 @dataclass
@@ -55,15 +64,24 @@ class MissedRound:
 def missed_rounds(db: Session, principal: Principal, *, today: date, org_id: int | None = None) -> list[MissedRound]:
     """Active screening bodies in scope whose last round is older than their tier's cadence, or that have none."""
     tiers = [tier for tier, days in DEFAULT_CADENCE.items() if days]
-    query = select(Organisation).where(principal.path_filter(Organisation.path), Organisation.active == True,  # noqa: E712
-                                       Organisation.tier.in_(tiers), Organisation.kind.in_(SCREENING_KINDS))
+    query = select(Organisation).where(
+        principal.path_filter(Organisation.path),
+        Organisation.active == True,  # noqa: E712
+        Organisation.tier.in_(tiers),
+        Organisation.kind.in_(SCREENING_KINDS),
+    )
     if org_id is not None:
         query = query.where(Organisation.path.startswith(principal.visible_org(db, org_id).path, autoescape=True))
     orgs = list(db.exec(query.order_by(Organisation.path)).all())
     if not orgs:
         return []
-    last = dict(db.exec(select(ScreeningRound.org_id, func.max(ScreeningRound.held_on))
-                        .where(ScreeningRound.org_id.in_([o.id for o in orgs])).group_by(ScreeningRound.org_id)).all())
+    last = dict(
+        db.exec(
+            select(ScreeningRound.org_id, func.max(ScreeningRound.held_on))
+            .where(ScreeningRound.org_id.in_([o.id for o in orgs]))
+            .group_by(ScreeningRound.org_id)
+        ).all()
+    )
     missed = []
     for org in orgs:
         cadence = cadence_days(org.tier)
@@ -91,8 +109,16 @@ class RoundForm:
 
     @classmethod
     def of(cls, r: ScreeningRound) -> RoundForm:
-        return cls(org_id=str(r.org_id), held_on=r.held_on.isoformat(), participants=r.participants, area=r.area, findings=r.findings,
-                   findings_count=str(r.findings_count), notes=r.notes, version=str(r.version))
+        return cls(
+            org_id=str(r.org_id),
+            held_on=r.held_on.isoformat(),
+            participants=r.participants,
+            area=r.area,
+            findings=r.findings,
+            findings_count=str(r.findings_count),
+            notes=r.notes,
+            version=str(r.version),
+        )
 
 
 def require_recorder_org(db: Session, principal: Principal, org_id: str) -> Organisation | None:
@@ -105,7 +131,6 @@ def require_recorder_org(db: Session, principal: Principal, org_id: str) -> Orga
     if not principal.roots(*CREATE_ROLES):
         raise Forbidden("只有受理员、调解员和调委会主任可以记录排查。")
     return None
-
 
 
 def _validate(form: RoundForm, org: Organisation | None, *, today: date) -> dict:
@@ -146,20 +171,32 @@ def _validate(form: RoundForm, org: Organisation | None, *, today: date) -> dict
     return values
 
 
-def create_round(db: Session, principal: Principal, form: RoundForm, *, today: date, address: str = "") -> ScreeningRound:
+def create_round(
+    db: Session, principal: Principal, form: RoundForm, *, today: date, address: str = ""
+) -> ScreeningRound:
     org = require_recorder_org(db, principal, form.org_id)
     values = _validate(form, org, today=today)
     assert org is not None
     found = ScreeningRound(**values, org_id=org.id, org_path=org.path, created_by=principal.person.id)
     db.add(found)
     db.flush()
-    audit.record(db, "screening.create", actor=principal.person, org=org, object_type="screening_round", object_id=found.id,
-                 summary=f"记录排查：{org.name} {found.held_on}（发现 {found.findings_count} 个问题）",
-                 changes=audit.diff({}, {k: getattr(found, k) for k in AUDITED_FIELDS}), address=address)
+    audit.record(
+        db,
+        "screening.create",
+        actor=principal.person,
+        org=org,
+        object_type="screening_round",
+        object_id=found.id,
+        summary=f"记录排查：{org.name} {found.held_on}（发现 {found.findings_count} 个问题）",
+        changes=audit.diff({}, {k: getattr(found, k) for k in AUDITED_FIELDS}),
+        address=address,
+    )
     return found
 
 
-def update_round(db: Session, principal: Principal, round_id: int, form: RoundForm, *, today: date, address: str = "") -> ScreeningRound:
+def update_round(
+    db: Session, principal: Principal, round_id: int, form: RoundForm, *, today: date, address: str = ""
+) -> ScreeningRound:
     found = visible_round(db, principal, round_id)
     if not can_record(principal, found.org_path):
         raise Forbidden("只有本级或上级的受理员、调解员和调委会主任可以修改排查记录。")
@@ -178,8 +215,17 @@ def update_round(db: Session, principal: Principal, round_id: int, form: RoundFo
     db.add(found)
     changes = audit.diff(before, {k: getattr(found, k) for k in AUDITED_FIELDS})
     if changes:
-        audit.record(db, "screening.update", actor=principal.person, org=org, object_type="screening_round", object_id=found.id,
-                     summary=f"修改排查记录：{org.name} {found.held_on}", changes=changes, address=address)
+        audit.record(
+            db,
+            "screening.update",
+            actor=principal.person,
+            org=org,
+            object_type="screening_round",
+            object_id=found.id,
+            summary=f"修改排查记录：{org.name} {found.held_on}",
+            changes=changes,
+            address=address,
+        )
     return found
 
 
@@ -189,8 +235,16 @@ def finding_items(db: Session, found: ScreeningRound) -> dict[int, Problem]:
     return {p.screening_finding: p for p in rows}
 
 
-def problem_from_finding(db: Session, principal: Principal, round_id: int, finding: int, form: problems.ProblemForm, *,
-                         today: date, address: str = "") -> Problem:
+def problem_from_finding(
+    db: Session,
+    principal: Principal,
+    round_id: int,
+    finding: int,
+    form: problems.ProblemForm,
+    *,
+    today: date,
+    address: str = "",
+) -> Problem:
     """Register one finding of the round as a problem item (source 排查) of the round's organisation."""
     found = visible_round(db, principal, round_id)
     if not principal.has_role_over(found.org_path, *problems.EDIT_ROLES):

@@ -39,34 +39,99 @@ class ScreeningController(Controller):
         """Recent rounds in scope, and the bodies whose round is overdue by their tier's cadence."""
         principal, today = _me(request), clock.today()
         org_id = int_or_none(org)
-        return page(request, "screening/list.html", partial="screening/_rounds.html", title="矛盾纠纷排查", nav="screening",
-                    crumbs=[("矛盾纠纷排查", None)], rounds=service.list_rounds(db, principal, org_id=org_id),
-                    missed=service.missed_rounds(db, principal, today=today, org_id=org_id), cadence_label=cadence_label, org=org,
-                    org_options=org_options(orgs.visible_orgs(db, principal)), can_create=bool(principal.roots(*service.CREATE_ROLES)))
+        return page(
+            request,
+            "screening/list.html",
+            partial="screening/_rounds.html",
+            title="矛盾纠纷排查",
+            nav="screening",
+            crumbs=[("矛盾纠纷排查", None)],
+            rounds=service.list_rounds(db, principal, org_id=org_id),
+            missed=service.missed_rounds(db, principal, today=today, org_id=org_id),
+            cadence_label=cadence_label,
+            org=org,
+            org_options=org_options(orgs.visible_orgs(db, principal)),
+            can_create=bool(principal.roots(*service.CREATE_ROLES)),
+        )
 
     @get("/{round_id:int}", name="show_screening", sync_to_thread=True)
     def show_screening(self, request: Request, db: Db, round_id: FromPath[int]) -> Template:
         principal = _me(request)
         return self._show(request, db, principal, service.visible_round(db, principal, round_id))
 
-    def _show(self, request: Request, db: Session, principal: Principal, found: ScreeningRound, *, errors: dict | None = None,
-              message: str | None = None, status: int = 200, finding: int = 0, form: problems.ProblemForm | None = None) -> Template:
+    def _show(
+        self,
+        request: Request,
+        db: Session,
+        principal: Principal,
+        found: ScreeningRound,
+        *,
+        errors: dict | None = None,
+        message: str | None = None,
+        status: int = 200,
+        finding: int = 0,
+        form: problems.ProblemForm | None = None,
+    ) -> Template:
         org = db.get(Organisation, found.org_id)
-        return page(request, "screening/show.html", title=f"{org.name} {found.held_on} 排查", nav="screening", status=status,
-                    crumbs=[("矛盾纠纷排查", request.app.route_reverse("list_screening")), (f"{org.name} {found.held_on}", None)],
-                    round=found, org=org, linked=service.finding_items(db, found), risk_options=RISK_OPTIONS,
-                    can_edit=service.can_record(principal, found.org_path),
-                    can_register=principal.has_role_over(found.org_path, *problems.EDIT_ROLES),
-                    errors=errors or {}, message=message, failed=finding, failed_form=form)
+        return page(
+            request,
+            "screening/show.html",
+            title=f"{org.name} {found.held_on} 排查",
+            nav="screening",
+            status=status,
+            crumbs=[
+                ("矛盾纠纷排查", request.app.route_reverse("list_screening")),
+                (f"{org.name} {found.held_on}", None),
+            ],
+            round=found,
+            org=org,
+            linked=service.finding_items(db, found),
+            risk_options=RISK_OPTIONS,
+            can_edit=service.can_record(principal, found.org_path),
+            can_register=principal.has_role_over(found.org_path, *problems.EDIT_ROLES),
+            errors=errors or {},
+            message=message,
+            failed=finding,
+            failed_form=form,
+        )
 
-    def _form(self, request: Request, db: Session, principal: Principal, *, form: service.RoundForm, found: ScreeningRound | None,
-              errors: dict | None = None, message: str | None = None, status: int = 200, latest: ScreeningRound | None = None) -> Template:
+    def _form(
+        self,
+        request: Request,
+        db: Session,
+        principal: Principal,
+        *,
+        form: service.RoundForm,
+        found: ScreeningRound | None,
+        errors: dict | None = None,
+        message: str | None = None,
+        status: int = 200,
+        latest: ScreeningRound | None = None,
+    ) -> Template:
         list_url = request.app.route_reverse("list_screening")
-        crumbs = [("矛盾纠纷排查", list_url), (str(found.held_on), request.app.route_reverse("show_screening", round_id=found.id)), ("修改", None)] \
-            if found else [("矛盾纠纷排查", list_url), ("记录排查", None)]
-        return page(request, "screening/form.html", title="修改排查记录" if found else "记录排查", nav="screening", crumbs=crumbs,
-                    form=form, round=found, errors=errors or {}, message=message, status=status, latest=latest,
-                    org_options=org_options(service.recording_orgs(db, principal)))
+        crumbs = (
+            [
+                ("矛盾纠纷排查", list_url),
+                (str(found.held_on), request.app.route_reverse("show_screening", round_id=found.id)),
+                ("修改", None),
+            ]
+            if found
+            else [("矛盾纠纷排查", list_url), ("记录排查", None)]
+        )
+        return page(
+            request,
+            "screening/form.html",
+            title="修改排查记录" if found else "记录排查",
+            nav="screening",
+            crumbs=crumbs,
+            form=form,
+            round=found,
+            errors=errors or {},
+            message=message,
+            status=status,
+            latest=latest,
+            org_options=org_options(service.recording_orgs(db, principal)),
+        )
 
     @get("/new", name="new_screening_form", sync_to_thread=True)
     def new_screening_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
@@ -82,7 +147,9 @@ class ScreeningController(Controller):
         try:
             found = service.create_round(db, principal, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
-            return self._form(request, db, principal, form=form, found=None, errors=exc.errors, message=exc.message, status=422)
+            return self._form(
+                request, db, principal, form=form, found=None, errors=exc.errors, message=exc.message, status=422
+            )
         return redirect(request, request.app.route_reverse("show_screening", round_id=found.id), message="已记录排查。")
 
     @get("/{round_id:int}/edit", name="edit_screening_form", sync_to_thread=True)
@@ -96,24 +163,46 @@ class ScreeningController(Controller):
     def update_screening(self, request: Request, db: Db, round_id: FromPath[int], data: Form) -> Template | Redirect:
         principal = _me(request)
         form = form_of(service.RoundForm, data)
-        result = save_edit(db, form, save=lambda: service.update_round(db, principal, round_id, form, today=clock.today(), address=address_of(request)),
-                           reload=lambda: service.visible_round(db, principal, round_id),
-                           rerender=lambda obj, **kw: self._form(request, db, principal, form=form, found=obj, **kw))
+        result = save_edit(
+            db,
+            form,
+            save=lambda: service.update_round(
+                db, principal, round_id, form, today=clock.today(), address=address_of(request)
+            ),
+            reload=lambda: service.visible_round(db, principal, round_id),
+            rerender=lambda obj, **kw: self._form(request, db, principal, form=form, found=obj, **kw),
+        )
         if isinstance(result, Template):
             return result
-        return redirect(request, request.app.route_reverse("show_screening", round_id=result.id), message="已保存修改。")
+        return redirect(
+            request, request.app.route_reverse("show_screening", round_id=result.id), message="已保存修改。"
+        )
 
     @post("/{round_id:int}/findings/{finding:int}/problem", name="create_problem_from_finding", sync_to_thread=True)
-    def create_problem_from_finding(self, request: Request, db: Db, round_id: FromPath[int], finding: FromPath[int], data: Form) -> Template | Redirect:
+    def create_problem_from_finding(
+        self, request: Request, db: Db, round_id: FromPath[int], finding: FromPath[int], data: Form
+    ) -> Template | Redirect:
         """One click per finding: the finding becomes a problem item (source 排查) linked to the round."""
         principal = _me(request)
         form = form_of(problems.ProblemForm, data)
         show = request.app.route_reverse("show_screening", round_id=round_id)
         try:
-            problem = service.problem_from_finding(db, principal, round_id, finding, form, today=clock.today(), address=address_of(request))
+            problem = service.problem_from_finding(
+                db, principal, round_id, finding, form, today=clock.today(), address=address_of(request)
+            )
         except Invalid as exc:
             found = service.visible_round(db, principal, round_id)
-            return self._show(request, db, principal, found, errors=exc.errors, message=exc.message, status=422, finding=finding, form=form)
+            return self._show(
+                request,
+                db,
+                principal,
+                found,
+                errors=exc.errors,
+                message=exc.message,
+                status=422,
+                finding=finding,
+                form=form,
+            )
         except Conflict as exc:
             return redirect(request, show, message=exc.message, level="warning")
         return redirect(request, show, message=f"已登记为问题：{problem.title}")

@@ -25,7 +25,9 @@ def _settings() -> Settings:
     return settings
 
 
-@click.command("indexer", help="运行检索索引程序（前台）：把案件变更写入全文索引。服务器已自带一个；同一数据目录只会有一个在运行。")
+@click.command(
+    "indexer", help="运行检索索引程序（前台）：把案件变更写入全文索引。服务器已自带一个；同一数据目录只会有一个在运行。"
+)
 @click.option("--once", is_flag=True, help="处理完待索引的变更后退出。")
 def indexer_command(once: bool) -> None:
     settings = _settings()
@@ -71,7 +73,8 @@ def reindex_command(wait: bool) -> None:
         try:
             started = time.perf_counter()
             count = indexing.Indexer(settings, engine).rebuild(
-                progress=lambda done, total: click.echo(f"\r已索引 {done}/{total}", nl=False, err=True))
+                progress=lambda done, total: click.echo(f"\r已索引 {done}/{total}", nl=False, err=True)
+            )
             indexing.reindex_request(settings).unlink(missing_ok=True)
             click.echo(f"\n索引已重建：{count} 件案件，{time.perf_counter() - started:.1f} 秒。")
         finally:
@@ -89,7 +92,6 @@ def search_group() -> None:
 @click.option("--repair/--no-repair", default=True)
 def check_command(repair: bool) -> None:
     import search as search_lib
-
     from portal.searching.models import SearchOutbox
 
     settings = _settings()
@@ -101,7 +103,9 @@ def check_command(repair: bool) -> None:
                 report = service.index_for(settings.index_dir).check(expected)
             except search_lib.IndexUnavailable as exc:
                 raise click.ClickException(f"索引无法打开：{exc.reason}。请运行 portal reindex。") from exc
-            click.echo(f"数据库 {len(expected)} 件；索引缺少 {len(report.missing)} 件，版本过旧 {len(report.stale)} 件，多余 {len(report.extra)} 件。")
+            click.echo(
+                f"数据库 {len(expected)} 件；索引缺少 {len(report.missing)} 件，版本过旧 {len(report.stale)} 件，多余 {len(report.extra)} 件。"
+            )
             if report.ok:
                 click.echo("索引与数据库一致。")
                 return

@@ -88,8 +88,14 @@ def _record_text(record: CaseRecord) -> str:
     return label + "：" + "；".join(values)
 
 
-def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = None, archive_dir: Path | None = None,
-          lookup: Lookup | None = None) -> tuple[list[CaseDoc], list[int]]:
+def build(
+    db: Session,
+    case_ids: Iterable[int],
+    *,
+    uploads_dir: Path | None = None,
+    archive_dir: Path | None = None,
+    lookup: Lookup | None = None,
+) -> tuple[list[CaseDoc], list[int]]:
     """(documents of the cases that exist, ids of those that no longer do).
 
     With `archive_dir`, the newest filed dossier of each case is indexed page by page (hits link to the page)."""
@@ -99,27 +105,43 @@ def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = No
     lookup = lookup or Lookup(db)
     cases = {c.id: c for c in db.exec(select(Case).where(Case.id.in_(ids))).all()}
     parties: dict[int, list[Party]] = defaultdict(list)
-    for p in db.exec(select(Party).where(Party.case_id.in_(ids)).order_by(Party.case_id, Party.sort_order, Party.id)).all():
+    for p in db.exec(
+        select(Party).where(Party.case_id.in_(ids)).order_by(Party.case_id, Party.sort_order, Party.id)
+    ).all():
         parties[p.case_id].append(p)
     records: dict[int, list[CaseRecord]] = defaultdict(list)
-    for r in db.exec(select(CaseRecord).where(CaseRecord.case_id.in_(ids)).order_by(CaseRecord.case_id, CaseRecord.id)).all():
+    for r in db.exec(
+        select(CaseRecord).where(CaseRecord.case_id.in_(ids)).order_by(CaseRecord.case_id, CaseRecord.id)
+    ).all():
         records[r.case_id].append(r)
     mediators: dict[int, list[str]] = defaultdict(list)
-    for m, name in db.exec(select(CaseMediator, Person.name).join(Person, Person.id == CaseMediator.person_id)
-                           .where(CaseMediator.case_id.in_(ids)).order_by(CaseMediator.case_id, CaseMediator.lead.desc(), CaseMediator.id)).all():
+    for m, name in db.exec(
+        select(CaseMediator, Person.name)
+        .join(Person, Person.id == CaseMediator.person_id)
+        .where(CaseMediator.case_id.in_(ids))
+        .order_by(CaseMediator.case_id, CaseMediator.lead.desc(), CaseMediator.id)
+    ).all():
         mediators[m.case_id].append(name)
     letters: dict[int, list[str]] = defaultdict(list)
     for t in db.exec(select(Transfer).where(Transfer.case_id.in_(ids)).order_by(Transfer.case_id, Transfer.id)).all():
         letters[t.case_id].append("；".join(x for x in (t.kind, t.letter, t.answer_reason, t.feedback) if x))
     files: dict[int, list[CaseFile]] = defaultdict(list)
     if uploads_dir is not None:
-        for f in db.exec(select(CaseFile).where(CaseFile.case_id.in_(ids), CaseFile.removed == False,  # noqa: E712
-                                                CaseFile.media_type == "application/pdf")).all():
+        for f in db.exec(
+            select(CaseFile).where(
+                CaseFile.case_id.in_(ids),
+                CaseFile.removed == False,  # noqa: E712
+                CaseFile.media_type == "application/pdf",
+            )
+        ).all():
             files[f.case_id].append(f)
     filed: dict[int, DossierVersion] = {}
     if archive_dir is not None:
-        for v in db.exec(select(DossierVersion).where(DossierVersion.case_id.in_(ids), DossierVersion.status == "filed")
-                         .order_by(DossierVersion.case_id, DossierVersion.version)).all():
+        for v in db.exec(
+            select(DossierVersion)
+            .where(DossierVersion.case_id.in_(ids), DossierVersion.status == "filed")
+            .order_by(DossierVersion.case_id, DossierVersion.version)
+        ).all():
             filed[v.case_id] = v  # the newest filed version wins
     docs = []
     for case_id in ids:
@@ -133,19 +155,37 @@ def build(db: Session, case_ids: Iterable[int], *, uploads_dir: Path | None = No
             if pages:
                 text.append(f"{f.doc_type}《{f.filename}》：" + mask_phones("\n".join(pages))[:MAX_FILE_TEXT])
         version = filed.get(case_id)
-        docs.append(CaseDoc(
-            id=case.id, version=case.version, number=case.number, number_year=case.number_year, number_prefix=case.number_prefix,
-            number_seq=case.number_seq, title=case.title, parties=[p.name for p in parties[case_id]],
-            id_numbers=[p.id_number for p in parties[case_id] if p.id_number], dispute_type=case.dispute_type,
-            dispute_type_names=lookup.type_names(case.dispute_type), channel=case.channel, status=case.state.value,
-            status_label=case.state.label, outcome=case.outcome or "", outcome_label=OUTCOMES.get(case.outcome or "", ""),
-            org_id=case.org_id, org_name=chain[0].name if chain else "", org_paths=[o.path for o in chain],
-            org_names=[o.name for o in chain], tier=chain[0].tier.value if chain else "", mediators=mediators[case_id],
-            received_on=case.received_on, closed_on=case.closed_on,
-            filed_on=clock.local_date(version.filed_at) if version and version.filed_at else None,
-            text="\n".join(t for t in text if t),
-            dossier_pages=dossier_pages(archive_dir, version) if version and archive_dir else [],
-        ))
+        docs.append(
+            CaseDoc(
+                id=case.id,
+                version=case.version,
+                number=case.number,
+                number_year=case.number_year,
+                number_prefix=case.number_prefix,
+                number_seq=case.number_seq,
+                title=case.title,
+                parties=[p.name for p in parties[case_id]],
+                id_numbers=[p.id_number for p in parties[case_id] if p.id_number],
+                dispute_type=case.dispute_type,
+                dispute_type_names=lookup.type_names(case.dispute_type),
+                channel=case.channel,
+                status=case.state.value,
+                status_label=case.state.label,
+                outcome=case.outcome or "",
+                outcome_label=OUTCOMES.get(case.outcome or "", ""),
+                org_id=case.org_id,
+                org_name=chain[0].name if chain else "",
+                org_paths=[o.path for o in chain],
+                org_names=[o.name for o in chain],
+                tier=chain[0].tier.value if chain else "",
+                mediators=mediators[case_id],
+                received_on=case.received_on,
+                closed_on=case.closed_on,
+                filed_on=clock.local_date(version.filed_at) if version and version.filed_at else None,
+                text="\n".join(t for t in text if t),
+                dossier_pages=dossier_pages(archive_dir, version) if version and archive_dir else [],
+            )
+        )
     return docs, [i for i in ids if i not in cases]
 
 

@@ -54,12 +54,16 @@ class Indexer:
     def drain_once(self, *, apply_live: bool = True) -> tuple[int, set[int]]:
         """Index one batch of the outbox; returns (rows done, case ids touched)."""
         with Session(self.engine) as db:
-            rows = db.exec(select(SearchOutbox.id, SearchOutbox.case_id).order_by(SearchOutbox.id).limit(self.batch)).all()
+            rows = db.exec(
+                select(SearchOutbox.id, SearchOutbox.case_id).order_by(SearchOutbox.id).limit(self.batch)
+            ).all()
             if not rows:
                 return 0, set()
             ids = {case_id for _, case_id in rows}
             if apply_live:
-                docs, gone = documents.build(db, ids, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir)
+                docs, gone = documents.build(
+                    db, ids, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir
+                )
                 search.apply(self.root, docs, gone)  # committed to the index first …
             db.exec(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _ in rows])))
             db.commit()  # … then the rows go: a crash in between only repeats the batch
@@ -88,9 +92,15 @@ class Indexer:
         touched: set[int] = set()
         try:
             for start in range(0, len(ids), REBUILD_CHUNK):
-                chunk = ids[start:start + REBUILD_CHUNK]
+                chunk = ids[start : start + REBUILD_CHUNK]
                 with Session(self.engine) as db:
-                    docs, _ = documents.build(db, chunk, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir, lookup=lookup)
+                    docs, _ = documents.build(
+                        db,
+                        chunk,
+                        uploads_dir=self.settings.uploads_dir,
+                        archive_dir=self.settings.archive_dir,
+                        lookup=lookup,
+                    )
                 job.add(docs)
                 # Changes made meanwhile: to the live index now, to the new one before the swap.
                 while True:
@@ -101,7 +111,9 @@ class Indexer:
                 if progress:
                     progress(min(start + REBUILD_CHUNK, len(ids)), len(ids))
             with Session(self.engine) as db:
-                docs, gone = documents.build(db, touched, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir)
+                docs, gone = documents.build(
+                    db, touched, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir
+                )
             job.add(docs, gone)
             job.finish()
         except BaseException:
@@ -119,7 +131,9 @@ class Indexer:
             count = self.rebuild()
             log.info("search index built: %d cases", count)
             return True
-        log.error("search index cannot be opened (%s); searches use the database until `portal reindex`", status["reason"])
+        log.error(
+            "search index cannot be opened (%s); searches use the database until `portal reindex`", status["reason"]
+        )
         return False
 
     def maybe_merge(self) -> None:

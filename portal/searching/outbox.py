@@ -37,7 +37,9 @@ def _enqueue(session: Session, _context) -> None:  # noqa: ANN001
     ids = _case_ids(session)
     if ids:
         now = utcnow()
-        session.connection().execute(insert(SearchOutbox.__table__), [{"case_id": i, "created_at": now} for i in sorted(ids)])
+        session.connection().execute(
+            insert(SearchOutbox.__table__), [{"case_id": i, "created_at": now} for i in sorted(ids)]
+        )
 
 
 def enqueue_all(session: Session) -> int:
@@ -47,5 +49,8 @@ def enqueue_all(session: Session) -> int:
     ids = list(session.exec(select(Case.id)).all())
     if ids:
         now = utcnow()
-        session.connection().execute(insert(SearchOutbox.__table__), [{"case_id": i[0] if isinstance(i, tuple) else i, "created_at": now} for i in ids])
+        session.connection().execute(
+            insert(SearchOutbox.__table__),
+            [{"case_id": i[0] if isinstance(i, tuple) else i, "created_at": now} for i in ids],
+        )
     return len(ids)

@@ -22,7 +22,15 @@ from portal.scope import Principal
 from portal.searching.models import SavedSearch
 
 FALLBACK_NOTE = "全文索引暂不可用，正在使用数据库检索：较慢，只按案号、案件名称、当事人姓名和案情摘要逐词查找，不支持高级语法、分面和高亮。"
-FACET_LABELS = {"dtype": "纠纷类型", "status": "状态", "tier": "层级", "org": "办理机构", "year": "年份", "mediator": "调解员", "outcome": "调解结果"}
+FACET_LABELS = {
+    "dtype": "纠纷类型",
+    "status": "状态",
+    "tier": "层级",
+    "org": "办理机构",
+    "year": "年份",
+    "mediator": "调解员",
+    "outcome": "调解结果",
+}
 log = logging.getLogger("portal.search")
 _indexes: dict[Path, search.SearchIndex] = {}
 _lock = threading.Lock()
@@ -79,11 +87,19 @@ def _request(params: dict, principal: Principal, size: int) -> search.SearchRequ
     except ValueError:
         page = 1
     filters = {k: str(params[k])[:60] for k in search.FACETS if params.get(k)}
-    return search.SearchRequest(q=str(params.get("q") or "")[:10_000], filters=filters, sort="date" if params.get("sort") == "date" else "relevance",
-                                page=page, size=size, id_numbers=tuple(principal.roots(*PERSONAL_DATA_ROLES)))
+    return search.SearchRequest(
+        q=str(params.get("q") or "")[:10_000],
+        filters=filters,
+        sort="date" if params.get("sort") == "date" else "relevance",
+        page=page,
+        size=size,
+        id_numbers=tuple(principal.roots(*PERSONAL_DATA_ROLES)),
+    )
 
 
-def run(db: Session, principal: Principal, index_root: Path, params: dict, *, size: int = 20, facets: bool = True) -> Outcome:
+def run(
+    db: Session, principal: Principal, index_root: Path, params: dict, *, size: int = 20, facets: bool = True
+) -> Outcome:
     req = _request(params, principal, size)
     req.facets = facets
     scope = scope_of(db, principal)
@@ -93,7 +109,9 @@ def run(db: Session, principal: Principal, index_root: Path, params: dict, *, si
         return Outcome(fallback_search(db, principal, req, scope), fallback=True, reason=exc.reason, params=params)
 
 
-def fallback_search(db: Session, principal: Principal, req: search.SearchRequest, scope: search.Scope) -> search.SearchResults:
+def fallback_search(
+    db: Session, principal: Principal, req: search.SearchRequest, scope: search.Scope
+) -> search.SearchResults:
     """Every plain word must appear in the number, title, summary or a party's name; same scope as the index."""
     words = [w.strip('"') for w in req.q.split() if w.strip('"') and not w.startswith("-") and ":" not in w][:8]
     visible = visible_condition(principal, via=scope.case_ids)
@@ -109,10 +127,27 @@ def fallback_search(db: Session, principal: Principal, req: search.SearchRequest
     total = db.exec(select(func.count()).select_from(Case).where(visible, *conditions)).one()
     pages = max(1, math.ceil(total / req.size))
     page = min(req.page, pages)
-    rows = db.exec(select(Case).where(visible, *conditions).order_by(Case.received_on.desc(), Case.id.desc())
-                   .offset((page - 1) * req.size).limit(req.size)).all()
-    hits = [search.Hit(case_id=c.id, number=c.number, title=c.title, score=0.0, status=c.state.value, dispute_type=c.dispute_type,
-                       org_id=c.org_id, received_on=c.received_on, parties="") for c in rows]
+    rows = db.exec(
+        select(Case)
+        .where(visible, *conditions)
+        .order_by(Case.received_on.desc(), Case.id.desc())
+        .offset((page - 1) * req.size)
+        .limit(req.size)
+    ).all()
+    hits = [
+        search.Hit(
+            case_id=c.id,
+            number=c.number,
+            title=c.title,
+            score=0.0,
+            status=c.state.value,
+            dispute_type=c.dispute_type,
+            org_id=c.org_id,
+            received_on=c.received_on,
+            parties="",
+        )
+        for c in rows
+    ]
     return search.SearchResults(total=total, hits=hits, page=page, pages=pages, notes=[FALLBACK_NOTE], plain=True)
 
 
@@ -140,8 +175,14 @@ def status(index_root: Path, engine) -> dict:  # noqa: ANN001
         queued = pending(engine)
     except Exception:  # noqa: BLE001 - health reports, never raises
         queued = None
-    return {"ok": state["ok"], "fallback": not state["ok"], "reason": state["reason"], "documents": state["documents"], "queued": queued,
-            "building": bool(state.get("missing"))}  # the first build after installation: not a fault
+    return {
+        "ok": state["ok"],
+        "fallback": not state["ok"],
+        "reason": state["reason"],
+        "documents": state["documents"],
+        "queued": queued,
+        "building": bool(state.get("missing")),
+    }  # the first build after installation: not a fault
 
 
 # --- saved searches ---------------------------------------------------------------------------------
@@ -151,7 +192,9 @@ def clean_params(params: dict) -> str:
 
 
 def saved_of(db: Session, principal: Principal) -> list[SavedSearch]:
-    return list(db.exec(select(SavedSearch).where(SavedSearch.person_id == principal.person.id).order_by(SavedSearch.id)).all())
+    return list(
+        db.exec(select(SavedSearch).where(SavedSearch.person_id == principal.person.id).order_by(SavedSearch.id)).all()
+    )
 
 
 def save(db: Session, principal: Principal, name: str, params: dict) -> SavedSearch:
@@ -189,6 +232,3 @@ def queue_all(db: Session) -> int:
     from portal.searching.outbox import enqueue_all
 
     return enqueue_all(db)
-
-
-

@@ -35,7 +35,9 @@ def authenticate(connection: ASGIConnection) -> Principal:
         with transaction(state.engine) as db:
             again = sessions.load(db, token, idle=idle, max_age=max_age)
             if again.expired and again.person is not None:
-                auth_service.session_expired(db, again.person, address=connection.client.host if connection.client else "")
+                auth_service.session_expired(
+                    db, again.person, address=connection.client.host if connection.client else ""
+                )
     # Raised after the transaction commits, so the ended session and its audit entry are kept.
     if principal is None:
         raise SessionExpired("会话已超时，请重新登录。") if loaded.expired else NotAuthorizedException("请先登录。")
@@ -48,5 +50,9 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         # A session this process remembers needs neither the database nor a thread.
         token = connection.cookies.get(sessions.COOKIE_NAME)
         remembered = sessions.recall(token) if token else None
-        principal = remembered if isinstance(remembered, Principal) else await anyio.to_thread.run_sync(authenticate, connection)
+        principal = (
+            remembered
+            if isinstance(remembered, Principal)
+            else await anyio.to_thread.run_sync(authenticate, connection)
+        )
         return AuthenticationResult(user=principal, auth=principal.session_id)

@@ -12,8 +12,8 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.audit import service as audit
-from portal.auth.service import home_org
 from portal.auth import sessions
+from portal.auth.service import home_org
 from portal.db import transaction
 from portal.errors import Conflict, Forbidden, NotFound
 from portal.scope import OutOfScope
@@ -30,7 +30,11 @@ def is_api(request: Request) -> bool:
 
 def _error_page(request: Request, status: int, message: str) -> Response:
     if is_api(request):
-        return Response(content={"status_code": status, "detail": message}, status_code=status, headers={"Cache-Control": "no-store"})
+        return Response(
+            content={"status_code": status, "detail": message},
+            status_code=status,
+            headers={"Cache-Control": "no-store"},
+        )
     template = f"errors/{status}.html" if status in (400, 403, 404, 429, 500) else "errors/500.html"
     title = {400: "请求无效", 403: "无权操作", 404: "未找到", 429: "请求过多"}.get(status, "出错了")
     return page(request, template, title=title, status=status, message=message)
@@ -43,13 +47,24 @@ def _audit_later(request: Request, action: str, **fields) -> None:  # noqa: ANN0
         person = principal.person if principal else None
         if person is None:  # e.g. a CSRF failure, refused before the session was looked at
             person = sessions.person_of(db, request.cookies.get(sessions.COOKIE_NAME, ""))
-        audit.record(db, action, actor=person, org=home_org(db, person) if person else None, address=address_of(request), **fields)
+        audit.record(
+            db,
+            action,
+            actor=person,
+            org=home_org(db, person) if person else None,
+            address=address_of(request),
+            **fields,
+        )
 
 
 def on_out_of_scope(request: Request, exc: OutOfScope) -> Response:
     response = _error_page(request, 404, exc.message)
     response.background = BackgroundTask(
-        _audit_later, request, "security.out_of_scope", object_type=exc.object_type, object_id=exc.object_id,
+        _audit_later,
+        request,
+        "security.out_of_scope",
+        object_type=exc.object_type,
+        object_id=exc.object_id,
         summary=f"请求范围外或不存在的对象：{request.method} {request.url.path}"[:400],
     )
     return response
@@ -72,7 +87,10 @@ def on_permission_denied(request: Request, exc: PermissionDeniedException) -> Re
     if "CSRF" in (exc.detail or ""):
         response = _error_page(request, 400, "页面已过期或请求无法验证，请返回上一页刷新后重试。")
         response.background = BackgroundTask(
-            _audit_later, request, "security.csrf_rejected", summary=f"CSRF 校验失败：{request.method} {request.url.path}"[:400]
+            _audit_later,
+            request,
+            "security.csrf_rejected",
+            summary=f"CSRF 校验失败：{request.method} {request.url.path}"[:400],
         )
         return response
     return _error_page(request, 403, "您无权进行此操作。")
@@ -81,7 +99,9 @@ def on_permission_denied(request: Request, exc: PermissionDeniedException) -> Re
 def on_not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     """Send the browser to the sign-in page, remembering where it was going (the API answers 401 instead)."""
     if is_api(request):
-        return Response(content={"status_code": 401, "detail": "请先登录。"}, status_code=401, headers={"Cache-Control": "no-store"})
+        return Response(
+            content={"status_code": 401, "detail": "请先登录。"}, status_code=401, headers={"Cache-Control": "no-store"}
+        )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
         target = request.headers.get("hx-current-url", "") or "/"
@@ -107,7 +127,9 @@ def on_http_exception(request: Request, exc: HTTPException) -> Response:
         return _error_page(request, 500, "服务器出现问题，请稍后再试或联系管理员。")
     if is_fragment(request) or request.headers.get("accept", "").startswith("application/json"):
         return Response(content={"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
-    return _error_page(request, 400 if exc.status_code not in (403, 404) else exc.status_code, "请求无效：" + str(exc.detail))
+    return _error_page(
+        request, 400 if exc.status_code not in (403, 404) else exc.status_code, "请求无效：" + str(exc.detail)
+    )
 
 
 def on_server_error(request: Request, exc: Exception) -> Response:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
-
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 

@@ -40,7 +40,11 @@ def _error(errors: Mapping[str, Any] | None, name: str) -> Markup:
 
 
 def _label(id_: str, label: Any, required: bool) -> str:
-    mark = '<span class="field__required" aria-hidden="true">*</span><span class="visually-hidden">（必填）</span>' if required else ""
+    mark = (
+        '<span class="field__required" aria-hidden="true">*</span><span class="visually-hidden">（必填）</span>'
+        if required
+        else ""
+    )
     return f'<label class="field__label" for="{escape(id_)}">{escape(label)}{mark}</label>'
 
 
@@ -57,8 +61,16 @@ def _help_and_error(id_: str, help_: Any, err: Markup) -> str:
     return help_html + (f'<p class="field__error" id="{escape(id_)}-error">{err}</p>' if err else "")
 
 
-def field(name: str, label: Any, value: Any = "", errors: Mapping | None = None, type: str = "text",  # noqa: A002 — the macro's name
-          required: bool = False, help: Any = "", attrs: Mapping | None = None) -> Markup:  # noqa: A002
+def field(
+    name: str,
+    label: Any,
+    value: Any = "",
+    errors: Mapping | None = None,
+    type: str = "text",  # noqa: A002 — the macro's name
+    required: bool = False,
+    help: Any = "",
+    attrs: Mapping | None = None,
+) -> Markup:  # noqa: A002
     """label + input + help + error. Passwords are never echoed back."""
     id_ = f"f-{name}"
     err = _error(errors, name)
@@ -66,12 +78,22 @@ def field(name: str, label: Any, value: Any = "", errors: Mapping | None = None,
     return Markup(
         f'<div class="field{" field--error" if err else ""}">\n    {_label(id_, label, required)}\n'
         f'    <input class="field__input" id="{escape(id_)}" name="{escape(name)}" type="{escape(type)}"{shown}'
-        f'{" required" if required else ""}{_described(id_, help, err)}{_attrs(attrs)}>\n'
-        f"    {_help_and_error(id_, help, err)}\n  </div>")
+        f"{' required' if required else ''}{_described(id_, help, err)}{_attrs(attrs)}>\n"
+        f"    {_help_and_error(id_, help, err)}\n  </div>"
+    )
 
 
-def select(name: str, label: Any, options: Any, value: Any = "", errors: Mapping | None = None, required: bool = False,
-           help: Any = "", attrs: Mapping | None = None, blank: Any = None) -> Markup:  # noqa: A002
+def select(
+    name: str,
+    label: Any,
+    options: Any,
+    value: Any = "",
+    errors: Mapping | None = None,
+    required: bool = False,
+    help: Any = "",
+    attrs: Mapping | None = None,
+    blank: Any = None,
+) -> Markup:  # noqa: A002
     """options: (value, label) pairs; value a single value or a list (with attrs={"multiple": true}); blank: the label
     of an empty first option, e.g. "请选择…"."""
     id_ = f"f-{name}"
@@ -80,32 +102,50 @@ def select(name: str, label: Any, options: Any, value: Any = "", errors: Mapping
     return Markup(
         f'<div class="field{" field--error" if err else ""}">\n    {_label(id_, label, required)}\n'
         f'    <select class="field__input" id="{escape(id_)}" name="{escape(name)}"'
-        f'{" required" if required else ""}{_described(id_, help, err)}{_attrs(attrs)}>{empty}{option_tags(options, value)}</select>\n'
-        f"    {_help_and_error(id_, help, err)}\n  </div>")
+        f"{' required' if required else ''}{_described(id_, help, err)}{_attrs(attrs)}>{empty}{option_tags(options, value)}</select>\n"
+        f"    {_help_and_error(id_, help, err)}\n  </div>"
+    )
 
 
-def textarea(name: str, label: Any, value: Any = "", errors: Mapping | None = None, required: bool = False, help: Any = "",  # noqa: A002
-             rows: int = 4, attrs: Mapping | None = None) -> Markup:
+def textarea(
+    name: str,
+    label: Any,
+    value: Any = "",
+    errors: Mapping | None = None,
+    required: bool = False,
+    help: Any = "",  # noqa: A002
+    rows: int = 4,
+    attrs: Mapping | None = None,
+) -> Markup:
     id_ = f"f-{name}"
     err = _error(errors, name)
     return Markup(
         f'<div class="field{" field--error" if err else ""}">\n    {_label(id_, label, required)}\n'
         f'    <textarea class="field__input" id="{escape(id_)}" name="{escape(name)}" rows="{escape(rows)}"'
-        f'{" required" if required else ""}{_described(id_, help, err)}{_attrs(attrs)}>{escape(value if value is not None else "")}</textarea>\n'
-        f"    {_help_and_error(id_, help, err)}\n  </div>")
+        f"{' required' if required else ''}{_described(id_, help, err)}{_attrs(attrs)}>{escape(value if value is not None else '')}</textarea>\n"
+        f"    {_help_and_error(id_, help, err)}\n  </div>"
+    )
 
 
-def checkbox(name: str, label: Any, checked: bool = False, errors: Mapping | None = None, help: Any = "", value: Any = "1",  # noqa: A002
-             attrs: Mapping | None = None) -> Markup:
+def checkbox(
+    name: str,
+    label: Any,
+    checked: bool = False,
+    errors: Mapping | None = None,
+    help: Any = "",
+    value: Any = "1",  # noqa: A002
+    attrs: Mapping | None = None,
+) -> Markup:
     """An unchecked box sends nothing: read it as `name in form`."""
     id_ = f"f-{name}"
     err = _error(errors, name)
     return Markup(
         f'<div class="field field--check{" field--error" if err else ""}">\n'
         f'    <input class="field__check" id="{escape(id_)}" name="{escape(name)}" type="checkbox" value="{escape(value)}"'
-        f'{" checked" if checked else ""}{_described(id_, help, err)}{_attrs(attrs)}>\n'
+        f"{' checked' if checked else ''}{_described(id_, help, err)}{_attrs(attrs)}>\n"
         f'    <label class="field__label" for="{escape(id_)}">{escape(label)}</label>\n'
-        f"    {_help_and_error(id_, help, err)}\n  </div>")
+        f"    {_help_and_error(id_, help, err)}\n  </div>"
+    )
 
 
 FIELDS = {"form_field": field, "form_select": select, "form_textarea": textarea, "form_checkbox": checkbox}

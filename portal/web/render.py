@@ -82,7 +82,9 @@ def redirect(request: Request, url: str, *, message: str | None = None, level: s
     response = Redirect(path=url, status_code=303)
     if message:
         settings = settings_of(request)
-        response.set_cookie(flash.cookie(settings.effective_secret_key(), [(level, message)], secure=settings.cookie_secure))
+        response.set_cookie(
+            flash.cookie(settings.effective_secret_key(), [(level, message)], secure=settings.cookie_secure)
+        )
     return response
 
 
@@ -92,7 +94,9 @@ def form_of(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**{k: str(v) if not isinstance(v, list) else str(v[-1]) for k, v in data.items() if k in names})  # type: ignore[call-arg]
 
 
-def save_edit(db: Session, form: Any, *, save: Callable[[], T], reload: Callable[[], Any], rerender: Callable[..., Template]) -> T | Template:
+def save_edit(
+    db: Session, form: Any, *, save: Callable[[], T], reload: Callable[[], Any], rerender: Callable[..., Template]
+) -> T | Template:
     """Save an edit form, or show it again with what was typed.
 
     Invalid input answers 422 with the reasons. A conflicting edit answers 409 with what is saved now

@@ -31,15 +31,30 @@ def portal_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str
 
 def run_portal(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run `portal <args>` to completion (stdin closed: a prompt fails instead of hanging)."""
-    return subprocess.run([*PORTAL, *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [*PORTAL, *args],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def start_portal(*args: str, env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
     """Start `portal <args>` in its own process group, stdout and stderr into `log`."""
     with log.open("wb") as out:
-        return subprocess.Popen([*PORTAL, *args], env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [*PORTAL, *args],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop_portal(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
@@ -91,7 +106,9 @@ def wait_for_healthz(proc: subprocess.Popen[bytes], base_url: str, log: Path, ti
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"portal serve exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise AssertionError(
+                f"portal serve exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
+            )
         try:
             response = httpx.get(f"{base_url}/healthz", timeout=2)
             if response.status_code == 200:

@@ -139,9 +139,7 @@ class PostgresServer:
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=self.root, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
             log = self.logfile.read_text(errors="replace")[-4000:] if self.logfile.exists() else ""
-            raise RuntimeError(
-                f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n{log}"
-            )
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n{log}")
         return proc
 
     def start(self) -> PostgresServer:
@@ -152,7 +150,9 @@ class PostgresServer:
             try:
                 user = pwd.getpwnam("postgres")
             except KeyError as exc:  # pragma: no cover - the postgresql package creates the user
-                raise PostgresUnavailable("running as root but there is no `postgres` user to run the server as") from exc
+                raise PostgresUnavailable(
+                    "running as root but there is no `postgres` user to run the server as"
+                ) from exc
             os.chown(self.root, user.pw_uid, user.pw_gid)
             runuser = shutil.which("runuser") or "/usr/sbin/runuser"
             self._as_user = [runuser, "-u", "postgres", "--"]

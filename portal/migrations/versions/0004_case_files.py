@@ -4,9 +4,9 @@ Revision ID: 0004
 Revises: 0003
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"
@@ -38,7 +38,13 @@ def upgrade() -> None:
     op.create_index("ix_case_received", "case", ["received_on", "id"], unique=False)
     op.create_index("ix_case_updated", "case", ["updated_at"], unique=False)
     op.create_index("ix_case_type_state", "case", ["dispute_type", "state", "org_path"], unique=False)
-    op.create_index("ix_case_scope_state", "case", ["org_path", "state"], unique=False, postgresql_ops={"org_path": "varchar_pattern_ops"})
+    op.create_index(
+        "ix_case_scope_state",
+        "case",
+        ["org_path", "state"],
+        unique=False,
+        postgresql_ops={"org_path": "varchar_pattern_ops"},
+    )
 
 
 def downgrade() -> None:

@@ -20,7 +20,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_index("ix_case_type_state", table_name="case")
-    op.create_index("ix_case_type_state", "case", ["dispute_type", "state", "received_on", "id", "org_path"], unique=False)
+    op.create_index(
+        "ix_case_type_state", "case", ["dispute_type", "state", "received_on", "id", "org_path"], unique=False
+    )
 
 
 def downgrade() -> None:
