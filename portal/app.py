@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 from anyio import to_thread
@@ -25,12 +27,13 @@ from sqlmodel import Session
 from portal import clock, serving
 from portal.api.web import ApiController
 from portal.audit.web import AuditController
+from portal.auth.sessions import Toucher
 from portal.auth.web import AccountController, LoginController, logout
 from portal.cases.web import CaseController
 from portal.cases.web_files import CaseFilesController
 from portal.cases.web_loop import CaseLoopController
 from portal.cases.web_transfers import TransferController
-from portal.db import make_engine, read_only, transaction
+from portal.db import Unit, keep_off_the_loop, make_engine, read_only, transaction
 from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
 from portal.experts.web import ExpertController
 from portal.health import healthz
@@ -62,11 +65,13 @@ async def provide_db(state: State, request: Request) -> AsyncIterator[Session]:
     SQLite, nothing on PostgreSQL, see read_only); a write's commit can wait on the disk or the network, so it still
     runs in a thread.
     """
+    # Threads: the handler runs in the loop's executor (Threads below), its commit in anyio's, which nothing else
+    # uses, so a commit never waits for a thread held by a handler that waits for the connection it would free.
     writes = request.route_handler.opt.get("writes", False)
     reads = request.method in ("GET", "HEAD") and not (writes(request) if callable(writes) else writes)
     if reads:
         # Nothing to commit: closing hands the connection back, and the pool's reset ends SQLite's deferred read.
-        with Session(state.reader, expire_on_commit=False) as session:
+        with Unit(state.reader, expire_on_commit=False) as session:
             yield session
         return
     unit = transaction(state.engine)
@@ -77,6 +82,26 @@ async def provide_db(state: State, request: Request) -> AsyncIterator[Session]:
         await to_thread.run_sync(unit.__exit__, type(exc), exc, exc.__traceback__)
         raise
     await to_thread.run_sync(unit.__exit__, None, None, None)
+
+
+class Threads:
+    """Each worker's threads and database connections, sized together.
+
+    Handlers and the auth middleware run in the event loop's executor: `settings.threads` threads, each holding at
+    most one pooled connection while it runs. Commits run in anyio's threads (provide_db). The pool has a connection
+    for every handler thread, as many again for requests between their handler and their commit, and four for the
+    background threads (search indexer, fixity schedule, dossier binding); one missing for BUSY_SECONDS is a 503."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.count = max(1, settings.threads)
+
+    @property
+    def connections(self) -> int:
+        return 2 * self.count + 4
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=self.count, thread_name_prefix="portal-request"))
 
 
 class SettledMemory:
@@ -113,7 +138,9 @@ class SettledMemory:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.effective_database_url)
+    threads = Threads(settings)
+    engine = make_engine(settings.effective_database_url, connections=threads.connections)
+    toucher = Toucher(engine)
     secret = settings.effective_secret_key()
     tz = ZoneInfo(settings.timezone)
     clock.set_timezone(settings.timezone)
@@ -158,7 +185,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         dependencies={"db": Provide(provide_db)},
-        state=State({"settings": settings, "engine": engine, "reader": read_only(engine), "tz": tz}),
+        state=State(
+            {"settings": settings, "engine": engine, "reader": read_only(engine), "tz": tz, "toucher": toucher}
+        ),
         template_config=TemplateConfig(
             directory=settings.templates_dir, engine=JinjaTemplateEngine, engine_callback=configure_jinja
         ),
@@ -185,11 +214,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         include_in_schema=False,
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
         on_startup=[
+            threads.start,
+            toucher.start,
             indexer.start,
-            start_keeping,
+            start_keeping,  # recovers interrupted bindings: on the loop, but before any request is served
             memory.start,
             lambda: start_warming(settings.index_dir, then=memory.again),
+            lambda: keep_off_the_loop(engine),  # from here on, the loop serves requests
         ],
-        on_shutdown=[indexer.stop, stop_keeping, memory.stop, engine.dispose],
+        on_shutdown=[indexer.stop, stop_keeping, toucher.stop, memory.stop, engine.dispose],
         debug=settings.debug,
     )

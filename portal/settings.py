@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     demo_mode: bool = False
     cookie_secure: bool = False
     session_idle_minutes: int = 30
-    session_cache_seconds: float = 2.0  # how long a worker remembers who a session is (0: look it up on every request)
+    session_cache_seconds: float = 2.0  # how long a worker may keep a session's roles for organisation-level changes
     session_max_hours: int = 12
     login_max_failures_account: int = 5
     login_max_failures_address: int = 20
@@ -61,6 +61,7 @@ class Settings(BaseSettings):
         return self.archive_dir_override or self.data_dir / "archive"
 
     workers: int = 2
+    threads: int = 8  # per worker process: the threads that run handlers (each with at most one pooled connection)
     access_log: bool = (
         False  # one log line per request from `portal serve`; the reverse proxy in front usually keeps these
     )

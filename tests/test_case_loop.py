@@ -299,7 +299,7 @@ def test_a_returned_transfer_needs_a_reason_and_gives_the_case_back(engine) -> N
         assert transfer.state is TransferState.RETURNED and case.org_id == world.org("a1").id and not case.in_transfer
         with pytest.raises(OutOfScope):  # the receiver no longer sees what it returned
             service.get_case(db, clerk, case.id)
-        with pytest.raises(OutOfScope):  # nor accept it afterwards
+        with pytest.raises(Conflict, match="已被退回"):  # nor accept it afterwards: told why, not "not found"
             transfers.accept(db, clerk, transfer.id)
 
 

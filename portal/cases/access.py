@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, Transfer, TransferState
-from portal.db import one_of, utcnow
+from portal.db import lock, one_of, utcnow, writes
 from portal.errors import Forbidden
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -56,8 +56,19 @@ def not_found(case_id: int) -> OutOfScope:
     return OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
 
 
+def find_case(db: Session, principal: Principal, case_id: int) -> Case | None:
+    """The case if the person may see it. In a write transaction the case's row is locked first and read afresh
+    (portal.db.lock): whatever the request then checks — version, state, transfers, records — is what the last
+    writer left, and stays so until it commits. Every change to a case starts here."""
+    statement = select(Case).where(Case.id == case_id, visible_condition(principal))
+    if writes(db):
+        lock(db, Case, case_id)
+        statement = statement.execution_options(populate_existing=True)
+    return db.exec(statement).first()
+
+
 def get_case(db: Session, principal: Principal, case_id: int) -> Case:
-    case = db.exec(select(Case).where(Case.id == case_id, visible_condition(principal))).first()
+    case = find_case(db, principal, case_id)
     if case is None:
         raise not_found(case_id)
     return case

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from portal.db import enum_column, utcnow
+from portal.db import enum_column, utcnow, versioned
 
 
 class CaseState(StrEnum):
@@ -99,6 +99,7 @@ class Case(SQLModel, table=True):
     """A dispute handled by one organisation; `org_path` copies the organisation's path for scoped queries."""
 
     __tablename__ = "case"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
     __table_args__ = (
         UniqueConstraint("number_org_id", "number_year", "number_seq", name="uq_case_number"),
         # Paths are matched by prefix: on PostgreSQL only pattern ops make LIKE 'p%' indexable under any locale.
@@ -215,6 +216,9 @@ class TransferState(StrEnum):
 TRANSFER_KINDS = ["移送", "交办", "上报", "下派", "转办", "访调对接", "诉调对接"]
 
 
+OPEN_TRANSFER = text("state IN ('awaiting_signoff', 'sent')")
+
+
 class Transfer(SQLModel, table=True):
     """A case sent from one organisation to another, with its letter, sign-off and answer."""
 
@@ -222,6 +226,8 @@ class Transfer(SQLModel, table=True):
     __table_args__ = (  # prefix LIKE on both paths (see Case)
         Index("ix_transfer_from_path", "from_path", postgresql_ops={"from_path": "varchar_pattern_ops"}),
         Index("ix_transfer_to_path", "to_path", postgresql_ops={"to_path": "varchar_pattern_ops"}),
+        # one open transfer per case: a draft awaiting sign-off, or one sent and not yet answered
+        Index("uq_transfer_open", "case_id", unique=True, sqlite_where=OPEN_TRANSFER, postgresql_where=OPEN_TRANSFER),
     )
 
     id: int | None = Field(default=None, primary_key=True)

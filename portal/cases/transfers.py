@@ -10,7 +10,7 @@ from portal import clock
 from portal.audit import service as audit
 from portal.cases.access import get_case, log_event, require_act, touch
 from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
-from portal.db import utcnow
+from portal.db import flush_once, lock, utcnow, writes
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -36,11 +36,30 @@ def targets(db: Session, case: Case) -> list[tuple[int, str]]:
     return [(o.id, "　" * o.depth + o.name) for o in rows]
 
 
-def get_transfer(db: Session, principal: Principal, transfer_id: int) -> tuple[Transfer, Case]:
+def _transfer(db: Session, transfer_id: int) -> Transfer:
+    """The transfer; in a write transaction its case is locked first and the transfer read afresh (portal.db.lock),
+    so two answers, sign-offs or withdrawals at once are taken one after the other."""
     transfer = db.get(Transfer, transfer_id)
     if transfer is None:
         raise OutOfScope("移送记录不存在或您无权查看。", object_type="transfer", object_id=transfer_id)
+    if writes(db):
+        lock(db, Case, transfer.case_id)
+        db.refresh(transfer)
+    return transfer
+
+
+def get_transfer(db: Session, principal: Principal, transfer_id: int) -> tuple[Transfer, Case]:
+    transfer = _transfer(db, transfer_id)
     return transfer, get_case(db, principal, transfer.case_id)  # the case's scope decides
+
+
+def _to_answer(db: Session, principal: Principal, transfer_id: int) -> tuple[Transfer, Case]:
+    """A transfer the person's organisation is to accept or return. Someone who answers for the receiver learns that
+    it was answered meanwhile (409) even when that took the case out of their sight (a colleague returned it)."""
+    transfer = _transfer(db, transfer_id)
+    if principal.has_role_over(transfer.to_path, *ANSWER_ROLES):
+        _expect(transfer, TransferState.SENT)
+    return transfer, get_case(db, principal, transfer.case_id)
 
 
 def create(
@@ -75,7 +94,7 @@ def create(
         created_by=principal.person.id,
     )
     db.add(transfer)
-    db.flush()
+    flush_once(db, "本案已有一份待审签的移送函。")  # the database's own guard: one open transfer per case
     log_event(db, case, principal, "transfer", f"拟{kind}至 {target.name}，移送函待审签")
     audit.record(
         db,
@@ -120,7 +139,7 @@ def withdraw(db: Session, principal: Principal, transfer_id: int, *, address: st
     if not principal.has_role_over(transfer.from_path, *SEND_ROLES):
         raise Forbidden("只有移送机构可以撤回移送。")
     if transfer.state not in (TransferState.AWAITING_SIGNOFF, TransferState.SENT):
-        raise Forbidden(f"移送已{transfer.state.label}，不能撤回。")
+        raise Conflict(f"{_MEANWHILE[transfer.state]}，不能再撤回。")
     transfer.state, case.in_transfer = TransferState.WITHDRAWN, False
     _save(db, transfer, case)
     log_event(db, case, principal, "transfer", "撤回移送", db.get(Organisation, transfer.from_org_id))
@@ -139,7 +158,7 @@ def withdraw(db: Session, principal: Principal, transfer_id: int, *, address: st
 
 def accept(db: Session, principal: Principal, transfer_id: int, *, address: str = "") -> Transfer:
     """The receiver takes the case over: it now handles it; the sender keeps read access."""
-    transfer, case = get_transfer(db, principal, transfer_id)
+    transfer, case = _to_answer(db, principal, transfer_id)
     _require_receiver(principal, transfer)
     _expect(transfer, TransferState.SENT)
     receiver = db.get(Organisation, transfer.to_org_id)
@@ -162,7 +181,7 @@ def accept(db: Session, principal: Principal, transfer_id: int, *, address: str 
 
 def return_(db: Session, principal: Principal, transfer_id: int, *, reason: str, address: str = "") -> Transfer:
     """The receiver sends the case back with a written reason; the sender handles it again."""
-    transfer, case = get_transfer(db, principal, transfer_id)
+    transfer, case = _to_answer(db, principal, transfer_id)
     _require_receiver(principal, transfer)
     _expect(transfer, TransferState.SENT)
     if len(reason.strip()) < 4:
@@ -217,9 +236,18 @@ def _require_receiver(principal: Principal, transfer: Transfer) -> None:
         raise Forbidden("只有接收机构的受理员或调委会主任可以接收或退回。")
 
 
+_MEANWHILE = {
+    TransferState.AWAITING_SIGNOFF: "该移送函尚待审签",
+    TransferState.SENT: "该移送函已审签发出",
+    TransferState.ACCEPTED: "该移送已被接收",
+    TransferState.RETURNED: "该移送已被退回",
+    TransferState.WITHDRAWN: "该移送已被移送机构撤回",
+}
+
+
 def _expect(transfer: Transfer, state: TransferState) -> None:
     if transfer.state != state:
-        raise Conflict(f"该移送已{transfer.state.label}，请刷新页面查看最新状态。")
+        raise Conflict(f"{_MEANWHILE[transfer.state]}，请刷新页面查看最新状态。")
 
 
 def _save(db: Session, transfer: Transfer, case: Case) -> None:

@@ -338,11 +338,9 @@ def _list_filter(
 class CaseController(Controller):
     path = "/cases"
 
-    # The two busiest pages run on the worker's event loop rather than in its thread pool: their work is a
-    # few milliseconds of indexed reads and Python, and in a thread it would also pay the hand-off and compete
-    # for the GIL with the loop rendering other pages. Slow or heavy handlers (uploads, PDFs, exports) keep
-    # sync_to_thread=True, so that they never hold up the requests around them.
-    @get("/", name="list_cases", sync_to_thread=False)
+    # Every handler that reads the database runs in the worker's threads (STYLE §12), the two busiest pages too:
+    # run on the event loop they once saved a thread hand-off, and under load deadlocked the worker (issue 12).
+    @get("/", name="list_cases", sync_to_thread=True)
     def list_cases(self, request: Request, db: Db) -> Template:
         principal = me(request)
         raw = {k: str(v) for k, v in request.query_params.items()}
@@ -488,7 +486,7 @@ class CaseController(Controller):
             )
         return redirect(request, case_url(request, case.id), message=f"已登记案件：{case.number}")
 
-    @get("/{case_id:int}", name="show_case", sync_to_thread=False, opt={"writes": reveals})
+    @get("/{case_id:int}", name="show_case", sync_to_thread=True, opt={"writes": reveals})
     def show_case(self, request: Request, db: Db, case_id: FromPath[int], reveal: FromQuery[str] = "") -> Template:
         principal = me(request)
         shown = case_page.read(db, principal, case_id, recent_days=request.app.state.settings.recent_case_days)

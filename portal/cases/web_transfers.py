@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from portal import clock
 from portal.cases import transfers
-from portal.cases.access import get_case
+from portal.cases.access import find_case, get_case
 from portal.cases.models import Transfer
 from portal.cases.web import Form, case_url, me, render_case
 from portal.errors import Conflict, Invalid
@@ -21,13 +21,17 @@ from portal.web.render import Db, address_of, page, redirect
 def _answer(
     request: Request, db: Session, transfer_id: int, step: Callable[[], Transfer], message: str, *, to_case: bool = True
 ) -> Template | Redirect:
-    """Run one step of a transfer; a transfer someone else answered meanwhile re-renders the case page (409)."""
+    """Run one step of a transfer; a transfer someone else answered meanwhile re-renders the case page (409), or,
+    when that answer took the case out of the person's sight (a colleague returned it), the 409 page says so."""
     principal = me(request)
     try:
         transfer = step()
     except Conflict as exc:
         db.rollback()
-        _, case = transfers.get_transfer(db, principal, transfer_id)
+        answered = db.get(Transfer, transfer_id)
+        case = find_case(db, principal, answered.case_id) if answered else None
+        if case is None:
+            raise
         return render_case(request, db, principal, case, status=409, message=exc.message)
     target = (
         case_url(request, transfer.case_id) + "#transfers" if to_case else request.app.route_reverse("list_transfers")

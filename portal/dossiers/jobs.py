@@ -25,7 +25,7 @@ from portal import clock
 from portal.audit import service as audit
 from portal.cases.access import FROZEN, record_change, touch
 from portal.cases.models import Case, CaseEvent
-from portal.db import transaction, utcnow
+from portal.db import flush_once, lock, transaction, utcnow
 from portal.dossiers import service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.errors import Forbidden, Invalid
@@ -114,6 +114,7 @@ def request_binding(
         case_id=case.id, purpose=purpose, params=params, requested_by=principal.person.id, message="排队等待"
     )
     db.add(job)
+    flush_once(db, "本案已有一个装订任务在进行，请等待完成。")  # one job at a time per case, enforced by the database
     audit.record(
         db,
         "dossier.bind" if purpose == "draft" else "dossier.file_request",
@@ -160,6 +161,7 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
         job.status, job.progress, job.message = "running", 1, "开始装订"
         db.add(job)
         case = db.get(Case, job.case_id)
+        bound_version = case.version  # what the PDF shows: filing it needs the case unchanged until it is frozen
         data = service.case_data(db, case, uploads_dir=settings.uploads_dir)
         params = dict(job.params or {})
         purpose = job.purpose
@@ -201,9 +203,12 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
     manifest = storage.put(root, json.dumps(bound.manifest, ensure_ascii=False, indent=2).encode(), ".json")
     with transaction(engine) as db:
         job = db.get(BindingJob, job_id)
+        lock(db, Case, job.case_id)  # a correction or an edit at this moment waits, or is seen
         case = db.get(Case, job.case_id)
         if purpose == "file" and (case.archived_at is not None or case.state not in service.BINDABLE_STATES):
             raise RuntimeError("案件状态已变化，未立卷。")
+        if purpose == "file" and case.version != bound_version:
+            raise RuntimeError("装订期间案件又有修改，卷宗与案件不一致，未立卷：请重新立卷归档。")
         version = DossierVersion(
             case_id=case.id,
             version=next_version,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.db import utcnow
@@ -42,10 +42,16 @@ class DossierVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+ACTIVE_JOB = text("status IN ('queued', 'running')")
+
+
 class BindingJob(SQLModel, table=True):
     """A binding running in the background: its progress, and its error when it fails (kept, never lost)."""
 
     __tablename__ = "dossier_job"
+    __table_args__ = (  # one binding at a time per case
+        Index("uq_dossier_job_active", "case_id", unique=True, sqlite_where=ACTIVE_JOB, postgresql_where=ACTIVE_JOB),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

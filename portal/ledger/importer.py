@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import case as when
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from portal.audit import service as audit
@@ -252,14 +255,12 @@ def _save(db: Session, draft: Draft) -> Case:
 
 
 def _raise_sequence(db: Session, org_id: int, year: int, seq: int) -> None:
-    """Keep the committee's counter at or above imported numbers, so later intakes do not collide."""
-    row = db.get(CaseSequence, (org_id, year))
-    if row is None:
-        db.add(CaseSequence(org_id=org_id, year=year, last=seq))
-    elif row.last < seq:
-        row.last = seq
-        db.add(row)
-    db.flush()
+    """Keep the committee's counter at or above imported numbers, so later intakes do not collide: one upsert, as an
+    intake may take the next number at the same moment (see portal.cases.service.next_number)."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CaseSequence).values(org_id=org_id, year=year, last=seq)
+    raised = when((CaseSequence.last < statement.excluded.last, statement.excluded.last), else_=CaseSequence.last)
+    db.execute(statement.on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": raised}))
 
 
 def web_scope(principal: Principal, default_org: Organisation | None) -> Scope:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from portal.db import enum_column, utcnow
+from portal.db import enum_column, utcnow, versioned
 
 
 class Tier(StrEnum):
@@ -72,6 +72,7 @@ class Organisation(SQLModel, table=True):
     """One body in the tree; `path` is '/1/5/23/' (ancestors and itself), for subtree scope."""
 
     __tablename__ = "organisation"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
     # Paths are matched by prefix: on PostgreSQL only pattern ops make LIKE 'p%' indexable under any locale.
     __table_args__ = (Index("ix_organisation_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal.db import enum_column, utcnow
+from portal.db import enum_column, utcnow, versioned
 
 
 class Role(StrEnum):
@@ -49,6 +49,7 @@ class Person(SQLModel, table=True):
     """A person with an account; `password_hash` is empty until a password is set."""
 
     __tablename__ = "person"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)

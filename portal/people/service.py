@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from portal.audit import service as audit
 from portal.auth import passwords, sessions
 from portal.auth.service import home_org
-from portal.db import utcnow
+from portal.db import lock, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.paging import Page
@@ -299,6 +299,7 @@ def add_membership(
     specialities: str = "",
     address: str = "",
 ) -> Membership:
+    lock(db, Person, person_id)  # a person's roles change one request at a time (not twice, never the last one)
     person = visible_person(db, principal, person_id)
     if not principal.can_admin:
         raise Forbidden("只有管理员可以授予角色。")
@@ -336,6 +337,7 @@ def add_membership(
 def remove_membership(
     db: Session, principal: Principal, person_id: int, membership_id: int, *, address: str = ""
 ) -> None:
+    lock(db, Person, person_id)
     person = visible_person(db, principal, person_id)
     membership = db.get(Membership, membership_id)
     if membership is None or membership.person_id != person.id:

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from portal.audit import service as audit
-from portal.db import utcnow
+from portal.db import lock, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
@@ -246,6 +246,7 @@ def problem_from_finding(
     address: str = "",
 ) -> Problem:
     """Register one finding of the round as a problem item (source 排查) of the round's organisation."""
+    lock(db, ScreeningRound, round_id)  # two registrations of one finding at once: the second sees the first
     found = visible_round(db, principal, round_id)
     if not principal.has_role_over(found.org_path, *problems.EDIT_ROLES):
         raise Forbidden("只有本级或上级的受理员、调解员和调委会主任可以登记问题。")

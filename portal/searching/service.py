@@ -17,7 +17,9 @@ import search
 from portal.cases.access import get_case, transferred_ids, visible_condition
 from portal.cases.models import Case, Party
 from portal.cases.parties import PERSONAL_DATA_ROLES
+from portal.db import lock
 from portal.errors import Invalid, NotFound
+from portal.people.models import Person
 from portal.scope import Principal
 from portal.searching.models import SavedSearch
 
@@ -204,6 +206,7 @@ def save(db: Session, principal: Principal, name: str, params: dict) -> SavedSea
         raise Invalid("请为保存的搜索起一个名称。")
     if not query:
         raise Invalid("空的搜索不能保存。")
+    lock(db, Person, principal.person.id)  # two saves at once count each other
     if len(saved_of(db, principal)) >= 20:
         raise Invalid("最多保存 20 个搜索。")
     saved = SavedSearch(person_id=principal.person.id, name=name, params=query)
