@@ -164,6 +164,10 @@ def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
 
     settings = _settings()
     _require_migrated(settings)
+    try:  # read before the transaction begins: a server's writers never wait for the parse
+        parsed = importer.parse(file.read_bytes())
+    except importer.UnreadableFile as exc:
+        raise click.ClickException(str(exc)) from exc
     engine = make_engine(settings.effective_database_url)
     try:
         with db.transaction(engine) as session:
@@ -173,7 +177,7 @@ def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
             try:
                 report = importer.import_file(
                     session,
-                    file.read_bytes(),
+                    parsed,
                     importer.cli_scope(root),
                     dry_run=dry_run,
                     actor_name="命令行导入",

@@ -33,6 +33,50 @@ class UnreadableFile(ValueError):
     """The upload is not a ledger file at all (wrong type, not text)."""
 
 
+class TooLarge(ValueError):
+    """The upload, or what its compressed parts unpack to, exceeds the configured limit."""
+
+
+# An .xlsx is a zip: a few MB may unpack to a gigabyte of XML (shared strings repeated), which openpyxl would read
+# into memory. A real ledger unpacks to a few times its size; more than this many times the upload limit is refused.
+INFLATION_LIMIT = 4
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A ledger file read into memory before any database work (parse): its kind, and its lines — (line number,
+    JSON object or the error reading it) for JSON Lines, (row number, cells) for CSV and Excel."""
+
+    kind: str
+    items: list
+
+
+def parse(content: bytes, *, max_bytes: int | None = None) -> Parsed:
+    """Read the file: no database, so a caller does it before its transaction begins (a workbook can take seconds,
+    and on SQLite a write transaction holds every other writer up). `max_bytes` bounds what a workbook unpacks to
+    (INFLATION_LIMIT times it); an unreadable file raises UnreadableFile."""
+    kind = detect(content)
+    if kind == "xlsx":
+        if max_bytes is not None:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())  # zipfile reads no more than these
+            if unpacked > INFLATION_LIMIT * max_bytes:
+                raise TooLarge(
+                    f"该 Excel 工作簿解压后为 {unpacked / 1048576:.0f} MB，超过了上限 "
+                    f"{INFLATION_LIMIT * max_bytes / 1048576:g} MB（上传上限的 {INFLATION_LIMIT} 倍）。"
+                    "请删去多余的工作表和格式，或拆分成几个文件分别导入。"
+                )
+        try:
+            return Parsed(kind, list(flat.xlsx_rows(content)))
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
+            raise UnreadableFile("无法读取该 Excel 工作簿，文件可能已损坏。") from exc
+    try:
+        text = flat.decode(content)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("无法识别文件的文字编码，请保存为 UTF-8 编码。") from exc
+    return Parsed(kind, list(_jsonl(text) if kind == "jsonl" else flat.csv_rows(text)))
+
+
 @dataclass
 class Report:
     """What an import did or would do; `errors` are ready-to-show lines such as `第 12 行：title：…`."""
@@ -78,28 +122,13 @@ def _jsonl(text: str) -> Iterator[tuple[int, Any]]:
                 yield number, exc
 
 
-def _objects(db: Session, kind: str, content: bytes) -> Iterator[tuple[int, Any]]:
-    if kind == "jsonl":
-        try:
-            return _jsonl(flat.decode(content))
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile("无法识别文件的文字编码，请保存为 UTF-8 编码。") from exc
-    if kind == "xlsx":
-        try:
-            rows = list(flat.xlsx_rows(content))
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
-            raise UnreadableFile("无法读取该 Excel 工作簿，文件可能已损坏。") from exc
-        return flat.lines_of(db, iter(rows))
-    try:
-        text = flat.decode(content)
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("无法识别文件的文字编码，请保存为 UTF-8 编码。") from exc
-    return flat.lines_of(db, flat.csv_rows(text))
+def _objects(db: Session, parsed: Parsed) -> Iterator[tuple[int, Any]]:
+    return iter(parsed.items) if parsed.kind == "jsonl" else flat.lines_of(db, iter(parsed.items))
 
 
 def import_file(
     db: Session,
-    content: bytes,
+    content: bytes | Parsed,
     scope: Scope,
     *,
     dry_run: bool = False,
@@ -108,14 +137,15 @@ def import_file(
     audit_org: Organisation | None = None,
     address: str = "",
 ) -> Report:
-    """Read, check and (unless `dry_run` or any line is wrong) save every case of the file in the caller's transaction."""
-    kind = detect(content)
-    report = Report(kind=KINDS[kind], dry_run=dry_run)
+    """Check and (unless `dry_run` or any line is wrong) save every case of the file in the caller's transaction;
+    `content` parsed already (parse), or its bytes."""
+    parsed = content if isinstance(content, Parsed) else parse(content)
+    report = Report(kind=KINDS[parsed.kind], dry_run=dry_run)
     reader = LineReader(Lookup(db), scope)
     drafts: list[Draft] = []
     taken: dict[tuple[int, int, int], int] = {}
     try:
-        for number, data in _objects(db, kind, content):
+        for number, data in _objects(db, parsed):
             report.lines += 1
             errors: dict[str, str] = {}
             if isinstance(data, Exception) or not isinstance(data, dict):

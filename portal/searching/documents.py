@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import os
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -54,27 +57,53 @@ class Lookup:
         return [org] + [self.orgs[i] for i in reversed(org.ancestor_ids) if i in self.orgs]
 
 
-def pdf_text(source: Path | io.BytesIO) -> list[str]:
-    """The text of each page of a PDF; [] when it cannot be read (a scan, a damaged file)."""
+def _extract(source: Path | io.BytesIO | Callable[[], io.BytesIO]) -> list[str] | None:
+    """The text of each page of a PDF (a scan's pages are empty); None when it cannot be read."""
     try:
         from pypdf import PdfReader
 
+        source = source() if callable(source) else source
         reader = PdfReader(source if isinstance(source, io.BytesIO) else str(source))
         return [(page.extract_text() or "") for page in reader.pages]
     except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop indexing
         log.warning("cannot extract text from %s: %s", source, exc)
+        return None
+
+
+def kept_text(texts_dir: Path | None, sha256: str, source: Path | Callable[[], io.BytesIO]) -> list[str]:
+    """The text of each page of a stored PDF, extracted once per file: kept under `texts_dir` by its SHA-256 (what
+    is stored by checksum never changes). A large PDF takes seconds to read, and every change to its case indexes
+    the case again. A file that could not be read is tried again next time."""
+    kept = texts_dir / sha256[:2] / f"{sha256}.json" if texts_dir is not None and sha256 else None
+    if kept is not None and kept.is_file():
+        try:
+            return json.loads(kept.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass  # a damaged copy: read the file again
+    pages = _extract(source)
+    if pages is None:
         return []
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")
+        partial.replace(kept)
+    return pages
 
 
-def dossier_pages(archive_dir: Path, version: DossierVersion) -> list[str]:
+def dossier_pages(archive_dir: Path, version: DossierVersion, texts_dir: Path | None = None) -> list[str]:
     """The text of each page of a filed dossier (read through its checksum), capped; [] when unreadable."""
+
+    def verified() -> io.BytesIO:
+        return io.BytesIO(storage.read(archive_dir, version.storage_key, version.sha256))
+
     try:
-        data = storage.read(archive_dir, version.storage_key, version.sha256)
+        found = kept_text(texts_dir, version.sha256, verified)
     except Exception as exc:  # noqa: BLE001 - a missing or changed file is fixity's business, not the indexer's
         log.warning("cannot read dossier %s of case %s: %s", version.id, version.case_id, exc)
         return []
     pages, used = [], 0
-    for text in pdf_text(io.BytesIO(data)):
+    for text in found:
         text = mask_phones(text)[: max(0, MAX_DOSSIER_TEXT - used)]
         used += len(text)
         pages.append(text)
@@ -95,10 +124,12 @@ def build(
     uploads_dir: Path | None = None,
     archive_dir: Path | None = None,
     lookup: Lookup | None = None,
+    texts_dir: Path | None = None,
 ) -> tuple[list[CaseDoc], list[int]]:
     """(documents of the cases that exist, ids of those that no longer do).
 
-    With `archive_dir`, the newest filed dossier of each case is indexed page by page (hits link to the page)."""
+    With `archive_dir`, the newest filed dossier of each case is indexed page by page (hits link to the page).
+    With `texts_dir`, the text of every PDF is read from there once extracted (kept_text)."""
     ids = sorted(set(case_ids))
     if not ids:
         return [], []
@@ -151,7 +182,7 @@ def build(
         chain = lookup.chain(case.org_id)
         text = [case.summary, case.requests, *(_record_text(r) for r in records[case_id]), *letters[case_id]]
         for f in files[case_id]:
-            pages = pdf_text(uploads_dir / f.storage_key) if uploads_dir else []
+            pages = kept_text(texts_dir, f.sha256, uploads_dir / f.storage_key) if uploads_dir else []
             if pages:
                 text.append(f"{f.doc_type}《{f.filename}》：" + mask_phones("\n".join(pages))[:MAX_FILE_TEXT])
         version = filed.get(case_id)
@@ -183,7 +214,7 @@ def build(
                 closed_on=case.closed_on,
                 filed_on=clock.local_date(version.filed_at) if version and version.filed_at else None,
                 text="\n".join(t for t in text if t),
-                dossier_pages=dossier_pages(archive_dir, version) if version and archive_dir else [],
+                dossier_pages=dossier_pages(archive_dir, version, texts_dir) if version and archive_dir else [],
             )
         )
     return docs, [i for i in ids if i not in cases]
