@@ -44,11 +44,20 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="工作进程数，默认取 PORTAL_WORKERS（2）。")
 def serve(host: str, port: int, workers: int | None) -> None:
+    from archive import storage
     from portal import serving
 
     settings = _settings()
     settings.effective_secret_key()  # create the key file once, before the workers race for it
     _require_migrated(settings)
+    try:
+        serving.refuse_if_served(host, port)
+    except serving.PortTaken as exc:
+        raise click.ClickException(str(exc)) from exc
+    for root in (settings.uploads_dir, settings.archive_dir, settings.data_dir / "texts"):
+        removed = storage.sweep(root)  # what a killed process left between writing a file and renaming it
+        if removed:
+            click.echo(f"已清理 {root} 下 {removed} 个未完成写入的临时文件。")
     click.echo(f"调解卷宗门户已启动：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/")
     serving.serve(
         "portal.app:create_app",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import Field
@@ -60,11 +61,18 @@ class Settings(BaseSettings):
         """Bound dossiers, stored by SHA-256 (PORTAL_ARCHIVE_DIR, or <data dir>/archive)."""
         return self.archive_dir_override or self.data_dir / "archive"
 
+    # Addresses (or networks, 10.0.0.0/8) of the reverse proxies in front: only from them is X-Forwarded-For believed.
+    trusted_proxies: str = ""
     workers: int = 2
     threads: int = 8  # per worker process: the threads that run handlers (each with at most one pooled connection)
     access_log: bool = (
         False  # one log line per request from `portal serve`; the reverse proxy in front usually keeps these
     )
+
+    @cached_property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """PORTAL_TRUSTED_PROXIES, comma-separated, as networks (a single address is a network of one)."""
+        return tuple(ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip())
 
     @cached_property
     def effective_database_url(self) -> str:

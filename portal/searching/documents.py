@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -84,10 +82,7 @@ def kept_text(texts_dir: Path | None, sha256: str, source: Path | Callable[[], i
     if pages is None:
         return []
     if kept is not None:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}")
-        partial.write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")
-        partial.replace(kept)
+        storage.write_once(kept, json.dumps(pages, ensure_ascii=False).encode(), read_only=False)
     return pages
 
 

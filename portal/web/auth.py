@@ -15,6 +15,7 @@ from portal.auth import sessions
 from portal.db import transaction, utcnow
 from portal.people.models import Person
 from portal.scope import Principal, load_principal
+from portal.web.render import client_address
 
 
 class SessionExpired(NotAuthorizedException):
@@ -48,8 +49,7 @@ def authenticate(connection: ASGIConnection) -> Principal:
         with transaction(state.engine) as db:
             person = sessions.end_expired(db, token)
             if person is not None:
-                address = connection.client.host if connection.client else ""
-                auth_service.session_expired(db, person, address=address)
+                auth_service.session_expired(db, person, address=client_address(connection, settings))
         # Raised after the transaction commits, so the ended session and its audit entry are kept.
         raise SessionExpired("会话已超时，请重新登录。")
     if seen.due_for_touch(now):

@@ -43,7 +43,7 @@ def portal_serve(database_url: str, data_dir: Path, *, workers: int = 2, **env: 
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_healthz(proc, url, log, timeout=60)
+        wait_for_healthz(proc, url, log)
         yield Served(url, log)
     finally:
         stop_portal(proc)
