@@ -57,7 +57,7 @@ def free_port() -> int:
 class Server:
     """`portal serve --workers 2` in its own process group; stopped with SIGTERM (SIGKILL if it hangs)."""
 
-    def __init__(self, url: str, data_dir: Path, workers: int = 2) -> None:
+    def __init__(self, url: str, data_dir: Path, workers: int = 2, **settings: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "server.log"
@@ -72,6 +72,7 @@ class Server:
             PORTAL_INDEXER_IN_SERVER="false",
             PORTAL_FIXITY_INTERVAL_MINUTES="0",
         )
+        env.update(settings)  # e.g. bench/soak.py runs the indexer
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [

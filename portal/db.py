@@ -223,9 +223,10 @@ def read_only(engine: Engine) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:  # engine: a writer, or read_only(engine)
-    """One unit of work: commit on success, roll back on any error."""
-    with Unit(engine, expire_on_commit=False) as session:
+def transaction(engine: Engine, **binds: object) -> Iterator[Session]:  # engine: a writer, or read_only(engine)
+    """One unit of work: commit on success, roll back on any error. `binds`: Session(binds=…) — some tables through
+    another engine (see portal.app.provide_db: an audited view reads without the write lock)."""
+    with Unit(engine, expire_on_commit=False, **binds) as session:
         try:
             yield session
             session.commit()

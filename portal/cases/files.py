@@ -35,6 +35,10 @@ LOCKED_STATES = (CaseState.EVALUATED,)  # after evaluation the dossier is being 
 ASSEMBLY_ROLES = (*UPLOAD_ROLES, Role.ARCHIVIST)
 
 
+def upload_what(case: Case) -> str:
+    return "补充立卷材料" if case.state in LOCKED_STATES else "上传材料"
+
+
 def upload_roles(case: Case) -> tuple[Role, ...]:
     """Who may add materials to `case` now (filing, checked by require_act, ends it for everyone)."""
     return ASSEMBLY_ROLES if case.state in LOCKED_STATES else UPLOAD_ROLES
@@ -94,7 +98,37 @@ def upload(
     max_bytes: int,
     address: str = "",
 ) -> CaseFile:
-    require_act(principal, case, upload_roles(case), "补充立卷材料" if case.state in LOCKED_STATES else "上传材料")
+    require_act(principal, case, upload_roles(case), upload_what(case))
+    return record_upload(
+        db,
+        principal,
+        case,
+        prepare(filename=filename, data=data, doc_type=doc_type, root=root, max_bytes=max_bytes),
+        address=address,
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload checked and stored, not yet recorded: what record_upload needs."""
+
+    filename: str
+    doc_type: str
+    kind: Sniffed
+    size: int
+    sha256: str
+    storage_key: str
+
+
+def may_upload(principal: Principal) -> bool:
+    """Whether the person may upload materials to any case at all (read nothing: before prepare)."""
+    return bool(principal.roots(*UPLOAD_ROLES, *ASSEMBLY_ROLES))
+
+
+def prepare(*, filename: str, data: bytes, doc_type: str, root: Path, max_bytes: int) -> Prepared:
+    """Check the upload (type by content, size, category) and store it by SHA-256: no database, so the page does it
+    before its write transaction begins, which then only records it (writing and syncing 20 MB takes a while, and on
+    SQLite every other change would wait). A file stored for an upload refused afterwards stays, unreferenced."""
     errors: dict[str, str] = {}
     if doc_type not in DOC_TYPES:
         errors["doc_type"] = "请选择材料类别。"
@@ -111,14 +145,19 @@ def upload(
         raise Invalid(errors)
     digest, key = store(root, data)
     name = Path(filename or "upload").name[:200] or "upload"
+    return Prepared(name, doc_type, kind, len(data), digest, key)
+
+
+def record_upload(db: Session, principal: Principal, case: Case, upload: Prepared, *, address: str = "") -> CaseFile:
+    """Add a prepared upload to the case (the caller checked require_act)."""
     record = CaseFile(
         case_id=case.id,
-        doc_type=doc_type,
-        filename=name,
-        media_type=kind.media_type,
-        size=len(data),
-        sha256=digest,
-        storage_key=key,
+        doc_type=upload.doc_type,
+        filename=upload.filename,
+        media_type=upload.kind.media_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        storage_key=upload.storage_key,
         uploaded_by=principal.person.id,
     )
     db.add(record)
@@ -127,9 +166,9 @@ def upload(
         principal,
         case,
         kind="file",
-        event=f"上传{doc_type}：{name}（{kind.label}，{len(data) // 1024} KB）",
+        event=f"上传{upload.doc_type}：{upload.filename}（{upload.kind.label}，{upload.size // 1024} KB）",
         action="case.upload",
-        summary=f"上传材料 {name}（SHA-256 {digest[:12]}…）：{case.number}",
+        summary=f"上传材料 {upload.filename}（SHA-256 {upload.sha256[:12]}…）：{case.number}",
         address=address,
     )
     return record

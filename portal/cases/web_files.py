@@ -13,6 +13,7 @@ from litestar.response import Redirect, Response
 
 from portal.audit import service as audit
 from portal.cases import files, service
+from portal.cases.access import require_act
 from portal.errors import Invalid
 from portal.orgs.models import Organisation
 from portal.web.render import Db, address_of, principal_of, redirect, settings_of
@@ -28,29 +29,29 @@ class CaseFilesController(Controller):
         principal = principal_of(request)
         assert principal is not None
         settings = settings_of(request)
-        case = service.get_case(db, principal, case_id)
         upload = data.get("file")
         content = upload.file.read() if isinstance(upload, UploadFile) else b""
         filename = upload.filename if isinstance(upload, UploadFile) else ""
-        url = request.app.route_reverse("show_case", case_id=case.id)
-        try:
-            files.upload(
-                db,
-                principal,
-                case,
-                filename=filename,
-                data=content,
-                doc_type=str(data.get("doc_type", "")),
-                root=settings.uploads_dir,
-                max_bytes=settings.upload_max_mb * 1048576,
-                address=address_of(request),
-            )
-        except Invalid as exc:
-            db.rollback()
-            return redirect(
-                request, f"{url}#files", message="上传未成功：" + "；".join(exc.errors.values()), level="error"
-            )
-        return redirect(request, f"{url}#files", message=f"已上传：{filename}")
+        url = request.app.route_reverse("show_case", case_id=case_id)
+        prepared, refused = None, None
+        if files.may_upload(principal):  # checked and stored before the transaction begins (files.prepare)
+            try:
+                prepared = files.prepare(
+                    filename=filename,
+                    data=content,
+                    doc_type=str(data.get("doc_type", "")),
+                    root=settings.uploads_dir,
+                    max_bytes=settings.upload_max_mb * 1048576,
+                )
+            except Invalid as exc:
+                refused = exc
+        case = service.get_case(db, principal, case_id)
+        require_act(principal, case, files.upload_roles(case), files.upload_what(case))
+        if prepared is None:
+            errors = refused.errors if refused else {"file": "请选择要上传的文件。"}
+            return redirect(request, f"{url}#files", message="上传未成功：" + "；".join(errors.values()), level="error")
+        files.record_upload(db, principal, case, prepared, address=address_of(request))
+        return redirect(request, f"{url}#files", message=f"已上传：{prepared.filename}")
 
     @get("/{file_id:int}", name="download_case_file", sync_to_thread=True, opt={"writes": True})
     def download_case_file(self, request: Request, db: Db, case_id: FromPath[int], file_id: FromPath[int]) -> Response:
