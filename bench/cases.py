@@ -95,7 +95,7 @@ class Server:
                 start_new_session=True,
             )
 
-    def wait(self, timeout: float = 60) -> None:
+    def wait(self, timeout: float = 180) -> None:
         from support.cli import wait_for_healthz
 
         wait_for_healthz(self.proc, self.base, self.log, timeout)

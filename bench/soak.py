@@ -37,8 +37,8 @@ for extra in (ROOT, ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from sqlalchemy import func, select  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlalchemy import func  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 
 from bench.cases import Server, signed_in_cookies  # noqa: E402
 from bench.http_load import Connection  # noqa: E402
@@ -253,12 +253,11 @@ def _workers_rss(server: Server) -> dict[int, float]:
             continue
         try:
             status = Path(f"/proc/{entry}/status").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields.get("PPid", "0").strip()) == server.proc.pid and "portal" in Path(
-            f"/proc/{entry}/cmdline"
-        ).read_bytes().decode(errors="replace").replace("\0", " ") + fields.get("Name", ""):
+        if int(fields.get("PPid", "0")) == server.proc.pid and b"resource_tracker" not in command:
             out[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
     return out
 

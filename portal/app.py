@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from anyio import to_thread
@@ -22,6 +23,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal import clock, serving
@@ -51,6 +53,7 @@ from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
 from portal.web.security import add_security_headers
 from portal.workspace import home, workspace
+from portal.writers import Writers
 
 PUBLIC_PATHS = ["^/static/", "^/healthz"]
 
@@ -79,9 +82,17 @@ async def provide_db(state: State, request: Request) -> AsyncIterator[Session]:
         # An audited view (a print, a download, an export, a revealed number): it reads as a read-only request does
         # and writes only its audit entry, through the writer — on SQLite the write lock is taken at the entry, at
         # the end, not at the first read, so rendering a PDF or an export holds nobody's change up.
-        unit = transaction(state.reader, binds={AuditHead: state.engine, AuditEntry: state.engine})
-    else:
-        unit = transaction(state.engine)
+        async with _unit(state.reader, binds={AuditHead: state.engine, AuditEntry: state.engine}) as session:
+            yield session
+        return
+    async with state.writers.turn(), _unit(state.engine) as session:  # the turn: on the loop, holding no thread
+        yield session
+
+
+@asynccontextmanager
+async def _unit(engine: Engine, **binds: object) -> AsyncIterator[Session]:
+    """A transaction (portal.db.transaction) begun here and ended in a thread: a commit waits on disk or network."""
+    unit = transaction(engine, **binds)
     session = unit.__enter__()
     try:
         yield session
@@ -148,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     threads = Threads(settings)
     engine = make_engine(settings.effective_database_url, connections=threads.connections)
     toucher = Toucher(engine)
+    writers = Writers(engine, threads.count)
     secret = settings.effective_secret_key()
     tz = ZoneInfo(settings.timezone)
     clock.set_timezone(settings.timezone)
@@ -193,7 +205,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={"db": Provide(provide_db)},
         state=State(
-            {"settings": settings, "engine": engine, "reader": read_only(engine), "tz": tz, "toucher": toucher}
+            {
+                "settings": settings,
+                "engine": engine,
+                "reader": read_only(engine),
+                "tz": tz,
+                "toucher": toucher,
+                "writers": writers,
+            }
         ),
         template_config=TemplateConfig(
             directory=settings.templates_dir, engine=JinjaTemplateEngine, engine_callback=configure_jinja
@@ -222,6 +241,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
         on_startup=[
             threads.start,
+            writers.start,
             toucher.start,
             indexer.start,
             start_keeping,  # recovers interrupted bindings: on the loop, but before any request is served
@@ -229,6 +249,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             lambda: start_warming(settings.index_dir, then=memory.again),
             lambda: keep_off_the_loop(engine),  # from here on, the loop serves requests
         ],
-        on_shutdown=[indexer.stop, stop_keeping, toucher.stop, memory.stop, engine.dispose],
+        on_shutdown=[indexer.stop, stop_keeping, toucher.stop, writers.stop, memory.stop, engine.dispose],
         debug=settings.debug,
     )

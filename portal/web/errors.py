@@ -17,7 +17,7 @@ from portal.audit import service as audit
 from portal.auth import sessions
 from portal.auth.service import home_org
 from portal.db import STALE, is_duplicate, transaction
-from portal.errors import Conflict, Forbidden, NotFound
+from portal.errors import Busy, Conflict, Forbidden, NotFound
 from portal.scope import OutOfScope
 from portal.web.auth import SessionExpired
 from portal.web.render import address_of, is_fragment, page, principal_of
@@ -106,7 +106,7 @@ def is_busy(exc: Exception) -> bool:
     """A database that could not answer in time, not a bug: SQLite's write lock held past the busy timeout,
     PostgreSQL breaking a deadlock or a serialisation conflict (class 40), a lock or statement timeout, a lost
     connection (class 08); or no pooled connection free within the pool's timeout."""
-    if isinstance(exc, PoolTimeout):
+    if isinstance(exc, PoolTimeout | Busy):
         return True
     orig = getattr(exc, "orig", None)
     state = getattr(orig, "sqlstate", None) or ""  # psycopg
@@ -186,6 +186,7 @@ HANDLERS = {
     Forbidden: on_forbidden,
     Conflict: on_conflict,
     OperationalError: on_busy,
+    Busy: on_busy,
     IntegrityError: on_integrity,
     PoolTimeout: on_busy,
     PermissionDeniedException: on_permission_denied,
