@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import event, or_, select, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
@@ -75,15 +76,20 @@ def make_engine(
             # Writers take the lock at BEGIN, so two writers queue instead of failing on upgrade;
             # readers (see read_only) begin deferred and never wait for each other.
             # Straight to the driver: every request begins once, and SQLAlchemy's statement machinery costs more
-            # than BEGIN.
-            conn.connection.driver_connection.execute(
-                "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
-            )
+            # than BEGIN. Its error is wrapped as SQLAlchemy would (a lock held past the busy timeout is a 503).
+            begin = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+            try:
+                conn.connection.driver_connection.execute(begin)
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance(begin, None, exc, sqlite3.Error) from exc
 
         return engine
+    # A row lock (lock(), an UPDATE) waited for longer than SQLite's busy timeout fails the same way, 503, instead of
+    # the request hanging for as long as the other transaction lives.
+    timeouts = {"options": f"-c lock_timeout={BUSY_SECONDS * 1000}"}
     if not pooled:
-        return create_engine(url, poolclass=NullPool)
-    engine = create_engine(url, **(sizing or {"pool_size": 5, "max_overflow": 10}))
+        return create_engine(url, poolclass=NullPool, connect_args=timeouts)
+    engine = create_engine(url, connect_args=timeouts, **(sizing or {"pool_size": 5, "max_overflow": 10}))
     ping_when_idle(engine, idle_ping_seconds)
     return engine
 

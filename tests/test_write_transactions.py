@@ -165,3 +165,39 @@ def test_the_indexer_reads_a_pdf_once_and_never_inside_a_write_transaction(engin
     assert list((settings.data_dir / "texts").rglob(f"{digest}.json"))
     with Session(engine) as db:
         assert db.exec(select(CaseFile.sha256)).all() == [digest]
+
+
+def test_a_change_that_waits_for_a_lock_past_the_timeout_is_answered_503_and_saves_nothing(
+    settings, engine, monkeypatch
+) -> None:
+    from litestar.testing import TestClient
+
+    from portal import db as db_module
+    from portal import writers
+    from portal.app import create_app
+    from portal.cases.service import CaseForm
+
+    world = build_world(engine)
+    with Session(engine) as db:
+        case = insert_case(db, world, "a1a")
+    monkeypatch.setattr(db_module, "BUSY_SECONDS", 1)  # the app's engine waits 1 s for a lock instead of 15
+    monkeypatch.setattr(writers, "BUSY_SECONDS", 1)
+    with TestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        sign_in(client, "a.clerk")
+        form = {**{k: str(v) for k, v in vars(CaseForm.of(case)).items()}, "title": "锁住时的修改"}
+        holder = engine.connect()  # another writer holds the case (and on SQLite the whole database) meanwhile
+        try:
+            if engine.dialect.name == "sqlite":
+                holder.execute(text("SELECT 1"))  # the engine's writers begin with BEGIN IMMEDIATE
+            else:
+                holder.execute(text('SELECT id FROM "case" WHERE id = :id FOR UPDATE'), {"id": case.id})
+            response = client.post(
+                f"/cases/{case.id}/edit", data={**form, "_csrf_token": csrf(client)}, follow_redirects=False
+            )
+        finally:
+            holder.rollback()
+            holder.close()
+        assert response.status_code == 503 and response.headers["retry-after"] == "5"
+        assert "系统繁忙，请稍后重试" in response.text
+    with Session(engine) as db:
+        assert db.get(Case, case.id).title == case.title  # nothing saved
