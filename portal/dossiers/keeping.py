@@ -14,7 +14,7 @@ from archive import handover, storage
 from archive.retention import TERMS, ends_on
 from portal.audit import service as audit
 from portal.cases.models import Case
-from portal.db import transaction, utcnow
+from portal.db import lock, transaction, utcnow, writes
 from portal.dossiers.models import DisposalRecord, DossierVersion, FixityRun
 from portal.errors import Forbidden, Invalid
 from portal.locks import FileLock
@@ -153,6 +153,9 @@ def disposals(db: Session, principal: Principal, limit: int = 50) -> list[Dispos
 
 def _version_in_scope(db: Session, principal: Principal, version_id: int) -> tuple[DossierVersion, Case]:
     version = db.get(DossierVersion, version_id)
+    if version is not None and writes(db):  # two decisions at once: the second sees the first (portal.db.lock)
+        lock(db, Case, version.case_id)
+        db.refresh(version)
     case = db.get(Case, version.case_id) if version else None
     if version is None or case is None or not principal.sees(case.org_path):
         raise OutOfScope("卷宗不存在或您无权查看。", object_type="dossier_version", object_id=version_id)
