@@ -18,7 +18,8 @@ from openpyxl import Workbook
 from pypdf import PdfReader
 
 from archive import conformance, samples
-from archive.binding import bind, document_pdf
+from archive.binding import bind
+from archive.printing import document_pdf
 from archive.model import FilingData, Options
 
 FILING = FilingData(
