@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from archive import storage
 from portal.cases.access import record_change, require_act
-from portal.cases.models import Case, CaseFile, CaseState
+from portal.cases.models import Case, CaseFile, CaseState, Party
 from portal.errors import Forbidden, Invalid
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
@@ -93,11 +93,15 @@ def upload(
     root: Path,
     max_bytes: int,
     address: str = "",
+    provided_by: str = "",
 ) -> CaseFile:
     require_act(principal, case, upload_roles(case), "补充立卷材料" if case.state in LOCKED_STATES else "上传材料")
     errors: dict[str, str] = {}
     if doc_type not in DOC_TYPES:
         errors["doc_type"] = "请选择材料类别。"
+    owners = {p.name for p in db.exec(select(Party).where(Party.case_id == case.id))}
+    if provided_by and provided_by not in owners:
+        errors["provided_by"] = "请从本案当事人中选择材料所属的当事人。"
     if not data:
         errors["file"] = "请选择要上传的文件。"
     elif len(data) > max_bytes:
@@ -120,6 +124,7 @@ def upload(
         sha256=digest,
         storage_key=key,
         uploaded_by=principal.person.id,
+        provided_by=provided_by,
     )
     db.add(record)
     record_change(

@@ -41,6 +41,7 @@ class CaseFilesController(Controller):
                 filename=filename,
                 data=content,
                 doc_type=str(data.get("doc_type", "")),
+                provided_by=str(data.get("provided_by", "")),
                 root=settings.uploads_dir,
                 max_bytes=settings.upload_max_mb * 1048576,
                 address=address_of(request),

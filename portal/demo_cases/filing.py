@@ -3,13 +3,14 @@
 For each chosen case (已评价（待立卷）, one with a written agreement, one with an oral agreement, one whose
 mediation failed, where the demo has them) the archivist over the handling organisation:
 
-- has the parties' ID copies among the materials. The case services lock uploads once a case is evaluated,
-  and the demo history has no files, so the copy the window would have uploaded at acceptance is added as
-  history: stored by SHA-256 like any upload, dated on the acceptance day, uploaded by whoever accepted;
-- uploads the signed scans of every document that needs the parties' signatures (告知书, each 调解记录,
-  协议书 / 口头协议登记表) through `dossiers.service.upload_scan` — small generated page images;
-- runs the pre-check, and files through `dossiers.jobs.request_binding` + `jobs.run` (the same code the
-  background worker runs), with 立卷人 the archivist, 检查人 the nearest director, 保管期限 the suggested term.
+- adds what the pre-check (案卷评查) says the dossier lacks, as the materials upload allows until filing (the demo
+  history has no files): each party's ID copy (named for its party), receipts the 履行 records name, a court's
+  ruling; and uploads the signed scan of every document printed with signature lines (申请书, 登记表, 告知书, 调查
+  记录, each 调解记录, 终止调解告知书, 协议书 — for a simple case the signed 四联单 instead —, 结案报告表, 回访记录)
+  through `dossiers.service.upload_scan` — small generated page images;
+- files through `dossiers.jobs.request_binding` + `jobs.run` (the same code the background worker runs), with
+  卷名 the case title, 档号 as the rule proposes, 立卷人 the archivist, 检查人 the nearest director, 保管期限 the
+  suggested term.
 
 Idempotent: cases already filed (a filed or superseded version) count towards `count`; nothing else is changed.
 """
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from archive import samples
-from portal.cases import files
+from portal.cases import files, parties
 from portal.cases.models import Case, CaseFile, CaseRecord, CaseState
 from portal.db import transaction
 from portal.dossiers import jobs, service
@@ -116,25 +117,59 @@ def _nearest(db: Session, case: Case, role: Role) -> Person | None:
     return row
 
 
-def _add_identity_copy(db: Session, principal: Principal, case: Case, settings: Settings) -> None:
-    """The parties' ID copy, added by the archivist while assembling the dossier (the demo history has no uploads)."""
-    if db.exec(
-        select(CaseFile.id).where(
-            CaseFile.case_id == case.id, CaseFile.doc_type == "当事人身份证明", CaseFile.removed == False
-        )
-    ).first():  # noqa: E712
-        return
-    data = samples.scan(1240, 1754, text=f"ID COPY {case.number}", seed=case.id)
+def _add_history(
+    db: Session, principal: Principal, case: Case, settings: Settings, category: str, name: str, provided_by: str = ""
+) -> None:
+    """A file the window would have uploaded at the time (the demo history has none), added as the archivist."""
+    data = samples.scan(1240, 1754, text=f"{name} {case.number}", seed=case.id + len(name))
     files.upload(
         db,
         principal,
         case,
-        filename="当事人身份证复印件.jpg",
+        filename=f"{name}.jpg",
         data=data,
-        doc_type="当事人身份证明",
+        doc_type=category,
         root=settings.uploads_dir,
         max_bytes=settings.upload_max_mb * 1048576,
+        provided_by=provided_by,
     )
+
+
+def _complete(db: Session, principal: Principal, case: Case, settings: Settings) -> None:
+    """Whatever the pre-check says the dossier lacks: each party's ID copy, the signed scan of every document printed
+    with signature lines (a simple case's agreement on the signed 四联单), receipts, a court's ruling."""
+    if not db.exec(
+        select(CaseFile.id).where(
+            CaseFile.case_id == case.id,
+            CaseFile.doc_type == "当事人身份证明",
+            CaseFile.removed == False,  # noqa: E712
+        )
+    ).first():
+        for party in parties.parties_of(db, case):
+            if party.role != "代理人":
+                _add_history(db, principal, case, settings, "当事人身份证明", f"{party.name}身份证复印件", party.name)
+        db.flush()
+    targets = dict(service.scan_targets(db, case))
+    four_part = [k for k in targets if k.startswith("quadruplicate:")]
+    for n, gap in enumerate(service.gaps(db, case, uploads_dir=settings.uploads_dir)):
+        key = gap.key
+        if four_part and key.split(":")[0] in ("agreement", "oral_agreement"):
+            key = four_part[0]  # the simple case closed on the 四联单: its signed stub is the agreement
+        if key in targets:
+            scan = samples.scan(1240, 1754, text=f"SIGNED {key}", seed=case.id * 10 + n)
+            service.upload_scan(
+                db,
+                principal,
+                case,
+                doc_key=key,
+                filename=f"{targets[key]}-签字.jpg",
+                data=scan,
+                root=settings.uploads_dir,
+                max_bytes=settings.upload_max_mb * 1048576,
+            )
+        elif gap.category:
+            _add_history(db, principal, case, settings, gap.category, gap.message.split("：")[0].removeprefix("缺少"))
+        db.flush()
 
 
 def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
@@ -145,29 +180,13 @@ def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
         if archivist is None:
             raise RuntimeError("办理机构上级没有档案员")
         principal = load_principal(db, archivist)
-        _add_identity_copy(db, principal, case, settings)
-        db.flush()
-        for n, item in enumerate(
-            i
-            for i in service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
-            if i.needs_signature and not i.signed
-        ):
-            scan = samples.scan(1240, 1754, text=f"SIGNED {item.key}", seed=case.id * 10 + n)
-            service.upload_scan(
-                db,
-                principal,
-                case,
-                doc_key=item.key,
-                filename=f"{item.title}-签字.jpg",
-                data=scan,
-                root=settings.uploads_dir,
-                max_bytes=settings.upload_max_mb * 1048576,
-            )
-        db.flush()
+        _complete(db, principal, case, settings)
+        retention = service.suggested_retention(db, case)
         form = jobs.FilingForm(
+            title=case.title,
             filed_by=archivist.name,
             checked_by=(director or archivist).name,
-            retention=service.suggested_retention(db, case),
+            retention=retention,
             volume_number=case.number,
             notes="演示数据：签字件为生成的示意图片。",
         )
