@@ -27,7 +27,7 @@ from portal.cases.models import Case, CaseEvent, CaseFile, CaseRecord, CaseState
 from portal.db import transaction
 from portal.dossiers import catalogue, fixity, jobs, keeping
 from portal.dossiers.archive_data import case_data
-from portal.dossiers.models import DossierVersion
+from portal.dossiers.models import ArchiveNumber, DossierVersion
 from portal.errors import Invalid
 from portal.people.models import Person, Role
 from portal.scope import load_principal
@@ -299,3 +299,35 @@ def test_an_upload_says_whose_it_is_and_the_contents_name_that_party(client, eng
 
     assert next(i for i in compose(data) if i.slot == "identity").author == "李某"
     assert "所属当事人" in client.get(f"/cases/{case_id}").text
+
+
+def test_two_filings_proposing_one_archive_number_at_once_cannot_both_take_it(engine, settings) -> None:
+    """Both read the number as free; the unique key lets one have it, the other is told to take the next."""
+    import threading
+
+    world = build_world(engine)
+    with transaction(engine) as db:
+        ids = [insert_case(db, world, "a1a", state=CaseState.EVALUATED).id for _ in range(2)]
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def file(case_id: int) -> None:
+        with Session(engine) as db:  # the filing form's proposal, read by both before either files
+            number = catalogue.propose(db, db.get(Case, case_id), "10年", settings)
+        barrier.wait(timeout=30)
+        try:
+            with transaction(engine) as db:
+                catalogue.reserve(db, db.get(Case, case_id), number, "10年", settings)
+            outcomes[case_id] = number
+        except Invalid as exc:
+            outcomes[case_id] = exc.errors["archive_number"]
+
+    threads = [threading.Thread(target=file, args=(case_id,)) for case_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    year = clock.today().year
+    assert sorted(outcomes.values())[0] == f"桃-{year}-D10-0001"
+    assert "已用于另一卷" in sorted(outcomes.values())[1] and f"桃-{year}-D10-0002" in sorted(outcomes.values())[1]
+    with Session(engine) as db:
+        assert len(db.exec(select(ArchiveNumber)).all()) == 1

@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from archive import samples
+from archive.order import DOCUMENTS
 from portal.cases import files, parties
 from portal.cases.models import Case, CaseFile, CaseRecord, CaseState
 from portal.db import transaction
+from portal.demo_cases.scans import signed_copy
 from portal.dossiers import jobs, service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.orgs.models import Organisation
@@ -76,16 +81,17 @@ def filed_demo_cases(db: Session) -> list[int]:
 
 
 def _candidates(db: Session, county: Organisation, count: int) -> list[int]:
-    """Evaluated cases, oldest first: the first with a written agreement, the first with an oral one, the first that failed, then others."""
+    """Evaluated cases, oldest first: the first with a written agreement, the first with an oral one, the first that
+    failed, then others."""
     rows = list(
         db.exec(
             select(Case.id, Case.outcome)
             .where(
                 Case.state == CaseState.EVALUATED,
                 Case.archived_at.is_(None),
-                Case.in_transfer == False,
+                Case.in_transfer == False,  # noqa: E712
                 Case.org_path.startswith(county.path),
-            )  # noqa: E712
+            )
             .order_by(Case.id)
         )
     )
@@ -118,11 +124,19 @@ def _nearest(db: Session, case: Case, role: Role) -> Person | None:
 
 
 def _add_history(
-    db: Session, principal: Principal, case: Case, settings: Settings, category: str, name: str, provided_by: str = ""
+    db: Session,
+    principal: Principal,
+    case: Case,
+    settings: Settings,
+    category: str,
+    name: str,
+    provided_by: str = "",
+    day: date | None = None,
 ) -> None:
-    """A file the window would have uploaded at the time (the demo history has none), added as the archivist."""
+    """A file the window would have uploaded at the time (the demo history has none), added as the archivist and
+    dated on `day` (10:00 there), when the window would have taken it in."""
     data = samples.scan(1240, 1754, text=f"{name} {case.number}", seed=case.id + len(name))
-    files.upload(
+    record = files.upload(
         db,
         principal,
         case,
@@ -133,6 +147,11 @@ def _add_history(
         max_bytes=settings.upload_max_mb * 1048576,
         provided_by=provided_by,
     )
+    if day is not None:
+        record.uploaded_at = datetime.combine(day, clock_time(10, 0), tzinfo=ZoneInfo(settings.timezone)).astimezone(
+            UTC
+        )
+        db.add(record)
 
 
 def _complete(db: Session, principal: Principal, case: Case, settings: Settings) -> None:
@@ -147,28 +166,40 @@ def _complete(db: Session, principal: Principal, case: Case, settings: Settings)
     ).first():
         for party in parties.parties_of(db, case):
             if party.role != "代理人":
-                _add_history(db, principal, case, settings, "当事人身份证明", f"{party.name}身份证复印件", party.name)
+                name = f"{party.name}身份证复印件"
+                _add_history(db, principal, case, settings, "当事人身份证明", name, party.name, case.accepted_on)
         db.flush()
     targets = dict(service.scan_targets(db, case))
     four_part = [k for k in targets if k.startswith("quadruplicate:")]
+    data = service.case_data(db, case, uploads_dir=settings.uploads_dir, with_uploads=False)
     for n, gap in enumerate(service.gaps(db, case, uploads_dir=settings.uploads_dir)):
         key = gap.key
         if four_part and key.split(":")[0] in ("agreement", "oral_agreement"):
             key = four_part[0]  # the simple case closed on the 四联单: its signed stub is the agreement
-        if key in targets:
-            scan = samples.scan(1240, 1754, text=f"SIGNED {key}", seed=case.id * 10 + n)
-            service.upload_scan(
-                db,
-                principal,
-                case,
-                doc_key=key,
-                filename=f"{targets[key]}-签字.jpg",
-                data=scan,
-                root=settings.uploads_dir,
-                max_bytes=settings.upload_max_mb * 1048576,
+        if key.split(":")[0] in DOCUMENTS:  # printed here: the signed copy of the real document
+            scan, kind = signed_copy(data, key, seed=case.id * 10 + n)
+            name = f"{targets[key]}-签字.{'jpg' if kind == 'image/jpeg' else 'pdf'}"
+        elif key in targets:  # from outside: a receipt, a court's ruling, a letter
+            scan, name = (
+                samples.scan(1240, 1754, text=f"{key} {case.number}", seed=case.id * 10 + n),
+                f"{targets[key]}.jpg",
             )
         elif gap.category:
             _add_history(db, principal, case, settings, gap.category, gap.message.split("：")[0].removeprefix("缺少"))
+            db.flush()
+            continue
+        else:
+            continue
+        service.upload_scan(
+            db,
+            principal,
+            case,
+            doc_key=key,
+            filename=name,
+            data=scan,
+            root=settings.uploads_dir,
+            max_bytes=settings.upload_max_mb * 1048576,
+        )
         db.flush()
 
 
@@ -188,7 +219,7 @@ def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
             checked_by=(director or archivist).name,
             retention=retention,
             volume_number=case.number,
-            notes="演示数据：签字件为生成的示意图片。",
+            notes="演示数据：签字和印章为生成的示意。",
         )
         job = jobs.request_binding(db, principal, case, settings=settings, purpose="file", form=form)
         number, job_id = case.number, job.id
