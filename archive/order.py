@@ -137,7 +137,7 @@ def principals(case: CaseData) -> str:
 
 
 def simple_case(case: CaseData) -> bool:
-    """A simple dispute: one session at most, not a group dispute, no judicial confirmation (the 四联单 may close it)."""
+    """A simple dispute (the 四联单 may close it): one session at most, no group dispute, no judicial confirmation."""
     sessions = sum(1 for r in case.records if r.kind == "mediation")
     confirmed = any(r.kind.startswith("confirmation_") for r in case.records)
     return sessions <= SIMPLE_MAX_SESSIONS and not case.group_dispute and not confirmed

@@ -19,8 +19,8 @@ from pypdf import PdfReader
 
 from archive import conformance, samples
 from archive.binding import bind
-from archive.printing import document_pdf
 from archive.model import FilingData, Options
+from archive.printing import document_pdf
 
 FILING = FilingData(
     fonds="清溪县矛调中心",

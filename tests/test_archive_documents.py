@@ -23,7 +23,7 @@ from test_archive_binding import FILING, _preflight
 from archive import conformance, samples
 from archive.binding import bind
 from archive.contents import compose, printable_keys
-from archive.model import FilingData, Options, PartyData, TransferData
+from archive.model import Options, PartyData, TransferData
 from archive.printing import document_pdf
 from archive.review import precheck
 

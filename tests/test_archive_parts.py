@@ -16,9 +16,9 @@ from PIL import Image
 from archive import handover, pages, samples, storage
 from archive.contents import compose
 from archive.order import DEFAULT_ORDER, with_slots
-from archive.review import precheck
 from archive.render import fetcher
 from archive.retention import default_retention, ends_on
+from archive.review import precheck
 
 
 def test_a_complete_signed_case_passes_the_precheck() -> None:

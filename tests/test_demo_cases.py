@@ -215,8 +215,8 @@ def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_e
     import hashlib
 
     from archive import storage
-    from portal.demo_cases.filing import file_demo_dossiers
     from portal.cases.models import CaseFile
+    from portal.demo_cases.filing import file_demo_dossiers
     from portal.dossiers import fixity
     from portal.dossiers.models import DossierVersion
 

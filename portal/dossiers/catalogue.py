@@ -106,11 +106,8 @@ def reserve(db: Session, case: Case, number: str, retention: str, settings: Sett
             return
         except IntegrityError:
             pass  # taken at this very moment by another filing
-    raise Invalid(
-        {
-            "archive_number": f"档号“{number}”已用于另一卷，请改用 {propose(db, case, retention, settings)}（或另拟档号）。"
-        }
-    )
+    free = propose(db, case, retention, settings)
+    raise Invalid({"archive_number": f"档号“{number}”已用于另一卷，请改用 {free}（或另拟档号）。"})
 
 
 @dataclass(frozen=True)
