@@ -31,7 +31,7 @@ from archive.order import DOCUMENTS
 from portal.cases import files, parties
 from portal.cases.models import Case, CaseFile, CaseRecord, CaseState
 from portal.db import transaction
-from portal.demo_cases.scans import signed_copy
+from portal.demo_cases.scans import signed_copies
 from portal.dossiers import jobs, service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.orgs.models import Organisation
@@ -172,12 +172,16 @@ def _complete(db: Session, principal: Principal, case: Case, settings: Settings)
     targets = dict(service.scan_targets(db, case))
     four_part = [k for k in targets if k.startswith("quadruplicate:")]
     data = service.case_data(db, case, uploads_dir=settings.uploads_dir, with_uploads=False)
-    for n, gap in enumerate(service.gaps(db, case, uploads_dir=settings.uploads_dir)):
+    wanted = []
+    for gap in service.gaps(db, case, uploads_dir=settings.uploads_dir):
         key = gap.key
         if four_part and key.split(":")[0] in ("agreement", "oral_agreement"):
             key = four_part[0]  # the simple case closed on the 四联单: its signed stub is the agreement
-        if key.split(":")[0] in DOCUMENTS:  # printed here: the signed copy of the real document
-            scan, kind = signed_copy(data, key, seed=case.id * 10 + n)
+        wanted.append((key, gap))
+    printed = signed_copies(data, [k for k, _ in wanted if k.split(":")[0] in DOCUMENTS], seed=case.id)
+    for n, (key, gap) in enumerate(wanted):
+        if key in printed:  # printed here: the signed copy of the real document
+            scan, kind = printed[key]
             name = f"{targets[key]}-签字.{'jpg' if kind == 'image/jpeg' else 'pdf'}"
         elif key in targets:  # from outside: a receipt, a court's ruling, a letter
             scan, name = (

@@ -15,10 +15,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from archive.model import CaseData
-from archive.printing import document_pdf
+from archive.contents import Item
+from archive.model import CaseData, FilingData
+from archive.order import DOCUMENTS
+from archive.render import Renderer
 
-DPI = 100
+DPI = 90
 SIGNING = ("签名", "按指印", "签收")
 
 
@@ -64,17 +66,44 @@ def _seal(draw: ImageDraw.ImageDraw, x: float, y: float, r: float = 44) -> None:
     draw.polygon(star, fill=red)
 
 
-def signed_copy(case: CaseData, key: str, seed: int) -> tuple[bytes, str]:
-    """(bytes, media type) of document `key` of `case`, printed, signed, sealed and scanned: a JPEG for one page, a
-    PDF of page images for more."""
+def _item(case: CaseData, key: str) -> Item:
+    """The generated document `key` as an entry to lay out."""
+    prefix, _, ref = key.partition(":")
+    document = DOCUMENTS[prefix]
+    kinds = ("agreement", "oral_agreement") if prefix == "quadruplicate" else (prefix,)
+    record = next((r for r in case.records if r.kind in kinds and r.ref == ref), None) if ref else None
+    index = int(ref) if prefix == "transfer" else None
+    return Item(key, document.slot, document.title, "", None, (), document.template, record, index)
+
+
+def signed_copies(case: CaseData, keys: list[str], seed: int) -> dict[str, tuple[bytes, str]]:
+    """{key: (bytes, media type)}: each document printed, signed, sealed and scanned — a JPEG for one page, a PDF of
+    page images for more. All are laid out in one pass (as the 案卷 body is), each on its own sheets."""
+    if not keys:
+        return {}
     rng = random.Random(seed)
-    _, pdf = document_pdf(case, key)
+    renderer = Renderer()
+    entries = [{"item": _item(case, key), "images": []} for key in keys]
+    html = renderer.html(
+        "body.html", title=case.title, entries=entries, body_class="sheets", case=case, filing=FilingData()
+    )
+    document = renderer.document(html)
+    starts = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("d") and anchor[1:].isdigit():
+                starts.setdefault(int(anchor[1:]) - 1, index)
+    pdf = document.write_pdf()
     scale = DPI / 72
     with tempfile.TemporaryDirectory(prefix="demo-scan-") as tmp:
-        source = Path(tmp) / "doc.pdf"
+        source = Path(tmp) / "sheets.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(DPI), "-png", str(source), str(Path(tmp) / "p")], check=True, timeout=120)
-        files = sorted(Path(tmp).glob("p-*.png"), key=lambda p: int(p.stem.split("-")[-1]))
+        subprocess.run(
+            ["pdftoppm", "-r", str(DPI), "-jpeg", "-jpegopt", "quality=85", str(source), str(Path(tmp) / "p")],
+            check=True,
+            timeout=300,
+        )
+        files = sorted(Path(tmp).glob("p-*.jpg"), key=lambda p: int(p.stem.split("-")[-1]))
         images = [Image.open(f).convert("RGB") for f in files]
     for image, marks in zip(images, _marks(pdf), strict=True):
         draw = ImageDraw.Draw(image)
@@ -84,11 +113,16 @@ def signed_copy(case: CaseData, key: str, seed: int) -> tuple[bytes, str]:
                 _scribble(draw, px + 4, py - size * scale / 3, rng)
             else:
                 _seal(draw, px, py - 8)
-    if key.startswith("quadruplicate"):
-        images = images[:1]  # of the four parts, the committee's stub (第一联) is filed
-    out = io.BytesIO()
-    if len(images) == 1:
-        images[0].save(out, "JPEG", quality=80)
-        return out.getvalue(), "image/jpeg"
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
-    return out.getvalue(), "application/pdf"
+    out: dict[str, tuple[bytes, str]] = {}
+    for n, key in enumerate(keys):
+        pages = images[starts[n] : starts.get(n + 1, len(images))]
+        if key.startswith("quadruplicate"):
+            pages = pages[:1]  # of the four parts, the committee's stub (第一联) is filed
+        buffer = io.BytesIO()
+        if len(pages) == 1:
+            pages[0].save(buffer, "JPEG", quality=80)
+            out[key] = (buffer.getvalue(), "image/jpeg")
+        else:
+            pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=DPI)
+            out[key] = (buffer.getvalue(), "application/pdf")
+    return out
