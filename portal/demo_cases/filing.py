@@ -31,7 +31,6 @@ from archive.order import DOCUMENTS
 from portal.cases import files, parties
 from portal.cases.models import Case, CaseFile, CaseRecord, CaseState
 from portal.db import transaction
-from portal.demo_cases.scans import signed_copies
 from portal.dossiers import jobs, service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.orgs.models import Organisation
@@ -178,6 +177,8 @@ def _complete(db: Session, principal: Principal, case: Case, settings: Settings)
         if four_part and key.split(":")[0] in ("agreement", "oral_agreement"):
             key = four_part[0]  # the simple case closed on the 四联单: its signed stub is the agreement
         wanted.append((key, gap))
+    from portal.demo_cases.scans import signed_copies  # PIL and pypdf: loaded by `portal demo`, not by `portal serve`
+
     printed = signed_copies(data, [k for k, _ in wanted if k.split(":")[0] in DOCUMENTS], seed=case.id)
     for n, (key, gap) in enumerate(wanted):
         if key in printed:  # printed here: the signed copy of the real document
