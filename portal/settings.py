@@ -7,7 +7,7 @@ from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,21 @@ class Settings(BaseSettings):
     dossier_pdf_variant: str = "pdf/a-3b"
     dossier_page_numbers: str = "top-right"
     fixity_interval_minutes: int = 1440
+    # 档号 proposed at filing: 全宗号-年度-保管期限代码-件号 (DA/T 22) by default, or the county's own pattern with
+    # the fields {fonds} {year} {term} {seq} {prefix} {case_seq}; 件号 ({seq}) counts per 全宗号, 年度 and 保管期限.
+    archive_number_pattern: str = "{fonds}-{year}-{term}-{seq:04d}"
+    archive_fonds_code: str = ""  # 全宗号; empty: the handling committee's short name
+
+    @field_validator("archive_number_pattern")
+    @classmethod
+    def _numbering(cls, value: str) -> str:
+        if "{seq" not in value:
+            raise ValueError("PORTAL_ARCHIVE_NUMBER_PATTERN must contain {seq} (the 件号 that keeps numbers apart)")
+        try:
+            value.format(fonds="J1", year=2026, term="D10", seq=1, prefix="东", case_seq=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"PORTAL_ARCHIVE_NUMBER_PATTERN cannot be used: {exc}") from exc
+        return value
 
     @property
     def archive_dir(self) -> Path:

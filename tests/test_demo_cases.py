@@ -215,8 +215,9 @@ def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_e
     import hashlib
 
     from archive import storage
+    from portal.cases.models import CaseFile
     from portal.demo_cases.filing import file_demo_dossiers
-    from portal.dossiers import keeping
+    from portal.dossiers import fixity
     from portal.dossiers.models import DossierVersion
 
     build_demo_cases(demo_engine, count=SMALL)
@@ -241,8 +242,10 @@ def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_e
         assert {"written", "oral"} <= outcomes
         audit_before = audit.verify(db)
         assert audit_before.ok, audit_before.reason
-    run = keeping.verify_all(demo_engine, settings.archive_dir, trigger="cli")
-    assert (run.checked, run.missing, run.changed) == (6, 0, 0)
+    run = fixity.verify_all(demo_engine, settings, trigger="cli")
+    with Session(demo_engine) as db:
+        uploads = len(db.exec(select(CaseFile.id)).all())  # the ID copies and signed scans the filings added
+    assert (run.checked, run.missing, run.changed) == (6 + uploads, 0, 0) and uploads > 9
 
     again = file_demo_dossiers(demo_engine, settings)
     assert (again.filed, again.failed, again.existing) == ([], [], 3) and "未重复生成" in again.summary()

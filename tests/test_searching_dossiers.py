@@ -35,7 +35,9 @@ def test_a_filed_dossier_is_found_by_its_text_and_the_hit_opens_its_page(client,
     world = build_world(engine)
     case_id = _ready_case(engine, settings, world)
     sign_in(client, "a.archivist")
-    assert _file(client, case_id, checked_by="钱检查").status_code == 303  # the checker's name is only in the dossier
+    # the checker's name is only in the dossier; the 备注 puts a phone number on its text pages (the documents that
+    # print the parties' numbers are signed scans there)
+    assert _file(client, case_id, checked_by="钱检查", notes="联系电话13912345678").status_code == 303
     with Session(engine) as db:
         job = db.exec(select(BindingJob).where(BindingJob.case_id == case_id)).one()
     assert jobs.wait(engine, job.id, timeout=90).status == "done"

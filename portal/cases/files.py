@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from archive import storage
 from portal.cases.access import record_change, require_act
-from portal.cases.models import Case, CaseFile, CaseState
+from portal.cases.models import Case, CaseFile, CaseState, Party
 from portal.errors import Forbidden, Invalid
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
@@ -97,6 +97,7 @@ def upload(
     root: Path,
     max_bytes: int,
     address: str = "",
+    provided_by: str = "",
 ) -> CaseFile:
     require_act(principal, case, upload_roles(case), upload_what(case))
     return record_upload(
@@ -105,6 +106,7 @@ def upload(
         case,
         prepare(filename=filename, data=data, doc_type=doc_type, root=root, max_bytes=max_bytes),
         address=address,
+        provided_by=provided_by,
     )
 
 
@@ -148,8 +150,13 @@ def prepare(*, filename: str, data: bytes, doc_type: str, root: Path, max_bytes:
     return Prepared(name, doc_type, kind, len(data), digest, key)
 
 
-def record_upload(db: Session, principal: Principal, case: Case, upload: Prepared, *, address: str = "") -> CaseFile:
-    """Add a prepared upload to the case (the caller checked require_act)."""
+def record_upload(
+    db: Session, principal: Principal, case: Case, upload: Prepared, *, address: str = "", provided_by: str = ""
+) -> CaseFile:
+    """Add a prepared upload to the case (the caller checked require_act); `provided_by` names one of its parties."""
+    owners = {p.name for p in db.exec(select(Party).where(Party.case_id == case.id))}
+    if provided_by and provided_by not in owners:
+        raise Invalid({"provided_by": "请从本案当事人中选择材料所属的当事人。"})
     record = CaseFile(
         case_id=case.id,
         doc_type=upload.doc_type,
@@ -159,6 +166,7 @@ def record_upload(db: Session, principal: Principal, case: Case, upload: Prepare
         sha256=upload.sha256,
         storage_key=upload.storage_key,
         uploaded_by=principal.person.id,
+        provided_by=provided_by,
     )
     db.add(record)
     record_change(

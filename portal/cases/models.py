@@ -281,3 +281,4 @@ class CaseFile(SQLModel, table=True):
     uploaded_by: int = Field(foreign_key="person.id")
     uploaded_at: datetime = Field(default_factory=utcnow)
     removed: bool = False
+    provided_by: str = Field(default="", max_length=100)  # the party whose ID copy or evidence it is (its 责任者)

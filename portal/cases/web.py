@@ -272,6 +272,7 @@ def render_case(
         id_type_options=list(ID_TYPES.items()),
         case_files=shown.files,
         doc_types=[(t, t) for t in files.DOC_TYPES],
+        owner_options=[(p.name, f"{p.role}：{p.name}") for p in party_rows],
         upload_max_mb=settings.upload_max_mb,
         can_upload=works and can_act(principal, case, files.upload_roles(case)),
         can_remove=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),

@@ -50,7 +50,15 @@ class CaseFilesController(Controller):
         if prepared is None:
             errors = refused.errors if refused else {"file": "请选择要上传的文件。"}
             return redirect(request, f"{url}#files", message="上传未成功：" + "；".join(errors.values()), level="error")
-        files.record_upload(db, principal, case, prepared, address=address_of(request))
+        try:
+            files.record_upload(
+                db, principal, case, prepared, address=address_of(request), provided_by=str(data.get("provided_by", ""))
+            )
+        except Invalid as exc:
+            db.rollback()
+            return redirect(
+                request, f"{url}#files", message="上传未成功：" + "；".join(exc.errors.values()), level="error"
+            )
         return redirect(request, f"{url}#files", message=f"已上传：{prepared.filename}")
 
     @get("/{file_id:int}", name="download_case_file", sync_to_thread=True, opt={"writes": True})

@@ -26,7 +26,7 @@ from portal.audit import service as audit
 from portal.cases.access import FROZEN, record_change, touch
 from portal.cases.models import Case, CaseEvent
 from portal.db import flush_once, lock, transaction, utcnow
-from portal.dossiers import service
+from portal.dossiers import catalogue, service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.errors import Forbidden, Invalid
 from portal.orgs.models import Organisation
@@ -50,6 +50,7 @@ def executor() -> ThreadPoolExecutor:
 
 @dataclass
 class FilingForm:
+    title: str = ""  # 卷名: the case title unless edited
     filed_by: str = ""
     checked_by: str = ""
     retention: str = ""
@@ -101,11 +102,16 @@ def request_binding(
         ).first()
         if filed_before and not form.reason.strip():
             errors["reason"] = "本案已立卷过：请说明重新立卷（更正）的原因。"
-        if errors:
-            raise Invalid(errors)
+        if len(form.archive_number.strip()) > 60:
+            errors["archive_number"] = "档号不能超过 60 个字符。"
         problems = service.precheck(db, case, uploads_dir=settings.uploads_dir)
         if problems:
-            raise Forbidden("卷宗不完整，不能立卷归档。请先补齐：" + "；".join(problems))
+            errors["precheck"] = f"卷宗不完整，不能立卷归档：请先补齐“案卷评查”列出的 {len(problems)} 项。"
+        if errors:
+            raise Invalid(errors)
+        form.title = form.title.strip()[:200] or case.title
+        form.archive_number = form.archive_number.strip() or catalogue.propose(db, case, form.retention, settings)
+        catalogue.reserve(db, case, form.archive_number, form.retention, settings)
         params = {k: v.strip()[:500] for k, v in vars(form).items()}
     if _active(db, case):
         raise Forbidden("本案已有一个装订任务在进行，请等待完成。")
@@ -172,6 +178,7 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
     today = clock.today()
     filing = FilingData(
         fonds=data.committee,
+        title=params.get("title", ""),
         archive_number=params.get("archive_number", ""),
         volume_number=params.get("volume_number", "") or data.number,
         filed_by=params.get("filed_by", ""),
@@ -221,8 +228,10 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
             total_pages=bound.total_pages,
             manifest_sha256=manifest.sha256,
             manifest_key=manifest.key,
+            title=filing.title or data.title,
             volume_number=filing.volume_number,
             archive_number=filing.archive_number,
+            notes=filing.notes,
             reason=filing.reason,
             created_by=job.requested_by,
         )
