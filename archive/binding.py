@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from archive import pages as pagemod
 from archive.model import CaseData, FilingData, Options, UploadData
-from archive.order import DEFAULT_ORDER, DOCUMENTS, PRINTABLE, Item, Slot, compose
+from archive.order import DEFAULT_ORDER, DOCUMENTS, PRINTABLE, Item, Slot, compose, transfer_form
 from archive.render import Renderer, render_slot
 
 Progress = Callable[[int, str], None]
@@ -111,6 +111,7 @@ def document_pdf(
             if not 0 <= index < len(case.transfers):
                 raise KeyError(key)
             context["transfer"] = case.transfers[index]
+            template, title = transfer_form(case.transfers[index].kind)
         else:
             record = next((r for r in case.records if r.kind == prefix and r.ref == ref), None)
             if record is None:

@@ -55,6 +55,18 @@ DOCUMENTS: dict[str, tuple[str, str, str, bool]] = {
     "followup": ("followup", "docs/followup.html", "人民调解回访记录", False),
     "closure": ("closure", "docs/closure.html", "结案报告表", False),
 }
+# A transfer's form by its kind where the sender has its own (the police's for 公调对接); else DOCUMENTS["transfer"].
+TRANSFER_FORMS: dict[str, tuple[str, str]] = {
+    "公调对接": ("docs/police_transfer.html", "公安机关移交人民调解函（附回执）"),
+}
+
+
+def transfer_form(kind: str) -> tuple[str, str]:
+    """(template, title) of a transfer's letter."""
+    _, template, title, _ = DOCUMENTS["transfer"]
+    return TRANSFER_FORMS.get(kind, (template, title))
+
+
 PRINTABLE = (
     "application",
     "registration",
@@ -155,6 +167,8 @@ def compose(case: CaseData, order: tuple[Slot, ...] = DEFAULT_ORDER) -> list[Ite
                 else (case.accepted_on if prefix == "rights" else case.received_on)
             )
         )
+        if transfer_index is not None:
+            template, title = transfer_form(case.transfers[transfer_index].kind)
         if prefix == "mediation":
             number = sum(1 for i in items if i.key.startswith("mediation:")) + 1
             title = f"{title}（第{number}次）"

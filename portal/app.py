@@ -29,6 +29,7 @@ from portal.auth.web import AccountController, LoginController, logout
 from portal.cases.web import CaseController
 from portal.cases.web_files import CaseFilesController
 from portal.cases.web_loop import CaseLoopController
+from portal.cases.web_reports import ReportController
 from portal.cases.web_transfers import TransferController
 from portal.db import make_engine, read_only, transaction
 from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             CaseLoopController,
             TransferController,
+            ReportController,
             CaseFilesController,
             ProblemController,
             ScreeningController,
