@@ -117,7 +117,7 @@ def create(
 
 
 def sign_off(db: Session, principal: Principal, transfer_id: int, *, answer_days: int, address: str = "") -> Transfer:
-    """审签: the sender's 调委会主任 approves the letter and the case is sent."""
+    """审签: the signing body's leader (cases.signing) approves the letter and the case is sent."""
     transfer, case = get_transfer(db, principal, transfer_id)
     if not signing.can_sign(principal, transfer):
         raise Forbidden(_who_signs(db, transfer))
