@@ -37,11 +37,11 @@ def seen(db: Session, world, key: str, today: date = FIXED) -> dict[str, set[str
 
 
 @pytest.mark.parametrize("days", range(0, 13))
-def test_an_overdue_mediation_rises_to_the_village_director_then_the_司法所(engine, days: int) -> None:
+def test_an_overdue_mediation_rises_to_the_village_director_then_the_supervisor(engine, days: int) -> None:
     world = build_daily_world(engine)
     with Session(engine) as db:
         case = overdue_case(db, world, "a1a", "a1.mediator", days=days)
-        village, township, office = (seen(db, world, k) for k in ("a1a.director", "a1.director", "sfs.supervisor"))
+        village, township, office = (seen(db, world, k) for k in ("a1a.director", "a1.director", "a.supervisor"))
         assert (case.number in village["director"]) is (days >= RULES.director_days)
         assert case.number not in township["director"]  # the village has its own director: not the township's desk
         assert (case.number in office["supervisor"]) is (days >= RULES.supervisor_days)
@@ -79,7 +79,7 @@ def test_unanswered_transfers_and_late_follow_ups_rise_too_and_counts_cover_ever
         assert [i.number for i in found.items] == [late.number, sent.number, mediating.number]  # longest overdue first
         assert [i.kind for i in found.items] == ["followup", "answer", "mediation"]
         assert found.items[1].org_name == "甲县东镇人民调解委员会"  # the receiver has to answer
-        office = escalations(db, who(db, world, "sfs.supervisor"), today=FIXED, rules=RULES)["supervisor"]
+        office = escalations(db, who(db, world, "a.supervisor"), today=FIXED, rules=RULES)["supervisor"]
         assert office.counts == {"followup": 1}
 
 
@@ -95,8 +95,12 @@ def test_nothing_rises_beyond_its_area_and_only_leaders_and_supervisors_have_lev
         assert seen(db, world, "a1.director", today=FIXED - timedelta(days=30)) == {"director": set()}
 
 
-def test_a_司法所_supervises_the_township_it_sits_beside(engine) -> None:
+def test_a_司法所_supervises_the_township_it_sits_beside_and_lists_only_what_its_scope_reads(engine) -> None:
     world = build_daily_world(engine)
     with Session(engine) as db:
+        case = overdue_case(db, world, "a1a", "a1.mediator", days=20)
         assert supervised_paths(db, who(db, world, "sfs.supervisor")) == [world.org("a1").path]
         assert supervised_paths(db, who(db, world, "a.supervisor")) == [world.org("a").path]
+        # its 督导 role is over the 司法所 alone: until the supervision relation widens its scope, nothing is named
+        assert seen(db, world, "sfs.supervisor") == {"supervisor": set()}
+        assert case.number in seen(db, world, "a.supervisor")["supervisor"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import false, or_
+from sqlalchemy import and_, false, or_
 from sqlmodel import Session, select
 
 from portal.cases import areas, signing
@@ -65,9 +65,10 @@ class Level:
 
 
 def supervised_paths(db: Session, principal: Principal) -> list[str]:
-    """The subtrees the person supervises as 督导. Interface to the supervision relation: until bodies name the subtrees
-    they supervise, a 司法所/司法局 supervises what it sits beside (its parent's subtree: the township's committees, the
-    county), any other body its own subtree."""
+    """The subtrees the person supervises as 督导 — the interface to the supervision relation (organisation →
+    supervised subtrees, being built in portal/scope.py). Until it lands, a 司法所/司法局 supervises what it sits beside
+    (its parent's subtree: the township's committees, the county), any other body its own subtree; and escalations
+    are listed only where the person's scope already reaches (a 司法局 sees them once the relation gives it scope)."""
     paths = []
     for grant in principal.grants:
         if grant.role is Role.SUPERVISOR:
@@ -116,5 +117,10 @@ def escalations(db: Session, principal: Principal, *, today: date, rules: Rules)
         out["director"] = _collect(db, area, today=today, days=rules.director_days)
     supervised = supervised_paths(db, principal)
     if supervised:
-        out["supervisor"] = _collect(db, _subtrees(supervised), today=today, days=rules.supervisor_days)
+        within = _subtrees(supervised)
+
+        def seen(column):  # noqa: ANN001, ANN202 — named only where the person's scope already lets them read it
+            return and_(within(column), principal.path_filter(column))
+
+        out["supervisor"] = _collect(db, seen, today=today, days=rules.supervisor_days)
     return out
