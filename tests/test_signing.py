@@ -3,8 +3,14 @@ queues that follow from it; and the timeline naming the signer's own organisatio
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from bs4 import BeautifulSoup
 from daily import build_daily_world, register, who
+from factories import sign_in
+from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from portal import clock
@@ -53,7 +59,9 @@ def test_a_police_station_sends_its_公调对接_signed_by_its_own_head(engine) 
         case = register(db, world, "pcs", "pcs.police")
         transfer = send(db, world, case, "pcs.police", "a1", "公调对接")
         assert transfer.state is TransferState.AWAITING_SIGNOFF and transfer.signer_org_id == world.org("pcs").id
-        with pytest.raises(Forbidden, match="东镇派出所的负责人"):  # the township above it no longer signs (then accepts)
+        with pytest.raises(
+            Forbidden, match="东镇派出所的负责人"
+        ):  # the township above it no longer signs (then accepts)
             transfers.sign_off(db, who(db, world, "a1.director"), transfer.id, answer_days=7)
         transfers.sign_off(db, who(db, world, "pcs.head"), transfer.id, answer_days=7)
         transfers.accept(db, who(db, world, "a1.director"), transfer.id)
@@ -89,3 +97,30 @@ def test_a_body_without_its_own_leader_borrows_the_nearest_above_unless_that_one
         assert queue_size(db, world, "a.director", "sign") == 1
         transfers.sign_off(db, who(db, world, "a.director"), transfer.id, answer_days=7)
         assert transfer.state is TransferState.SENT
+
+
+def test_a_公调对接_letter_prints_on_the_polices_own_form(client, engine) -> None:
+    world = build_daily_world(engine)
+    with Session(engine) as db:
+        case = register(db, world, "pcs", "pcs.police")
+        transfer = send(db, world, case, "pcs.police", "a1", "公调对接")
+        transfers.sign_off(db, who(db, world, "pcs.head"), transfer.id, answer_days=7)
+        transfers.accept(db, who(db, world, "a1.director"), transfer.id)
+        db.commit()
+        case_id = case.id
+    sign_in(client, "a1.director")
+    dossier = BeautifulSoup(client.get(f"/cases/{case_id}/dossier").text, "html.parser")
+    assert "公安机关移交人民调解函（附回执）" in dossier.get_text()
+    response = client.get(f"/cases/{case_id}/documents/transfer:0")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = re.sub(r"\s+", "", text)
+    for words in (
+        "公安机关移交人民调解函",
+        "《中华人民共和国人民调解法》第十八条",
+        "东镇派出所（印）",
+        "回执",
+        "张某",
+        "李某",
+    ):
+        assert words in text, words

@@ -3,6 +3,7 @@ filtered and paginated, on /transfers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,7 +34,14 @@ QUEUES = {
 }
 
 
-def queue_condition(db: Session, principal: Principal, queue: str, today: date):  # noqa: ANN201
+Desk = tuple[Callable, Callable]  # the person's own areas for answering and for sending (cases.areas)
+
+
+def desk_of(db: Session, principal: Principal) -> Desk:
+    return areas.own_area(db, principal, signing.ANSWER_ROLES), areas.own_area(db, principal, SEND_ROLES)
+
+
+def queue_condition(db: Session, principal: Principal, queue: str, today: date, desk: Desk | None = None):  # noqa: ANN201
     """SQL over Transfer joined to its Case: the transfers of one queue. The working queues hold what lands on the
     person's own desk (cases.areas): a township's clerk answers for its villages without one, not for the others."""
     if queue == "sign":
@@ -42,8 +50,8 @@ def queue_condition(db: Session, principal: Principal, queue: str, today: date):
         return principal.path_filter(Transfer.from_path)
     if queue == "received":
         return (Transfer.state != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.to_path)
-    answers = areas.own_area(db, principal, signing.ANSWER_ROLES)(Transfer.to_path)
-    sends = areas.own_area(db, principal, SEND_ROLES)(Transfer.from_path)
+    answering, sending = desk or desk_of(db, principal)
+    answers, sends = answering(Transfer.to_path), sending(Transfer.from_path)
     if queue == "inbox":
         return (Transfer.state == TransferState.SENT) & answers
     if queue == "returned":  # until the sender acts on the case (every change moves its version on)
@@ -70,13 +78,14 @@ def counts(db: Session, principal: Principal, today: date) -> dict[str, int]:
         "overdue": bool(principal.roots(*signing.ANSWER_ROLES, *SEND_ROLES)),
     }
     out: dict[str, int] = {}
+    desk = desk_of(db, principal)
     for queue, shown in works.items():
         if shown:
             out[queue] = db.exec(
                 select(func.count())
                 .select_from(Transfer)
                 .join(Case, Case.id == Transfer.case_id)
-                .where(queue_condition(db, principal, queue, today))
+                .where(queue_condition(db, principal, queue, today, desk))
             ).one()
     return out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
@@ -155,11 +154,6 @@ class TransferController(Controller):
         )
         number = max(1, int_or_none(raw.get("page")) or 1)
         result = queues.listing(db, principal, flt, today=today, page=number, size=request.app.state.settings.page_size)
-        params = {k: v for k, v in vars(flt).items() if v}
-
-        def link(page_number: int) -> str:
-            return f"{request.url.path}?{urlencode({**params, 'page': page_number})}"
-
         transfers_shown = [t for t, *_ in result.rows]
         return page(
             request,
@@ -169,14 +163,7 @@ class TransferController(Controller):
             nav="transfers",
             crumbs=[("移送", None)],
             rows=result.rows,
-            pager={
-                "number": result.number,
-                "total": result.total,
-                "has_prev": result.has_prev,
-                "has_next": result.has_next,
-                "prev_url": link(result.number - 1),
-                "next_url": link(result.number + 1),
-            },
+            pager=result.links(request.url.path, {k: v for k, v in vars(flt).items() if v}),
             params={"queue": flt.queue, "kind": flt.kind, "state": flt.state, "q": flt.q},
             counts=queues.counts(db, principal, today),
             queue_labels=queues.QUEUES,
