@@ -14,24 +14,28 @@ from portal.people.models import Membership, Person, Role
 from portal.scope import Principal, prefix_pattern
 
 
+def staffed(column, roles: tuple[Role, ...]):  # noqa: ANN001, ANN201
+    """SELECT `column` (of Organisation or Membership) of the active organisations where an active person holds one
+    of `roles`; the caller adds its own WHERE."""
+    return (
+        select(column)
+        .select_from(Membership)
+        .join(Person, Person.id == Membership.person_id)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(Membership.role.in_(roles), Person.active == True, Organisation.active == True)  # noqa: E712
+        .distinct()
+    )
+
+
 def own_area(db: Session, principal: Principal, roles: tuple[Role, ...]) -> Callable:
     """A function of a materialised-path column giving the SQL condition "inside the person's own area"."""
     mine = sorted({g.org.path for g in principal.grants if g.role in roles})
     if not mine:
         return lambda column: false()
-    staffed = db.exec(
-        select(Organisation.path)
-        .join(Membership, Membership.org_id == Organisation.id)
-        .join(Person, Person.id == Membership.person_id)
-        .where(
-            Membership.role.in_(roles),
-            Person.active == True,  # noqa: E712
-            Organisation.active == True,  # noqa: E712
-            or_(*[Organisation.path.like(prefix_pattern(p)) for p in mine]),
-        )
-        .distinct()
+    below = db.exec(
+        staffed(Organisation.path, roles).where(or_(*[Organisation.path.like(prefix_pattern(p)) for p in mine]))
     ).all()
-    others = sorted(set(staffed) - set(mine))
+    others = sorted(set(below) - set(mine))
 
     def area(column):  # noqa: ANN001, ANN202
         inside = or_(*[column.like(prefix_pattern(p)) for p in mine])

@@ -10,11 +10,12 @@ nobody signs twice: the letter is sent at once and the receiver accepts or retur
 from __future__ import annotations
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from portal.cases.areas import staffed
 from portal.cases.models import Transfer
 from portal.orgs.models import Organisation
-from portal.people.models import Membership, Person, Role
+from portal.people.models import Membership, Role
 from portal.scope import Principal
 
 LEADER_ROLES = (Role.DIRECTOR, Role.HEAD)
@@ -28,19 +29,7 @@ def _path_ids(path: str) -> list[int]:
 def nearest_with(db: Session, org: Organisation, roles: tuple[Role, ...]) -> Organisation | None:
     """The organisation itself or its nearest ancestor where an active person holds one of `roles`."""
     ids = _path_ids(org.path)
-    held = set(
-        db.exec(
-            select(Membership.org_id)
-            .join(Person, Person.id == Membership.person_id)
-            .join(Organisation, Organisation.id == Membership.org_id)
-            .where(
-                Membership.org_id.in_(ids),
-                Membership.role.in_(roles),
-                Person.active == True,  # noqa: E712
-                Organisation.active == True,  # noqa: E712
-            )
-        ).all()
-    )
+    held = set(db.exec(staffed(Membership.org_id, roles).where(Membership.org_id.in_(ids))).all())
     for org_id in reversed(ids):
         if org_id in held:
             return org if org_id == org.id else db.get(Organisation, org_id)
