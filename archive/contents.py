@@ -21,6 +21,7 @@ from archive.order import (
     applicants,
     principals,
     simple_case,
+    transfer_form,
 )
 
 
@@ -155,8 +156,14 @@ def _document_title(case: CaseData, prefix: str, transfer_index: int | None, ite
         number = sum(1 for i in items if i.key.startswith("mediation:")) + 1
         return f"{title}（第{number}次）"
     if prefix == "transfer":
-        return f"移送函（{case.transfers[transfer_index].kind}）及回执"
+        own = transfer_form(case.transfers[transfer_index].kind)
+        return own[1] if own else f"移送函（{case.transfers[transfer_index].kind}）及回执"
     return title
+
+
+def _template(case: CaseData, template: str, transfer_index: int | None) -> str:
+    own = transfer_form(case.transfers[transfer_index].kind) if transfer_index is not None else None
+    return own[0] if own else template
 
 
 _TRANSFER_NOTES = {"accepted": "已接收", "returned": "已退回", "sent": "待回执"}
@@ -202,7 +209,7 @@ def compose(case: CaseData, order: tuple[Slot, ...] = DEFAULT_ORDER) -> list[Ite
                 author=_document_author(case, prefix, record, transfer_index),
                 day=_document_day(case, prefix, record, transfer_index),
                 sort=(),
-                template=document.template,
+                template=_template(case, document.template, transfer_index),
                 record=record,
                 transfer_index=transfer_index,
                 upload=scans.get(key),

@@ -101,6 +101,15 @@ RECORD_DOCUMENTS = (
     "confirmation_application",
 )
 PRINTABLE = (*DOCUMENTS, "notes")
+# A transfer's letter by its kind where the sender has its own form (the police's for 公调对接); else DOCUMENTS["transfer"].
+TRANSFER_FORMS: dict[str, tuple[str, str]] = {
+    "公调对接": ("docs/police_transfer.html", "公安机关移交人民调解函（附回执）"),
+}
+
+
+def transfer_form(kind: str) -> tuple[str, str] | None:
+    """(template, title) of a transfer's letter when its kind has its own form."""
+    return TRANSFER_FORMS.get(kind)
 
 
 def reached(case: CaseData, state: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from archive.contents import compose
 from archive.model import CaseData, FilingData, Options
-from archive.order import DOCUMENTS, PRINTABLE
+from archive.order import DOCUMENTS, PRINTABLE, Document, transfer_form
 from archive.render import Renderer
 
 
@@ -42,6 +42,9 @@ def document_pdf(
             raise KeyError(key)
         context["transfer"] = case.transfers[int(ref)]
         author = case.transfers[int(ref)].from_org
+        own = transfer_form(case.transfers[int(ref)].kind)
+        if own is not None:
+            document = Document(document.slot, own[0], own[1], document.signed)
     elif ref:
         kind = "agreement oral_agreement" if prefix == "quadruplicate" else prefix
         record = next((r for r in case.records if r.kind in kind.split() and r.ref == ref), None)

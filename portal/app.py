@@ -35,6 +35,7 @@ from portal.auth.web import AccountController, LoginController, logout
 from portal.cases.web import CaseController
 from portal.cases.web_files import CaseFilesController
 from portal.cases.web_loop import CaseLoopController
+from portal.cases.web_reports import ReportController
 from portal.cases.web_transfers import TransferController
 from portal.db import Unit, keep_off_the_loop, make_engine, read_only, transaction
 from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             CaseLoopController,
             TransferController,
+            ReportController,
             CaseFilesController,
             ProblemController,
             ScreeningController,

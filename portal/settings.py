@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     followup_days: int = 7
     due_soon_days: int = 5
     recent_case_days: int = 180
+    escalate_director_days: int = 3  # overdue this many days: on the director's workspace (督办)
+    escalate_supervisor_days: int = 10  # … and on the supervising body's
     upload_max_mb: int = 20
     indexer_batch_size: int = 200
     indexer_poll_seconds: float = 0.5

@@ -146,7 +146,7 @@ def test_two_transfers_of_one_case_at_once_make_one_draft(stage: Stage) -> None:
             lambda c=case: mediator.post(f"/cases/{c.id}/transfers", letter),
         )
         assert _codes(*answers) == [303, 403], [a.status_code for a in answers]
-        assert "已有一份待审签的移送函" in next(a for a in answers if a.status_code == 403).text
+        assert "本案已有一份待审签或待接收的移送" in next(a for a in answers if a.status_code == 403).text
         assert stage.count(select(Transfer.id).where(Transfer.case_id == case.id)) == 1
         assert stage.audit("transfer.create", case.id) == 1
 

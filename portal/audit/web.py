@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from portal.audit import service
+from portal.audit import actions, service
 from portal.errors import Forbidden
 from portal.orgs import service as orgs
 from portal.web.render import Db, int_or_none, page, principal_of
@@ -47,7 +47,7 @@ class AuditController(Controller):
         flt = service.AuditFilter(
             person=person.strip()[:50],
             org_id=int_or_none(org),
-            action=action if action in service.ACTION_PREFIXES else "",
+            action=action if actions.codes_of(action) else "",
             date_from=_date(date_from),
             date_to=_date(date_to),
             tz=request.app.state.tz,
@@ -67,8 +67,10 @@ class AuditController(Controller):
             entries=[(e, json.loads(e.changes) if e.changes else {}) for e in entries],
             next_url=next_url,
             params=params,
-            labels=service.ACTION_LABELS,
-            action_options=service.ACTION_FILTERS,
+            labels=actions.LABELS,
+            groups=actions.GROUPS,
+            group_of={code: a.group for code, a in actions.ACTIONS.items()},
+            action_options=actions.filter_options(),
             org_options=[
                 (str(o.id), "　" * o.depth + o.name)
                 for o in orgs.visible_orgs(db, principal)

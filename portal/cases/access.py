@@ -92,10 +92,17 @@ def require_act(principal: Principal, case: Case, roles: tuple[Role, ...], what:
         raise Forbidden(FROZEN)
 
 
+def acting_org(principal: Principal, case: Case) -> Organisation | None:
+    """The organisation a person acts for on a case: the nearest one at or above the case where they hold a role."""
+    covering = [g.org for g in principal.grants if case.org_path.startswith(g.org.path)]
+    return max(covering, key=lambda o: o.depth) if covering else None
+
+
 def log_event(
     db: Session, case: Case, principal: Principal | None, kind: str, summary: str, org: Organisation | None = None
 ) -> None:
-    org = org or db.get(Organisation, case.org_id)
+    """One line of the timeline, with the actor's own organisation for that act (`org`, else the one they act for)."""
+    org = org or (acting_org(principal, case) if principal else None) or db.get(Organisation, case.org_id)
     db.add(
         CaseEvent(
             case_id=case.id,

@@ -213,7 +213,7 @@ class TransferState(StrEnum):
         }[self.value]
 
 
-TRANSFER_KINDS = ["移送", "交办", "上报", "下派", "转办", "访调对接", "诉调对接"]
+TRANSFER_KINDS = ["移送", "交办", "上报", "下派", "转办", "访调对接", "诉调对接", "公调对接"]
 
 
 OPEN_TRANSFER = text("state IN ('awaiting_signoff', 'sent')")
@@ -228,6 +228,7 @@ class Transfer(SQLModel, table=True):
         Index("ix_transfer_to_path", "to_path", postgresql_ops={"to_path": "varchar_pattern_ops"}),
         # one open transfer per case: a draft awaiting sign-off, or one sent and not yet answered
         Index("uq_transfer_open", "case_id", unique=True, sqlite_where=OPEN_TRANSFER, postgresql_where=OPEN_TRANSFER),
+        Index("ix_transfer_state_due", "state", "answer_due_on"),  # the queues: what waits, what is late
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -241,14 +242,29 @@ class Transfer(SQLModel, table=True):
     state: TransferState = Field(default=TransferState.AWAITING_SIGNOFF, sa_type=enum_column(TransferState))
     created_by: int = Field(foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
+    signer_org_id: int | None = Field(default=None, foreign_key="organisation.id")  # whose leader signs (cases.signing)
     signed_by: int | None = Field(default=None, foreign_key="person.id")
     sent_at: datetime | None = None
     answer_due_on: date | None = None
     answered_by: int | None = Field(default=None, foreign_key="person.id")
     answered_at: datetime | None = None
     answer_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    answered_version: int | None = (
+        None  # the case's version after the answer: a return stays in the sender's queue until it moves on
+    )
     feedback: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     fed_back_at: datetime | None = None
+
+
+class ReportRoute(SQLModel, table=True):
+    """Where an organisation's quick reports (随手拍) go when not to the default (cases.reports.default_target)."""
+
+    __tablename__ = "report_route"
+
+    org_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    to_org_id: int | None = Field(default=None, foreign_key="organisation.id")  # None: the default target
+    keep: bool = False  # the unit handles its own reports: they are registered there and go nowhere
+    version: int = 1
 
 
 class CaseRecord(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import bindparam, exists, or_
@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from portal import clock
 from portal.audit import service as audit
-from portal.cases import ids
+from portal.cases import ids, visits
 from portal.cases.access import record_change, require_act, visible_condition
 from portal.cases.models import ID_TYPES, OPEN_STATES, PARTY_ROLES, Case, Party
 from portal.db import one_of
@@ -82,7 +82,14 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
     id_type, number = form.id_type, ids.normalise(form.id_number)
     if number and id_type not in ID_TYPES:
         err("id_type", "请选择证件类型。")
-    elif id_type == "resident_id" and number and (problem := ids.resident_id_problem(number)) or id_type == "uscc" and number and (problem := ids.uscc_problem(number)):
+    elif (
+        id_type == "resident_id"
+        and number
+        and (problem := ids.resident_id_problem(number))
+        or id_type == "uscc"
+        and number
+        and (problem := ids.uscc_problem(number))
+    ):
         err("id_number", problem)
     if kind == "legal" and id_type == "resident_id":
         err("id_type", "单位当事人请填写统一社会信用代码。")
@@ -245,17 +252,33 @@ def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, addr
 
 @dataclass
 class RepeatFlag:
-    """A party of this case whose ID number appears in other open or recent cases (重复访/越级访)."""
+    """A party of this case whose ID number appears in other open or recent cases (重复访/越级访, cases.visits)."""
 
     party: Party
     visible: list[Case]
     hidden: int
+    skips: set[int] = field(default_factory=set)  # the visible cases that make it a skip-level visit
+    hidden_skips: int = 0
+
+    @property
+    def skipped(self) -> bool:
+        return bool(self.skips or self.hidden_skips)
 
 
 # Prepared once: the case page asks on every view.
 _REPEATS = (
-    select(Party.id_number, Case.id)
+    select(
+        Party.id_number,
+        Case.id,
+        Organisation.tier,
+        Case.received_on,
+        Case.state,
+        Case.closed_on,
+        Case.org_path,
+        Organisation.kind,
+    )
     .join(Case, Case.id == Party.case_id)
+    .join(Organisation, Organisation.id == Case.org_id)
     .where(
         Party.id_number.in_(bindparam("numbers", expanding=True)),
         Case.id != bindparam("case_id"),
@@ -290,17 +313,24 @@ def repeat_flags(
     if not hits:
         return []
     others: dict[str, set[int]] = {}
-    for number, case_id in hits:
+    org = db.get(Organisation, case.org_id)
+    this = visits.Visit(org.tier, case.received_on, case.state, case.closed_on, case.org_path, org.kind)
+    skips = set()
+    for number, case_id, *visit in hits:
         others.setdefault(number, set()).add(case_id)
+        if visits.kind_of(this, visits.Visit(*visit)) == visits.SKIP:
+            skips.add(case_id)
     seen = {
         c.id: c
         for c in db.exec(
-            select(Case).where(Case.id.in_({i for _, i in hits}), visible_condition(principal)).order_by(Case.id)
+            select(Case).where(Case.id.in_({i for _, i, *_ in hits}), visible_condition(principal)).order_by(Case.id)
         ).all()
     }
     flags = []
     for party in parties:
         ids = others.get(party.id_number, set()) if party.id_number else set()
         if ids:
-            flags.append(RepeatFlag(party, [seen[i] for i in sorted(ids) if i in seen], len(ids - seen.keys())))
+            hidden = ids - seen.keys()
+            shown = [seen[i] for i in sorted(ids) if i in seen]
+            flags.append(RepeatFlag(party, shown, len(hidden), skips & seen.keys() & ids, len(hidden & skips)))
     return flags

@@ -8,16 +8,19 @@ from sqlmodel import Session, select
 
 from portal import clock
 from portal.audit import service as audit
+from portal.cases import signing
 from portal.cases.access import get_case, log_event, require_act, touch
 from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
 from portal.db import flush_once, lock, utcnow, writes
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import ordering
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
 
 SEND_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
-ANSWER_ROLES = (Role.CLERK, Role.DIRECTOR)
+ANSWER_ROLES = signing.ANSWER_ROLES
+OPEN_ALREADY = "本案已有一份待审签或待接收的移送。"
 ROUTABLE = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING)
 
 
@@ -34,6 +37,13 @@ def targets(db: Session, case: Case) -> list[tuple[int, str]]:
         .order_by(Organisation.depth, Organisation.sort_order, Organisation.id)
     ).all()
     return [(o.id, "　" * o.depth + o.name) for o in rows]
+
+
+def target_groups(db: Session, case: Case) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The targets as grouped choices: the handling body's own area first, the bodies above it, then the rest."""
+    ids = [oid for oid, _ in targets(db, case)]
+    found = db.exec(select(Organisation).where(Organisation.id.in_(ids))).all()
+    return ordering.near_first(found, db.get(Organisation, case.org_id))
 
 
 def _transfer(db: Session, transfer_id: int) -> Transfer:
@@ -63,15 +73,26 @@ def _to_answer(db: Session, principal: Principal, transfer_id: int) -> tuple[Tra
 
 
 def create(
-    db: Session, principal: Principal, case: Case, *, to_org_id: str, kind: str, letter: str, address: str = ""
+    db: Session,
+    principal: Principal,
+    case: Case,
+    *,
+    to_org_id: str,
+    kind: str,
+    letter: str,
+    answer_days: int = 7,
+    address: str = "",
 ) -> Transfer:
+    """Draft the letter; it waits for the signing body's leader (cases.signing), or goes at once when there is none."""
     require_act(principal, case, SEND_ROLES, "移送案件")
     if case.state not in ROUTABLE:
         raise Forbidden(f"案件当前状态为“{case.state.label}”，不能再移送。")
     if db.exec(
-        select(Transfer.id).where(Transfer.case_id == case.id, Transfer.state == TransferState.AWAITING_SIGNOFF)
+        select(Transfer.id).where(
+            Transfer.case_id == case.id, Transfer.state.in_([TransferState.AWAITING_SIGNOFF, TransferState.SENT])
+        )
     ).first():
-        raise Forbidden("本案已有一份待审签的移送函。")
+        raise Forbidden(OPEN_ALREADY)
     errors: dict[str, str] = {}
     target = db.get(Organisation, int(to_org_id)) if to_org_id.strip().isdigit() else None
     if target is None or target.id not in {oid for oid, _ in targets(db, case)}:
@@ -83,6 +104,7 @@ def create(
     if errors:
         raise Invalid(errors)
     sender = db.get(Organisation, case.org_id)
+    signer = signing.signing_body(db, sender, target)
     transfer = Transfer(
         case_id=case.id,
         from_org_id=sender.id,
@@ -92,10 +114,17 @@ def create(
         kind=kind,
         letter=letter.strip()[:10000],
         created_by=principal.person.id,
+        signer_org_id=signer.id if signer else None,
     )
+    if signer is None:  # nobody but the receiver could sign it: the letter goes at once
+        _send(transfer, case, answer_days)
+        _save(db, transfer, case)
     db.add(transfer)
-    flush_once(db, "本案已有一份待审签的移送函。")  # the database's own guard: one open transfer per case
-    log_event(db, case, principal, "transfer", f"拟{kind}至 {target.name}，移送函待审签")
+    flush_once(db, OPEN_ALREADY)  # the database's own guard: one open transfer per case
+    if signer is None:
+        log_event(db, case, principal, "transfer", f"{kind}至 {target.name}（无需审签，已发出）")
+    else:
+        log_event(db, case, principal, "transfer", f"拟{kind}至 {target.name}，移送函待 {signer.name} 审签")
     audit.record(
         db,
         "transfer.create",
@@ -103,24 +132,24 @@ def create(
         org=sender,
         object_type="case",
         object_id=case.id,
-        summary=f"拟{kind}：{case.number} → {target.name}",
+        summary=f"{'拟' if signer else '发出'}{kind}：{case.number} → {target.name}",
         address=address,
     )
     return transfer
 
 
 def sign_off(db: Session, principal: Principal, transfer_id: int, *, answer_days: int, address: str = "") -> Transfer:
-    """审签: the sender's 调委会主任 approves the letter and the case is sent."""
+    """审签: the signing body's leader (cases.signing) approves the letter and the case is sent."""
     transfer, case = get_transfer(db, principal, transfer_id)
-    if not principal.has_role_over(transfer.from_path, Role.DIRECTOR):
-        raise Forbidden("移送函须由移送机构的调委会主任审签。")
+    if not signing.can_sign(principal, transfer):
+        raise Forbidden(_who_signs(db, transfer))
     _expect(transfer, TransferState.AWAITING_SIGNOFF)
-    transfer.state, transfer.signed_by, transfer.sent_at = TransferState.SENT, principal.person.id, utcnow()
-    transfer.answer_due_on = clock.today() + timedelta(days=answer_days)
-    case.in_transfer = True
+    transfer.signed_by = principal.person.id
+    _send(transfer, case, answer_days)
     _save(db, transfer, case)
     target = db.get(Organisation, transfer.to_org_id)
-    log_event(db, case, principal, "transfer", f"移送函已审签，案件{transfer.kind}至 {target.name}")
+    signer = db.get(Organisation, transfer.signer_org_id) if transfer.signer_org_id else None
+    log_event(db, case, principal, "transfer", f"移送函已审签，案件{transfer.kind}至 {target.name}", signer)
     audit.record(
         db,
         "transfer.sign_off",
@@ -132,6 +161,19 @@ def sign_off(db: Session, principal: Principal, transfer_id: int, *, answer_days
         address=address,
     )
     return transfer
+
+
+def _who_signs(db: Session, transfer: Transfer) -> str:
+    if transfer.signer_org_id is None:
+        return "移送函须由移送机构的调委会主任审签。"
+    body = db.get(Organisation, transfer.signer_org_id)
+    return f"移送函须由{body.name}的负责人（调委会主任或负责人）审签。"
+
+
+def _send(transfer: Transfer, case: Case, answer_days: int) -> None:
+    transfer.state, transfer.sent_at = TransferState.SENT, utcnow()
+    transfer.answer_due_on = clock.today() + timedelta(days=answer_days)
+    case.in_transfer = True
 
 
 def withdraw(db: Session, principal: Principal, transfer_id: int, *, address: str = "") -> Transfer:
@@ -190,6 +232,7 @@ def return_(db: Session, principal: Principal, transfer_id: int, *, reason: str,
     transfer.state, transfer.answered_by, transfer.answered_at = TransferState.RETURNED, principal.person.id, utcnow()
     transfer.answer_reason, case.in_transfer = reason.strip()[:2000], False
     _save(db, transfer, case)
+    transfer.answered_version = case.version  # in the sender's 被退回 queue until the case moves on
     log_event(db, case, principal, "transfer", f"{receiver.name} 退回移送：{transfer.answer_reason}", receiver)
     audit.record(
         db,
@@ -233,7 +276,7 @@ def return_materials(db: Session, case: Case) -> None:
 
 def _require_receiver(principal: Principal, transfer: Transfer) -> None:
     if not principal.has_role_over(transfer.to_path, *ANSWER_ROLES):
-        raise Forbidden("只有接收机构的受理员或调委会主任可以接收或退回。")
+        raise Forbidden("只有接收机构的受理员、调委会主任或负责人可以接收或退回。")
 
 
 _MEANWHILE = {
@@ -254,28 +297,3 @@ def _save(db: Session, transfer: Transfer, case: Case) -> None:
     touch(case)
     db.add(transfer)
     db.add(case)
-
-
-def inbox(db: Session, principal: Principal) -> list[tuple[Transfer, Case, Organisation]]:
-    """Transfers waiting for the person's organisations to answer, oldest first."""
-    rows = db.exec(
-        select(Transfer, Case, Organisation)
-        .join(Case, Case.id == Transfer.case_id)
-        .join(Organisation, Organisation.id == Transfer.from_org_id)
-        .where(Transfer.state == TransferState.SENT, principal.path_filter(Transfer.to_path))
-        .order_by(Transfer.sent_at)
-    ).all()
-    return list(rows)
-
-
-def outbox(db: Session, principal: Principal, limit: int = 100) -> list[tuple[Transfer, Case, Organisation]]:
-    """Transfers the person's organisations sent or drafted, newest first, with their answers."""
-    rows = db.exec(
-        select(Transfer, Case, Organisation)
-        .join(Case, Case.id == Transfer.case_id)
-        .join(Organisation, Organisation.id == Transfer.to_org_id)
-        .where(principal.path_filter(Transfer.from_path))
-        .order_by(Transfer.created_at.desc())
-        .limit(limit)
-    ).all()
-    return list(rows)

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from portal import clock, freshness
-from portal.cases import files, ids, loop, parties, service, transfers
+from portal.cases import files, ids, loop, parties, service, signing, transfers
 from portal.cases import page as case_page
 from portal.cases.access import can_act, get_case
 from portal.cases.models import (
@@ -206,8 +206,10 @@ def render_case(
             db.get(Organisation, t.from_org_id),
             db.get(Organisation, t.to_org_id),
             {
-                "sign": t.state == TransferState.AWAITING_SIGNOFF
-                and principal.has_role_over(t.from_path, Role.DIRECTOR),
+                "sign": t.state == TransferState.AWAITING_SIGNOFF and signing.can_sign(principal, t),
+                "resume": t.state == TransferState.RETURNED
+                and t.answered_version == case.version
+                and principal.has_role_over(t.from_path, *transfers.SEND_ROLES),
                 "withdraw": t.state in (TransferState.AWAITING_SIGNOFF, TransferState.SENT)
                 and principal.has_role_over(t.from_path, *transfers.SEND_ROLES),
                 "answer": t.state == TransferState.SENT and principal.has_role_over(t.to_path, *transfers.ANSWER_ROLES),
@@ -256,9 +258,12 @@ def render_case(
         actions=actions,
         free_records=free,
         transfers=rows,
+        todo=[row for row in rows if row[3]["sign"] or row[3]["answer"] or row[3]["resume"]],
         can_route=can_route,
         targets=_CASE_CHOICES.get(
-            ("targets", database, case.org_path, case.org_id), generation.directory, lambda: transfers.targets(db, case)
+            ("targets", database, case.org_path, case.org_id),
+            generation.directory,
+            lambda: transfers.target_groups(db, case),
         )
         if can_route
         else [],
@@ -478,12 +483,16 @@ class CaseController(Controller):
             )
         flags = parties.repeat_flags(db, principal, case, recent_days=request.app.state.settings.recent_case_days)
         if flags:
-            names = "、".join(f"{f.party.name}（另有 {len(f.visible) + f.hidden} 件）" for f in flags)
+            names = "、".join(
+                f"{f.party.name}（另有 {len(f.visible) + f.hidden} 件{'，含越级访' if f.skipped else ''}）"
+                for f in flags
+            )
+            what = "越级访" if any(f.skipped for f in flags) else "重复访"
             return redirect(
                 request,
                 case_url(request, case.id),
                 level="warning",
-                message=f"已登记 {case.number}。重复访/越级访提示：{names}涉及其他在办或近期案件，请核查。",
+                message=f"已登记 {case.number}。{what}提示：{names}涉及其他在办或近期案件，请核查。",
             )
         return redirect(request, case_url(request, case.id), message=f"已登记案件：{case.number}")
 

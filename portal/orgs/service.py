@@ -12,6 +12,7 @@ from portal.audit import service as audit
 from portal.auth import sessions
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import ordering
 from portal.orgs.models import TIER_ORDER, Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
 from portal.scope import Principal
@@ -37,7 +38,7 @@ def visible_orgs(
         query = query.where(Organisation.name.contains(q, autoescape=True) | (Organisation.short_name == q))
     if tier:
         query = query.where(Organisation.tier == tier)
-    return list(db.exec(query.order_by(Organisation.depth, Organisation.sort_order, Organisation.id)).all())
+    return ordering.tree_order(db.exec(query).all())
 
 
 def acting_orgs(db: Session, principal: Principal, *roles: Role) -> list[Organisation]:
@@ -49,11 +50,10 @@ def acting_orgs(db: Session, principal: Principal, *roles: Role) -> list[Organis
 def org_choices(db: Session, principal: Principal) -> list[tuple[int, str, int]]:
     """Organisations in scope as (id, name, depth), each followed by its subtree: the light query behind drop-downs."""
     rows = db.exec(
-        select(Organisation.id, Organisation.name, Organisation.depth)
+        select(Organisation.id, Organisation.name, Organisation.depth, Organisation.parent_id, Organisation.sort_order)
         .where(principal.path_filter(Organisation.path))
-        .order_by(Organisation.path)
     ).all()
-    return [(oid, name, depth) for oid, name, depth in rows]
+    return [(row.id, row.name, row.depth) for row in ordering.tree_order(rows)]
 
 
 def build_tree(orgs: list[Organisation]) -> list[TreeNode]:

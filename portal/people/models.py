@@ -17,6 +17,7 @@ class Role(StrEnum):
     CLERK = "clerk"
     MEDIATOR = "mediator"
     DIRECTOR = "director"
+    HEAD = "head"  # 负责人 of a body without a 调委会主任 (信访局 and 法院 centres, 派出所): signs its letters
     ARCHIVIST = "archivist"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
@@ -30,6 +31,7 @@ ROLE_LABELS = {
     Role.CLERK: "受理员",
     Role.MEDIATOR: "调解员",
     Role.DIRECTOR: "调委会主任",
+    Role.HEAD: "负责人",
     Role.ARCHIVIST: "档案员",
     Role.SUPERVISOR: "督导",
     Role.ADMIN: "管理员",

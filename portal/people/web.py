@@ -43,17 +43,7 @@ def _admin_orgs(db: Session, principal: Principal) -> list[tuple[str, str]]:
 
 
 def _page_links(request: Request, result: service.PeoplePage, params: dict) -> dict:
-    def link(number: int) -> str:
-        return f"{request.url.path}?{urlencode({**params, 'page': number})}"
-
-    return {
-        "number": result.number,
-        "total": result.total,
-        "has_prev": result.has_prev,
-        "has_next": result.has_next,
-        "prev_url": link(result.number - 1),
-        "next_url": link(result.number + 1),
-    }
+    return result.links(request.url.path, params)
 
 
 class PeopleController(Controller):
