@@ -14,11 +14,14 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 import search
+from portal import freshness
 from portal.cases.access import get_case, transferred_ids, visible_condition
 from portal.cases.models import Case, Party
 from portal.cases.parties import PERSONAL_DATA_ROLES
+from portal.dossiers.service import may_download
 from portal.errors import Invalid, NotFound
 from portal.scope import Principal
+from portal.searching import documents
 from portal.searching.models import SavedSearch
 
 FALLBACK_NOTE = "全文索引暂不可用，正在使用数据库检索：较慢，只按案号、案件名称、当事人姓名和案情摘要逐词查找，不支持高级语法、分面和高亮。"
@@ -34,6 +37,21 @@ FACET_LABELS = {
 log = logging.getLogger("portal.search")
 _indexes: dict[Path, search.SearchIndex] = {}
 _lock = threading.Lock()
+_dictionary_at: dict[str, str | None] = {}  # database → the directory generation the query dictionary was loaded at
+
+
+def load_dictionary(db: Session) -> None:
+    """Make the query dictionary's place and organisation names those of the database now (search.set_words).
+
+    Every search calls this, so every worker process splits a query the same way from the same data: an organisation
+    created or renamed is in every process's dictionary from the next search on (the generation of the organisation
+    table, read in one statement, says whether anything changed; portal.freshness)."""
+    generation = freshness.current(db).directory
+    key = freshness.database_of(db)
+    if key not in _dictionary_at or _dictionary_at[key] != generation:
+        search.set_words(documents.place_names(db))
+        _dictionary_at.clear()  # one dictionary per process: only the database loaded last is current
+        _dictionary_at[key] = generation
 
 
 def index_for(root: Path) -> search.SearchIndex:
@@ -103,10 +121,20 @@ def run(
     req = _request(params, principal, size)
     req.facets = facets
     scope = scope_of(db, principal)
+    load_dictionary(db)
     try:
         return Outcome(index_for(index_root).search(req, scope), params=params)
     except search.IndexUnavailable as exc:
         return Outcome(fallback_search(db, principal, req, scope), fallback=True, reason=exc.reason, params=params)
+
+
+def dossier_readers(db: Session, principal: Principal, hits: list[search.Hit]) -> set[int]:
+    """The hits whose filed dossier the person may open (portal.dossiers.service.may_download): only those get the
+    link to a dossier page; the others see the page number as text."""
+    ids = {h.case_id for h in hits if any(s.page for s in h.snippets)}
+    if not ids:
+        return set()
+    return {c.id for c in db.exec(select(Case).where(Case.id.in_(ids))).all() if may_download(principal, c)}
 
 
 def fallback_search(
