@@ -36,17 +36,18 @@ def number_parts(doc: CaseDoc) -> set[str]:
     case itself above cases that only cite its number). Any substring of the number is found anyway (it is text)."""
     if not doc.number:
         return set()
+    number = normalise(doc.number).replace(" ", "")
     year, prefix, word = str(doc.number_year or ""), normalise(doc.number_prefix), normalise(doc.number_word)
-    written = re.search(r"第\s*([0-9]+)\s*号", normalise(doc.number))
-    seqs = {written.group(1)} if written else set()
+    written = re.search(r"\)(.*?)第([0-9]+)号", number)  # the prefix and 字号, and the sequence, as written
+    heads = {prefix + word, prefix, word} | ({written.group(1)} if written else set())
+    seqs = {written.group(2)} if written else set()
     if doc.number_seq:
         seqs |= {str(doc.number_seq), f"{doc.number_seq:03d}"}
-    parts = {normalise(doc.number).replace(" ", ""), year, prefix, word, prefix + word}
+    parts = {number, year} | heads
     for seq in seqs:
-        parts |= {seq, f"{seq}号", f"第{seq}号", f"{word}第{seq}号", f"{prefix}{word}第{seq}号"}
+        parts |= {seq, f"{seq}号", f"第{seq}号"} | {f"{head}第{seq}号" for head in heads}
     if year:
-        for head in (prefix, prefix + word):
-            parts |= {f"{year}{head}", f"({year}){head}"}
+        parts |= {f"{year}{head}" for head in heads} | {f"({year}){head}" for head in heads}
     return {p for p in parts if p}
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 DEFAULT_WORD = "人调字"
-_WIDE = str.maketrans("０１２３４５６７８９（）〔〕［］【】", "0123456789()()()()")
+_WIDE = str.maketrans("０１２３４５６７８９（）〔〕［］【】[]", "0123456789()()()()()")
 _NUMBER = re.compile(r"^\((\d{4})\)\s*(\S*?)\s*第\s*(\d{1,6})\s*号$")
 _WORD = re.compile(r"^[\u3400-\u9fff]{1,8}字$")
 
