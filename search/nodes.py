@@ -22,7 +22,7 @@ class Term:
 
 @dataclass(frozen=True)
 class Sub:
-    """`text` (normalised, no whitespace) is a substring of the field's normalised text."""
+    """`text` (normalised) is a substring of the field's normalised text."""
 
     field: str
     text: str

@@ -192,8 +192,9 @@ class Builder:
         options: list[Node] = []
         if fields is None:
             key = numbers.key(word)
-            options += [Term("numparts", key), Term("number", key)]
-            self.features += [(Term("numparts", key), NUMBER_PART), (Term("number", key), NUMBER)]
+            if not exact:  # a quoted phrase is only the text as written
+                options += [Term("numparts", key), Term("number", key)]
+                self.features += [(Term("numparts", key), NUMBER_PART), (Term("number", key), NUMBER)]
             if numbers.ID_LIKE.match(key) or numbers.PHONE_LIKE.match(key):
                 if self.id_numbers:
                     options.append(self.id_term(key))
