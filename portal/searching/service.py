@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ FACET_LABELS = {
 log = logging.getLogger("portal.search")
 _indexes: dict[Path, search.SearchIndex] = {}
 _lock = threading.Lock()
+_LONG_DIGITS = re.compile(r"\d{6,}")
 _dictionary_at: dict[str, str | None] = {}  # database → the directory generation the query dictionary was loaded at
 
 
@@ -140,8 +142,14 @@ def dossier_readers(db: Session, principal: Principal, hits: list[search.Hit]) -
 def fallback_search(
     db: Session, principal: Principal, req: search.SearchRequest, scope: search.Scope
 ) -> search.SearchResults:
-    """Every plain word must appear in the number, title, summary or a party's name; same scope as the index."""
+    """Every plain word must appear in the number, title, summary or a party's name; same scope as the index.
+
+    The database holds identity and phone numbers unmasked: a word with a long run of digits answers nothing unless
+    the person may search such numbers (the index would not have found it either: its texts are masked)."""
     words = [w.strip('"') for w in req.q.split() if w.strip('"') and not w.startswith("-") and ":" not in w][:8]
+    if not req.id_numbers and any(_LONG_DIGITS.search(search.normalise(w)) for w in words):
+        note = "数据库检索不按证件号码或电话查找：您的角色不能按证件号码或电话搜索。"
+        return search.SearchResults(total=0, hits=[], page=1, pages=1, notes=[FALLBACK_NOTE, note], plain=True)
     visible = visible_condition(principal, via=scope.case_ids)
     conditions = []
     for w in words:
