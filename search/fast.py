@@ -272,6 +272,8 @@ class Segment:
     def substring(self, reader, node: Sub) -> tuple[int, bool]:  # noqa: ANN001
         """The AND of the word's terms, rarest first; when few candidates are left, the commoner terms are not read at
         all (the text is looked at anyway)."""
+        if node.prefix is not None:
+            return self.prefixed(reader, node.field, node.prefix), node.exact
         terms = node.terms
         if len(terms) > 1:
             terms = sorted(terms, key=lambda t: self.frequency(reader, node.field, t))
@@ -283,6 +285,42 @@ class Segment:
             if i + 1 < len(terms) and bits.bit_count() <= FEW:
                 return bits, False
         return bits, node.exact
+
+    def prefixed(self, reader, field: str, char: str) -> int:  # noqa: ANN001
+        """The documents whose field has a term beginning with `char`: those where the CJK character occurs (a bigram
+        after it, a join, or the character alone at the end of a run: search.text.terms). Kept like a common term."""
+        key = (field, "\0" + char)
+        hit = self.terms.get(key)
+        if hit is not None:
+            self.terms.move_to_end(key)
+            return hit
+        if field not in reader.schema:
+            return 0
+        try:
+            terms = reader._terms  # noqa: SLF001
+            prefix = reader._text_to_bytes(field, char)  # noqa: SLF001
+        except AttributeError:  # not a segment reader: the slow, general way
+            ids = [d for t in reader.expand_prefix(field, char) for d in reader.postings(field, t).all_ids()]
+            return from_ids(ids, self.n)
+        fmt = reader.schema[field].format
+        ba = bytearray(self.n)
+        setter, df = ba.__setitem__, 0
+        for (name, tbytes), info in terms.items_from(field, prefix):
+            if name != field or not tbytes.startswith(prefix):
+                break
+            raw = terms._codec.postings_reader(terms._postfile, info, fmt, term=(field, tbytes), scorer=None)  # noqa: SLF001
+            while raw.is_active():
+                raw._read_ids()  # noqa: SLF001
+                ids = raw._ids  # noqa: SLF001
+                df += len(ids)
+                deque(map(setter, ids, repeat(1)), maxlen=0)
+                raw._next_block()  # noqa: SLF001
+        bits = int.from_bytes(ba, "little")
+        if df >= CACHE_MIN_DF:
+            self.terms[key] = bits
+            if len(self.terms) > TERM_CACHE:
+                self.terms.popitem(last=False)
+        return bits
 
     def frequency(self, reader, field: str, text: str) -> int:  # noqa: ANN001
         if (field, text) in self.terms:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from search.text import is_term, word_terms
+from search.text import is_term, single, word_terms
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,11 @@ class Sub:
     @cached_property
     def terms(self) -> tuple[str, ...]:
         return tuple(word_terms(self.text))
+
+    @cached_property
+    def prefix(self) -> str | None:
+        """The CJK character to look up by prefix when the word has no other term (search.text.single)."""
+        return single(self.text)
 
     @cached_property
     def exact(self) -> bool:

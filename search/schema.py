@@ -9,7 +9,7 @@ from whoosh.system import emptybytes
 from search.text import WordsTokenizer, normalise, terms
 
 # Bump on any change to the fields or the analysis: an index of another version is rebuilt, never read.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Fields a query may name, with their weight in the ranking (search/query.py). A plain word is looked up in every field
 # of MATCH_FIELDS, each indexed once.

@@ -76,8 +76,10 @@ def bigrams(run: str) -> list[str]:
 def terms(norm: str) -> set[str]:
     """The terms of normalised text: what a field indexes (ids only), so that every substring can be found.
 
-    * a CJK run: each character and each overlapping bigram (a single character anywhere; longer words as the AND
-      of their bigrams);
+    * a CJK run: each overlapping bigram and its last character alone — so the terms that begin with a character are
+      there exactly when the character is (followed by another: a bigram; by a letter or digit: a join; else the
+      character alone): a single character is the OR of its terms with that prefix (`single`); longer words are the
+      AND of their bigrams;
     * a Latin/digit run: every substring of up to SUB_MAX characters (`800` inside `12800`, `x` inside `x光`);
     * where a CJK run and a Latin/digit run touch: the two characters across the join (`0元` in `12800元`, `第0` in
       `第017号`), so that a word mixing both is narrowed to the documents where its parts touch.
@@ -89,8 +91,8 @@ def terms(norm: str) -> set[str]:
         run, start = m.group(), m.start()
         n = len(run)
         if CJK_RUN.match(run):
-            update(run)
             update(run[i : i + 2] for i in range(n - 1))
+            add(run[-1])
         else:
             update(run[i:j] for i in range(n) for j in range(i + 1, min(n, i + SUB_MAX) + 1))
         if start == prev_end:
@@ -100,13 +102,14 @@ def terms(norm: str) -> set[str]:
 
 
 def word_terms(norm: str) -> list[str]:
-    """The terms every text containing the normalised `norm` has (candidates; the text itself settles the match)."""
+    """Terms every text containing the normalised `norm` has (candidates; the text itself settles the match). A CJK
+    character alone in the word is left out (it is not one term: see `single`)."""
     out: list[str] = []
     prev, prev_end = "", -1
     for run, start in runs(norm):
         n = len(run)
         if is_cjk(run):
-            out += [run] if n == 1 else [run[i : i + 2] for i in range(n - 1)]
+            out += [run[i : i + 2] for i in range(n - 1)]
         else:
             out += [run] if n <= SUB_MAX else [run[i : i + SUB_MAX] for i in range(n - SUB_MAX + 1)]
         if start == prev_end:
@@ -115,8 +118,16 @@ def word_terms(norm: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def single(norm: str) -> str | None:
+    """The CJK character standing alone in a word that has no other term (`元`, `（元）`), looked up by prefix."""
+    if word_terms(norm):
+        return None
+    return next((run for run, _start in runs(norm) if is_cjk(run)), None)
+
+
 def is_term(norm: str) -> bool:
-    """Whether the normalised word is itself one term (then its postings are exactly the texts containing it)."""
+    """Whether the normalised word alone settles its match: a CJK character (by prefix) or bigram, or a Latin/digit
+    run of up to SUB_MAX characters."""
     m = RUN.fullmatch(norm)
     return m is not None and (len(norm) <= 2 if is_cjk(norm) else len(norm) <= SUB_MAX)
 
