@@ -30,6 +30,16 @@ COUNTY_BODIES = [
     ("studio", "老周调解工作室", "老周", OrgKind.STUDIO),
 ]
 
+# Case-number formats other than "<short_name>人调字" (DOMAIN §3 [local]): org key → (prefix, 字号).
+NUMBER_FORMATS = {
+    "xf": ("清", "访调字"),
+    "fy": ("清", "诉调字"),
+    "yt": ("清", "医调字"),
+    "jt": ("清", "交调字"),
+    "ld": ("清", "劳调字"),
+    "sp": ("沙坪", "村调字"),
+}
+
 # 乡镇/街道: key, place, short_name, 3-digit code.
 # Each gets "<place>人民调解委员会" (COMMITTEE) with "<place>司法所" (short "<short>所") and
 # "<short>派出所" (short "<short>警") as children; their keys are "<key>.sfs" and "<key>.pcs".

@@ -123,6 +123,7 @@ class Case(SQLModel, table=True):
     number_org_id: int = Field(foreign_key="organisation.id")
     number_year: int
     number_prefix: str = Field(max_length=20)
+    number_word: str = Field(default="人调字", max_length=10)  # 字号
     number_seq: int
     number: str = Field(max_length=60, index=True)
     title: str = Field(max_length=120)

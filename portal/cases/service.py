@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from portal import clock, freshness
 from portal.audit import service as audit
+from portal.cases import numbers
 from portal.cases import parties as party_service
 from portal.cases.access import get_case, log_event, require_act, touch, transferred_ids, visible_condition
 from portal.cases.models import (
@@ -30,6 +31,7 @@ from portal.cases.models import (
     CaseState,
     DisputeType,
 )
+from portal.cases.numbers import CaseNumber
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation, Tier
 from portal.paging import Page
@@ -40,13 +42,13 @@ INTAKE_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 EDIT_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 
 
-def next_number(db: Session, org: Organisation, year: int) -> tuple[int, str]:
-    """The next sequence of `org` in `year`, safely under concurrency, and its display form."""
+def next_number(db: Session, org: Organisation, year: int) -> CaseNumber:
+    """The next number of `org` in `year`, safely under concurrency, in the organisation's format (prefix, 字号)."""
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(CaseSequence).values(org_id=org.id, year=year, last=1)
     statement = statement.on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseSequence.last + 1})
     seq = db.execute(statement.returning(CaseSequence.last)).scalar_one()
-    return seq, f"（{year}）{org.short_name}人调字第{seq:03d}号"
+    return CaseNumber(year, numbers.prefix_of(org), numbers.word_of(org), seq)
 
 
 @dataclass
@@ -182,16 +184,17 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     cleaned = party_service.validate_all(parties, errors)
     if errors:
         raise Invalid(errors)
-    seq, number = next_number(db, org, values["received_on"].year)
+    number = next_number(db, org, values["received_on"].year)
     case = Case(
         **values,
         org_id=org.id,
         org_path=org.path,
         number_org_id=org.id,
-        number_year=values["received_on"].year,
-        number_prefix=org.short_name,
-        number_seq=seq,
-        number=number,
+        number_year=number.year,
+        number_prefix=number.prefix,
+        number_word=number.word,
+        number_seq=number.seq,
+        number=number.text,
         created_by=principal.person.id,
     )
     db.add(case)

@@ -19,7 +19,7 @@ from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, CaseMediator, CaseSequence
 from portal.cases.service import next_number
 from portal.ledger import flat
-from portal.ledger.lines import Draft, LineReader, Lookup, Scope, number_text
+from portal.ledger.lines import Draft, LineReader, Lookup, Scope
 from portal.orgs.models import Organisation
 from portal.people.models import Person, Role
 from portal.scope import Principal
@@ -230,19 +230,20 @@ def record_refusal(
 def _preview(draft: Draft) -> str:
     if draft.number is None:
         return "（导入时编号）"
-    _, year, prefix, seq = draft.number
-    return number_text(year, prefix, seq)
+    return draft.number[2]
 
 
 def _check_number(db: Session, draft: Draft, taken: dict[tuple[int, int, int], int], errors: dict[str, str]) -> None:
-    org, year, prefix, seq = draft.number
-    key = (org.id, year, seq)
+    org, parts, text = draft.number
+    key = (org.id, parts.year, parts.seq)
     if key in taken:
         errors["number"] = f"案号与第 {taken[key]} 行重复。"
     elif db.exec(
-        sa_select(Case.id).where(Case.number_org_id == org.id, Case.number_year == year, Case.number_seq == seq)
+        sa_select(Case.id).where(
+            Case.number_org_id == org.id, Case.number_year == parts.year, Case.number_seq == parts.seq
+        )
     ).first():
-        errors["number"] = f"案号“{number_text(year, prefix, seq)}”已存在。"
+        errors["number"] = f"案号“{text}”已存在。"
     taken.setdefault(key, draft.line)
 
 
@@ -251,19 +252,12 @@ def _save(db: Session, draft: Draft) -> Case:
     if draft.number is None:
         org = db.get(Organisation, case.org_id)
         year = case.received_on.year
-        seq, text = next_number(db, org, year)
-        case.number_org_id, case.number_year, case.number_prefix, case.number_seq, case.number = (
-            org.id,
-            year,
-            org.short_name,
-            seq,
-            text,
-        )
+        parts, text = next_number(db, org, year), None
     else:
-        org, year, prefix, seq = draft.number
-        case.number_org_id, case.number_year, case.number_prefix, case.number_seq = org.id, year, prefix, seq
-        case.number = number_text(year, prefix, seq)
-        _raise_sequence(db, org.id, year, seq)
+        org, parts, text = draft.number
+        _raise_sequence(db, org.id, parts.year, parts.seq)
+    case.number_org_id, case.number_year, case.number_prefix = org.id, parts.year, parts.prefix
+    case.number_word, case.number_seq, case.number = parts.word, parts.seq, text or parts.text  # kept as written
     db.add(case)
     db.flush()
     children: list[Any] = [*draft.parties, *draft.records, *draft.transfers]

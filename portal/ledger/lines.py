@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from portal.cases import numbers
 from portal.cases import parties as party_service
 from portal.cases.loop import clean_fields
 from portal.cases.models import (
@@ -22,17 +23,17 @@ from portal.cases.models import (
     Transfer,
     TransferState,
 )
+from portal.cases.numbers import CaseNumber
 from portal.cases.record_kinds import RECORD_KINDS
 from portal.cases.service import CaseForm, validate_case
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 
 NO_ORG = "机构不存在或不在您的导入范围内。"
+_PARTS = {"year": "年份", "prefix": "前缀", "word": "字号", "seq": "序号"}
 
 
-def number_text(year: int, prefix: str, seq: int) -> str:
-    """The display form of a case number, as portal.cases.service.next_number writes it."""
-    return f"（{year}）{prefix}人调字第{seq:03d}号"
+NUMBER_FORM = "（年份）前缀字号第序号号，如（2025）东人调字第003号、（2024）清医调字第012号"
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Draft:
 
     line: int
     case: Case
-    number: tuple[Organisation, int, str, int] | None  # (numbering org, year, prefix, seq), or None to issue one
+    number: tuple[Organisation, CaseNumber, str] | None  # (numbering org, its parts, the text kept), or None: issue one
     parties: list[Party] = field(default_factory=list)
     mediators: list[tuple[int, bool]] = field(default_factory=list)
     records: list[CaseRecord] = field(default_factory=list)
@@ -186,29 +187,50 @@ class LineReader:
         values["in_transfer"] = _flag(data.get("in_transfer"))
         return values
 
-    def _number(self, raw: Any, org: Organisation, errors: dict[str, str]) -> tuple[Organisation, int, str, int] | None:
+    def _number(
+        self, raw: Any, org: Organisation, errors: dict[str, str]
+    ) -> tuple[Organisation, CaseNumber, str] | None:
+        """The case number as written (kept exactly when it is well formed, whatever its 字号), or its parts; None to
+        number the case at import in the organisation's format."""
         if raw in (None, "", {}):
             return None
+        if isinstance(raw, str):
+            raw = {"text": raw}
         if not isinstance(raw, dict):
-            errors["number"] = '案号应写成 {"year": 年份, "prefix": 前缀, "seq": 序号} 或省略。'
+            errors["number"] = '案号应写成案号文字、{"year": 年份, "prefix": 前缀, "word": 字号, "seq": 序号} 或省略。'
             return None
         numbering = self.lookup.org(raw["org"]) if raw.get("org") else org
         if numbering is None or not (numbering.id == org.id or self.scope.related(org, numbering)):
             errors["number.org"] = NO_ORG
             return None
-        year, seq, prefix = raw.get("year"), raw.get("seq"), _text(raw.get("prefix"))
+        text = _text(raw.get("text")).strip()
+        year, seq, prefix, word = raw.get("year"), raw.get("seq"), raw.get("prefix"), _text(raw.get("word")).strip()
+        if text:
+            parsed = numbers.parse(text, words=(word, numbers.word_of(numbering)))
+            if parsed is None or len(text) > 60:
+                errors["number.text"] = f"案号“{text[:60]}”无法识别，应为{NUMBER_FORM}。"
+                return None
+            given = {"year": year, "prefix": prefix, "word": word or None, "seq": seq}
+            found = {"year": parsed.year, "prefix": parsed.prefix, "word": parsed.word, "seq": parsed.seq}
+            wrong = [k for k, v in given.items() if v not in (None, "") and v != found[k]]
+            if wrong:
+                errors["number.text"] = f"案号文字“{text}”与{'、'.join(_PARTS[k] for k in wrong)}不符。"
+                return None
+            return numbering, parsed, text
         if not isinstance(year, int) or not 1949 < year < 2200:
             errors["number.year"] = "案号年份应为四位整数。"
         if not isinstance(seq, int) or seq < 1:
             errors["number.seq"] = "案号序号应为正整数。"
+        prefix = _text(prefix).strip()
         if not prefix or len(prefix) > 20:
             errors["number.prefix"] = "请填写案号前缀（机构简称，不超过 20 个字）。"
+        word = word or numbers.word_of(numbering)
+        if problem := numbers.word_problem(word):
+            errors["number.word"] = problem
         if any(k.startswith("number") for k in errors):
             return None
-        if raw.get("text") and raw["text"] != number_text(year, prefix, seq):
-            errors["number.text"] = f"案号文字与年份、前缀、序号不符，应为“{number_text(year, prefix, seq)}”。"
-            return None
-        return numbering, year, prefix, seq
+        parts = CaseNumber(year, prefix, word, seq)
+        return numbering, parts, parts.text
 
     def _parties(self, raw: Any, errors: dict[str, str]) -> list[Party]:
         if not isinstance(raw, list) or not raw:

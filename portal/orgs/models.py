@@ -82,6 +82,8 @@ class Organisation(SQLModel, table=True):
     depth: int = 0
     name: str = Field(max_length=100)
     short_name: str = Field(max_length=20)
+    number_prefix: str = Field(default="", max_length=20)  # 案号前缀; empty: the short name (portal.cases.numbers)
+    number_word: str = Field(default="人调字", max_length=10)  # 案号字号: 人调字, 医调字, 交调字, 诉调字 …
     division_code: str | None = Field(default=None, max_length=12)
     tier: Tier = Field(sa_type=enum_column(Tier))
     kind: OrgKind = Field(sa_type=enum_column(OrgKind))

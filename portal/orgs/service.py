@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from portal.audit import service as audit
 from portal.auth import sessions
+from portal.cases import numbers
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs import ordering
@@ -18,7 +19,18 @@ from portal.people.models import Membership, Person, Role
 from portal.scope import Principal
 
 _DIVISION_CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
-AUDITED_FIELDS = ("name", "short_name", "division_code", "tier", "kind", "parent_id", "sort_order", "active")
+AUDITED_FIELDS = (
+    "name",
+    "short_name",
+    "number_prefix",
+    "number_word",
+    "division_code",
+    "tier",
+    "kind",
+    "parent_id",
+    "sort_order",
+    "active",
+)
 
 
 @dataclass
@@ -107,6 +119,8 @@ class OrgForm:
 
     name: str = ""
     short_name: str = ""
+    number_prefix: str = ""
+    number_word: str = numbers.DEFAULT_WORD
     division_code: str = ""
     tier: str = ""
     kind: str = ""
@@ -119,6 +133,8 @@ class OrgForm:
         return cls(
             name=org.name,
             short_name=org.short_name,
+            number_prefix=org.number_prefix,
+            number_word=org.number_word,
             division_code=org.division_code or "",
             tier=org.tier.value,
             kind=org.kind.value,
@@ -145,6 +161,14 @@ def _validate(
     elif len(short) > 10 or not re.fullmatch(r"[\w\u3400-\u9fff]+", short):
         errors["short_name"] = "简称为 1–10 个汉字、字母或数字。"
     values["short_name"] = short
+    prefix = form.number_prefix.strip()
+    if prefix and (len(prefix) > 10 or not re.fullmatch(r"[\w\u3400-\u9fff]+", prefix)):
+        errors["number_prefix"] = "案号前缀为 1–10 个汉字、字母或数字，不填则用简称。"
+    values["number_prefix"] = prefix
+    word = form.number_word.strip() or numbers.DEFAULT_WORD
+    if problem := numbers.word_problem(word):
+        errors["number_word"] = problem
+    values["number_word"] = word
     code = form.division_code.strip()
     if code and not _DIVISION_CODE.match(code):
         errors["division_code"] = "行政区划代码应为 6、9 或 12 位数字。"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,13 +23,8 @@ from search import CaseDoc
 log = logging.getLogger(__name__)
 MAX_FILE_TEXT = 200_000  # characters of one uploaded PDF that are indexed
 MAX_DOSSIER_TEXT = 400_000  # characters of one bound dossier that are indexed
-# Mobile and landline numbers inside free text (uploads, dossiers) are masked before indexing, like on the
-# pages (138****5678): a snippet must not show what the case page would mask. search/ masks ID numbers.
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    return PHONE.sub(lambda m: (m.group(1) or m.group(4)) + "****" + (m.group(3) or m.group(6)), text)
+# Identity and phone numbers in every text (titles, records, uploads, dossier pages) are masked by search/ before
+# anything is stored in the index, as the pages mask them (search.numbers): no snippet shows a full number to anyone.
 
 
 class Lookup:
@@ -99,7 +93,7 @@ def dossier_pages(archive_dir: Path, version: DossierVersion, texts_dir: Path | 
         return []
     pages, used = [], 0
     for text in found:
-        text = mask_phones(text)[: max(0, MAX_DOSSIER_TEXT - used)]
+        text = text[: max(0, MAX_DOSSIER_TEXT - used)]
         used += len(text)
         pages.append(text)
     return pages
@@ -110,6 +104,19 @@ def _record_text(record: CaseRecord) -> str:
     label = kind.label if kind else record.kind
     values = [str(v) for v in (record.fields or {}).values() if v not in (None, "") and not isinstance(v, (list, dict))]
     return label + "：" + "；".join(values)
+
+
+def _labels(case: Case, org: Organisation | None) -> list[str]:
+    """Words for what the facets show as codes, so that people can type them: the handling body's tier and kind, the
+    case's flags (state, channel and outcome go in as they are)."""
+    words = [org.tier.label, org.kind.label] if org else []
+    if case.group_dispute:
+        words.append("群体性纠纷")
+    if case.risk_flag:
+        words.append("重大风险")
+    if case.in_transfer:
+        words.append("移送中")
+    return words
 
 
 def build(
@@ -179,7 +186,7 @@ def build(
         for f in files[case_id]:
             pages = kept_text(texts_dir, f.sha256, uploads_dir / f.storage_key) if uploads_dir else []
             if pages:
-                text.append(f"{f.doc_type}《{f.filename}》：" + mask_phones("\n".join(pages))[:MAX_FILE_TEXT])
+                text.append(f"{f.doc_type}《{f.filename}》：" + "\n".join(pages)[:MAX_FILE_TEXT])
         version = filed.get(case_id)
         docs.append(
             CaseDoc(
@@ -189,9 +196,11 @@ def build(
                 number_year=case.number_year,
                 number_prefix=case.number_prefix,
                 number_seq=case.number_seq,
+                number_word=case.number_word,
                 title=case.title,
                 parties=[p.name for p in parties[case_id]],
                 id_numbers=[p.id_number for p in parties[case_id] if p.id_number],
+                phones=[p.phone for p in parties[case_id] if p.phone],
                 dispute_type=case.dispute_type,
                 dispute_type_names=lookup.type_names(case.dispute_type),
                 channel=case.channel,
@@ -199,6 +208,7 @@ def build(
                 status_label=case.state.label,
                 outcome=case.outcome or "",
                 outcome_label=OUTCOMES.get(case.outcome or "", ""),
+                labels=_labels(case, chain[0] if chain else None),
                 org_id=case.org_id,
                 org_name=chain[0].name if chain else "",
                 org_paths=[o.path for o in chain],

@@ -102,7 +102,6 @@ class Indexer:
         """Fill a new generation in chunks while the live one keeps serving (and keeps taking the outbox), then swap."""
         with Session(self.reader) as db:
             ids = list(db.exec(select(Case.id).order_by(Case.id)).all())
-            search.add_words(documents.place_names(db))
             lookup = documents.Lookup(db)
         try:
             live = search.SearchIndex(self.root).status()["ok"]
@@ -159,8 +158,6 @@ class Indexer:
         """The loop: catch up, then poll the outbox; take rebuild requests; merge when idle."""
         poll = self.settings.indexer_poll_seconds
         healthy = False
-        with Session(self.reader) as db:
-            search.add_words(documents.place_names(db))
         while not stop.is_set():
             try:
                 if reindex_request(self.settings).exists():
