@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
@@ -105,6 +106,8 @@ AUDIT_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # 涉及金额: as typed in the form, e.g. "3500.00" (JSON has no decimal type)
+        return str(value)
     if hasattr(value, "value"):  # enums
         return value.value
     return value
