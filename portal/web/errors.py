@@ -15,7 +15,7 @@ from portal.audit import service as audit
 from portal.auth import sessions
 from portal.auth.service import home_org
 from portal.db import transaction
-from portal.errors import Conflict, Forbidden, NotFound
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.scope import OutOfScope
 from portal.web.auth import SessionExpired
 from portal.web.render import address_of, is_fragment, page, principal_of
@@ -35,8 +35,10 @@ def _error_page(request: Request, status: int, message: str) -> Response:
             status_code=status,
             headers={"Cache-Control": "no-store"},
         )
-    template = f"errors/{status}.html" if status in (400, 403, 404, 429, 500) else "errors/500.html"
-    title = {400: "请求无效", 403: "无权操作", 404: "未找到", 429: "请求过多"}.get(status, "出错了")
+    template = f"errors/{status}.html" if status in (400, 403, 404, 422, 429, 500) else "errors/500.html"
+    title = {400: "请求无效", 403: "无权操作", 404: "未找到", 422: "内容无法保存", 429: "请求过多"}.get(
+        status, "出错了"
+    )
     return page(request, template, title=title, status=status, message=message)
 
 
@@ -81,6 +83,12 @@ def on_forbidden(request: Request, exc: Forbidden) -> Response:
 
 def on_conflict(request: Request, exc: Conflict) -> Response:
     return _error_page(request, 400, exc.message)
+
+
+def on_invalid(request: Request, exc: Invalid) -> Response:
+    """Input refused where no form could be shown again (forms catch Invalid themselves and keep what was typed)."""
+    reasons = "；".join(str(reason) for reason in exc.errors.values())
+    return _error_page(request, 422, f"{exc.message}{'：' + reasons if reasons else ''}")
 
 
 def on_permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
@@ -143,6 +151,7 @@ HANDLERS = {
     NotFoundException: on_not_found,
     Forbidden: on_forbidden,
     Conflict: on_conflict,
+    Invalid: on_invalid,
     PermissionDeniedException: on_permission_denied,
     NotAuthorizedException: on_not_authorized,
     HTTPException: on_http_exception,
