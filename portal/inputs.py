@@ -68,11 +68,11 @@ def day(text: object, *, label: str = "日期", earliest: date = EARLIEST, lates
     raw = str(text).strip()
     match = _DAY.fullmatch(raw)
     if match is None:
-        raise BadInput(f"请按 年-月-日（如 2025-03-01）填写{label}。")
+        raise BadInput(f"{label}的日期格式应为 年-月-日（如 2025-03-01）。")
     try:
         value = date(*(int(part) for part in match.groups()))
     except ValueError as exc:
-        raise BadInput(f"{label}不是有效日期。") from exc
+        raise BadInput(f"{label}不是有效日期（日期格式为 年-月-日，如 2025-03-01）。") from exc
     if not earliest <= value <= latest:
         raise BadInput(f"{label}应在 {earliest.isoformat()} 到 {latest.isoformat()} 之间。")
     return value
@@ -119,6 +119,14 @@ def refusal(value: str, *, name: bool = False) -> str | None:
         if name and category == "Cf":
             return f"含有不可见的格式字符（U+{ord(char):04X}，如零宽字符或文字方向控制符），请删除后重新填写。"
     return None
+
+
+def printable(value: str) -> str:
+    """`value` with control characters (line breaks kept) and lone surrogates shown as U+FFFD: for recording what was
+    asked (an audit summary quoting a refused path), where refusing is not an option."""
+    if value.isprintable():
+        return value
+    return "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Cs") and c not in _LINE_BREAKS else c for c in value)
 
 
 def text(value: object, *, label: str, max_length: int | None = None, name: bool = False) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, or_, select
 
+from portal import inputs
 from portal.audit.models import AuditEntry, AuditHead
 from portal.db import utcnow
 from portal.errors import Forbidden
@@ -159,15 +160,15 @@ def record(
         seq=head.seq,
         at=utcnow(),
         actor_id=actor.id if actor else None,
-        actor_name=actor.name if actor else actor_name,
+        actor_name=inputs.printable(actor.name if actor else actor_name)[:64],
         org_id=org.id if org else None,
         org_path=org.path if org else "",
         action=action,
         object_type=object_type,
         object_id=str(object_id) if object_id != "" else "",
-        summary=summary[:400],
-        changes=json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else "",
-        address=address[:64],
+        summary=inputs.printable(summary[:400]),  # may quote a refused request's path
+        changes=inputs.printable(json.dumps(changes, ensure_ascii=False, sort_keys=True)) if changes else "",
+        address=inputs.printable(address[:64]),
         prev_hash=head.hash,
         hash="",
     )
