@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from portal import clock
+from portal import clock, inputs
 from portal.audit import service as audit
 from portal.cases.access import get_case, log_event, require_act, touch
 from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
@@ -54,13 +54,15 @@ def create(
     ).first():
         raise Forbidden("本案已有一份待审签的移送函。")
     errors: dict[str, str] = {}
-    target = db.get(Organisation, int(to_org_id)) if to_org_id.strip().isdigit() else None
+    target_id = inputs.id_or_none(to_org_id)
+    target = db.get(Organisation, target_id) if target_id is not None else None
     if target is None or target.id not in {oid for oid, _ in targets(db, case)}:
         errors["to_org_id"] = "请选择接收机构。"
     if kind not in TRANSFER_KINDS:
         errors["kind"] = "请选择移送方式。"
     if len(letter.strip()) < 10:
         errors["letter"] = "请填写移送函正文（移送理由、案件情况、附送材料，至少 10 个字）。"
+    inputs.check_text(errors, "letter", letter, label="移送函正文")
     if errors:
         raise Invalid(errors)
     sender = db.get(Organisation, case.org_id)
@@ -167,6 +169,8 @@ def return_(db: Session, principal: Principal, transfer_id: int, *, reason: str,
     _expect(transfer, TransferState.SENT)
     if len(reason.strip()) < 4:
         raise Invalid({"reason": "退回须写明理由（至少 4 个字）。"})
+    if problem := inputs.refusal(reason):
+        raise Invalid({"reason": "退回理由" + problem})
     receiver = db.get(Organisation, transfer.to_org_id)
     transfer.state, transfer.answered_by, transfer.answered_at = TransferState.RETURNED, principal.person.id, utcnow()
     transfer.answer_reason, case.in_transfer = reason.strip()[:2000], False

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from archive import storage
 from archive.retention import TERMS
-from portal import clock
+from portal import clock, inputs
 from portal.audit import service as audit
 from portal.cases.access import get_case
 from portal.cases.models import Case
@@ -323,7 +323,7 @@ class ArchiveController(Controller):
     def export_handover(self, request: Request, db: Db, data: Form) -> Response | Redirect:
         principal = _me(request)
         chosen = data.get("version_id", [])
-        ids = [int(v) for v in (chosen if isinstance(chosen, list) else [chosen]) if str(v).isdigit()]
+        ids = [i for v in (chosen if isinstance(chosen, list) else [chosen]) if (i := inputs.id_or_none(v)) is not None]
         try:
             data = keeping.export(
                 db, principal, ids, root=settings_of(request).archive_dir, address=address_of(request)

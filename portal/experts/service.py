@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import literal, or_
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
@@ -20,7 +21,7 @@ from portal.scope import OutOfScope, Principal
 
 MANAGE_ROLES = (Role.ADMIN, Role.DIRECTOR)
 AUDITED_FIELDS = ("org_id", "name", "field", "employer", "title", "phone", "notes")
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_PHONE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})")  # ASCII digits: \d would take "１３８…"
 
 
 def _serves(principal: Principal, path: str) -> bool:
@@ -110,8 +111,8 @@ class ExpertForm:
 
 def require_manager_org(db: Session, principal: Principal, org_id: str) -> Organisation | None:
     """Permission before validation: an outsider learns nothing from the form's errors."""
-    if org_id.strip().isdigit():
-        org = principal.visible_org(db, int(org_id))
+    if (chosen := inputs.id_or_none(org_id)) is not None:
+        org = principal.visible_org(db, chosen)
         if not principal.has_role_over(org.path, *MANAGE_ROLES):
             raise Forbidden("只有本级或上级的管理员和调委会主任可以管理专家库。")
         return org
@@ -138,10 +139,16 @@ def _validate(form: ExpertForm, org: Organisation | None) -> dict:
     if len(values["title"]) > 50:
         errors["title"] = "职称职务不能超过 50 个字符。"
     phone = form.phone.strip().replace(" ", "")
-    if phone and not _PHONE.match(phone):
+    if phone and not _PHONE.fullmatch(phone):
         errors["phone"] = "请填写 11 位手机号码或带区号的固定电话。"
     values["phone"] = phone
     values["notes"] = values["notes"][:4000]
+    inputs.check_fields(
+        errors,
+        form,
+        {"name": "姓名", "employer": "工作单位", "title": "职称职务", "notes": "备注"},
+        names=("name", "employer", "title"),
+    )
     if errors:
         raise Invalid(errors)
     assert org is not None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, func, literal, update
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
 from portal.auth import sessions
 from portal.db import utcnow
@@ -16,7 +17,7 @@ from portal.orgs.models import TIER_ORDER, Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
 from portal.scope import Principal
 
-_DIVISION_CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
+_DIVISION_CODE = re.compile(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?")
 AUDITED_FIELDS = ("name", "short_name", "division_code", "tier", "kind", "parent_id", "sort_order", "active")
 
 
@@ -138,15 +139,16 @@ def _validate(
         errors["name"] = "请填写机构名称。"
     elif len(name) > 100:
         errors["name"] = "机构名称不能超过 100 个字符。"
+    inputs.check_text(errors, "name", name, label="机构名称", name=True)
     values["name"] = name
     short = form.short_name.strip()
     if not short:
         errors["short_name"] = "请填写简称（用作案号前缀，如“峄”）。"
-    elif len(short) > 10 or not re.fullmatch(r"[\w\u3400-\u9fff]+", short):
+    elif len(short) > 10 or not re.fullmatch(r"[0-9A-Za-z_\u3400-\u9fff]+", short):
         errors["short_name"] = "简称为 1–10 个汉字、字母或数字。"
     values["short_name"] = short
     code = form.division_code.strip()
-    if code and not _DIVISION_CODE.match(code):
+    if code and not _DIVISION_CODE.fullmatch(code):
         errors["division_code"] = "行政区划代码应为 6、9 或 12 位数字。"
     values["division_code"] = code or None
     try:
@@ -158,16 +160,15 @@ def _validate(
     except ValueError:
         errors["kind"] = "请选择机构类别。"
     try:
-        values["sort_order"] = int(form.sort_order or 0)
-    except ValueError:
-        errors["sort_order"] = "排序号应为整数。"
+        values["sort_order"] = inputs.integer(form.sort_order or 0, label="排序号", low=-1_000_000, high=1_000_000)
+    except inputs.BadInput as exc:
+        errors["sort_order"] = exc.message
     parent: Organisation | None = None
     if form.parent_id.strip():
-        try:
-            parent = principal.visible_org(db, int(form.parent_id))
-        except ValueError:
+        if (parent_id := inputs.id_or_none(form.parent_id)) is None:
             errors["parent_id"] = "上级机构无效。"
         else:
+            parent = principal.visible_org(db, parent_id)
             if editing and parent.path.startswith(editing.path):
                 errors["parent_id"] = "不能把机构移到它自己或它的下级之下。"
             elif not principal.has_role_over(parent.path, Role.ADMIN):
@@ -195,8 +196,8 @@ def _validate(
 def create(db: Session, principal: Principal, form: OrgForm, *, address: str = "") -> Organisation:
     if not principal.can_admin:
         raise Forbidden("只有管理员可以新建组织机构。")
-    if form.parent_id.strip().isdigit():  # permission before validation: an outsider learns nothing from errors
-        principal.require_admin_over(principal.visible_org(db, int(form.parent_id)))
+    if (parent_id := inputs.id_or_none(form.parent_id)) is not None:  # permission before validation: an outsider
+        principal.require_admin_over(principal.visible_org(db, parent_id))  # learns nothing from the errors
     values, parent = _validate(db, principal, form, editing=None)
     assert parent is not None
     org = Organisation(**values, depth=parent.depth + 1)

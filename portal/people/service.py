@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
 from portal.auth import passwords, sessions
 from portal.auth.service import home_org
@@ -18,8 +19,8 @@ from portal.paging import Page
 from portal.people.models import MediatorKind, Membership, Person, Role
 from portal.scope import OutOfScope, Principal
 
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,63}")
+_PHONE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})")  # ASCII digits: \d would take "１３８…"
 ROSTER_ROLES = (Role.MEDIATOR, Role.DIRECTOR)
 
 
@@ -178,7 +179,7 @@ class PersonForm:
 def _validate_account(db: Session, form: PersonForm, *, editing: Person | None) -> dict:
     errors: dict[str, str] = {}
     username, name, phone = form.username.strip(), form.name.strip(), form.phone.strip().replace(" ", "")
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         errors["username"] = "登录名为 3–64 位字母、数字或 . _ -，以字母或数字开头。"
     elif db.exec(
         select(Person.id).where(
@@ -190,8 +191,9 @@ def _validate_account(db: Session, form: PersonForm, *, editing: Person | None) 
         errors["name"] = "请填写姓名。"
     elif len(name) > 50:
         errors["name"] = "姓名不能超过 50 个字符。"
-    if phone and not _PHONE.match(phone):
+    if phone and not _PHONE.fullmatch(phone):
         errors["phone"] = "请填写 11 位手机号码或带区号的固定电话。"
+    inputs.check_text(errors, "name", name, label="姓名", name=True)
     if errors:
         raise Invalid(errors)
     return {"username": username, "name": name, "phone": phone or None}
@@ -202,14 +204,15 @@ def _membership_values(
 ) -> tuple[Organisation | None, dict]:
     org = None
     try:
-        org = principal.visible_org(db, int(org_id))
+        org = principal.visible_org(db, inputs.identifier(org_id))
         if not principal.has_role_over(org.path, Role.ADMIN):
             errors["org_id"] = "只能在您管理范围内的机构授予角色。"
         elif not org.active:
             errors["org_id"] = "该机构已停用。"
-    except (ValueError, OutOfScope):
+    except (inputs.BadInput, OutOfScope):
         errors["org_id"] = "请选择机构。"
     values: dict = {"specialities": specialities.strip()[:200]}
+    inputs.check_text(errors, "specialities", values["specialities"], label="擅长领域")
     try:
         values["role"] = Role(role)
     except ValueError:
@@ -225,8 +228,8 @@ def _membership_values(
 def create_person(db: Session, principal: Principal, form: PersonForm, *, address: str = "") -> Person:
     if not principal.can_admin:
         raise Forbidden("只有管理员可以新建人员。")
-    if form.org_id.strip().isdigit():  # permission before validation, as for organisations
-        principal.require_admin_over(principal.visible_org(db, int(form.org_id)))
+    if (org_id := inputs.id_or_none(form.org_id)) is not None:  # permission before validation, as for organisations
+        principal.require_admin_over(principal.visible_org(db, org_id))
     errors: dict[str, str] = {}
     try:
         values = _validate_account(db, form, editing=None)
@@ -302,8 +305,8 @@ def add_membership(
     person = visible_person(db, principal, person_id)
     if not principal.can_admin:
         raise Forbidden("只有管理员可以授予角色。")
-    if org_id.strip().isdigit():
-        principal.require_admin_over(principal.visible_org(db, int(org_id)))
+    if (chosen := inputs.id_or_none(org_id)) is not None:
+        principal.require_admin_over(principal.visible_org(db, chosen))
     errors: dict[str, str] = {}
     org, values = _membership_values(db, principal, org_id, role, mediator_kind, specialities, errors)
     if (

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 import search
+from portal import inputs
 from portal.cases.access import get_case, transferred_ids, visible_condition
 from portal.cases.models import Case, Party
 from portal.cases.parties import PERSONAL_DATA_ROLES
@@ -83,8 +84,8 @@ class Outcome:
 
 def _request(params: dict, principal: Principal, size: int) -> search.SearchRequest:
     try:
-        page = max(1, min(int(params.get("page") or 1), 1000))
-    except ValueError:
+        page = min(inputs.integer(params.get("page") or 1, label="页码", low=1), 1000)
+    except inputs.BadInput:
         page = 1
     filters = {k: str(params[k])[:60] for k in search.FACETS if params.get(k)}
     return search.SearchRequest(
