@@ -144,6 +144,7 @@ class AccountController(Controller):
                 address=address_of(request),
             )
         except Invalid as exc:
+            db.rollback()
             return self._page(request, db, errors=exc.errors, status=422)
         return redirect(
             request, request.app.route_reverse("account"), message="密码已修改。您在其他设备上的登录已退出。"

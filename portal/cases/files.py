@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+import pikepdf
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
@@ -74,6 +75,73 @@ def sniff(head: bytes, data: bytes) -> Sniffed | None:
     return None
 
 
+_ACTIONS = {"/JavaScript": "JavaScript 脚本", "/Launch": "启动外部程序的动作"}
+_SCRIPT_KEYS = {"/JS": "JavaScript 脚本", "/JavaScript": "JavaScript 脚本", "/XFA": "XFA 动态表单（可含脚本）"}
+_MAX_PDF_NODES = 500_000  # a scan or a Word export has a few thousand; more is a file built to keep the check busy
+ZIP_KINDS = ("docx", "xlsx")
+
+
+def _is_zip(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            return bool(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return False
+
+
+def _pdf_refusal(data: bytes) -> str | None:
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                return "加密的 PDF 不予接受：请上传未加密的文件。"
+            seen: set[tuple[int, int]] = set()
+            stack: list = [pdf.trailer, *pdf.objects]
+            nodes = 0
+            while stack:
+                nodes += 1
+                if nodes > _MAX_PDF_NODES:
+                    return "PDF 的内部结构过于复杂，无法检查，不予接受。"
+                obj = stack.pop()
+                if not isinstance(obj, pikepdf.Object):  # numbers and booleans come back as Python values
+                    continue
+                if obj.is_indirect:
+                    if obj.objgen in seen:
+                        continue
+                    seen.add(obj.objgen)
+                if isinstance(obj, pikepdf.Stream):
+                    obj = obj.stream_dict
+                if isinstance(obj, pikepdf.Dictionary):
+                    for key in obj.keys():  # noqa: SIM118 - a pikepdf Dictionary
+                        if key in _SCRIPT_KEYS:
+                            return f"PDF 含有{_SCRIPT_KEYS[key]}，不予接受：请打印为普通 PDF 或扫描后上传。"
+                    action = obj.get("/S")
+                    if isinstance(action, pikepdf.Name) and str(action) in _ACTIONS:
+                        return f"PDF 含有{_ACTIONS[str(action)]}，不予接受：请打印为普通 PDF 或扫描后上传。"
+                    stack.extend(obj.values())
+                elif isinstance(obj, pikepdf.Array):
+                    stack.extend(obj)
+    except pikepdf.PasswordError:
+        return "加密的 PDF（需要密码）不予接受：请上传未加密的文件。"
+    except (pikepdf.PdfError, RecursionError, ValueError):
+        return "不是完好的 PDF 文件（已损坏或无法读取），请重新生成或扫描后上传。"
+    return None
+
+
+def refusal(kind: Sniffed, data: bytes) -> str | None:
+    """Why a file of a supported type is still not taken, or None. PDFs must open, unencrypted, without JavaScript,
+    launch actions or XFA; no file may be two things at once (a PDF or an image that is also a ZIP archive, an Office
+    document that a PDF reader would open as a PDF): such polyglots pass one check as one type and act as another."""
+    if kind.extension in ZIP_KINDS:
+        if b"%PDF-" in data[:1024]:  # PDF readers look for the header anywhere in the first kilobyte
+            return "文件同时是 PDF 和压缩包（混合文件），不予接受。"
+        return None
+    if _is_zip(data):
+        return f"文件同时是{kind.label}和压缩包（混合文件），不予接受：请重新生成或扫描后上传。"
+    if kind.extension == "pdf":
+        return _pdf_refusal(data)
+    return None
+
+
 def store(root: Path, data: bytes) -> tuple[str, str]:
     """Write the bytes under `root` by their SHA-256, atomically (archive.storage.write_once); the same content is kept once."""
     digest = hashlib.sha256(data).hexdigest()
@@ -107,6 +175,8 @@ def upload(
         errors["file"] = (
             "不支持该文件类型：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档（按文件内容判断，改扩展名无效）。"
         )
+    elif kind is not None and (problem := refusal(kind, data)):
+        errors["file"] = problem
     if errors:
         raise Invalid(errors)
     digest, key = store(root, data)

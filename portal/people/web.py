@@ -187,6 +187,7 @@ class PeopleController(Controller):
         try:
             person = service.create_person(db, principal, form, address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             form.password = ""
             return self._form(
                 request, db, principal, form=form, person=None, errors=exc.errors, message=exc.message, status=422

@@ -147,6 +147,7 @@ class ScreeningController(Controller):
         try:
             found = service.create_round(db, principal, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             return self._form(
                 request, db, principal, form=form, found=None, errors=exc.errors, message=exc.message, status=422
             )
@@ -191,6 +192,7 @@ class ScreeningController(Controller):
                 db, principal, round_id, finding, form, today=clock.today(), address=address_of(request)
             )
         except Invalid as exc:
+            db.rollback()
             found = service.visible_round(db, principal, round_id)
             return self._show(
                 request,
