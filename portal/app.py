@@ -45,7 +45,7 @@ from portal.searching.web import SearchApiController, SearchController, SimilarC
 from portal.settings import Settings
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
-from portal.web.edge import check_request
+from portal.web.edge import FormGuard, check_request
 from portal.web.security import add_security_headers
 from portal.workspace import home, workspace
 
@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             header_name="x-csrftoken",
             exclude=PUBLIC_PATHS,
         ),
-        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS), FormGuard],
         before_request=check_request,  # ids, query parameters and form bodies no handler should see
         before_send=[add_security_headers, serving.balance_connections],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]

@@ -6,7 +6,7 @@
 - **Static files**: a NUL or a name longer than any file we serve is not found (404), before the file system is asked.
 - **Query parameters**: control characters (NUL included) or lone surrogates, or values longer than any form
   writes, answer 400 with the reason. Numbers and dates in queries are then read by portal.inputs.
-- **Form bodies**: a multipart part that cannot be read as text (a file part sent without a file name) answers 400
+- **Form bodies** (`FormGuard`, a middleware, as the CSRF check reads the body before any hook): a multipart part that cannot be read as text (a file part sent without a file name) answers 400
   instead of failing inside the parser; NUL and lone surrogates — which no keyboard, paste or browser produces, and
   which PostgreSQL refuses — answer 400 too. Other control characters and invisible characters reach the forms'
   own validation (portal.inputs), which names the field and keeps what was typed (422).
@@ -15,7 +15,10 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.middleware import AbstractMiddleware
+from litestar.types import Receive, Scope, Send
 
 from portal import inputs
 
@@ -28,14 +31,16 @@ def _path_ids(request: Request) -> None:
     if not ints:
         return
     # The route's template ("/cases/{case_id}") and the decoded path have the same segments: an int one must be
-    # written in ASCII digits and fit int4.
+    # written in ASCII digits, nothing around them, and fit int4; an id (…_id) starts at 1, an index at 0.
     template = (request.scope.get("path_template") or "").split("/")
     raw_segments = request.scope["path"].split("/")
     for name in ints:
         position = template.index("{" + name + "}") if "{" + name + "}" in template else -1
         raw = raw_segments[position] if 0 <= position < len(raw_segments) else ""
         try:
-            inputs.integer(raw, low=0)
+            if raw != raw.strip():
+                raise inputs.BadInput("")
+            inputs.integer(raw, low=1 if name.endswith("_id") else 0)
         except inputs.BadInput as exc:
             raise NotFoundException("您要找的页面不存在。") from exc
 
@@ -65,7 +70,7 @@ async def _form(request: Request) -> None:
     if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         return
     try:
-        form = await request.form()  # parsed once: the handler's `data` reads the same parse
+        form = await request.form()  # parsed once: the CSRF check and the handler's `data` read the same parse
     except UnicodeDecodeError as exc:
         raise ClientException("表单内容无法识别：上传的文件须带文件名，文字须为 UTF-8 编码。") from exc
     for key, value in form.multi_items():
@@ -76,6 +81,17 @@ async def _form(request: Request) -> None:
             raise ClientException("上传文件的文件名无法识别，请改名后重新上传。")
 
 
+class FormGuard(AbstractMiddleware):
+    """Form bodies, checked before Litestar's CSRF middleware reads its token from them (it parses the form first)."""
+
+    scopes = {ScopeType.HTTP}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
+            await _form(Request(scope, receive=receive))
+        await self.app(scope, receive, send)
+
+
 async def check_request(request: Request) -> None:
     """The app's before_request hook: refuse what no handler should see (see the module's docstring)."""
     if request.scope.get("path_template", "").startswith("/static/"):
@@ -83,5 +99,3 @@ async def check_request(request: Request) -> None:
         return
     _path_ids(request)
     _query(request)
-    if request.method not in ("GET", "HEAD"):
-        await _form(request)
