@@ -222,16 +222,26 @@ class AuditFilter:
     tz: tzinfo = UTC
 
 
-def scope_condition(principal: Principal):  # noqa: ANN201
-    """Entries about organisations inside the person's admin/supervisor subtrees.
+def _orgs_under(condition):  # noqa: ANN001, ANN202
+    return select(Organisation.id).where(condition).scalar_subquery()
 
+
+def scope_condition(principal: Principal):  # noqa: ANN201
+    """Entries about organisations inside the person's admin/supervisor subtrees, as the tree stands now.
+
+    An entry keeps the path its organisation had when it was written (the path is part of its hash), so the scope is
+    decided by its organisation id: after a move, an organisation's history goes with it to its new parent.
     Entries with no organisation (sign-in failures for unknown names) belong to the top: only
     those who administer or supervise a root organisation see them.
     """
-    condition = principal.path_filter(AuditEntry.org_path, *AUDIT_ROLES)
-    if any(root.count("/") == 2 for root in principal.roots(*AUDIT_ROLES)):
-        condition = or_(condition, AuditEntry.org_path == "")
-    return condition
+
+    def build():  # noqa: ANN202
+        condition = AuditEntry.org_id.in_(_orgs_under(principal.path_filter(Organisation.path, *AUDIT_ROLES)))
+        if any(root.count("/") == 2 for root in principal.roots(*AUDIT_ROLES)):
+            condition = or_(condition, AuditEntry.org_id.is_(None))
+        return condition
+
+    return principal.condition("audit_scope", build)
 
 
 def search(
@@ -245,7 +255,7 @@ def search(
         org = principal.visible_org(db, flt.org_id)
         if not principal.has_role_over(org.path, *AUDIT_ROLES):
             raise Forbidden("您不能查看该机构的操作日志。")
-        query = query.where(AuditEntry.org_path.startswith(org.path, autoescape=True))
+        query = query.where(AuditEntry.org_id.in_(_orgs_under(Organisation.path.startswith(org.path, autoescape=True))))
     if flt.action:
         query = query.where(AuditEntry.action.startswith(flt.action, autoescape=True))
     if flt.date_from:

@@ -30,6 +30,7 @@ from portal.cases.models import (
     DisputeType,
 )
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs.models import Organisation, Tier
 from portal.paging import Page
 from portal.people.models import Membership, Person, Role
@@ -186,7 +187,7 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     case = Case(
         **values,
         org_id=org.id,
-        org_path=org.path,
+        org_path=moves.stored_path(db, org),
         number_org_id=org.id,
         number_year=values["received_on"].year,
         number_prefix=org.short_name,

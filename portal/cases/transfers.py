@@ -12,6 +12,7 @@ from portal.cases.access import get_case, log_event, require_act, touch
 from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
@@ -69,9 +70,9 @@ def create(
     transfer = Transfer(
         case_id=case.id,
         from_org_id=sender.id,
-        from_path=sender.path,
+        from_path=moves.stored_path(db, sender),
         to_org_id=target.id,
-        to_path=target.path,
+        to_path=moves.stored_path(db, target),
         kind=kind,
         letter=letter.strip()[:10000],
         created_by=principal.person.id,
@@ -146,7 +147,7 @@ def accept(db: Session, principal: Principal, transfer_id: int, *, address: str 
     _expect(transfer, TransferState.SENT)
     receiver = db.get(Organisation, transfer.to_org_id)
     transfer.state, transfer.answered_by, transfer.answered_at = TransferState.ACCEPTED, principal.person.id, utcnow()
-    case.in_transfer, case.org_id, case.org_path = False, receiver.id, receiver.path
+    case.in_transfer, case.org_id, case.org_path = False, receiver.id, moves.stored_path(db, receiver)
     _save(db, transfer, case)
     log_event(db, case, principal, "transfer", f"{receiver.name} 接收移送的案件", receiver)
     audit.record(

@@ -13,6 +13,7 @@ from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.experts.models import EXPERT_FIELDS, Expert
+from portal.orgs import moves
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -163,7 +164,7 @@ def create(db: Session, principal: Principal, form: ExpertForm, *, address: str 
     org = require_manager_org(db, principal, form.org_id)
     values = _validate(form, org)
     assert org is not None
-    expert = Expert(**values, org_path=org.path, created_by=principal.person.id)
+    expert = Expert(**values, org_path=moves.stored_path(db, org), created_by=principal.person.id)
     db.add(expert)
     db.flush()
     audit.record(
@@ -196,7 +197,7 @@ def update(db: Session, principal: Principal, expert_id: int, form: ExpertForm, 
     before = _audited(expert)
     for key, value in values.items():
         setattr(expert, key, value)
-    expert.org_path = org.path if org else expert.org_path
+    expert.org_path = moves.stored_path(db, org) if org else expert.org_path
     expert.version += 1
     expert.updated_at = utcnow()
     db.add(expert)

@@ -25,6 +25,7 @@ from portal.cases.models import (
 )
 from portal.cases.record_kinds import RECORD_KINDS
 from portal.cases.service import CaseForm, validate_case
+from portal.orgs import moves
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 
@@ -156,7 +157,12 @@ class LineReader:
         if errors or org is None:
             return None
         creator = self._person(data, "created_by", errors, "created_by", fallback=self.scope.importer)
-        case = Case(**values, org_id=org.id, org_path=org.path, created_by=creator.id if creator else None)
+        case = Case(
+            **values,
+            org_id=org.id,
+            org_path=moves.stored_path(self.lookup.db, org),
+            created_by=creator.id if creator else None,
+        )
         for name in ("created_at", "updated_at"):
             if (moment := self._moment(data, name, errors, name)) is not None:
                 setattr(case, name, moment)
@@ -336,9 +342,9 @@ class LineReader:
                 continue
             transfer = Transfer(
                 from_org_id=ends["from"].id,
-                from_path=ends["from"].path,
+                from_path=moves.stored_path(self.lookup.db, ends["from"]),
                 to_org_id=ends["to"].id,
-                to_path=ends["to"].path,
+                to_path=moves.stored_path(self.lookup.db, ends["to"]),
                 kind=kind,
                 letter=letter[:10000],
                 state=TransferState(state),

@@ -13,6 +13,7 @@ from portal.audit import service as audit
 from portal.auth import sessions
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs.models import TIER_ORDER, Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
 from portal.scope import Principal
@@ -235,8 +236,9 @@ def update_org(db: Session, principal: Principal, org_id: int, form: OrgForm, *,
     before = {k: getattr(org, k) for k in AUDITED_FIELDS}
     for key, value in values.items():
         setattr(org, key, value)
+    followed: dict[str, int] = {}
     if moved and parent is not None:
-        _move_subtree(db, org, parent)
+        followed = _move_subtree(db, org, parent)
     org.version += 1
     org.updated_at = utcnow()
     db.add(org)
@@ -250,7 +252,7 @@ def update_org(db: Session, principal: Principal, org_id: int, form: OrgForm, *,
             org=org,
             object_type="organisation",
             object_id=org.id,
-            summary=f"修改组织：{org.name}",
+            summary=f"修改组织：{org.name}" + (moves.summary(followed) if moved else ""),
             changes=changes,
             address=address,
         )
@@ -261,8 +263,9 @@ def _parent_path(org: Organisation) -> str:
     return org.path[: org.path.rstrip("/").rfind("/") + 1]
 
 
-def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> None:
-    """Rewrite the materialised paths of the organisation and everything below it."""
+def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> dict[str, int]:
+    """Rewrite the materialised paths of the organisation and everything below it, and every stored copy of them
+    (portal.orgs.moves), in this transaction."""
     old_path, new_path = org.path, f"{parent.path}{org.id}/"
     shift = parent.depth + 1 - org.depth
     db.execute(
@@ -274,7 +277,9 @@ def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    changed = moves.follow(db, old_path, new_path)
     db.refresh(org)
+    return changed
 
 
 def set_active(

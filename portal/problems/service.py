@@ -12,6 +12,7 @@ from portal import inputs
 from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.paging import Page
@@ -281,7 +282,7 @@ def create(
     assert org is not None
     problem = Problem(
         **values,
-        org_path=org.path,
+        org_path=moves.stored_path(db, org),
         screening_id=screening_id,
         screening_finding=finding,
         created_by=principal.person.id,
@@ -322,7 +323,7 @@ def update(
     before = {k: getattr(problem, k) for k in AUDITED_FIELDS}
     for key, value in values.items():
         setattr(problem, key, value)
-    problem.org_path = org.path if org else problem.org_path
+    problem.org_path = moves.stored_path(db, org) if org else problem.org_path
     problem.version += 1
     problem.updated_at = utcnow()
     db.add(problem)

@@ -12,6 +12,7 @@ from portal import inputs
 from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -183,7 +184,7 @@ def create_round(
     org = require_recorder_org(db, principal, form.org_id)
     values = _validate(form, org, today=today)
     assert org is not None
-    found = ScreeningRound(**values, org_id=org.id, org_path=org.path, created_by=principal.person.id)
+    found = ScreeningRound(**values, org_id=org.id, org_path=moves.stored_path(db, org), created_by=principal.person.id)
     db.add(found)
     db.flush()
     audit.record(
@@ -235,10 +236,12 @@ def update_round(
     return found
 
 
-def finding_items(db: Session, found: ScreeningRound) -> dict[int, Problem]:
-    """Problem items made from the round's findings, by finding number (1-based)."""
+def finding_items(db: Session, found: ScreeningRound, principal: Principal | None = None) -> dict[int, Problem | None]:
+    """Problem items made from the round's findings, by finding number (1-based). With `principal`, an item that has
+    since moved to an organisation outside their scope is None: the finding is registered, but where it went and
+    how it stands are not theirs to see."""
     rows = db.exec(select(Problem).where(Problem.screening_id == found.id, Problem.screening_finding != None)).all()  # noqa: E711
-    return {p.screening_finding: p for p in rows}
+    return {p.screening_finding: p if principal is None or principal.sees(p.org_path) else None for p in rows}
 
 
 def problem_from_finding(

@@ -85,7 +85,7 @@ class ScreeningController(Controller):
             ],
             round=found,
             org=org,
-            linked=service.finding_items(db, found),
+            linked=service.finding_items(db, found, principal),
             risk_options=RISK_OPTIONS,
             can_edit=service.can_record(principal, found.org_path),
             can_register=principal.has_role_over(found.org_path, *problems.EDIT_ROLES),
