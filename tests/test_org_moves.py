@@ -171,6 +171,10 @@ def test_everything_under_a_moved_organisation_follows_it_on_every_surface(
     opened_before = {u: (sign_in_fresh(client, u), workspace_open(client))[1] for u in before_only + after_only}
 
     move(engine, w, key, new_parent)
+    for username in before_only:  # before the indexer has caught up, no hit of a case that moved out of sight
+        sign_in_fresh(client, username)
+        hits = client.get("/api/search", params={"q": "矩阵测试宅基地纠纷"}).json()["items"]
+        assert things.case.id not in {h["id"] for h in hits}
     index(settings, engine)
 
     for username in after_only + throughout:

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from archive import storage
 from portal.cases.access import record_change, require_act
 from portal.cases.models import Case, CaseFile, CaseState
+from portal.cases.parties import can_reveal
 from portal.errors import Forbidden, Invalid
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
@@ -31,6 +32,9 @@ DOC_TYPES = [
     "司法确认材料",
     "其他材料",
 ]
+# Materials that are, in substance, identity numbers (the ID-card copy): downloaded only by those who may reveal the
+# parties' numbers on the case (parties.can_reveal), as the numbers themselves.
+IDENTITY_DOC_TYPES = ("当事人身份证明",)
 LOCKED_STATES = (CaseState.EVALUATED,)  # after evaluation the dossier is being assembled: nothing is removed any more
 # …but what the dossier still lacks (an ID copy, a receipt) may be added until it is filed, by the archivist too.
 ASSEMBLY_ROLES = (*UPLOAD_ROLES, Role.ARCHIVIST)
@@ -220,6 +224,11 @@ def get_file(db: Session, case: Case, file_id: int) -> CaseFile:
     if record is None or record.case_id != case.id or record.removed:
         raise OutOfScope("材料不存在。", object_type="case_file", object_id=file_id)
     return record
+
+
+def may_download(principal: Principal, case: Case, record: CaseFile) -> bool:
+    """The reveal rule for identity materials; any other material, whoever sees the case."""
+    return record.doc_type not in IDENTITY_DOC_TYPES or can_reveal(principal, case)
 
 
 def read(root: Path, record: CaseFile) -> bytes:

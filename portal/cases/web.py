@@ -271,6 +271,7 @@ def render_case(
         kind_options=KIND_OPTIONS,
         id_type_options=list(ID_TYPES.items()),
         case_files=shown.files,
+        identity_hidden=() if parties.can_reveal(principal, case) else files.IDENTITY_DOC_TYPES,
         doc_types=[(t, t) for t in files.DOC_TYPES],
         upload_max_mb=settings.upload_max_mb,
         can_upload=works and can_act(principal, case, files.upload_roles(case)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import literal, or_
 from sqlmodel import Session, select
@@ -17,7 +17,7 @@ from portal.orgs import moves
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Role
-from portal.people.service import mask_phone
+from portal.people.service import kept_phone, mask_phone
 from portal.scope import OutOfScope, Principal
 
 MANAGE_ROLES = (Role.ADMIN, Role.DIRECTOR)
@@ -104,7 +104,7 @@ class ExpertForm:
             field=e.field,
             employer=e.employer,
             title=e.title,
-            phone=e.phone,
+            phone=mask_phone(e.phone),  # shown whole it would be an unaudited reveal (people.service.kept_phone)
             notes=e.notes,
             version=str(e.version),
         )
@@ -193,7 +193,7 @@ def _check(db: Session, principal: Principal, expert_id: int, version: str) -> E
 def update(db: Session, principal: Principal, expert_id: int, form: ExpertForm, *, address: str = "") -> Expert:
     expert = _check(db, principal, expert_id, form.version)
     org = require_manager_org(db, principal, form.org_id) if form.org_id.strip() else None
-    values = _validate(form, org)
+    values = _validate(replace(form, phone=kept_phone(form.phone, expert.phone)), org)
     before = _audited(expert)
     for key, value in values.items():
         setattr(expert, key, value)

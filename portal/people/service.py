@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import exists, func
 from sqlmodel import Session, select
@@ -30,6 +30,12 @@ def mask_phone(phone: str | None) -> str:
         return ""
     digits = phone.replace("-", "")
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
+
+
+def kept_phone(typed: str, stored: str | None) -> str:
+    """An edit form shows the stored phone masked (showing it whole would be an unaudited reveal): sent back as it was
+    shown, it means "unchanged" and the stored number stands; anything else is a new number to check."""
+    return (stored or "") if stored and typed.strip() == mask_phone(stored) else typed
 
 
 def _in_scope(principal: Principal, *roles: Role):  # noqa: ANN202
@@ -173,7 +179,9 @@ class PersonForm:
 
     @classmethod
     def of(cls, person: Person) -> PersonForm:
-        return cls(username=person.username, name=person.name, phone=person.phone or "", version=str(person.version))
+        return cls(
+            username=person.username, name=person.name, phone=mask_phone(person.phone), version=str(person.version)
+        )
 
 
 def _validate_account(db: Session, form: PersonForm, *, editing: Person | None) -> dict:
@@ -267,7 +275,7 @@ def update_person(db: Session, principal: Principal, person_id: int, form: Perso
     require_manage(db, principal, person)
     if str(person.version) != form.version.strip():
         raise Conflict("该人员信息已被他人修改。请查看最新内容后重新填写您的修改。")
-    values = _validate_account(db, form, editing=person)
+    values = _validate_account(db, replace(form, phone=kept_phone(form.phone, person.phone)), editing=person)
     before = {"username": person.username, "name": person.name, "phone": mask_phone(person.phone)}
     for key, value in values.items():
         setattr(person, key, value)
