@@ -10,12 +10,15 @@ list and page, the expert pool, the transfer inbox and the audit trail.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from factories import World, build_world, sign_in
 from matrix_cases import insert_case
+from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 import portal.models  # noqa: F401 - every table
@@ -249,3 +252,97 @@ def test_a_screening_round_does_not_show_where_a_problem_went_out_of_the_viewers
     assert "已登记，已转由其他机构办理" in page and "登记为问题" not in page  # and it cannot be registered twice
     sign_in_fresh(client, "a.clerk")  # the county sees both
     assert f"/problems/{things.problem.id}" in client.get(f"/screening/{things.screening.id}").text
+
+
+_LOCK_WAITS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
+
+
+def _until(condition, what: str) -> None:  # noqa: ANN001
+    for _ in range(3000):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+def _case_at(org: Organisation, path: str) -> Case:
+    return Case(
+        org_id=org.id,
+        org_path=path,
+        number_org_id=org.id,
+        number_year=2026,
+        number_prefix="桃",
+        number_seq=777,
+        number="（2026）桃人调字第777号",
+        title="移动时登记的案件",
+        channel="来访",
+        dispute_type="0301",
+        summary="。",
+        received_on=clock.today(),
+    )
+
+
+@pytest.mark.parametrize("first", ["writer", "move"])
+def test_a_row_written_while_its_organisation_moves_gets_the_new_path(engine, db_backend: str, first: str) -> None:
+    """PostgreSQL runs READ COMMITTED: a path read before a concurrent move commits would be stale. The writer reads it
+    with moves.stored_path (FOR SHARE): whichever starts first, the other waits, and the row ends with the new path.
+    (SQLite's writers hold the whole database from BEGIN IMMEDIATE, so the two never interleave there.)"""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE")
+    w = build_world(engine)
+    moved, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def run_move() -> None:
+        try:
+            with Session(engine) as db:
+                admin = load_principal(db, db.get(Person, w.person("city.admin").id))
+                form = orgs.OrgForm.of(db.get(Organisation, w.org("a1a").id))
+                form.parent_id = str(w.org("b1").id)
+                orgs.update_org(db, admin, w.org("a1a").id, form)
+                moved.set()
+                release.wait(30)
+                db.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+            moved.set()
+
+    def lock_waits() -> bool:
+        with engine.connect() as conn:
+            return bool(conn.execute(_LOCK_WAITS).scalar())
+
+    mover = threading.Thread(target=run_move)
+    with Session(engine) as writer:
+        if first == "writer":
+            org = writer.get(Organisation, w.org("a1a").id)
+            path = moves.stored_path(writer, org)  # holds the organisation row
+            mover.start()
+            _until(lock_waits, "the move waits for the writer")
+            writer.add(_case_at(org, path))
+            writer.commit()  # the move goes on, and its UPDATE sees this row
+            release.set()
+        else:
+            mover.start()
+            moved.wait(30)  # the move has rewritten the tree and holds its rows, uncommitted
+            reader: dict = {}
+
+            def write() -> None:
+                org = writer.get(Organisation, w.org("a1a").id)
+                reader["path"] = moves.stored_path(writer, org)  # waits for the move
+                writer.add(_case_at(org, reader["path"]))
+                writer.commit()
+
+            writing = threading.Thread(target=write)
+            writing.start()
+            _until(lock_waits, "the writer waits for the move")
+            release.set()
+            writing.join(30)
+        mover.join(30)
+    assert not errors
+    with Session(engine) as db:
+        new = db.get(Organisation, w.org("a1a").id).path
+        parent = db.get(Organisation, w.org("b1").id).path
+        stored = db.exec(select(Case.org_path).where(Case.title == "移动时登记的案件")).one()
+    assert new.startswith(parent) and stored == new
