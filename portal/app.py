@@ -52,6 +52,8 @@ from portal.searching.web import SearchApiController, SearchController, SimilarC
 from portal.settings import Settings
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
+from portal.web.csrf_binding import SessionBoundCsrf
+from portal.web.edge import FormGuard, check_request
 from portal.web.security import add_security_headers
 from portal.workspace import home, workspace
 from portal.writers import Writers
@@ -228,7 +230,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             header_name="x-csrftoken",
             exclude=PUBLIC_PATHS,
         ),
-        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        # In this order: the session, the form body (portal.web.edge), the CSRF token's binding to the session; then
+        # Litestar's own CSRF check, which always runs last, just before the handler.
+        middleware=[
+            DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
+            FormGuard,
+            DefineMiddleware(SessionBoundCsrf, secret=secret, secure=settings.cookie_secure),
+        ],
+        before_request=check_request,  # ids, query parameters and form bodies no handler should see
         before_send=[add_security_headers, serving.balance_connections],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
         # The schema documents the JSON API only: pages are left out here, ApiController opts back in.

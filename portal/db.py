@@ -267,3 +267,7 @@ def migrate(url: str, revision: str = "head") -> None:
     if make_url(url).get_backend_name() == "sqlite":
         make_engine(url).dispose()  # creates the parent folder
     command.upgrade(alembic_config(url), revision)
+
+
+# Registers the listener that refuses unstorable text in every session that writes (see portal.stored_text).
+from portal import stored_text  # noqa: E402, F401

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     debug: bool = False
     demo_mode: bool = False
     cookie_secure: bool = False
+    health_token: str = ""  # shows /healthz's details to a monitor that sends it (Authorization: Bearer …)
     session_idle_minutes: int = 30
     session_cache_seconds: float = 2.0  # how long a worker may keep a session's roles for organisation-level changes
     session_max_hours: int = 12

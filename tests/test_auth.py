@@ -157,11 +157,13 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, engine
         follow_redirects=False,
     )
     assert response.headers["location"] == target
-    sign_out = client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
+    # Signed in, the token is the session's own: the one used to sign in no longer passes.
+    assert client.post("/logout", data={"_csrf_token": token}, follow_redirects=False).status_code == 400
+    sign_out = client.post("/logout", data={"_csrf_token": csrf(client)}, follow_redirects=False)
     assert sign_out.status_code == 303
     response = client.post(
         "/login",
-        data={"username": "a.clerk", "password": PASSWORD, "next": "//evil.example/", "_csrf_token": token},
+        data={"username": "a.clerk", "password": PASSWORD, "next": "//evil.example/", "_csrf_token": csrf(client)},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/workspace"

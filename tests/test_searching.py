@@ -142,7 +142,9 @@ def test_an_index_that_cannot_be_opened_falls_back_to_the_database_and_says_so(
     page = BeautifulSoup(client.get("/search?q=宅基地").text, "html.parser")
     assert page.select_one("#search-fallback") is not None
     assert {li["id"] for li in page.select("li.search-hit")} == {f"hit-{a.id}", f"hit-{sent.id}"}
-    health = client.get("/healthz").json()
+    assert client.get("/healthz").json() == {"status": "degraded"}  # the details only with the health token
+    settings.health_token = "monitor-token"
+    health = client.get("/healthz", headers={"Authorization": "Bearer monitor-token"}).json()
     assert health["status"] == "degraded" and health["search"]["fallback"]
     assert client.get("/api/search", params={"q": "宅基地"}).json()["fallback"] is True
     # the indexer reports the damage and does not replace it with an empty index

@@ -6,11 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, or_, select
 
+from portal import inputs
 from portal.audit import actions
 from portal.audit.models import AuditEntry, AuditHead
 from portal.db import utcnow
@@ -27,6 +29,8 @@ AUDIT_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # 涉及金额: as typed in the form, e.g. "3500.00" (JSON has no decimal type)
+        return str(value)
     if hasattr(value, "value"):  # enums
         return value.value
     return value
@@ -78,15 +82,15 @@ def record(
         seq=head.seq,
         at=utcnow(),
         actor_id=actor.id if actor else None,
-        actor_name=actor.name if actor else actor_name,
+        actor_name=inputs.printable(actor.name if actor else actor_name)[:64],
         org_id=org.id if org else None,
         org_path=org.path if org else "",
         action=action,
         object_type=object_type,
         object_id=str(object_id) if object_id != "" else "",
-        summary=summary[:400],
-        changes=json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else "",
-        address=address[:64],
+        summary=inputs.printable(summary[:400]),  # may quote a refused request's path
+        changes=inputs.printable(json.dumps(changes, ensure_ascii=False, sort_keys=True)) if changes else "",
+        address=inputs.printable(address[:64]),
         prev_hash=head.hash,
         hash="",
     )
@@ -140,16 +144,26 @@ class AuditFilter:
     tz: tzinfo = UTC
 
 
-def scope_condition(principal: Principal):  # noqa: ANN201
-    """Entries about organisations inside the person's admin/supervisor subtrees.
+def _orgs_under(condition):  # noqa: ANN001, ANN202
+    return select(Organisation.id).where(condition).scalar_subquery()
 
+
+def scope_condition(principal: Principal):  # noqa: ANN201
+    """Entries about organisations inside the person's admin/supervisor subtrees, as the tree stands now.
+
+    An entry keeps the path its organisation had when it was written (the path is part of its hash), so the scope is
+    decided by its organisation id: after a move, an organisation's history goes with it to its new parent.
     Entries with no organisation (sign-in failures for unknown names) belong to the top: only
     those who administer or supervise a root organisation see them.
     """
-    condition = principal.path_filter(AuditEntry.org_path, *AUDIT_ROLES)
-    if any(root.count("/") == 2 for root in principal.roots(*AUDIT_ROLES)):
-        condition = or_(condition, AuditEntry.org_path == "")
-    return condition
+
+    def build():  # noqa: ANN202
+        condition = AuditEntry.org_id.in_(_orgs_under(principal.path_filter(Organisation.path, *AUDIT_ROLES)))
+        if any(root.count("/") == 2 for root in principal.roots(*AUDIT_ROLES)):
+            condition = or_(condition, AuditEntry.org_id.is_(None))
+        return condition
+
+    return principal.condition("audit_scope", build)
 
 
 def search(
@@ -163,7 +177,7 @@ def search(
         org = principal.visible_org(db, flt.org_id)
         if not principal.has_role_over(org.path, *AUDIT_ROLES):
             raise Forbidden("您不能查看该机构的操作日志。")
-        query = query.where(AuditEntry.org_path.startswith(org.path, autoescape=True))
+        query = query.where(AuditEntry.org_id.in_(_orgs_under(Organisation.path.startswith(org.path, autoescape=True))))
     if flt.action:
         query = query.where(AuditEntry.action.in_(actions.codes_of(flt.action)))
     if flt.date_from:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+import pikepdf
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from archive import storage
 from portal.cases.access import record_change, require_act
 from portal.cases.models import Case, CaseFile, CaseState, Party
+from portal.cases.parties import can_reveal
 from portal.errors import Forbidden, Invalid
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
@@ -30,6 +32,9 @@ DOC_TYPES = [
     "司法确认材料",
     "其他材料",
 ]
+# Materials that are, in substance, identity numbers (the ID-card copy): downloaded only by those who may reveal the
+# parties' numbers on the case (parties.can_reveal), as the numbers themselves.
+IDENTITY_DOC_TYPES = ("当事人身份证明",)
 LOCKED_STATES = (CaseState.EVALUATED,)  # after evaluation the dossier is being assembled: nothing is removed any more
 # …but what the dossier still lacks (an ID copy, a receipt) may be added until it is filed, by the archivist too.
 ASSEMBLY_ROLES = (*UPLOAD_ROLES, Role.ARCHIVIST)
@@ -75,6 +80,73 @@ def sniff(head: bytes, data: bytes) -> Sniffed | None:
         return None
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return Sniffed("application/x-ole-storage", "doc", "旧版 Office 文档")
+    return None
+
+
+_ACTIONS = {"/JavaScript": "JavaScript 脚本", "/Launch": "启动外部程序的动作"}
+_SCRIPT_KEYS = {"/JS": "JavaScript 脚本", "/JavaScript": "JavaScript 脚本", "/XFA": "XFA 动态表单（可含脚本）"}
+_MAX_PDF_NODES = 500_000  # a scan or a Word export has a few thousand; more is a file built to keep the check busy
+ZIP_KINDS = ("docx", "xlsx")
+
+
+def _is_zip(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            return bool(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return False
+
+
+def _pdf_refusal(data: bytes) -> str | None:
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                return "加密的 PDF 不予接受：请上传未加密的文件。"
+            seen: set[tuple[int, int]] = set()
+            stack: list = [pdf.trailer, *pdf.objects]
+            nodes = 0
+            while stack:
+                nodes += 1
+                if nodes > _MAX_PDF_NODES:
+                    return "PDF 的内部结构过于复杂，无法检查，不予接受。"
+                obj = stack.pop()
+                if not isinstance(obj, pikepdf.Object):  # numbers and booleans come back as Python values
+                    continue
+                if obj.is_indirect:
+                    if obj.objgen in seen:
+                        continue
+                    seen.add(obj.objgen)
+                if isinstance(obj, pikepdf.Stream):
+                    obj = obj.stream_dict
+                if isinstance(obj, pikepdf.Dictionary):
+                    for key in obj.keys():  # noqa: SIM118 - a pikepdf Dictionary
+                        if key in _SCRIPT_KEYS:
+                            return f"PDF 含有{_SCRIPT_KEYS[key]}，不予接受：请打印为普通 PDF 或扫描后上传。"
+                    action = obj.get("/S")
+                    if isinstance(action, pikepdf.Name) and str(action) in _ACTIONS:
+                        return f"PDF 含有{_ACTIONS[str(action)]}，不予接受：请打印为普通 PDF 或扫描后上传。"
+                    stack.extend(obj.values())
+                elif isinstance(obj, pikepdf.Array):
+                    stack.extend(obj)
+    except pikepdf.PasswordError:
+        return "加密的 PDF（需要密码）不予接受：请上传未加密的文件。"
+    except (pikepdf.PdfError, RecursionError, ValueError):
+        return "不是完好的 PDF 文件（已损坏或无法读取），请重新生成或扫描后上传。"
+    return None
+
+
+def refusal(kind: Sniffed, data: bytes) -> str | None:
+    """Why a file of a supported type is still not taken, or None. PDFs must open, unencrypted, without JavaScript,
+    launch actions or XFA; no file may be two things at once (a PDF or an image that is also a ZIP archive, an Office
+    document that a PDF reader would open as a PDF): such polyglots pass one check as one type and act as another."""
+    if kind.extension in ZIP_KINDS:
+        if b"%PDF-" in data[:1024]:  # PDF readers look for the header anywhere in the first kilobyte
+            return "文件同时是 PDF 和压缩包（混合文件），不予接受。"
+        return None
+    if _is_zip(data):
+        return f"文件同时是{kind.label}和压缩包（混合文件），不予接受：请重新生成或扫描后上传。"
+    if kind.extension == "pdf":
+        return _pdf_refusal(data)
     return None
 
 
@@ -143,6 +215,8 @@ def prepare(*, filename: str, data: bytes, doc_type: str, root: Path, max_bytes:
         errors["file"] = (
             "不支持该文件类型：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档（按文件内容判断，改扩展名无效）。"
         )
+    elif kind is not None and (problem := refusal(kind, data)):
+        errors["file"] = problem
     if errors:
         raise Invalid(errors)
     digest, key = store(root, data)
@@ -197,6 +271,11 @@ def get_file(db: Session, case: Case, file_id: int) -> CaseFile:
     if record is None or record.case_id != case.id or record.removed:
         raise OutOfScope("材料不存在。", object_type="case_file", object_id=file_id)
     return record
+
+
+def may_download(principal: Principal, case: Case, record: CaseFile) -> bool:
+    """The reveal rule for identity materials; any other material, whoever sees the case."""
+    return record.doc_type not in IDENTITY_DOC_TYPES or can_reveal(principal, case)
 
 
 def read(root: Path, record: CaseFile) -> bytes:

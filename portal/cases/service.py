@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
 from sqlalchemy import exists, func, or_, union_all
@@ -16,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from portal import clock, freshness
+from portal import clock, freshness, inputs
 from portal.audit import service as audit
 from portal.cases import numbers
 from portal.cases import parties as party_service
@@ -33,6 +32,7 @@ from portal.cases.models import (
 )
 from portal.cases.numbers import CaseNumber
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs.models import Organisation, Tier
 from portal.paging import Page
 from portal.people.models import Membership, Person, Role
@@ -138,35 +138,35 @@ def validate_case(db: Session, form: CaseForm, errors: dict[str, str]) -> dict:
         errors["title"] = "请填写案件名称，如：张某与李某宅基地纠纷。"
     elif len(title) > 120:
         errors["title"] = "案件名称不能超过 120 个字符。"
+    inputs.check_text(errors, "title", title, label="案件名称", name=True)
     values["title"] = title
     if form.channel not in CHANNELS:
         errors["channel"] = "请选择来源渠道。"
     values["channel"] = form.channel
-    if not db.get(DisputeType, form.dispute_type or "-"):
+    code = form.dispute_type
+    if not (code.isascii() and code.isalnum() and len(code) <= 10) or not db.get(DisputeType, code):
         errors["dispute_type"] = "请选择纠纷类型。"
     values["dispute_type"] = form.dispute_type
     values["summary"], values["requests"] = form.summary.strip(), form.requests.strip()
     if not values["summary"]:
         errors["summary"] = "请填写纠纷简要情况。"
+    inputs.check_text(errors, "summary", values["summary"], label="纠纷简要情况")
+    inputs.check_text(errors, "requests", values["requests"], label="当事人请求")
     try:
-        values["amount"] = Decimal(form.amount.replace(",", "").strip()) if form.amount.strip() else None
-        if values["amount"] is not None and (values["amount"] < 0 or values["amount"] >= Decimal("1e12")):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors["amount"] = "涉及金额应为不小于 0 的数字（元）。"
+        values["amount"] = inputs.money(form.amount, label="涉及金额") if form.amount.strip() else None
+    except inputs.BadInput as exc:
+        errors["amount"] = exc.message
     try:
-        values["people_involved"] = int(form.people_involved or 1)
-        if values["people_involved"] < 1:
-            raise ValueError
-    except ValueError:
-        errors["people_involved"] = "涉及人数应为正整数。"
+        values["people_involved"] = inputs.integer(form.people_involved or 1, label="涉及人数", low=1, high=1_000_000)
+    except inputs.BadInput as exc:
+        errors["people_involved"] = exc.message
     values["group_dispute"], values["risk_flag"] = bool(form.group_dispute), bool(form.risk_flag)
     try:
-        values["received_on"] = date.fromisoformat(form.received_on) if form.received_on else clock.today()
+        values["received_on"] = inputs.day(form.received_on, label="收到日期") if form.received_on else clock.today()
         if values["received_on"] > clock.today():
             errors["received_on"] = "收到日期不能晚于今天。"
-    except ValueError:
-        errors["received_on"] = "请按 年-月-日 填写收到日期。"
+    except inputs.BadInput as exc:
+        errors["received_on"] = exc.message
     return values
 
 
@@ -174,7 +174,8 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     """Register a case at one window (登记): the case, its parties and its number, in one transaction."""
     if not principal.roots(*INTAKE_ROLES):
         raise Forbidden("只有受理员、调解员和调委会主任可以登记案件。")
-    org = principal.visible_org(db, int(form.org_id)) if form.org_id.strip().isdigit() else None
+    org_id = inputs.id_or_none(form.org_id)
+    org = principal.visible_org(db, org_id) if org_id is not None else None
     if org is not None and not principal.has_role_over(org.path, *INTAKE_ROLES):
         raise Forbidden("您不能在该机构登记案件。")
     errors: dict[str, str] = {}
@@ -188,7 +189,7 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     case = Case(
         **values,
         org_id=org.id,
-        org_path=org.path,
+        org_path=moves.stored_path(db, org),
         number_org_id=org.id,
         number_year=number.year,
         number_prefix=number.prefix,

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from portal import clock
+from portal import clock, inputs
 from portal.audit import service as audit
 from portal.cases import signing
 from portal.cases.access import get_case, log_event, require_act, touch
 from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
 from portal.db import flush_once, lock, utcnow, writes
 from portal.errors import Conflict, Forbidden, Invalid
-from portal.orgs import ordering
+from portal.orgs import moves, ordering
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
@@ -94,13 +94,15 @@ def create(
     ).first():
         raise Forbidden(OPEN_ALREADY)
     errors: dict[str, str] = {}
-    target = db.get(Organisation, int(to_org_id)) if to_org_id.strip().isdigit() else None
+    target_id = inputs.id_or_none(to_org_id)
+    target = db.get(Organisation, target_id) if target_id is not None else None
     if target is None or target.id not in {oid for oid, _ in targets(db, case)}:
         errors["to_org_id"] = "请选择接收机构。"
     if kind not in TRANSFER_KINDS:
         errors["kind"] = "请选择移送方式。"
     if len(letter.strip()) < 10:
         errors["letter"] = "请填写移送函正文（移送理由、案件情况、附送材料，至少 10 个字）。"
+    inputs.check_text(errors, "letter", letter, label="移送函正文")
     if errors:
         raise Invalid(errors)
     sender = db.get(Organisation, case.org_id)
@@ -108,9 +110,9 @@ def create(
     transfer = Transfer(
         case_id=case.id,
         from_org_id=sender.id,
-        from_path=sender.path,
+        from_path=moves.stored_path(db, sender),
         to_org_id=target.id,
-        to_path=target.path,
+        to_path=moves.stored_path(db, target),
         kind=kind,
         letter=letter.strip()[:10000],
         created_by=principal.person.id,
@@ -205,7 +207,7 @@ def accept(db: Session, principal: Principal, transfer_id: int, *, address: str 
     _expect(transfer, TransferState.SENT)
     receiver = db.get(Organisation, transfer.to_org_id)
     transfer.state, transfer.answered_by, transfer.answered_at = TransferState.ACCEPTED, principal.person.id, utcnow()
-    case.in_transfer, case.org_id, case.org_path = False, receiver.id, receiver.path
+    case.in_transfer, case.org_id, case.org_path = False, receiver.id, moves.stored_path(db, receiver)
     _save(db, transfer, case)
     log_event(db, case, principal, "transfer", f"{receiver.name} 接收移送的案件", receiver)
     audit.record(
@@ -228,6 +230,8 @@ def return_(db: Session, principal: Principal, transfer_id: int, *, reason: str,
     _expect(transfer, TransferState.SENT)
     if len(reason.strip()) < 4:
         raise Invalid({"reason": "退回须写明理由（至少 4 个字）。"})
+    if problem := inputs.refusal(reason):
+        raise Invalid({"reason": "退回理由" + problem})
     receiver = db.get(Organisation, transfer.to_org_id)
     transfer.state, transfer.answered_by, transfer.answered_at = TransferState.RETURNED, principal.person.id, utcnow()
     transfer.answer_reason, case.in_transfer = reason.strip()[:2000], False

@@ -14,7 +14,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from portal import clock, freshness
+from portal import clock, freshness, inputs
 from portal.cases import files, ids, loop, parties, service, signing, transfers
 from portal.cases import page as case_page
 from portal.cases.access import can_act, get_case
@@ -276,6 +276,7 @@ def render_case(
         kind_options=KIND_OPTIONS,
         id_type_options=list(ID_TYPES.items()),
         case_files=shown.files,
+        identity_hidden=() if parties.can_reveal(principal, case) else files.IDENTITY_DOC_TYPES,
         doc_types=[(t, t) for t in files.DOC_TYPES],
         owner_options=[(p.name, f"{p.role}：{p.name}") for p in party_rows],
         upload_max_mb=settings.upload_max_mb,
@@ -335,8 +336,8 @@ def _list_filter(
             setattr(flt, key, value)
     for key, label in (("date_from", "收到日期（起）"), ("date_to", "收到日期（止）")):
         try:
-            setattr(flt, key, date.fromisoformat(params[key]) if params.get(key) else None)
-        except ValueError:
+            setattr(flt, key, inputs.day(params[key], label=label) if params.get(key) else None)
+        except inputs.BadInput:  # not a date, or outside 1900–2100
             notes.append(f"“{label}”不是有效日期，已忽略。")
     return flt, notes, options
 
@@ -453,7 +454,8 @@ class CaseController(Controller):
     @get("/new", name="new_case_form", sync_to_thread=True)
     def new_case_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
         principal = me(request)
-        chosen = principal.visible_org(db, int(org)) if int_or_none(org) is not None else None
+        org_id = inputs.id_or_none(org)
+        chosen = principal.visible_org(db, org_id) if org_id is not None else None
         if not principal.roots(*service.INTAKE_ROLES) or (
             chosen and not principal.has_role_over(chosen.path, *service.INTAKE_ROLES)
         ):

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Response
 from portal.audit import service as audit
 from portal.cases import files, service
 from portal.cases.access import require_act
-from portal.errors import Invalid
+from portal.errors import Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.web.render import Db, address_of, principal_of, redirect, settings_of
 
@@ -67,6 +67,8 @@ class CaseFilesController(Controller):
         assert principal is not None
         case = service.get_case(db, principal, case_id)
         record = files.get_file(db, case, file_id)
+        if not files.may_download(principal, case, record):
+            raise Forbidden("当事人身份证明材料载有身份证号码：只有办理机构的受理员、调解员和调委会主任可以下载。")
         content = files.read(settings_of(request).uploads_dir, record)
         audit.record(
             db,

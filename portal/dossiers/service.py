@@ -170,6 +170,8 @@ def upload_scan(
         errors["file"] = f"文件过大，单个文件不能超过 {max_bytes // 1048576} MB。"
     elif kind is None or kind.media_type not in ("application/pdf", "image/jpeg", "image/png", "image/tiff"):
         errors["file"] = "签字扫描件只接受 PDF 或 JPEG/PNG/TIFF 图片（按文件内容判断）。"
+    elif problem := files.refusal(kind, data):  # the materials' checker: JavaScript, encryption, polyglots
+        errors["file"] = problem
     else:
         problems = pagemod.inspect([UploadData(filename or "扫描件", kind.media_type, data, "签字文书扫描件", "")])
         if problems:

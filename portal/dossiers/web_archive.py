@@ -11,7 +11,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Template
 
 from archive.retention import TERMS
-from portal import clock
+from portal import clock, inputs
 from portal.dossiers import fixity, keeping
 from portal.errors import Invalid
 from portal.web.render import Db, address_of, page, principal_of, redirect, settings_of
@@ -85,7 +85,7 @@ class ArchiveController(Controller):
     def export_handover(self, request: Request, db: Db, data: Form) -> Response | Redirect:
         principal = _me(request)
         chosen = data.get("version_id", [])
-        ids = [int(v) for v in (chosen if isinstance(chosen, list) else [chosen]) if str(v).isdigit()]
+        ids = [i for v in (chosen if isinstance(chosen, list) else [chosen]) if (i := inputs.id_or_none(v)) is not None]
         try:
             data = keeping.export(
                 db,

@@ -21,7 +21,7 @@ from portal.cases.service import next_number
 from portal.ledger import flat
 from portal.ledger.lines import Draft, LineReader, Lookup, Scope
 from portal.orgs.models import Organisation
-from portal.people.models import Person, Role
+from portal.people.models import Membership, Person, Role
 from portal.scope import Principal
 
 IMPORT_ROLES = (Role.CLERK, Role.DIRECTOR)
@@ -113,13 +113,37 @@ def detect(content: bytes) -> str:
     return "jsonl" if text.lstrip().startswith("{") else "csv"
 
 
+MAX_DEPTH = 8  # a line is an object of lists of objects (parties, records with their fields): never deeper
+
+
+class TooDeep(ValueError):
+    """A line nested deeper than any ledger line is."""
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, counted without recursion (a hostile line nests thousands deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _jsonl(text: str) -> Iterator[tuple[int, Any]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.strip():
             try:
-                yield number, json.loads(raw)
+                data = json.loads(raw)
             except json.JSONDecodeError as exc:
                 yield number, exc
+            except RecursionError:  # Python's parser gives up at ~1,000 levels
+                yield number, TooDeep()
+            else:
+                yield number, TooDeep() if _depth(data) > MAX_DEPTH else data
 
 
 def _objects(db: Session, parsed: Parsed) -> Iterator[tuple[int, Any]]:
@@ -141,14 +165,16 @@ def import_file(
     `content` parsed already (parse), or its bytes."""
     parsed = content if isinstance(content, Parsed) else parse(content)
     report = Report(kind=KINDS[parsed.kind], dry_run=dry_run)
-    reader = LineReader(Lookup(db), scope)
+    reader = LineReader(Lookup(db, knows=scope.knows), scope)
     drafts: list[Draft] = []
     taken: dict[tuple[int, int, int], int] = {}
     try:
         for number, data in _objects(db, parsed):
             report.lines += 1
             errors: dict[str, str] = {}
-            if isinstance(data, Exception) or not isinstance(data, dict):
+            if isinstance(data, TooDeep):
+                errors[""] = f"嵌套层级过深（超过 {MAX_DEPTH} 层），不是台账的格式。"
+            elif isinstance(data, Exception) or not isinstance(data, dict):
                 errors[""] = (
                     "不是有效的 JSON 对象"
                     + (f"（第 {data.colno} 列：{data.msg}）" if isinstance(data, json.JSONDecodeError) else "")
@@ -288,11 +314,26 @@ def _raise_sequence(db: Session, org_id: int, year: int, seq: int) -> None:
 
 
 def web_scope(principal: Principal, default_org: Organisation | None) -> Scope:
-    """A signed-in person imports into organisations where they are 受理员 or 调委会主任 (of it or above it)."""
+    """A signed-in person imports into organisations where they are 受理员 or 调委会主任 (of it or above it); the
+    file may name people and numbers of what they can see, and routing in which one of their organisations took part."""
+
+    def knows(db: Session, person: Person) -> bool:
+        return (
+            db.exec(
+                sa_select(Membership.id)
+                .join(Organisation, Organisation.id == Membership.org_id)
+                .where(Membership.person_id == person.id, principal.path_filter(Organisation.path))
+                .limit(1)
+            ).first()
+            is not None
+        )
+
     return Scope(
         allows=lambda org: principal.has_role_over(org.path, *IMPORT_ROLES),
         default_org=default_org,
         importer=principal.person,
+        sees=lambda org: principal.sees(org.path),
+        knows=knows,
     )
 
 

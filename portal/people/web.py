@@ -165,8 +165,8 @@ class PeopleController(Controller):
         assert principal is not None
         if not principal.can_admin:
             raise Forbidden("只有管理员可以新建人员。")
-        if int_or_none(org) is not None:
-            principal.require_admin_over(principal.visible_org(db, int(org)))
+        if (org_id := int_or_none(org)) is not None:
+            principal.require_admin_over(principal.visible_org(db, org_id))
         return self._form(request, db, principal, form=service.PersonForm(org_id=org), person=None)
 
     @post("/", name="create_person", sync_to_thread=True)
@@ -177,6 +177,7 @@ class PeopleController(Controller):
         try:
             person = service.create_person(db, principal, form, address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             form.password = ""
             return self._form(
                 request, db, principal, form=form, person=None, errors=exc.errors, message=exc.message, status=422

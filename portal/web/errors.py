@@ -17,7 +17,7 @@ from portal.audit import service as audit
 from portal.auth import sessions
 from portal.auth.service import home_org
 from portal.db import STALE, is_duplicate, transaction
-from portal.errors import Busy, Conflict, Forbidden, NotFound
+from portal.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from portal.scope import OutOfScope
 from portal.web.auth import SessionExpired
 from portal.web.render import address_of, is_fragment, page, principal_of
@@ -30,7 +30,15 @@ def is_api(request: Request) -> bool:
     return request.url.path == "/api" or request.url.path.startswith("/api/")
 
 
-TITLES = {400: "请求无效", 403: "无权操作", 404: "未找到", 409: "已被他人处理", 429: "请求过多", 503: "系统繁忙"}
+TITLES = {
+    400: "请求无效",
+    403: "无权操作",
+    404: "未找到",
+    409: "已被他人处理",
+    422: "内容无法保存",
+    429: "请求过多",
+    503: "系统繁忙",
+}
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
@@ -40,7 +48,7 @@ def _error_page(request: Request, status: int, message: str) -> Response:
             status_code=status,
             headers={"Cache-Control": "no-store"},
         )
-    template = f"errors/{status}.html" if status in (400, 403, 404, 409, 429, 500, 503) else "errors/500.html"
+    template = f"errors/{status}.html" if status in (400, 403, 404, 409, 422, 429, 500, 503) else "errors/500.html"
     title = TITLES.get(status, "出错了")
     return page(request, template, title=title, status=status, message=message)
 
@@ -125,6 +133,12 @@ def on_busy(request: Request, exc: Exception) -> Response:
     return response
 
 
+def on_invalid(request: Request, exc: Invalid) -> Response:
+    """Input refused where no form could be shown again (forms catch Invalid themselves and keep what was typed)."""
+    reasons = "；".join(str(reason) for reason in exc.errors.values())
+    return _error_page(request, 422, f"{exc.message}{'：' + reasons if reasons else ''}")
+
+
 def on_permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
     if "CSRF" in (exc.detail or ""):
         response = _error_page(request, 400, "页面已过期或请求无法验证，请返回上一页刷新后重试。")
@@ -189,6 +203,7 @@ HANDLERS = {
     Busy: on_busy,
     IntegrityError: on_integrity,
     PoolTimeout: on_busy,
+    Invalid: on_invalid,
     PermissionDeniedException: on_permission_denied,
     NotAuthorizedException: on_not_authorized,
     HTTPException: on_http_exception,

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal import inputs
 from portal.errors import Conflict, Invalid
 from portal.scope import Principal
 from portal.settings import Settings
@@ -131,6 +132,7 @@ def save_edit(
     try:
         return save()
     except Invalid as exc:
+        db.rollback()  # whatever the save flushed before it was refused goes
         return rerender(reload(), errors=exc.errors, message=exc.message, status=422)
     except Conflict as exc:
         db.rollback()
@@ -140,9 +142,12 @@ def save_edit(
 
 
 def int_or_none(value: str | None) -> int | None:
+    """A non-negative whole number from a query parameter (ASCII digits, within int4), or None (portal.inputs)."""
+    if value is None or str(value).strip() == "":
+        return None
     try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
+        return inputs.integer(value, low=0)
+    except inputs.BadInput:
         return None
 
 
