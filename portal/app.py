@@ -23,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from sqlmodel import Session
 
 from portal import clock, serving
+from portal.alerts.web import AlertController
 from portal.api.web import ApiController
 from portal.audit.web import AuditController
 from portal.auth.web import AccountController, LoginController, logout
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SimilarCasesController,
             SearchApiController,
             dossier_router,
+            AlertController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),

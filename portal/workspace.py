@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from portal import clock
+from portal.alerts.web import panel as alert_panel
 from portal.auth.service import last_sign_in
 from portal.cases import transfers
 from portal.cases.models import MEDIATION_STATES, OPEN_STATES, Case, CaseState
@@ -73,4 +74,5 @@ def workspace(request: Request, db: Db) -> Template:
         last=last_sign_in(db, principal.person),
         cases=case_summary(db, principal, today, settings.due_soon_days),
         due_soon_days=settings.due_soon_days,
+        alert_panel=alert_panel(db, principal, settings),
     )

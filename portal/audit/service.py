@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "expert.update": "修改专家",
     "expert.deactivate": "停用专家",
     "expert.activate": "启用专家",
+    "alert.review": "研判预警",
 }
 
 
@@ -97,6 +98,7 @@ ACTION_FILTERS = [
     ("problem.", "问题清单"),
     ("screening.", "矛盾纠纷排查"),
     ("expert.", "专家库"),
+    ("alert.", "预警研判"),
 ]
 ACTION_PREFIXES = {value for value, _ in ACTION_FILTERS}
 AUDIT_ROLES = (Role.ADMIN, Role.SUPERVISOR)
