@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     followup_days: int = 7
     due_soon_days: int = 5
     recent_case_days: int = 180
-    alert_min_count: int = 3  # 预警: the least count of a month (or a CUSUM run) that may raise an alert
+    alert_min_count: int = 4  # 预警: the least count of a month (or a CUSUM run) that may raise an alert
     alert_p_yellow: float = 0.01
     alert_p_red: float = 0.001
     alert_repeat_cases: int = 2  # a party's ID number in this many open or recent cases is a repeat petition

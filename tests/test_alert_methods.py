@@ -95,10 +95,11 @@ def test_tiny_counts_two_to_three_do_not_alarm() -> None:
 
 
 def test_the_minimum_count_holds_back_what_a_tiny_baseline_makes_improbable() -> None:
-    assert assess([0] * 12 + [2]) is None  # P(X ≥ 2 | μ ≈ 0.04) < 0.001, but two cases are not a trend
-    fired = assess([0] * 12 + [3])
+    assert assess([0] * 12 + [3]) is None  # P(X ≥ 3 | μ ≈ 0.04) < 0.001, but three cases are not yet a cluster
+    fired = assess([0] * 12 + [4])
     assert fired is not None and fired.level == "red" and fired.baseline.mu == pytest.approx(0.5 / 12)
-    assert assess([0] * 12 + [3], min_count=4) is None
+    assert assess([0] * 12 + [4], min_count=5) is None
+    assert assess([0] * 12 + [3], min_count=3).level == "red"
 
 
 def test_over_dispersion_raises_the_bar_and_never_lowers_it() -> None:

@@ -4,10 +4,12 @@ One cell (a dispute type in a place) gives a series of monthly counts, oldest fi
 
 - **Poisson exceedance**: the month's count x against the baseline μ; yellow when P(X ≥ x | μ) ≤ 0.01, red when
   ≤ 0.001, only when x ≥ the minimum count. With over-dispersion (φ = var/mean of the baseline months > 1) the count
-  must also reach μ + z·√(φμ): φ can only raise the bar, never lower the exact Poisson one.
+  must also reach μ + z·√(φμ): φ can only raise the bar, never lower the exact Poisson one. The minimum count
+  (PORTAL_ALERT_MIN_COUNT, 4) keeps three cases of a quiet cell from being a cluster.
 - **Poisson CUSUM** for slow rises: S_t = max(0, S_{t−1} + x_t − k_t) with k = (μ1 − μ0)/(ln μ1 − ln μ0),
-  μ1 = μ0 + 1.5·√μ0, μ0 being each month's baseline; yellow at S ≥ 4·√(φμ0), red at S ≥ 5·√(φμ0) (see
-  docs/early-warning.md for the run lengths behind 4 and 5), only when the run holds at least the minimum count.
+  μ1 = μ0 + 1.5·√μ0, μ0 being each month's baseline; yellow at S ≥ 4σ, red at S ≥ 5σ with σ = √(φμ0) but at
+  least one case (see docs/early-warning.md for the false-alarm rates behind 4 and 5), only when the run holds at
+  least the minimum count.
   After an alert in a month (by either rule) the sum starts again from zero.
 
 The baseline μ of a month is the mean of the 12 months before it; once two earlier years exist, the mean of the same
@@ -146,13 +148,13 @@ def cusum_reference(mu0: float) -> float:
     return (mu1 - mu0) / (math.log(mu1) - math.log(mu0))
 
 
-def assess(series: Sequence[int], *, min_count: int = 3, p_yellow: float = 0.01, p_red: float = 0.001) -> Signal | None:
+def assess(series: Sequence[int], *, min_count: int = 4, p_yellow: float = 0.01, p_red: float = 0.001) -> Signal | None:
     """The alert on the series' last month, or None."""
     return judge(series, min_count=min_count, p_yellow=p_yellow, p_red=p_red)[-1] if series else None
 
 
 def judge(
-    series: Sequence[int], *, min_count: int = 3, p_yellow: float = 0.01, p_red: float = 0.001
+    series: Sequence[int], *, min_count: int = 4, p_yellow: float = 0.01, p_red: float = 0.001
 ) -> list[Signal | None]:
     """The alert on each month of the series, or None. The months are judged in order, so that the CUSUM starts again
     after an alert, as it would after a person looked into it."""

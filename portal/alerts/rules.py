@@ -1,7 +1,8 @@
 """Rule alerts beside the statistics (DOMAIN §8): group disputes, risk-flagged cases, repeat petitioners, overdue
 transfers and follow-ups.
 
-Group and risk-flagged cases are those received in the month. The other three describe the present (a case open
+Group and risk-flagged cases are those received in the month. The conditions are the case list's (FLAGS), so that
+an alert's link lists exactly the cases it counted. The other three describe the present (a case open
 now, a transfer unanswered today), so they are judged as of today, and only in the current month's list: a past
 month's state cannot be read back from the cases.
 """
@@ -21,7 +22,8 @@ from portal.alerts.cells import Area, Place
 from portal.alerts.months import Month
 from portal.cases.access import visible_condition
 from portal.cases.ids import mask_id
-from portal.cases.models import OPEN_STATES, Case, CaseState, Party, Transfer, TransferState
+from portal.cases.models import OPEN_STATES, Case, Party, Transfer, TransferState
+from portal.cases.service import FLAGS
 from portal.db import one_of
 from portal.scope import Principal, prefix_pattern
 
@@ -41,33 +43,33 @@ def _in_month(month: Month):  # noqa: ANN202
 
 
 def flagged(db: Session, principal: Principal, area: Area, month: Month) -> list[Alert]:
-    """Group disputes (群体性) and risk-flagged cases (防激化) received in the month: one alert per rule and place."""
+    """Group disputes (群体性, red) and the other risk-flagged cases (防激化, yellow) received in the month: one alert
+    per rule and place. A group dispute flagged at risk too is counted once, as a group dispute."""
     alerts = []
-    for rule, column, flag in (("group", Case.group_dispute, "group"), ("risk", Case.risk_flag, "risk")):
+    for rule, level, what in (("group", "red", "群体性纠纷"), ("risk", "yellow", "标记防激化风险的案件")):
         rows = db.exec(
             select(Case.org_path, func.count(), func.sum(Case.people_involved))
-            .where(area.cases(db, principal), column == True, _in_month(month))  # noqa: E712
+            .where(area.cases(db, principal), FLAGS[rule][1](month.last), _in_month(month))
             .group_by(Case.org_path)
         ).all()
         for place, found in _per_place(area, rows).items():
             count, people = sum(r[1] for r in found), sum(r[2] or 0 for r in found)
-            what = "群体性纠纷" if rule == "group" else "标记防激化风险的案件"
             alerts.append(
                 Alert(
                     key=f"{rule}:{month}:{place_key(place)}",
                     rule=rule,
-                    level="red",
+                    level=level,
                     month=month,
                     place=place,
                     subject=place.label,
                     observed=count,
                     observed_text=f"{month.label}收到{what} {count} 件，涉及 {people} 人",
                     baseline_text="不与基线比较：每一件都要研判",
-                    rule_text=f"收到{what}即预警（≥ 1 件）",
+                    rule_text=f"收到{what}即预警（≥ 1 件）" + ("；群体性纠纷另列" if rule == "risk" else ""),
                     threshold=1,
                     case_filter={
                         **place.case_filter(),
-                        "flag": flag,
+                        "flag": rule,
                         "date_from": str(month.first),
                         "date_to": str(month.last),
                     },
@@ -80,7 +82,7 @@ def overdue_followups(db: Session, principal: Principal, area: Area, month: Mont
     """Closed cases whose follow-up visit (回访) is past its deadline today: one alert per place."""
     rows = db.exec(
         select(Case.org_path, func.count(), func.min(Case.followup_due_on))
-        .where(area.cases(db, principal), Case.state == CaseState.CLOSED, Case.followup_due_on < today)
+        .where(area.cases(db, principal), FLAGS["followup"][1](today))
         .group_by(Case.org_path)
     ).all()
     alerts = []

@@ -64,6 +64,8 @@ class Report:
     alerts: list[Alert]
     tested: int  # cells the statistics judged
     start: Month | None  # the area's first month with a case: the history the baselines have
+    volume: int = 0  # the area's cases received in the month
+    usual: float | None = None  # … and their monthly mean over the months before it (up to 12)
 
     @property
     def current(self) -> bool:
@@ -107,7 +109,8 @@ def report(
                 recent_days=settings.recent_case_days,
                 least=settings.alert_repeat_cases,
             )
-        return Report(area, month, today, sorted(alerts, key=sort_key), judged.tested, judged.start)
+        ordered = sorted(alerts, key=sort_key)
+        return Report(area, month, today, ordered, judged.tested, judged.start, judged.volume, judged.usual)
 
     key = (freshness.database_of(db), principal.scope, org.id, org.path, month, today, thresholds(settings))
     kept = _KEPT.get(key, generation, compute)

@@ -17,7 +17,7 @@ from portal.scope import Principal
 class Thresholds:
     """The settings the statistics use (PORTAL_ALERT_*)."""
 
-    min_count: int = 3
+    min_count: int = 4
     p_yellow: float = 0.01
     p_red: float = 0.001
 
@@ -27,6 +27,8 @@ class Judged:
     alerts: list[Alert]
     tested: int  # the cells with a case in the window and enough history to be judged
     start: Month | None  # the area's first month with a case
+    volume: int = 0  # the area's cases received in the month
+    usual: float | None = None  # … and their mean over the months before (up to 12), for context
 
 
 def statistical(db: Session, principal: Principal, area: Area, month: Month, limits: Thresholds) -> Judged:
@@ -44,7 +46,12 @@ def statistical(db: Session, principal: Principal, area: Area, month: Month, lim
         signal = methods.assess(series, min_count=limits.min_count, p_yellow=limits.p_yellow, p_red=limits.p_red)
         if signal is not None:
             alerts.append(_alert(signal, area, place_id, code, names.get(code, code), month, limits))
-    return Judged(alerts, tested, counts.start)
+    totals = [
+        sum(by_month.get(i, 0) for by_month in counts.cells.values())
+        for i in range(counts.start.index, month.index + 1)
+    ]
+    before = totals[-1 - methods.WINDOW : -1]
+    return Judged(alerts, tested, counts.start, totals[-1], sum(before) / len(before) if before else None)
 
 
 def _alert(

@@ -266,8 +266,8 @@ class CaseFilter:
 
 # Named conditions an early-warning alert links to (portal.alerts.rules): (label, condition as of `today`).
 FLAGS = {
-    "group": ("群体性纠纷", lambda today: Case.group_dispute == True),  # noqa: E712
-    "risk": ("防激化风险", lambda today: Case.risk_flag == True),  # noqa: E712
+    "group": ("群体性纠纷", lambda today: Case.group_dispute),
+    "risk": ("防激化风险（群体性纠纷除外）", lambda today: Case.risk_flag & ~Case.group_dispute),
     "followup": ("回访逾期", lambda today: (Case.state == CaseState.CLOSED) & (Case.followup_due_on < today)),
 }
 MAX_IDS = 200
