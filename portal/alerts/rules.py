@@ -38,6 +38,26 @@ def _per_place(area: Area, rows: Iterable) -> dict[Place, list]:  # noqa: ANN401
     return {place: grouped[place] for place in area.places.values() if place in grouped}
 
 
+def _place_alert(
+    rule: str, level: str, month: Month, place: Place, observed: int, texts: tuple[str, str, str], case_filter: dict
+) -> Alert:
+    """A rule alert about one place, raised by a single case; `texts`: what was observed, the baseline, the rule."""
+    return Alert(
+        key=f"{rule}:{month}:{place_key(place)}",
+        rule=rule,
+        level=level,
+        month=month,
+        place=place,
+        subject=place.label,
+        observed=observed,
+        observed_text=texts[0],
+        baseline_text=texts[1],
+        rule_text=texts[2],
+        threshold=1,
+        case_filter=case_filter,
+    )
+
+
 def _in_month(month: Month):  # noqa: ANN202
     return (Case.received_on >= month.first) & (Case.received_on <= month.last)
 
@@ -54,26 +74,14 @@ def flagged(db: Session, principal: Principal, area: Area, month: Month) -> list
         ).all()
         for place, found in _per_place(area, rows).items():
             count, people = sum(r[1] for r in found), sum(r[2] or 0 for r in found)
+            texts = (
+                f"{month.label}收到{what} {count} 件，涉及 {people} 人",
+                "不与基线比较：每一件都要研判",
+                f"收到{what}即预警（≥ 1 件）" + ("；群体性纠纷另列" if rule == "risk" else ""),
+            )
+            dates = {"date_from": str(month.first), "date_to": str(month.last)}
             alerts.append(
-                Alert(
-                    key=f"{rule}:{month}:{place_key(place)}",
-                    rule=rule,
-                    level=level,
-                    month=month,
-                    place=place,
-                    subject=place.label,
-                    observed=count,
-                    observed_text=f"{month.label}收到{what} {count} 件，涉及 {people} 人",
-                    baseline_text="不与基线比较：每一件都要研判",
-                    rule_text=f"收到{what}即预警（≥ 1 件）" + ("；群体性纠纷另列" if rule == "risk" else ""),
-                    threshold=1,
-                    case_filter={
-                        **place.case_filter(),
-                        "flag": rule,
-                        "date_from": str(month.first),
-                        "date_to": str(month.last),
-                    },
-                )
+                _place_alert(rule, level, month, place, count, texts, {**place.case_filter(), "flag": rule, **dates})
             )
     return alerts
 
@@ -88,21 +96,13 @@ def overdue_followups(db: Session, principal: Principal, area: Area, month: Mont
     alerts = []
     for place, found in _per_place(area, rows).items():
         count, oldest = sum(r[1] for r in found), min(r[2] for r in found)
+        texts = (
+            f"截至 {today}，{count} 件已结案案件回访逾期，最早应于 {oldest} 回访",
+            "结案后应在回访期限内回访",
+            "回访期限已过仍未回访即预警（≥ 1 件）",
+        )
         alerts.append(
-            Alert(
-                key=f"followup:{month}:{place_key(place)}",
-                rule="followup",
-                level="yellow",
-                month=month,
-                place=place,
-                subject=place.label,
-                observed=count,
-                observed_text=f"截至 {today}，{count} 件已结案案件回访逾期，最早应于 {oldest} 回访",
-                baseline_text="结案后应在回访期限内回访",
-                rule_text="回访期限已过仍未回访即预警（≥ 1 件）",
-                threshold=1,
-                case_filter={**place.case_filter(), "flag": "followup"},
-            )
+            _place_alert("followup", "yellow", month, place, count, texts, {**place.case_filter(), "flag": "followup"})
         )
     return alerts
 
@@ -126,20 +126,14 @@ def overdue_transfers(db: Session, principal: Principal, area: Area, month: Mont
     for place, found in _per_place(area, placed).items():
         ids = sorted({case_id for _, case_id, _ in found})
         oldest = min(due for _, _, due in found)
+        texts = (
+            f"截至 {today}，{len(ids)} 件案件的移送待答复已逾期，最早应于 {oldest} 答复",
+            "接收方应在答复期限内接收或退回",
+            "移送答复期限已过仍未答复即预警（≥ 1 件）",
+        )
         alerts.append(
-            Alert(
-                key=f"transfer:{month}:{place_key(place)}",
-                rule="transfer",
-                level="yellow",
-                month=month,
-                place=place,
-                subject=place.label,
-                observed=len(ids),
-                observed_text=f"截至 {today}，{len(ids)} 件案件的移送待答复已逾期，最早应于 {oldest} 答复",
-                baseline_text="接收方应在答复期限内接收或退回",
-                rule_text="移送答复期限已过仍未答复即预警（≥ 1 件）",
-                threshold=1,
-                case_filter={"ids": ",".join(map(str, ids[:MAX_IDS]))},
+            _place_alert(
+                "transfer", "yellow", month, place, len(ids), texts, {"ids": ",".join(map(str, ids[:MAX_IDS]))}
             )
         )
     return alerts
