@@ -158,8 +158,13 @@ def test_rule_alerts_of_the_present_month(client, engine) -> None:
         a1a, b1 = db.get(Organisation, world.org("a1a").id), db.get(Organisation, world.org("b1").id)
         a1 = db.get(Organisation, world.org("a1").id)
         early = TODAY - timedelta(days=40)
-        twice = [add_case(db, a1a, early, state=CaseState.MEDIATING), add_case(db, a1, TODAY)]
-        for case in twice:
+        thrice = [  # open, new, and closed but recent: three cases of one person; a fourth, long closed, does not count
+            add_case(db, a1a, early, state=CaseState.MEDIATING),
+            add_case(db, a1, TODAY),
+            add_case(db, a1a, TODAY - timedelta(days=90), state=CaseState.EVALUATED),
+            add_case(db, a1a, TODAY - timedelta(days=400), state=CaseState.EVALUATED),
+        ]
+        for case in thrice:
             db.add(Party(case_id=case.id, role="申请人", name="胡建国", id_type="resident_id", id_number=PARTY_ID))
         add_case(db, a1a, TODAY, risk_flag=True)
         late = add_case(
@@ -187,7 +192,8 @@ def test_rule_alerts_of_the_present_month(client, engine) -> None:
         past = service.report(db, director, county, LAST, today=TODAY, settings=settings)
     by_rule = {a.rule: a for a in report.alerts}
     assert set(by_rule) == {"repeat", "risk", "followup", "transfer"}
-    assert by_rule["repeat"].observed == 2 and by_rule["repeat"].level == "yellow"
+    assert by_rule["repeat"].observed == 3 and by_rule["repeat"].level == "yellow"
+    assert by_rule["repeat"].case_filter == {"ids": ",".join(str(c.id) for c in thrice[:3])}
     assert mask_id(PARTY_ID) in by_rule["repeat"].subject and "胡建国" in by_rule["repeat"].subject
     assert PARTY_ID not in by_rule["repeat"].subject
     assert PARTY_ID not in by_rule["repeat"].key

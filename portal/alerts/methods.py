@@ -166,7 +166,7 @@ def judge(
         if base is None:
             signals.append(None)
             continue
-        p = poisson_tail(x, base.mu) if x >= min_count else 1.0
+        p = poisson_tail(x, base.mu) if x >= min_count and x > base.mu else 1.0  # at or below μ, p ≥ ~1/2
         s = max(0.0, s + x - cusum_reference(base.mu))
         run_months, run_count = (run_months + 1, run_count + x) if s > 0 else (0, 0)
         sigma = max(1.0, math.sqrt(base.phi * base.mu))  # at least one case: below that a few cases would suffice

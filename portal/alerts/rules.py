@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from portal.alerts.alert import Alert, place_key
@@ -64,16 +64,23 @@ def _in_month(month: Month):  # noqa: ANN202
 
 def flagged(db: Session, principal: Principal, area: Area, month: Month) -> list[Alert]:
     """Group disputes (群体性, red) and the other risk-flagged cases (防激化, yellow) received in the month: one alert
-    per rule and place. A group dispute flagged at risk too is counted once, as a group dispute."""
+    per rule and place, from one statement. A group dispute flagged at risk too is counted once, as a group dispute."""
+    rules = (("group", "red", "群体性纠纷"), ("risk", "yellow", "标记防激化风险的案件"))
+    conditions = [FLAGS[rule][1](month.last) for rule, _, _ in rules]
+    place = area.place_column(db)
+    sums = [func.sum(case((c, value), else_=0)) for c in conditions for value in (1, Case.people_involved)]
+    rows = db.exec(
+        select(place, *sums)
+        .where(area.cases(db, principal, narrower=True), _in_month(month), or_(*conditions))
+        .group_by(place)
+    ).all()
     alerts = []
-    for rule, level, what in (("group", "red", "群体性纠纷"), ("risk", "yellow", "标记防激化风险的案件")):
-        rows = db.exec(
-            select(Case.org_path, func.count(), func.sum(Case.people_involved))
-            .where(area.cases(db, principal), FLAGS[rule][1](month.last), _in_month(month))
-            .group_by(Case.org_path)
-        ).all()
-        for place, found in _per_place(area, rows).items():
-            count, people = sum(r[1] for r in found), sum(r[2] or 0 for r in found)
+    for (rule, level, what), at in zip(rules, (1, 3), strict=True):
+        for row in sorted(rows, key=lambda r: list(area.places).index(area.place_at(r[0]).org_id)):
+            count, people = row[at], row[at + 1]
+            if not count:
+                continue
+            where = area.place_at(row[0])
             texts = (
                 f"{month.label}收到{what} {count} 件，涉及 {people} 人",
                 "不与基线比较：每一件都要研判",
@@ -81,7 +88,7 @@ def flagged(db: Session, principal: Principal, area: Area, month: Month) -> list
             )
             dates = {"date_from": str(month.first), "date_to": str(month.last)}
             alerts.append(
-                _place_alert(rule, level, month, place, count, texts, {**place.case_filter(), "flag": rule, **dates})
+                _place_alert(rule, level, month, where, count, texts, {**where.case_filter(), "flag": rule, **dates})
             )
     return alerts
 
@@ -90,7 +97,7 @@ def overdue_followups(db: Session, principal: Principal, area: Area, month: Mont
     """Closed cases whose follow-up visit (回访) is past its deadline today: one alert per place."""
     rows = db.exec(
         select(Case.org_path, func.count(), func.min(Case.followup_due_on))
-        .where(area.cases(db, principal), FLAGS["followup"][1](today))
+        .where(area.cases(db, principal, narrower=True), FLAGS["followup"][1](today))
         .group_by(Case.org_path)
     ).all()
     alerts = []
@@ -146,17 +153,13 @@ def repeat_petitioners(
     scope = area.cases(db, principal) & (
         one_of(Case.state, OPEN_STATES) | (Case.received_on >= today - timedelta(days=recent_days))
     )
-    repeated = (
-        select(Party.id_number)
-        .join(Case, Case.id == Party.case_id)
-        .where(scope, Party.id_number != "")
-        .group_by(Party.id_number)
-        .having(func.count(func.distinct(Case.id)) >= least)
-    )
+    # The numbers on `least` parties anywhere, from the ID-number index alone, narrow the search; which of their
+    # cases count (in scope, open or recent) is then looked up for those few numbers, and counted below.
+    often = select(Party.id_number).where(Party.id_number != "").group_by(Party.id_number).having(func.count() >= least)
     rows = db.exec(
         select(Party.id_number, Party.name, Case.id, Case.org_path)
         .join(Case, Case.id == Party.case_id)
-        .where(scope, Party.id_number.in_(repeated))
+        .where(Party.id_number.in_(often), scope)
         .order_by(Party.id_number, Case.id)
     ).all()
     people: dict[str, dict] = {}
@@ -170,6 +173,8 @@ def repeat_petitioners(
     alerts = []
     for number, seen in people.items():
         ids = sorted(seen["ids"])
+        if len(ids) < least:  # the narrowing counted parties anywhere; these are the cases that count
+            continue
         digest = hashlib.sha256(number.encode()).hexdigest()[:16]  # the key must not carry the ID number itself
         alerts.append(
             Alert(

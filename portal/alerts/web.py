@@ -22,6 +22,7 @@ from portal.settings import Settings
 from portal.web.render import Db, address_of, int_or_none, page, principal_of, redirect
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PANEL_SECONDS = 300.0  # the workspace's panel may be this far behind the cases; /warnings never is
 
 
 def _me(request: Request) -> Principal:
@@ -110,7 +111,7 @@ def panel(db: Session, principal: Principal, settings: Settings) -> list[dict]:
     this, last = Month.of(today), Month.of(today).shift(-1)
     rows = []
     for org in service.areas(principal)[:3]:
-        now = service.report(db, principal, org, this, today=today, settings=settings)
-        before = service.report(db, principal, org, last, today=today, settings=settings)
+        now = service.report(db, principal, org, this, today=today, settings=settings, within=PANEL_SECONDS)
+        before = service.report(db, principal, org, last, today=today, settings=settings, within=PANEL_SECONDS)
         rows.append({"org": org, "this": this, "last": last, "now": now, "before": before})
     return rows
