@@ -153,9 +153,14 @@ def repeat_petitioners(
     scope = area.cases(db, principal) & (
         one_of(Case.state, OPEN_STATES) | (Case.received_on >= today - timedelta(days=recent_days))
     )
-    # The numbers on `least` parties anywhere, from the ID-number index alone, narrow the search; which of their
-    # cases count (in scope, open or recent) is then looked up for those few numbers, and counted below.
-    often = select(Party.id_number).where(Party.id_number != "").group_by(Party.id_number).having(func.count() >= least)
+    # The numbers on `least` parties anywhere, read from the ID-number index alone, narrow the search; which of their
+    # cases count (in scope, open or recent) is then looked up for those few numbers, and counted below. Two statements:
+    # as one, PostgreSQL expected thousands of numbers and hashed the whole party table.
+    often = db.exec(
+        select(Party.id_number).where(Party.id_number != "").group_by(Party.id_number).having(func.count() >= least)
+    ).all()
+    if not often:
+        return []
     rows = db.exec(
         select(Party.id_number, Party.name, Case.id, Case.org_path)
         .join(Case, Case.id == Party.case_id)
