@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal import clock, serving
+from portal.alerts.web import AlertController
 from portal.api.web import ApiController
 from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.web import AuditController
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SimilarCasesController,
             SearchApiController,
             dossier_router,
+            AlertController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     recent_case_days: int = 180
     escalate_director_days: int = 3  # overdue this many days: on the director's workspace (督办)
     escalate_supervisor_days: int = 10  # … and on the supervising body's
+    alert_min_count: int = 4  # 预警: the least count of a month (or a CUSUM run) that may raise an alert
+    alert_p_yellow: float = 0.01
+    alert_p_red: float = 0.001
+    alert_repeat_cases: int = 3  # a party's ID number in this many open or recent cases is a repeat petition
     upload_max_mb: int = 20
     indexer_batch_size: int = 200
     indexer_poll_seconds: float = 0.5

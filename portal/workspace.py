@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from portal import clock
+from portal.alerts.web import panel as alert_panel
 from portal.auth.service import last_sign_in
 from portal.cases import queues, reports
 from portal.cases.escalation import Rules, escalations
@@ -84,4 +85,5 @@ def workspace(request: Request, db: Db) -> Template:
             rules=Rules(settings.escalate_director_days, settings.escalate_supervisor_days),
         ),
         escalate_days=(settings.escalate_director_days, settings.escalate_supervisor_days),
+        alert_panel=alert_panel(db, principal, settings),
     )

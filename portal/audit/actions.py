@@ -20,10 +20,12 @@ GROUPS: dict[str, str] = {
     "problem": "问题清单",
     "screening": "矛盾纠纷排查",
     "expert": "专家库",
+    "alert": "预警研判",
     "system": "系统",
 }
 
 _TABLE: dict[str, tuple[str, str]] = {
+    "alert.review": ("研判预警", "alert"),
     "auth.sign_in": ("登录成功", "auth"),
     "auth.sign_in_failed": ("登录失败", "auth"),
     "auth.locked": ("登录被锁定", "auth"),

@@ -263,6 +263,18 @@ class CaseFilter:
     date_to: date | None = None
     overdue: bool = False
     sort: str = "received"
+    ids: tuple[int, ...] = ()  # exactly these cases (an early-warning alert's)
+    flag: str = ""  # a key of FLAGS
+    here: bool = False  # with org_id: the organisation's own cases, not those of the organisations below it
+
+
+# Named conditions an early-warning alert links to (portal.alerts.rules): (label, condition as of `today`).
+FLAGS = {
+    "group": ("群体性纠纷", lambda today: Case.group_dispute),
+    "risk": ("防激化风险（群体性纠纷除外）", lambda today: Case.risk_flag & ~Case.group_dispute),
+    "followup": ("回访逾期", lambda today: (Case.state == CaseState.CLOSED) & (Case.followup_due_on < today)),
+}
+MAX_IDS = 200
 
 
 # What a list row shows: the case's own columns and its organisation's name, read as plain rows
@@ -349,6 +361,12 @@ def list_cases(
             filters.append(Case.channel == flt.channel)
         if flt.org_id is not None:
             filters.append(Case.org_path.like(prefix_pattern(principal.visible_org(db, flt.org_id).path)))
+            if flt.here:
+                filters.append(Case.org_id == flt.org_id)
+        if flt.ids:
+            filters.append(Case.id.in_(flt.ids))
+        if flt.flag in FLAGS:
+            filters.append(FLAGS[flt.flag][1](today))
         if tier is not None:
             filters.append(Organisation.tier == tier)
         if flt.mediator_id is not None:

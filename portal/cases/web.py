@@ -334,12 +334,37 @@ def _list_filter(
             setattr(flt, f"{key}_id", int(value) if value else None)
         elif value:
             setattr(flt, key, value)
+    _alert_filters(flt, params, notes)
     for key, label in (("date_from", "收到日期（起）"), ("date_to", "收到日期（止）")):
         try:
             setattr(flt, key, inputs.day(params[key], label=label) if params.get(key) else None)
         except inputs.BadInput:  # not a date, or outside 1900–2100
             notes.append(f"“{label}”不是有效日期，已忽略。")
     return flt, notes, options
+
+
+def _alert_filters(flt: service.CaseFilter, params: dict[str, str], notes: list[str]) -> None:
+    """The filters an early-warning alert links with (ids, flag, here): not in the form, shown above the list."""
+    raw_ids = [v.strip() for v in params.get("ids", "").split(",") if v.strip()]
+    if any(not v.isdigit() for v in raw_ids) or len(raw_ids) > service.MAX_IDS:
+        notes.append("“指定案件”的筛选值无效，已忽略。")
+    else:
+        flt.ids = tuple(sorted({int(v) for v in raw_ids}))
+    if params.get("flag") and params["flag"] not in service.FLAGS:
+        notes.append("“标记”的筛选值无效，已忽略。")
+    elif params.get("flag"):
+        flt.flag = params["flag"]
+    flt.here = params.get("here") in ("1", "true", "on") and bool(params.get("org"))
+
+
+def alert_filter_labels(flt: service.CaseFilter) -> list[str]:
+    """What the alert filters narrow the list to, in words."""
+    labels = [f"指定的 {len(flt.ids)} 件案件"] if flt.ids else []
+    if flt.flag:
+        labels.append(service.FLAGS[flt.flag][0])
+    if flt.here and flt.org_id is not None:
+        labels.append("只含本级办理，不含下级")
+    return labels
 
 
 class CaseController(Controller):
@@ -405,6 +430,7 @@ class CaseController(Controller):
             params=params,
             notes=notes,
             filter_options=options,
+            narrowed=alert_filter_labels(flt),
             can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
         )
 
