@@ -3,15 +3,15 @@
 Organisations get `number_prefix` (empty: the short name, as before) and `number_word` (the 字号: 人调字, 医调字,
 交调字, 诉调字 …); a case keeps the 字号 it was numbered with beside its year, prefix and sequence.
 
-Revision ID: 0009_case_number_formats
-Revises: 0008
+Revision ID: 0012_case_number_formats
+Revises: 0011_daily_path
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_case_number_formats"
-down_revision = "0008"
+revision = "0012_case_number_formats"
+down_revision = "0011_daily_path"
 branch_labels = None
 depends_on = None
 

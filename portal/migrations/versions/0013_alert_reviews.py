@@ -1,15 +1,15 @@
 """alert reviews: an early-warning alert marked 已研判 with a note, under the alert's stable key
 
-Revision ID: 0009_alert_reviews
-Revises: 0008
+Revision ID: 0013_alert_reviews
+Revises: 0012_case_number_formats
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0009_alert_reviews"
-down_revision = "0008"
+revision = "0013_alert_reviews"
+down_revision = "0012_case_number_formats"
 branch_labels = None
 depends_on = None
 
