@@ -21,3 +21,8 @@ def today() -> date:
 def local_date(moment: datetime) -> date:
     """The portal-zone calendar day of an aware moment (e.g. when a dossier was filed)."""
     return moment.astimezone(_zone).date()
+
+
+def zone_name() -> str:
+    """The portal's zone, e.g. for SQL that works out a moment's local day (portal.stats.span)."""
+    return _zone.key

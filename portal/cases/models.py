@@ -114,6 +114,12 @@ class Case(SQLModel, table=True):
         ),  # a type's page in date order; counts without the table
         Index("ix_case_received", "received_on", "id"),
         Index("ix_case_updated", "updated_at"),  # the newest change: whether cached list counts still hold
+        # The statistics' period dates (portal.stats): a month's cases are found from each date's index.
+        Index("ix_case_accepted", "accepted_on"),
+        Index("ix_case_concluded", "concluded_on"),
+        Index("ix_case_closed", "closed_on"),
+        Index("ix_case_mediation_due", "mediation_due_on"),
+        Index("ix_case_followup_due", "followup_due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -138,6 +144,7 @@ class Case(SQLModel, table=True):
     received_on: date
     accepted_on: date | None = None
     closed_on: date | None = None
+    concluded_on: date | None = None  # the day mediation ended, in success or failure (the statistics' 调结 date)
     mediation_due_on: date | None = None
     followup_due_on: date | None = None
     in_transfer: bool = False
@@ -249,6 +256,7 @@ class CaseRecord(SQLModel, table=True):
     """One record of the case: its `kind` decides the fields (portal.cases.record_kinds)."""
 
     __tablename__ = "case_record"
+    __table_args__ = (Index("ix_case_record_kind_held", "kind", "held_on"),)  # a period's rulings (portal.stats)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

@@ -38,6 +38,7 @@ from portal.orgs.models import TIER_LABELS, Organisation
 from portal.people import service as people
 from portal.people.models import Role
 from portal.scope import Principal
+from portal.stats import drilldown
 from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -320,7 +321,9 @@ def _list_filter(
     }
     for key, label in labels.items():
         value = params.get(key, "")
-        if value and value not in {v for v, _ in options[key]}:
+        if key == "mediator" and value.isdigit() and 0 < int(value) < 2**31:
+            pass  # a statistic's row may name a mediator from above the viewer's scope: the filter only narrows
+        elif value and value not in {v for v, _ in options[key]}:
             notes.append(f"“{label}”的筛选值无效，已忽略。")
             value = ""
         if key in ("org", "mediator"):
@@ -332,6 +335,7 @@ def _list_filter(
             setattr(flt, key, date.fromisoformat(params[key]) if params.get(key) else None)
         except ValueError:
             notes.append(f"“{label}”不是有效日期，已忽略。")
+    drilldown.read_params(flt, params, notes)
     return flt, notes, options
 
 
@@ -352,6 +356,7 @@ class CaseController(Controller):
         generation = freshness.assumed(db)
         for _attempt in range(2):
             flt, notes, options = _list_filter(db, principal, raw, generation)
+            flt.recent_days = request.app.state.settings.recent_case_days
             result = service.list_cases(
                 db,
                 principal,
@@ -401,6 +406,7 @@ class CaseController(Controller):
             notes=notes,
             filter_options=options,
             can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
+            drill=drilldown.note(flt, link),
         )
 
     def _intake(

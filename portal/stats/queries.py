@@ -1,0 +1,200 @@
+"""The statistics' SQL: one GROUP BY statement per family of indicators, every cell a conditional sum or count.
+
+A statement covers several indicators and periods at once (the headline's three periods, the trend's twelve):
+each cell is ``SUM(CASE WHEN <the indicator's condition in that period> …)``, and the WHERE clause only narrows the
+rows to those any cell can count — the place, and one of the cells' dates in its period, which the date indexes
+answer. So the conditions that decide a number are the very ones the case list's drill-down applies.
+
+Building and keying a statement of a hundred conditions costs more than running it on a month of cases, so each
+statement is built once per scope and shape (place, breakdown, indicators, number of periods: Principal.condition)
+and run with the periods' dates as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from portal.cases.models import Case, CaseMediator, Transfer
+from portal.orgs.models import Organisation
+from portal.problems.models import Problem, ProblemState
+from portal.scope import Principal
+from portal.screening.cadence import SCREENING_KINDS, cadence_days
+from portal.screening.models import ScreeningRound
+from portal.stats.dimensions import Place
+from portal.stats.indicators import Indicator
+from portal.stats.span import Span
+
+Key = tuple[Hashable, ...]  # a cell's key: (period key, indicator key[, "cases"])
+Groups = dict[Any, dict[Key, Any]]  # group value (None without a breakdown) → cell key → value
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One cell of a statement: an indicator in a period."""
+
+    period: str
+    indicator: Indicator
+    span: Span
+
+
+def _group(by: str | None, query, path: ColumnElement, org_id: ColumnElement, case_id: ColumnElement):  # noqa: ANN001, ANN202
+    """The statement grouped by a dimension: (query, the group's column), or (query, None)."""
+    if by == "org":
+        return query, path
+    if by == "tier":
+        return query.join(Organisation, Organisation.id == org_id), Organisation.tier
+    if by in ("type", "subtype"):
+        return query, Case.dispute_type
+    if by == "channel":
+        return query, Case.channel
+    if by == "mediator":
+        return query.join(CaseMediator, CaseMediator.case_id == case_id), CaseMediator.person_id
+    return query, None
+
+
+def _run(
+    db: Session,
+    principal: Principal,
+    shape: Hashable,
+    build: Callable[[], tuple[list[tuple[Key, Any]], Any, Any]],
+    spans: Sequence[Span],
+) -> Groups:
+    """Run the statement of a shape (built once per scope) for these spans, into {group: {key: value}}.
+
+    `build` gives the labelled cell columns, the statement with them, and its group column (None without one).
+    """
+
+    def prepared() -> tuple[list[Key], Any, bool]:
+        columns, query, group = build()
+        if group is not None:
+            query = query.add_columns(group).group_by(group)
+        return [key for key, _ in columns], query, group is not None
+
+    keys, statement, grouped = principal.condition(("stats", db.get_bind().dialect.name, shape), prepared)
+    params: dict[str, object] = {}
+    for span in spans:
+        params.update(span.params())
+    out: Groups = {}
+    for row in db.exec(statement, params=params).all():
+        values = tuple(row)
+        out[values[-1] if grouped else None] = dict(zip(keys, values[: len(keys)], strict=True))
+    return out
+
+
+def _shape(family: str, place: Place, by: str | None, asks: Sequence[Ask]) -> Hashable:
+    first = asks[0].span
+    cells = tuple((a.period, a.span.name, a.indicator.key) for a in asks)
+    return (family, place.key, by, first.zone, cells)
+
+
+def cases(db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None) -> Groups:
+    """Case family: every cell counts (or sums over) the cases its condition holds for."""
+    if not asks:
+        return {}
+
+    def build():  # noqa: ANN202
+        columns: list = []
+        seeks: dict = {}
+        for ask in asks:
+            condition = ask.indicator.condition(ask.span)
+            seeks.setdefault((ask.indicator.anchor, ask.span.name), ask.indicator.anchor(ask.span))
+            counted = func.sum(case((condition, 1), else_=0))
+            if ask.indicator.sums:
+                summed = func.sum(case((condition, func.coalesce(getattr(Case, ask.indicator.sums), 0)), else_=0))
+                columns.append(((ask.period, ask.indicator.key), summed))
+                columns.append(((ask.period, ask.indicator.key, "cases"), counted))
+            else:
+                columns.append(((ask.period, ask.indicator.key), counted))
+        where = and_(place.condition(principal, Case.org_path, Case.org_id), or_(*seeks.values()))
+        query, group = _group(
+            by, select(*[c for _, c in columns]).select_from(Case).where(where), Case.org_path, Case.org_id, Case.id
+        )
+        return columns, query, group
+
+    return _run(db, principal, _shape("case", place, by, asks), build, [a.span for a in asks])
+
+
+def transfers(
+    db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None, *, side: str
+) -> Groups:
+    """Sent and answer families: the distinct cases of the transfers each cell's condition holds for."""
+    if not asks:
+        return {}
+    path, org_id = (
+        (Transfer.from_path, Transfer.from_org_id) if side == "sent" else (Transfer.to_path, Transfer.to_org_id)
+    )
+
+    def build():  # noqa: ANN202
+        columns = [
+            (
+                (ask.period, ask.indicator.key),
+                func.count(func.distinct(case((ask.indicator.transfers(ask.span), Transfer.case_id)))),
+            )
+            for ask in asks
+        ]
+        where = and_(place.condition(principal, path, org_id), or_(*[a.indicator.transfers(a.span) for a in asks]))
+        query = select(*[c for _, c in columns]).select_from(Transfer).join(Case, Case.id == Transfer.case_id)
+        query, group = _group(by, query.where(where), path, org_id, Transfer.case_id)
+        return columns, query, group
+
+    return _run(db, principal, _shape(side, place, by, asks), build, [a.span for a in asks])
+
+
+def screening(db: Session, principal: Principal, place: Place, spans: dict[str, Span], by: str | None) -> Groups:
+    """排查: rounds held and disputes found per period, grouped by the round's organisation path for `org`."""
+    if by not in (None, "org") or not spans:
+        return {}
+
+    def build():  # noqa: ANN202
+        columns = []
+        for key, span in spans.items():
+            held = span.days(ScreeningRound.held_on)
+            columns.append(((key, "rounds_held"), func.sum(case((held, 1), else_=0))))
+            columns.append(((key, "findings"), func.sum(case((held, ScreeningRound.findings_count), else_=0))))
+        where = and_(
+            place.condition(principal, ScreeningRound.org_path, ScreeningRound.org_id),
+            or_(*[s.days(ScreeningRound.held_on) for s in spans.values()]),
+        )
+        return columns, select(*[c for _, c in columns]).where(where), ScreeningRound.org_path if by else None
+
+    shape = ("screening", place.key, by, tuple((k, s.name) for k, s in spans.items()))
+    return _run(db, principal, shape, build, list(spans.values()))
+
+
+def screening_bodies(db: Session, principal: Principal, place: Place) -> list[tuple[str, int]]:
+    """(path, cadence in days) of the active bodies in the place that must screen (for 应排查轮次)."""
+    rows = db.exec(
+        select(Organisation.path, Organisation.tier).where(
+            place.condition(principal, Organisation.path, Organisation.id),
+            Organisation.active == True,  # noqa: E712
+            Organisation.kind.in_(SCREENING_KINDS),
+        )
+    ).all()
+    return [(path, days) for path, tier in rows if (days := cadence_days(tier))]
+
+
+def problems(db: Session, principal: Principal, place: Place, spans: dict[str, Span], by: str | None) -> Groups:
+    """问题清单: items found, and items struck off, per period."""
+    if by not in (None, "org") or not spans:
+        return {}
+
+    def build():  # noqa: ANN202
+        columns = []
+        for key, span in spans.items():
+            struck = and_(Problem.state == ProblemState.STRUCK_OFF, span.days(Problem.struck_off_on))
+            columns.append(((key, "problems_registered"), func.sum(case((span.days(Problem.found_on), 1), else_=0))))
+            columns.append(((key, "problems_struck"), func.sum(case((struck, 1), else_=0))))
+        where = and_(
+            place.condition(principal, Problem.org_path, Problem.org_id),
+            or_(*[or_(s.days(Problem.found_on), s.days(Problem.struck_off_on)) for s in spans.values()]),
+        )
+        return columns, select(*[c for _, c in columns]).where(where), Problem.org_path if by else None
+
+    shape = ("problems", place.key, by, tuple((k, s.name) for k, s in spans.items()))
+    return _run(db, principal, shape, build, list(spans.values()))
