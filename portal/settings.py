@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     followup_days: int = 7
     due_soon_days: int = 5
     recent_case_days: int = 180
+    dossier_due_days: int = 60  # the register check (portal.stats.consistency): closed this long without a filed dossier
     upload_max_mb: int = 20
     indexer_batch_size: int = 200
     indexer_poll_seconds: float = 0.5

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from factories import ROLE_ACCOUNTS, World, build_world, csrf, sign_in
+from factories import (
+    ROLE_ACCOUNTS,
+    SUPERVISION_ACCOUNT,
+    World,
+    add_supervising_body,
+    build_world,
+    csrf,
+    sign_in,
+)
 from sqlmodel import Session, select
 
 from portal.orgs.models import Organisation
@@ -238,11 +246,18 @@ def _url(route: Route, db: Session, w: World, side: str) -> str:
     return route.url(w, side)
 
 
-@pytest.mark.parametrize("username", [None, *ROLE_ACCOUNTS])
+# The roles at county A, and a 督导 who reads county A only through supervision (甲县司法局 → county A): the same
+# answers as county A's own 督导 everywhere — what is supervised is read, nothing is written, the rest is 404.
+ACCOUNTS = {**ROLE_ACCOUNTS, SUPERVISION_ACCOUNT: Role.SUPERVISOR}
+
+
+@pytest.mark.parametrize("username", [None, *ACCOUNTS])
 def test_role_gets_the_right_answer_on_every_route(client, engine, settings, username: str | None) -> None:
     CONTEXT["settings"] = settings  # for routes whose objects live on disk (uploaded files)
     world = build_world(engine)
-    role = ROLE_ACCOUNTS.get(username) if username else None
+    if username == SUPERVISION_ACCOUNT:
+        add_supervising_body(engine, world)
+    role = ACCOUNTS.get(username) if username else None
     if username:
         assert sign_in(client, username).status_code == 303
     failures = []

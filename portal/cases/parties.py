@@ -82,7 +82,14 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
     id_type, number = form.id_type, ids.normalise(form.id_number)
     if number and id_type not in ID_TYPES:
         err("id_type", "请选择证件类型。")
-    elif id_type == "resident_id" and number and (problem := ids.resident_id_problem(number)) or id_type == "uscc" and number and (problem := ids.uscc_problem(number)):
+    elif (
+        id_type == "resident_id"
+        and number
+        and (problem := ids.resident_id_problem(number))
+        or id_type == "uscc"
+        and number
+        and (problem := ids.uscc_problem(number))
+    ):
         err("id_number", problem)
     if kind == "legal" and id_type == "resident_id":
         err("id_type", "单位当事人请填写统一社会信用代码。")
@@ -220,7 +227,14 @@ def seen_elsewhere():  # noqa: ANN201
 
 
 def can_reveal(principal: Principal, case: Case) -> bool:
+    """Whether the person works with the parties' full numbers (documents they print show them)."""
     return principal.has_role_over(case.org_path, *PERSONAL_DATA_ROLES)
+
+
+def may_reveal(principal: Principal, case: Case) -> bool:
+    """Whether the person may look at one party's full numbers, audited: those who work with them, and the 督导 of
+    the case's subtree (who otherwise read everything masked, DOMAIN §8)."""
+    return can_reveal(principal, case) or principal.has_role_over(case.org_path, Role.SUPERVISOR)
 
 
 def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, address: str = "") -> Party:
@@ -228,7 +242,7 @@ def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, addr
     party = db.get(Party, party_id)
     if party is None or party.case_id != case.id:
         raise OutOfScope("当事人不存在。", object_type="party", object_id=party_id)
-    if not can_reveal(principal, case):
+    if not may_reveal(principal, case):
         raise Forbidden("您的角色不能查看当事人的完整证件号码和电话。")
     audit.record(
         db,

@@ -239,7 +239,7 @@ def render_case(
         dispute_names=dict(service.dispute_choices(db)),
         party_rows=party_rows,
         revealed=revealed,
-        can_reveal=parties.can_reveal(principal, case),
+        can_reveal=parties.may_reveal(principal, case),
         flags=parties.repeat_flags(
             db, principal, case, parties=party_rows, numbers=shown.repeated, recent_days=settings.recent_case_days
         ),

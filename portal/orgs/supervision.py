@@ -93,7 +93,7 @@ def candidates(db: Session, principal: Principal, org: Organisation) -> list[tup
     ]
 
 
-def add(db: Session, principal: Principal, org_id: int, supervised_id: str, *, address: str = "") -> Supervision:
+def add(db: Session, principal: Principal, org_id: int, supervised_id: str, *, address: str = "") -> Organisation:
     """`org` supervises the subtree of `supervised_id` from now on; its 督导 read it at their next request."""
     org = principal.visible_org(db, org_id)
     principal.require_admin_over(org)
@@ -128,7 +128,7 @@ def add(db: Session, principal: Principal, org_id: int, supervised_id: str, *, a
         changes={"supervised": [None, target.name]},
         address=address,
     )
-    return db.get(Supervision, added)
+    return target
 
 
 def remove(db: Session, principal: Principal, org_id: int, supervision_id: int, *, address: str = "") -> Organisation:

@@ -68,9 +68,11 @@ class Period:
             return Period("custom", _years_back(self.start, 1), _years_back(self.end, 1))
         return containing(self.kind, _years_back(self.start, 1))
 
-    def trend(self, count: int = 12) -> list[Period]:
-        """The `count` periods of this kind ending with this one (months for a custom range), oldest first."""
+    def trend(self, count: int | None = None) -> list[Period]:
+        """The periods of this kind ending with this one (months for a custom range), oldest first: by default 12
+        months, 8 quarters or 5 years."""
         kind = "month" if self.kind == "custom" else self.kind
+        count = count or {"quarter": 8, "year": 5}.get(kind, 12)
         periods = [containing(kind, self.end)]
         while len(periods) < count:
             periods.append(periods[-1].previous())
