@@ -39,6 +39,7 @@ class Indicator:
     kinds: tuple[str, ...] = ()  # sent family: the transfer kinds
     numerator: str | None = None  # rate family
     denominator: str | None = None
+    lists: str | None = None  # a sum whose link lists the items another indicator counts (findings → rounds)
 
     @property
     def is_rate(self) -> bool:
@@ -243,7 +244,15 @@ INDICATORS: dict[str, Indicator] = {
             "screening",
             _S,
         ),
-        Indicator("findings", "排查发现纠纷", "件", "排查日期在本期的排查记录登记的发现纠纷数之和。", "screening", _S),
+        Indicator(
+            "findings",
+            "排查发现纠纷",
+            "件",
+            "排查日期在本期的排查记录登记的发现纠纷数之和。",
+            "screening",
+            _S,
+            lists="rounds_held",
+        ),
         Indicator("problems_registered", "问题清单登记数", "项", "发现日期在本期的问题清单事项。", "problem", _S),
         Indicator("problems_struck", "问题清单销号数", "项", "销号日期在本期、已销号的问题清单事项。", "problem", _S),
     ]

@@ -189,7 +189,10 @@ def _cells(
             cells[ind.key] = Cell(None)
             continue
         value = values.get((period_key, ind.key)) or 0
-        items = (values.get((period_key, ind.key, "cases")) or 0) if ind.sums else value
+        if ind.sums:  # the link lists the cases summed over
+            items = values.get((period_key, ind.key, "cases")) or 0
+        else:
+            items = values.get((period_key, ind.lists)) or 0 if ind.lists else value
         link = _link(ind, period, place, params)
         cells[ind.key] = Cell(value, link, items if link else None)
     for ind in indicators:
