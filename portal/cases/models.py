@@ -229,6 +229,8 @@ class Transfer(SQLModel, table=True):
     __table_args__ = (  # prefix LIKE on both paths (see Case)
         Index("ix_transfer_from_path", "from_path", postgresql_ops={"from_path": "varchar_pattern_ops"}),
         Index("ix_transfer_to_path", "to_path", postgresql_ops={"to_path": "varchar_pattern_ops"}),
+        Index("ix_transfer_sent", "sent_at"),  # a period's transfers (portal.stats)
+        Index("ix_transfer_answer_due", "answer_due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

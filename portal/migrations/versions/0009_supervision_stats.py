@@ -54,6 +54,8 @@ def upgrade() -> None:
     for name, column in DATE_INDEXES.items():
         op.create_index(name, "case", [column], unique=False)
     op.create_index("ix_case_record_kind_held", "case_record", ["kind", "held_on"], unique=False)
+    op.create_index("ix_transfer_sent", "transfer", ["sent_at"], unique=False)
+    op.create_index("ix_transfer_answer_due", "transfer", ["answer_due_on"], unique=False)
 
 
 def _backfill_concluded_on() -> None:
@@ -76,6 +78,8 @@ def _backfill_concluded_on() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_transfer_answer_due", table_name="transfer")
+    op.drop_index("ix_transfer_sent", table_name="transfer")
     op.drop_index("ix_case_record_kind_held", table_name="case_record")
     for name in DATE_INDEXES:
         op.drop_index(name, table_name="case")
