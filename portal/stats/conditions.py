@@ -52,6 +52,25 @@ def confirmed(s: Span) -> ColumnElement[bool]:
     )
 
 
+def mediation_due(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.mediation_due_on)
+
+
+def followup_due(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.followup_due_on)
+
+
+# The anchors that are a date column of the case: their indicators are counted per period in one GROUP BY.
+ANCHOR_COLUMNS = {
+    received: Case.received_on,
+    accepted: Case.accepted_on,
+    concluded: Case.concluded_on,
+    closed: Case.closed_on,
+    mediation_due: Case.mediation_due_on,
+    followup_due: Case.followup_due_on,
+}
+
+
 def _level(tier: ColumnElement) -> ColumnElement[int]:
     """村级 1 (村/社区 and their groups and grids), 乡镇 2, 县 3, 市 4: the levels of 小事不出村、大事不出镇."""
     return case(
@@ -123,14 +142,6 @@ def repeat_visit(s: Span) -> ColumnElement[bool]:
 def plain(condition: Callable[[], ColumnElement[bool]]) -> Condition:
     """A condition on the case's own columns, the same in every period."""
     return lambda _s: condition()
-
-
-def mediation_due(s: Span) -> ColumnElement[bool]:
-    return s.days(Case.mediation_due_on)
-
-
-def followup_due(s: Span) -> ColumnElement[bool]:
-    return s.days(Case.followup_due_on)
 
 
 def sent_condition(

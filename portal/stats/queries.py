@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -26,6 +26,7 @@ from portal.problems.models import Problem, ProblemState
 from portal.scope import Principal
 from portal.screening.cadence import SCREENING_KINDS, cadence_days
 from portal.screening.models import ScreeningRound
+from portal.stats.conditions import ANCHOR_COLUMNS
 from portal.stats.dimensions import Place
 from portal.stats.indicators import Indicator
 from portal.stats.span import Span
@@ -100,7 +101,96 @@ def _shape(family: str, place: Place, by: str | None, asks: Sequence[Ask]) -> Ha
 
 
 def cases(db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None) -> Groups:
-    """Case family: every cell counts (or sums over) the cases its condition holds for."""
+    """Case family: every cell counts (or sums over) the cases its condition holds for.
+
+    Indicators dated by one column of the case (received_on, concluded_on …) are counted together, one statement per
+    column, grouped by the period the date falls in: each case is then read once per date it is counted by and tested
+    only against that date's indicators. The rest (a record's date, or periods that overlap) take one conditional sum
+    per cell.
+    """
+    if not asks:
+        return {}
+    by_column: dict = {}
+    rest: list[Ask] = []
+    for ask in asks:
+        column = ANCHOR_COLUMNS.get(ask.indicator.anchor)
+        (by_column.setdefault(column, []) if column is not None else rest).append(ask)
+    out: Groups = {}
+    for column, group in by_column.items():
+        spans = {(a.span.start, a.span.end): a.span for a in group}
+        ordered = sorted(spans.values(), key=lambda sp: sp.start)
+        if any(a.end >= b.start for a, b in zip(ordered, ordered[1:], strict=False)):
+            rest += group  # overlapping periods: a case may count in two of them
+            continue
+        _merge(out, _bucketed(db, principal, place, column, group, by))
+    _merge(out, _per_cell(db, principal, place, rest, by))
+    return out
+
+
+def _merge(out: Groups, more: Groups) -> None:
+    for group, values in more.items():
+        out.setdefault(group, {}).update(values)
+
+
+def _bucketed(
+    db: Session, principal: Principal, place: Place, column: ColumnElement, asks: Sequence[Ask], by: str | None
+) -> Groups:
+    """One date column's indicators in all their periods: GROUP BY the period the date falls in (and `by`)."""
+    spans = sorted({a.span.name: a.span for a in asks}.values(), key=lambda sp: sp.name)
+    # The statement names its periods s0, s1 … in date order, whichever slots asked for them.
+    distinct = [
+        Span(sp.start, sp.end, sp.today, sp.dialect, sp.zone, sp.recent_days, f"s{n}")
+        for n, sp in enumerate(sorted({(sp.start, sp.end): sp for sp in spans}.values(), key=lambda sp: sp.start))
+    ]
+    indicators = list({a.indicator.key: a.indicator for a in asks}.values())
+
+    def build():  # noqa: ANN202
+        first = distinct[0]
+        bucket = case(*[(sp.days(column), literal_column(str(n))) for n, sp in enumerate(distinct)], else_=-1)
+        cells: list = []
+        for ind in indicators:
+            hit = ind.extra(first) if ind.extra is not None else None
+            cells.append(func.sum(case((hit, 1), else_=0)) if hit is not None else func.count())
+            if ind.sums:
+                summed = func.coalesce(getattr(Case, ind.sums), 0)
+                cells.append(func.sum(case((hit, summed), else_=0)) if hit is not None else func.sum(summed))
+        where = and_(
+            place.condition(principal, _unindexed(db, Case.org_path), Case.org_id),
+            or_(*[sp.days(column) for sp in distinct]),
+        )
+        query, group = _group(by, select(*cells).select_from(Case).where(where), Case.org_path, Case.org_id, Case.id)
+        query = query.add_columns(bucket).group_by(bucket)
+        if group is not None:
+            query = query.add_columns(group).group_by(group)
+        return query, group is not None
+
+    shape = ("bucketed", str(column), place.key, by, tuple(i.key for i in indicators), len(distinct), distinct[0].zone)
+    statement, grouped = principal.condition(("stats", db.get_bind().dialect.name, shape), build)
+    params: dict[str, object] = {}
+    for sp in distinct:
+        params.update(sp.params())
+    slots = {n: [sp.name for sp in spans if (sp.start, sp.end) == (d.start, d.end)] for n, d in enumerate(distinct)}
+    out: Groups = {}
+    for row in db.exec(statement, params=params).all():
+        values = list(row)
+        group_value = values.pop() if grouped else None
+        bucket_value = values.pop()
+        if bucket_value not in slots:
+            continue
+        target = out.setdefault(group_value, {})
+        for ind in indicators:
+            count = values.pop(0)
+            for slot in slots[bucket_value]:
+                target[(slot, ind.key, "cases") if ind.sums else (slot, ind.key)] = count
+            if ind.sums:
+                total = values.pop(0)
+                for slot in slots[bucket_value]:
+                    target[(slot, ind.key)] = total
+    return out
+
+
+def _per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None) -> Groups:
+    """One conditional sum per cell (see cases)."""
     if not asks:
         return {}
 
