@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from portal.cases.models import Case, CaseMediator, Transfer
-from portal.orgs.models import Organisation
+from portal.orgs.models import Organisation, Tier
 from portal.problems.models import Problem, ProblemState
 from portal.scope import Principal
 from portal.screening.cadence import SCREENING_KINDS, cadence_days
@@ -88,10 +88,15 @@ def _run(
     return out
 
 
-def _unindexed(db: Session, path: ColumnElement[str]) -> ColumnElement[str]:
-    """The scope's path column as an expression on SQLite: its planner would otherwise walk a county's whole path
-    index (every case) rather than the date indexes of the period (a month's cases). PostgreSQL weighs both itself."""
-    return path + "" if db.get_bind().dialect.name == "sqlite" else path
+def _unindexed(db: Session, principal: Principal, place: Place, path: ColumnElement[str]) -> ColumnElement[str]:
+    """On SQLite, the path column as an expression when the place is a county or a city: its planner would walk the
+    whole path index (every case of the county) rather than the date indexes of the period (a month's cases). A
+    township or a village holds a small share of the cases: there the path index is the narrow way in, whatever the
+    period. PostgreSQL weighs both itself."""
+    if db.get_bind().dialect.name != "sqlite":
+        return path
+    tiers = [place.org.tier] if place.org is not None else [g.org.tier for g in principal.grants]
+    return path + "" if any(t in (Tier.CITY, Tier.COUNTY) for t in tiers) else path
 
 
 def _shape(family: str, place: Place, by: str | None, asks: Sequence[Ask]) -> Hashable:
@@ -155,7 +160,7 @@ def _bucketed(
                 summed = func.coalesce(getattr(Case, ind.sums), 0)
                 cells.append(func.sum(case((hit, summed), else_=0)) if hit is not None else func.sum(summed))
         where = and_(
-            place.condition(principal, _unindexed(db, Case.org_path), Case.org_id),
+            place.condition(principal, _unindexed(db, principal, place, Case.org_path), Case.org_id),
             or_(*[sp.days(column) for sp in distinct]),
         )
         query, group = _group(by, select(*cells).select_from(Case).where(where), Case.org_path, Case.org_id, Case.id)
@@ -207,7 +212,10 @@ def _per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[As
                 columns.append(((ask.period, ask.indicator.key, "cases"), counted))
             else:
                 columns.append(((ask.period, ask.indicator.key), counted))
-        where = and_(place.condition(principal, _unindexed(db, Case.org_path), Case.org_id), or_(*seeks.values()))
+        where = and_(
+            place.condition(principal, _unindexed(db, principal, place, Case.org_path), Case.org_id),
+            or_(*seeks.values()),
+        )
         query, group = _group(
             by, select(*[c for _, c in columns]).select_from(Case).where(where), Case.org_path, Case.org_id, Case.id
         )
@@ -235,7 +243,7 @@ def transfers(
             for ask in asks
         ]
         where = and_(
-            place.condition(principal, _unindexed(db, path), org_id),
+            place.condition(principal, _unindexed(db, principal, place, path), org_id),
             or_(*[a.indicator.transfers(a.span) for a in asks]),
         )
         query = select(*[c for _, c in columns]).select_from(Transfer).join(Case, Case.id == Transfer.case_id)
