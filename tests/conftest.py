@@ -140,6 +140,9 @@ def browser() -> Iterator[Browser]:
     """Headless Debian Chromium, one per session (per xdist worker)."""
     from playwright.sync_api import sync_playwright
 
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)

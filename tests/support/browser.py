@@ -17,7 +17,10 @@ LAUNCH_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-DEFAULT_TIMEOUT_MS = 10_000
+# The longest a browser action or an `expect` assertion waits for the state it needs. Only a ceiling: a passing test
+# waits no longer than the page takes. Generous, because a CI machine or a developer's machine may have both cores busy
+# (a load of 20 on 2 cores made pages take over 5 s, Playwright's own default for `expect`).
+DEFAULT_TIMEOUT_MS = 30_000
 
 
 def chromium_path() -> str:
