@@ -14,12 +14,16 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
+from portal import freshness
 from portal.cases.models import CHANNELS, DisputeType
 from portal.orgs.models import TIER_ORDER, Organisation
 from portal.people.models import Person
+from portal.problems.models import Problem
 from portal.scope import Principal
+from portal.screening.models import ScreeningRound
 from portal.stats import queries
 from portal.stats.dimensions import Place, Slot, fold_path, org_slots
 from portal.stats.indicators import CASE_FAMILIES, INDICATORS, Indicator
@@ -108,6 +112,29 @@ def expand(keys: Iterable[str]) -> list[Indicator]:
     return wanted + [INDICATORS[k] for k in needed if k not in {i.key for i in wanted}]
 
 
+_KEPT = freshness.Remembered(
+    256
+)  # computed tables per scope, place, periods and shape, while nothing they count changed
+
+
+def _generation(db: Session, families: set[str]) -> tuple:
+    """What the tables depend on: the cases (and everything that touches a case) and the directory, and the 排查 rounds
+    and 问题清单 items when they are counted."""
+    marks: tuple = (freshness.current(db),)
+    if families & {"screening", "problem"}:
+        marks += tuple(
+            db.exec(
+                select(
+                    select(func.max(ScreeningRound.updated_at)).scalar_subquery(),
+                    select(func.count(ScreeningRound.id)).scalar_subquery(),
+                    select(func.max(Problem.updated_at)).scalar_subquery(),
+                    select(func.count(Problem.id)).scalar_subquery(),
+                )
+            ).one()
+        )
+    return marks
+
+
 def _compute(
     db: Session,
     principal: Principal,
@@ -117,7 +144,30 @@ def _compute(
     by: str | None,
     basis: Basis,
 ) -> queries.Groups:
-    """Every family's statement; the groups as the database returns them, cells keyed by the caller's period keys."""
+    """Every family's statement (or what this process computed for the same question while nothing it counts
+    changed); the groups as the database returns them, cells keyed by the caller's period keys."""
+    key = (
+        freshness.database_of(db),
+        principal.scope,
+        place.key,
+        tuple((k, p.start, p.end) for k, p in periods.items()),
+        tuple(i.key for i in indicators),
+        by,
+        basis,
+    )
+    generation = _generation(db, {i.family for i in indicators})
+    return _KEPT.get(key, generation, lambda: _compute_now(db, principal, place, periods, indicators, by, basis))
+
+
+def _compute_now(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    periods: dict[str, Period],
+    indicators: list[Indicator],
+    by: str | None,
+    basis: Basis,
+) -> queries.Groups:
     dialect = db.get_bind().dialect.name
     # The statements know the periods by their place in the list (s0, s1 …), so that other dates reuse them.
     slots = {f"s{n}": key for n, key in enumerate(periods)}
