@@ -6,8 +6,9 @@ For each database: a fresh database, migrated, the demo county, N synthetic case
 bench/cases.py), then `portal serve --workers 2`. Clients sign in as a county user (`sfj.supervisor`, who reads the
 whole county through supervision) and a village user (`dm.director`, 东门社区) and request each scenario in a closed
 loop; the table gives p50/p95 per scope. The server keeps a report while nothing it counts changes (portal.freshness):
-the "uncached" scenario asks for a different 30-day range every time, so each of its requests is computed. `--explain` (or a scope over the target) runs the report in-process and
-prints each SQL statement with its time. See bench/README.md.
+the "uncached" scenario asks for a different 30-day range every time, so each of its requests is computed.
+`--explain` (or a scope over the target) runs the report in-process and prints each SQL statement with its time.
+See bench/README.md.
 """
 
 from __future__ import annotations
