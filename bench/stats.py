@@ -32,7 +32,7 @@ for extra in (ROOT, ROOT / "tests"):
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from bench.cases import Result, Server, signed_in_cookies  # noqa: E402
+from bench.cases import Result, Server, fresh_database, signed_in_cookies  # noqa: E402
 from bench.http_load import drive  # noqa: E402
 from bench.loader import load_cases  # noqa: E402
 from portal.db import make_engine, migrate  # noqa: E402
@@ -99,16 +99,8 @@ def explain(engine: Engine, username: str, params: dict[str, str]) -> str:
 
 
 def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> list[Result]:
-    pg = None
     data_dir = workdir / backend
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if backend == "sqlite":
-        url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
-    else:
-        from support.pg import PostgresServer
-
-        pg = PostgresServer().start()
-        url = pg.create_database("bench")
+    url, pg = fresh_database(backend, data_dir)
     server = None
     try:
         migrate(url)
