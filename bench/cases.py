@@ -269,6 +269,17 @@ def explain_list(engine: Engine, username: str, params: dict[str, str]) -> str:
 
 
 # --- one database ---------------------------------------------------------------------------
+def fresh_database(backend: str, data_dir: Path):  # noqa: ANN201
+    """(URL, PostgreSQL server or None) of an empty database: a SQLite file in `data_dir`, or a throwaway server."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        return f"sqlite:///{data_dir / 'portal.sqlite3'}", None
+    from support.pg import PostgresServer
+
+    pg = PostgresServer().start()
+    return pg.create_database("bench"), pg
+
+
 def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[list[Result], list[str]]:
     notes: list[str] = []
 
@@ -276,16 +287,8 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         notes.append(line)
         print(line, flush=True)
 
-    pg = None
     data_dir = workdir / backend
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if backend == "sqlite":
-        url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
-    else:
-        from support.pg import PostgresServer
-
-        pg = PostgresServer().start()
-        url = pg.create_database("bench")
+    url, pg = fresh_database(backend, data_dir)
     server = None
     try:
         t0 = time.perf_counter()

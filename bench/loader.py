@@ -561,6 +561,13 @@ def load_cases(
                     "updated_at": at,
                 }
             )
+            # Mediation ends a third of the way back from closure to acceptance, or 20 days after acceptance while the
+            # case is open (no draw from rng, so every other column stays as it was before this one was added).
+            case_rows[-1]["concluded_on"] = (
+                (closed - (closed - accepted) // 3 if closed else min(accepted + timedelta(days=20), today))
+                if case_rows[-1]["outcome"]
+                else None
+            )
             for n, (role, name) in enumerate((("申请人", a), ("被申请人", b))):
                 party_rows.append(
                     {

@@ -51,6 +51,7 @@ from portal.searching.indexer import IndexerThread
 from portal.searching.service import start_warming
 from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
+from portal.stats.web import StatsApiController, StatsController
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
 from portal.web.csrf_binding import SessionBoundCsrf
@@ -203,6 +204,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SearchController,
             SimilarCasesController,
             SearchApiController,
+            StatsController,
+            StatsApiController,
             dossier_router,
             AlertController,
             create_static_files_router(

@@ -23,3 +23,8 @@ def local_date(moment: datetime) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(_zone).date()
+
+
+def zone_name() -> str:
+    """The portal's zone, e.g. for SQL that works out a moment's local day (portal.stats.span)."""
+    return _zone.key

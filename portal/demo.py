@@ -16,7 +16,7 @@ from portal import demo_data as data
 from portal.audit import service as audit
 from portal.auth.passwords import hash_password
 from portal.db import transaction, utcnow
-from portal.orgs.models import Organisation, OrgKind, Tier
+from portal.orgs.models import Organisation, OrgKind, Supervision, Tier
 from portal.people.models import MediatorKind, Membership, Person, Role
 
 DEMO_PASSWORD = "Tiaojie@2026"
@@ -100,6 +100,7 @@ def build_demo(engine: Engine, *, password: str) -> DemoReport:
     with transaction(engine) as session:
         orgs = _build_orgs(session, report)
         _build_people(session, report, orgs, password)
+        _build_supervision(session, orgs)
         if report.orgs_created or report.people_created or report.memberships_created:
             root = next(iter(orgs.values()))
             audit.record(
@@ -189,6 +190,14 @@ def _build_people(session: Session, report: DemoReport, orgs: dict[str, Organisa
                 report.memberships_created += 1
             labels.append(_role_label(role, kind) + ("" if org is home else f"@{org.name}"))
         report.accounts.append(DemoAccount(username, person.name, home.name, labels))
+    session.flush()
+
+
+def _build_supervision(session: Session, orgs: dict[str, Organisation]) -> None:
+    held = {(s.org_id, s.supervised_id) for s in session.exec(select(Supervision))}
+    for boss, supervised in data.SUPERVISION:
+        if (orgs[boss].id, orgs[supervised].id) not in held:
+            session.add(Supervision(org_id=orgs[boss].id, supervised_id=orgs[supervised].id))
     session.flush()
 
 

@@ -68,6 +68,10 @@ VILLAGES = [
     ("bs", "sg", "松岗村", "松岗", "203", 1),
 ]
 
+# Supervision (督导关系, DOMAIN §8): (supervising body, organisation whose subtree it supervises), by key.
+# The 司法局 guides every committee of the county; each 司法所 its township's committees, villages and grids.
+SUPERVISION = [("sfj", "county")] + [(f"{key}.sfs", key) for key, _place, _short, _code in TOWNSHIPS]
+
 GRID = "网格员：矛盾排查、信息上报"
 
 # username, name, mobile, memberships: (org key, role[, mediator kind, specialities]).

@@ -18,7 +18,7 @@ from portal.cases.models import (
 )
 from portal.dossiers.models import BindingJob, DisposalRecord, DossierVersion, FixityRun, SignedScan
 from portal.experts.models import Expert
-from portal.orgs.models import Organisation
+from portal.orgs.models import Organisation, Supervision
 from portal.people.models import Membership, Person
 from portal.problems.models import Problem, ProblemEvent
 from portal.screening.models import ScreeningRound
@@ -46,5 +46,5 @@ __all__ = [
     "WebSession",
     "metadata",
 ]
-__all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound"]
+__all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound", "Supervision"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]

@@ -1,8 +1,10 @@
 """Scoped access: the one mechanism that decides which organisations a person can see.
 
-A person sees the subtree of every organisation where they hold a role (and, later, the cases
-sent to them). Every service query for organisations, people and audit entries goes through a
-`Principal`; objects outside it are reported as not found, never as forbidden.
+A person sees the subtree of every organisation where they hold a role (and the cases sent to
+them). A 督导 (supervisor) of a supervising body also reads, as 督导, every subtree that body
+supervises (`Supervision`, DOMAIN §8): those come in as grants of their own, so every query that
+goes through a `Principal` — lists, pages, search, audit, statistics — counts them alike. Objects
+outside the scope are reported as not found, never as forbidden.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import false, or_
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from portal.errors import Forbidden, NotFound
-from portal.orgs.models import Organisation
+from portal.orgs.models import Organisation, Supervision
 from portal.people.models import Membership, Person, Role
 
 T = TypeVar("T")
@@ -30,6 +33,7 @@ class Grant:
     org: Organisation
     role: Role
     membership: Membership
+    via: Organisation | None = None  # the supervising body, for a subtree read through supervision
 
     @property
     def path(self) -> str:
@@ -68,7 +72,13 @@ class Principal:
 
     @property
     def memberships(self) -> list[Grant]:
-        return self.grants
+        """The roles the person holds (without the subtrees they read through supervision)."""
+        return [g for g in self.grants if g.via is None]
+
+    @property
+    def supervised(self) -> list[Grant]:
+        """The subtrees the person reads as 督导 of a supervising body."""
+        return [g for g in self.grants if g.via is not None]
 
     def roots(self, *roles: Role) -> list[str]:
         """Paths of the outermost organisations where the person holds any of `roles` (any role if none)."""
@@ -162,14 +172,31 @@ class OutOfScope(NotFound):
         self.object_id = str(object_id)
 
 
+_SUPERVISING = aliased(Organisation)
+
+
 def load_principal(db: Session, person: Person, session_id: str = "") -> Principal:
-    """The person's grants in active organisations."""
+    """The person's grants in active organisations, then the active subtrees their supervising bodies supervise."""
     rows = db.exec(
         select(Membership, Organisation)
         .join(Organisation, Organisation.id == Membership.org_id)
         .where(Membership.person_id == person.id, Organisation.active == True)  # noqa: E712
         .order_by(Organisation.depth, Organisation.sort_order, Organisation.id, Membership.role)
     ).all()
-    return Principal(
-        person=person, grants=[Grant(org=o, role=m.role, membership=m) for m, o in rows], session_id=session_id
-    )
+    grants = [Grant(org=o, role=m.role, membership=m) for m, o in rows]
+    if any(g.role is Role.SUPERVISOR for g in grants):
+        supervised = db.exec(
+            select(Membership, Organisation, _SUPERVISING)
+            .join(Supervision, Supervision.org_id == Membership.org_id)
+            .join(_SUPERVISING, _SUPERVISING.id == Membership.org_id)
+            .join(Organisation, Organisation.id == Supervision.supervised_id)
+            .where(
+                Membership.person_id == person.id,
+                Membership.role == Role.SUPERVISOR,
+                _SUPERVISING.active == True,  # noqa: E712
+                Organisation.active == True,  # noqa: E712
+            )
+            .order_by(Organisation.depth, Organisation.sort_order, Organisation.id)
+        ).all()
+        grants += [Grant(org=o, role=Role.SUPERVISOR, membership=m, via=boss) for m, o, boss in supervised]
+    return Principal(person=person, grants=grants, session_id=session_id)

@@ -30,7 +30,9 @@ def overview(db: Session, principal: Principal) -> list[dict]:
     """For each organisation where the person holds a role: the roles, and the size of its subtree."""
     cards: dict[int, dict] = {}
     for grant in principal.grants:
-        card = cards.setdefault(grant.org.id, {"org": grant.org, "roles": [], "counts": None, "children": []})
+        card = cards.setdefault(
+            grant.org.id, {"org": grant.org, "roles": [], "counts": None, "children": [], "via": grant.via}
+        )
         card["roles"].append(grant.role)
     for card in cards.values():
         card["counts"] = orgs.descendant_counts(db, card["org"])

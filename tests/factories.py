@@ -122,3 +122,20 @@ def csrf(client) -> str:  # noqa: ANN001
     if not client.cookies.get("portal_csrf"):
         client.get("/login")
     return client.cookies.get("portal_csrf")
+
+
+SUPERVISION_ACCOUNT = "s.supervisor"
+
+
+def add_supervising_body(engine: Engine, world: World) -> None:
+    """甲县司法局 beside the tree (under the city), supervising county A: its 督导 `s.supervisor` reads county A
+    through the supervision relation only (DOMAIN §8)."""
+    from portal.orgs.models import Supervision
+
+    with transaction(engine) as db:
+        city = db.get(Organisation, world.org("city").id)
+        bureau = world.orgs["a_sfj"] = add_org(db, "甲县司法局", city, Tier.COUNTY, OrgKind.JUSTICE_BUREAU, "甲司")
+        world.people[SUPERVISION_ACCOUNT] = add_person(
+            db, SUPERVISION_ACCOUNT, "甲司督导", (bureau, Role.SUPERVISOR), phone="13912340000"
+        )
+        db.add(Supervision(org_id=bureau.id, supervised_id=world.org("a").id))

@@ -231,11 +231,11 @@ ROUTES = [
         "new_case_form", "GET", "org", INTAKE, lambda w, s: f"/cases/new?org={w.org('a1a' if s == 'in' else 'b1').id}"
     ),
     Route("show_case", "GET", "case", "any", url("plain")),
-    Route(
+    Route(  # those who work with the parties, and the 督导 (audited, read-only otherwise)
         "show_case",
         "GET",
         "case",
-        INTAKE,
+        (*INTAKE, Role.SUPERVISOR),
         lambda db, w, s: f"/cases/{case_of(db, w, s, 'plain').id}?reveal={party_id(db, w, s, 'plain', '', '申请人')}",
     ),
     Route("show_case", "GET", "case", "any", url("sent_away")),

@@ -122,7 +122,7 @@ def test_a_spike_raises_an_explained_red_alert_whose_link_lists_exactly_its_case
         wanted = int(re.search(r"这 (\d+) 件", article.get_text()).group(1))
         listed = BeautifulSoup(client.get(link).text, "html.parser")
         assert listed.select_one("#state-chips a").get_text(strip=True) == f"全部 {wanted}", link
-        narrowed = any(key in parse_qs(urlsplit(link).query) for key in ("ids", "flag", "here"))
+        narrowed = any(key in parse_qs(urlsplit(link).query) for key in ("ids", "flag", "org_only"))
         assert (listed.select_one("#alert-filter") is not None) == narrowed, link
 
 

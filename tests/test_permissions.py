@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from factories import ROLE_ACCOUNTS, World, build_world, csrf, sign_in
+from factories import (
+    ROLE_ACCOUNTS,
+    SUPERVISION_ACCOUNT,
+    World,
+    add_supervising_body,
+    build_world,
+    csrf,
+    sign_in,
+)
 from sqlmodel import Session, select
 
 from portal.db import transaction
@@ -239,6 +247,11 @@ def _url(route: Route, db: Session, w: World, side: str) -> str:
     return route.url(w, side)
 
 
+# The roles at county A, and a 督导 who reads county A only through supervision (甲县司法局 → county A): the same
+# answers as county A's own 督导 everywhere — what is supervised is read, nothing is written, the rest is 404.
+ACCOUNTS = {**ROLE_ACCOUNTS, SUPERVISION_ACCOUNT: Role.SUPERVISOR}
+
+
 def _put_back(engine, world: World) -> None:  # noqa: ANN001
     """After a move: every route's objects made in the misplaced world, then the two townships moved home."""
     from portal.orgs import service as orgs
@@ -259,15 +272,17 @@ def _put_back(engine, world: World) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("moved", [False, True], ids=["", "after_a_move"])
-@pytest.mark.parametrize("username", [None, *ROLE_ACCOUNTS])
+@pytest.mark.parametrize("username", [None, *ACCOUNTS])
 def test_role_gets_the_right_answer_on_every_route(client, engine, settings, username: str | None, moved: bool) -> None:
     """With `moved`, everything is made while the townships sit under the wrong counties and then moved home: the
     answers must be the same, as every stored path follows a move (portal.orgs.moves)."""
     CONTEXT["settings"] = settings  # for routes whose objects live on disk (uploaded files)
     world = build_world(engine, misplaced=moved)
+    if username == SUPERVISION_ACCOUNT:
+        add_supervising_body(engine, world)
     if moved:
         _put_back(engine, world)
-    role = ROLE_ACCOUNTS.get(username) if username else None
+    role = ACCOUNTS.get(username) if username else None
     if username:
         assert sign_in(client, username).status_code == 303
     failures = []

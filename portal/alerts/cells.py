@@ -35,7 +35,7 @@ class Place:
 
     def case_filter(self) -> dict[str, str]:
         """The case list's filter for this place's cases."""
-        return {"org": str(self.org_id), "here": "1"} if self.own else {"org": str(self.org_id)}
+        return {"org": str(self.org_id), "org_only": "1"} if self.own else {"org": str(self.org_id)}
 
 
 @dataclass(frozen=True)

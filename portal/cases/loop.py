@@ -225,8 +225,10 @@ def _effects(db: Session, case: Case, transition: Transition, record: CaseRecord
         case.mediation_due_on = today + timedelta(days=deadlines.mediation_days)
     elif transition.action == "succeed":
         case.outcome = "written" if records_of(db, case, "agreement") else "oral"
+        case.concluded_on = today
     elif transition.action == "fail":
         case.outcome = "failed"
+        case.concluded_on = today
     elif transition.action == "close":
         closed = _held_on(RECORD_KINDS["closure"], record.fields) if record else today
         case.closed_on = closed

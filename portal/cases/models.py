@@ -115,6 +115,12 @@ class Case(SQLModel, table=True):
         ),  # a type's page in date order; counts without the table
         Index("ix_case_received", "received_on", "id"),
         Index("ix_case_updated", "updated_at"),  # the newest change: whether cached list counts still hold
+        # The statistics' period dates (portal.stats): a month's cases are found from each date's index.
+        Index("ix_case_accepted", "accepted_on"),
+        Index("ix_case_concluded", "concluded_on"),
+        Index("ix_case_closed", "closed_on"),
+        Index("ix_case_mediation_due", "mediation_due_on"),
+        Index("ix_case_followup_due", "followup_due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -140,6 +146,7 @@ class Case(SQLModel, table=True):
     received_on: date
     accepted_on: date | None = None
     closed_on: date | None = None
+    concluded_on: date | None = None  # the day mediation ended, in success or failure (the statistics' 调结 date)
     mediation_due_on: date | None = None
     followup_due_on: date | None = None
     in_transfer: bool = False
@@ -230,6 +237,8 @@ class Transfer(SQLModel, table=True):
         # one open transfer per case: a draft awaiting sign-off, or one sent and not yet answered
         Index("uq_transfer_open", "case_id", unique=True, sqlite_where=OPEN_TRANSFER, postgresql_where=OPEN_TRANSFER),
         Index("ix_transfer_state_due", "state", "answer_due_on"),  # the queues: what waits, what is late
+        Index("ix_transfer_sent", "sent_at"),  # a period's transfers (portal.stats)
+        Index("ix_transfer_answer_due", "answer_due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -272,6 +281,7 @@ class CaseRecord(SQLModel, table=True):
     """One record of the case: its `kind` decides the fields (portal.cases.record_kinds)."""
 
     __tablename__ = "case_record"
+    __table_args__ = (Index("ix_case_record_kind_held", "kind", "held_on"),)  # a period's rulings (portal.stats)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

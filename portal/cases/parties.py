@@ -240,7 +240,14 @@ def seen_elsewhere():  # noqa: ANN201
 
 
 def can_reveal(principal: Principal, case: Case) -> bool:
+    """Whether the person works with the parties' full numbers (documents they print show them)."""
     return principal.has_role_over(case.org_path, *PERSONAL_DATA_ROLES)
+
+
+def may_reveal(principal: Principal, case: Case) -> bool:
+    """Whether the person may look at one party's full numbers, audited: those who work with them, and the 督导 of
+    the case's subtree (who otherwise read everything masked, DOMAIN §8)."""
+    return can_reveal(principal, case) or principal.has_role_over(case.org_path, Role.SUPERVISOR)
 
 
 def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, address: str = "") -> Party:
@@ -248,7 +255,7 @@ def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, addr
     party = db.get(Party, party_id)
     if party is None or party.case_id != case.id:
         raise OutOfScope("当事人不存在。", object_type="party", object_id=party_id)
-    if not can_reveal(principal, case):
+    if not may_reveal(principal, case):
         raise Forbidden("您的角色不能查看当事人的完整证件号码和电话。")
     audit.record(
         db,

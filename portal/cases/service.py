@@ -37,6 +37,7 @@ from portal.orgs.models import Organisation, Tier
 from portal.paging import Page
 from portal.people.models import Membership, Person, Role
 from portal.scope import Principal, prefix_pattern
+from portal.stats import drilldown
 
 INTAKE_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 EDIT_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
@@ -265,7 +266,13 @@ class CaseFilter:
     sort: str = "received"
     ids: tuple[int, ...] = ()  # exactly these cases (an early-warning alert's)
     flag: str = ""  # a key of FLAGS
-    here: bool = False  # with org_id: the organisation's own cases, not those of the organisations below it
+    # A statistic's drill-down (portal.stats.drilldown): the cases an indicator counts in a period.
+    indicator: str = ""
+    ind_from: date | None = None
+    ind_to: date | None = None
+    org_only: bool = False  # the organisation itself, not its subordinates (a statistic's 本级 row)
+    type_exact: bool = False  # the dispute type itself, not its sub-types
+    recent_days: int = 180  # PORTAL_RECENT_CASE_DAYS, for the 重复访 indicator
 
 
 # Named conditions an early-warning alert links to (portal.alerts.rules): (label, condition as of `today`).
@@ -335,7 +342,11 @@ def list_cases(
     today = today or clock.today()
     generation = generation or freshness.current(db)
     database = freshness.database_of(db)
-    codes = (flt.dispute_type, *dispute_children(db, flt.dispute_type)) if flt.dispute_type else ()
+    codes = (
+        (flt.dispute_type, *(() if flt.type_exact else dispute_children(db, flt.dispute_type)))
+        if flt.dispute_type
+        else ()
+    )
     tier = Tier(flt.tier) if flt.tier in Tier._value2member_map_ else None
     state = CaseState(flt.state) if flt.state in CaseState._value2member_map_ else None
     # With a dispute type the type index is the narrow way in (the path is then checked from that index);
@@ -349,6 +360,11 @@ def list_cases(
         *, types: bool = True
     ) -> list:  # the filter's conditions but the state: built only when a statement is
         filters = []
+        org = principal.visible_org(db, flt.org_id) if flt.org_id is not None else None
+        drill = drilldown.of_filter(db, principal, flt, org=org, tier=tier, today=today)
+        placed = drill is not None and drill.places  # the drill-down places the transfer, not the case
+        if drill is not None:
+            filters.append(drill.condition)
         if flt.q:
             filters.append(
                 or_(Case.number.contains(flt.q, autoescape=True), Case.title.contains(flt.q, autoescape=True))
@@ -359,15 +375,13 @@ def list_cases(
             )  # a type and its sub-types, as an IN list the type index can answer
         if flt.channel:
             filters.append(Case.channel == flt.channel)
-        if flt.org_id is not None:
-            filters.append(Case.org_path.like(prefix_pattern(principal.visible_org(db, flt.org_id).path)))
-            if flt.here:
-                filters.append(Case.org_id == flt.org_id)
+        if org is not None and not placed:
+            filters.append(Case.org_id == org.id if flt.org_only else Case.org_path.like(prefix_pattern(org.path)))
         if flt.ids:
             filters.append(Case.id.in_(flt.ids))
         if flt.flag in FLAGS:
             filters.append(FLAGS[flt.flag][1](today))
-        if tier is not None:
+        if tier is not None and not placed:
             filters.append(Organisation.tier == tier)
         if flt.mediator_id is not None:
             filters.append(

@@ -38,6 +38,7 @@ from portal.orgs.models import TIER_LABELS, Organisation
 from portal.people import service as people
 from portal.people.models import Role
 from portal.scope import Principal
+from portal.stats import drilldown
 from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -240,7 +241,7 @@ def render_case(
         dispute_names=dict(service.dispute_choices(db)),
         party_rows=party_rows,
         revealed=revealed,
-        can_reveal=parties.can_reveal(principal, case),
+        can_reveal=parties.may_reveal(principal, case),
         flags=parties.repeat_flags(
             db, principal, case, parties=party_rows, numbers=shown.repeated, recent_days=settings.recent_case_days
         ),
@@ -327,7 +328,9 @@ def _list_filter(
     }
     for key, label in labels.items():
         value = params.get(key, "")
-        if value and value not in {v for v, _ in options[key]}:
+        if key == "mediator" and value.isdigit() and 0 < int(value) < 2**31:
+            pass  # a statistic's row may name a mediator from above the viewer's scope: the filter only narrows
+        elif value and value not in {v for v, _ in options[key]}:
             notes.append(f"“{label}”的筛选值无效，已忽略。")
             value = ""
         if key in ("org", "mediator"):
@@ -340,11 +343,13 @@ def _list_filter(
             setattr(flt, key, inputs.day(params[key], label=label) if params.get(key) else None)
         except inputs.BadInput:  # not a date, or outside 1900–2100
             notes.append(f"“{label}”不是有效日期，已忽略。")
+    drilldown.read_params(flt, params, notes)
     return flt, notes, options
 
 
 def _alert_filters(flt: service.CaseFilter, params: dict[str, str], notes: list[str]) -> None:
-    """The filters an early-warning alert links with (ids, flag, here): not in the form, shown above the list."""
+    """The filters an early-warning alert links with (ids, flag; org_only as a statistic's): not in the form, shown
+    above the list."""
     raw_ids = [v.strip() for v in params.get("ids", "").split(",") if v.strip()]
     if any(not v.isdigit() for v in raw_ids) or len(raw_ids) > service.MAX_IDS:
         notes.append("“指定案件”的筛选值无效，已忽略。")
@@ -354,7 +359,6 @@ def _alert_filters(flt: service.CaseFilter, params: dict[str, str], notes: list[
         notes.append("“标记”的筛选值无效，已忽略。")
     elif params.get("flag"):
         flt.flag = params["flag"]
-    flt.here = params.get("here") in ("1", "true", "on") and bool(params.get("org"))
 
 
 def alert_filter_labels(flt: service.CaseFilter) -> list[str]:
@@ -362,7 +366,7 @@ def alert_filter_labels(flt: service.CaseFilter) -> list[str]:
     labels = [f"指定的 {len(flt.ids)} 件案件"] if flt.ids else []
     if flt.flag:
         labels.append(service.FLAGS[flt.flag][0])
-    if flt.here and flt.org_id is not None:
+    if flt.org_only and flt.org_id is not None and not flt.indicator:
         labels.append("只含本级办理，不含下级")
     return labels
 
@@ -382,6 +386,7 @@ class CaseController(Controller):
         generation = freshness.assumed(db)
         for _attempt in range(2):
             flt, notes, options = _list_filter(db, principal, raw, generation)
+            flt.recent_days = request.app.state.settings.recent_case_days
             result = service.list_cases(
                 db,
                 principal,
@@ -432,6 +437,7 @@ class CaseController(Controller):
             filter_options=options,
             narrowed=alert_filter_labels(flt),
             can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
+            drill=drilldown.note(flt, link),
         )
 
     def _intake(

@@ -378,6 +378,7 @@ class Player:
 
     def _succeed(self, day: date) -> None:
         self._apply(self._lead, "succeed")
+        self.case.concluded_on = day
 
     def _fail(self, day: date) -> None:
         self._apply(
@@ -386,6 +387,7 @@ class Player:
             reason=self.plan.scenario[9].format(**self.fmt),
             routes="已告知当事人可向人民法院起诉，或向有关行政机关、仲裁机构申请处理。",
         )
+        self.case.concluded_on = day
 
     def _apply_confirmation(self, day: date) -> None:
         self._apply(self._lead, "apply_confirmation", court=data.COURTS[0], applied_on=day.isoformat())

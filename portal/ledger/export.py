@@ -107,6 +107,7 @@ def case_line(
         "in_transfer": case.in_transfer,
         "received_on": _day(case.received_on),
         "accepted_on": _day(case.accepted_on),
+        "concluded_on": _day(case.concluded_on),
         "closed_on": _day(case.closed_on),
         "mediation_due_on": _day(case.mediation_due_on),
         "followup_due_on": _day(case.followup_due_on),

@@ -212,8 +212,10 @@ class LineReader:
         if outcome and outcome not in OUTCOMES:
             errors["outcome"] = "调解结果应为 written、oral、failed 之一或留空。"
         values["outcome"] = outcome or None
-        for name in ("accepted_on", "closed_on", "mediation_due_on", "followup_due_on"):
+        for name in ("accepted_on", "concluded_on", "closed_on", "mediation_due_on", "followup_due_on"):
             values[name] = self._day(data, name, errors, name)
+        if values["outcome"] and values["concluded_on"] is None:  # older ledgers: the statistics date it by closure
+            values["concluded_on"] = values["closed_on"]
         values["in_transfer"] = _flag(data.get("in_transfer"))
         return values
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.db import enum_column, utcnow, versioned
@@ -97,3 +97,19 @@ class Organisation(SQLModel, table=True):
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to the parent."""
         return [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
+
+
+class Supervision(SQLModel, table=True):
+    """A supervising body (司法局, 司法所, a city body) and one subtree it supervises (DOMAIN §8).
+
+    Stored by ids, so it follows the tree when either organisation moves; its 督导 read the subtree (portal.scope).
+    """
+
+    __tablename__ = "supervision"
+    __table_args__ = (UniqueConstraint("org_id", "supervised_id", name="uq_supervision_pair"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    supervised_id: int = Field(foreign_key="organisation.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)

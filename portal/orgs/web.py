@@ -10,8 +10,8 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from portal.errors import Forbidden, Invalid
-from portal.orgs import service
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import service, supervision
 from portal.orgs.models import KIND_LABELS, TIER_LABELS, Organisation, Tier
 from portal.people import service as people
 from portal.people.models import Role
@@ -79,6 +79,7 @@ class OrgController(Controller):
             tier=tier_value.value if tier_value else "",
             inactive=inactive,
             tier_options=list(TIER_LABELS.items()),
+            supervising=supervision.tree_labels(db, principal),
         )
 
     @get("/{org_id:int}", name="show_org", sync_to_thread=True)
@@ -101,7 +102,35 @@ class OrgController(Controller):
             counts=service.descendant_counts(db, org),
             people_here=[(p, g) for p, g in here if g],
             can_admin=principal.has_role_over(org.path, Role.ADMIN),
+            supervised=supervision.supervised_by(db, principal, org),
+            supervisors=supervision.supervisors_of(db, principal, org),
+            supervision_choices=supervision.candidates(db, principal, org),
         )
+
+    @post("/{org_id:int}/supervision", name="add_supervision", sync_to_thread=True)
+    def add_supervision(self, request: Request, db: Db, org_id: FromPath[int], data: Form) -> Redirect:
+        """An administrator gives the organisation one more subtree to supervise (督导)."""
+        principal = principal_of(request)
+        assert principal is not None
+        url = request.app.route_reverse("show_org", org_id=org_id) + "#supervision"
+        try:
+            target = supervision.add(
+                db, principal, org_id, str(data.get("supervised_id", "")), address=address_of(request)
+            )
+        except (Invalid, Conflict) as exc:
+            message = "；".join(exc.errors.values()) if isinstance(exc, Invalid) else exc.message
+            return redirect(request, url, message=message, level="error")
+        return redirect(request, url, message=f"已设定督导关系：本机构的督导可以查看“{target.name}”及其下级。")
+
+    @post("/{org_id:int}/supervision/{supervision_id:int}/delete", name="remove_supervision", sync_to_thread=True)
+    def remove_supervision(
+        self, request: Request, db: Db, org_id: FromPath[int], supervision_id: FromPath[int]
+    ) -> Redirect:
+        principal = principal_of(request)
+        assert principal is not None
+        target = supervision.remove(db, principal, org_id, supervision_id, address=address_of(request))
+        url = request.app.route_reverse("show_org", org_id=org_id) + "#supervision"
+        return redirect(request, url, message=f"已解除对“{target.name}”的督导关系。")
 
     @get("/{org_id:int}/children", name="org_children", sync_to_thread=True)
     def org_children(self, request: Request, db: Db, org_id: FromPath[int]) -> Template:

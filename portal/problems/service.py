@@ -77,6 +77,12 @@ class ProblemFilter:
     risk: RiskLevel | None = None
     overdue: bool = False
     screening_id: int | None = None
+    # A statistic's drill-down (portal.stats): the organisation alone, and the period found or struck off in.
+    org_only: bool = False
+    found_from: date | None = None
+    found_to: date | None = None
+    struck_from: date | None = None
+    struck_to: date | None = None
 
 
 def _conditions(db: Session, principal: Principal, flt: ProblemFilter, today: date) -> list:
@@ -84,7 +90,17 @@ def _conditions(db: Session, principal: Principal, flt: ProblemFilter, today: da
     conditions = [principal.path_filter(Problem.org_path)]
     if flt.org_id is not None:
         org = principal.visible_org(db, flt.org_id)
-        conditions.append(Problem.org_path.startswith(org.path, autoescape=True))
+        conditions.append(
+            Problem.org_id == org.id if flt.org_only else Problem.org_path.startswith(org.path, autoescape=True)
+        )
+    for column, start, end in (
+        (Problem.found_on, flt.found_from, flt.found_to),
+        (Problem.struck_off_on, flt.struck_from, flt.struck_to),
+    ):
+        if start is not None:
+            conditions.append(column >= start)
+        if end is not None:
+            conditions.append(column <= end)
     if flt.state:
         conditions.append(Problem.state == flt.state)
     if flt.risk:

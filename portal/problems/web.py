@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,21 @@ def _me(request: Request) -> Principal:
     return principal
 
 
+def _dated(flt: service.ProblemFilter, params) -> dict[str, str]:  # noqa: ANN001
+    """A statistic's drill-down (portal.stats): 本级 and the days found or struck off in; what was taken, to link on."""
+    taken: dict[str, str] = {}
+    flt.org_only = params.get("org_only") == "1" and flt.org_id is not None
+    if flt.org_only:
+        taken["org_only"] = "1"
+    for key in ("found_from", "found_to", "struck_from", "struck_to"):
+        try:
+            setattr(flt, key, date.fromisoformat(params.get(key, "")))
+        except ValueError:
+            continue
+        taken[key] = params[key]
+    return taken
+
+
 class ProblemController(Controller):
     path = "/problems"
 
@@ -59,8 +75,9 @@ class ProblemController(Controller):
             risk=RiskLevel(risk) if risk in RiskLevel._value2member_map_ else None,
             overdue=overdue,
         )
+        dated = _dated(flt, request.query_params)
         result = service.list_problems(db, principal, flt, today=today, page=page_no)
-        query = {"org": org, "state": state, "risk": risk, "overdue": str(overdue).lower()}
+        query = {"org": org, "state": state, "risk": risk, "overdue": str(overdue).lower(), **dated}
         base = request.app.route_reverse("list_problems")
         result.prev_url = f"{base}?{urlencode({**query, 'page': page_no - 1})}"  # type: ignore[attr-defined]
         result.next_url = f"{base}?{urlencode({**query, 'page': page_no + 1})}"  # type: ignore[attr-defined]
@@ -77,6 +94,7 @@ class ProblemController(Controller):
             state=state,
             risk=risk,
             overdue=overdue,
+            dated=dated,
             counts=service.counts(db, principal, today=today, org_id=flt.org_id),
             org_options=org_options(orgs.visible_orgs(db, principal)),
             state_options=[(s.value, l) for s, l in STATE_LABELS.items()],

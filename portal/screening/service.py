@@ -37,22 +37,65 @@ def can_record(principal: Principal, path: str) -> bool:
     return principal.has_role_over(path, *CREATE_ROLES)
 
 
+def _round_conditions(
+    db: Session,
+    principal: Principal,
+    org_id: int | None,
+    only: bool = False,
+    held_from: date | None = None,
+    held_to: date | None = None,
+) -> list:
+    conditions = [principal.path_filter(ScreeningRound.org_path)]
+    if org_id is not None:
+        org = principal.visible_org(db, org_id)
+        conditions.append(
+            ScreeningRound.org_id == org.id if only else ScreeningRound.org_path.startswith(org.path, autoescape=True)
+        )
+    if held_from is not None:
+        conditions.append(ScreeningRound.held_on >= held_from)
+    if held_to is not None:
+        conditions.append(ScreeningRound.held_on <= held_to)
+    return conditions
+
+
 def list_rounds(
-    db: Session, principal: Principal, *, org_id: int | None = None, limit: int = 100
+    db: Session,
+    principal: Principal,
+    *,
+    org_id: int | None = None,
+    limit: int = 100,
+    only: bool = False,
+    held_from: date | None = None,
+    held_to: date | None = None,
 ) -> list[tuple[ScreeningRound, Organisation]]:
-    """The latest rounds in scope (or in one organisation's subtree), newest first."""
+    """The latest rounds in scope (or in one organisation's subtree, or the organisation alone), newest first."""
     query = (
         select(ScreeningRound, Organisation)
         .join(Organisation, Organisation.id == ScreeningRound.org_id)
-        .where(principal.path_filter(ScreeningRound.org_path))
+        .where(*_round_conditions(db, principal, org_id, only, held_from, held_to))
     )
-    if org_id is not None:
-        org = principal.visible_org(db, org_id)
-        query = query.where(ScreeningRound.org_path.startswith(org.path, autoescape=True))
     return [
         tuple(r)
         for r in db.exec(query.order_by(ScreeningRound.held_on.desc(), ScreeningRound.id.desc()).limit(limit)).all()
     ]  # type: ignore[misc]
+
+
+def round_totals(
+    db: Session,
+    principal: Principal,
+    *,
+    org_id: int | None = None,
+    only: bool = False,
+    held_from: date | None = None,
+    held_to: date | None = None,
+) -> tuple[int, int]:
+    """How many rounds the filter matches, and the disputes they found (what a statistic links here counts)."""
+    count, found = db.exec(
+        select(func.count(), func.coalesce(func.sum(ScreeningRound.findings_count), 0)).where(
+            *_round_conditions(db, principal, org_id, only, held_from, held_to)
+        )
+    ).one()
+    return count, found
 
 
 @dataclass

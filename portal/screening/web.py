@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -31,6 +32,13 @@ def _me(request: Request) -> Principal:
     return principal
 
 
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
 class ScreeningController(Controller):
     path = "/screening"
 
@@ -39,6 +47,13 @@ class ScreeningController(Controller):
         """Recent rounds in scope, and the bodies whose round is overdue by their tier's cadence."""
         principal, today = _me(request), clock.today()
         org_id = int_or_none(org)
+        # A statistic's drill-down (portal.stats): the rounds held in its period, in its organisation (本级 or subtree).
+        dated = {
+            "only": request.query_params.get("org_only") == "1" and org_id is not None,
+            "held_from": _day(request.query_params.get("held_from")),
+            "held_to": _day(request.query_params.get("held_to")),
+        }
+        filtered = dated["only"] or dated["held_from"] is not None or dated["held_to"] is not None
         return page(
             request,
             "screening/list.html",
@@ -46,7 +61,9 @@ class ScreeningController(Controller):
             title="矛盾纠纷排查",
             nav="screening",
             crumbs=[("矛盾纠纷排查", None)],
-            rounds=service.list_rounds(db, principal, org_id=org_id),
+            rounds=service.list_rounds(db, principal, org_id=org_id, **dated),
+            totals=service.round_totals(db, principal, org_id=org_id, **dated) if filtered else None,
+            dated=dated,
             missed=service.missed_rounds(db, principal, today=today, org_id=org_id),
             cadence_label=cadence_label,
             org=org,

@@ -1,0 +1,186 @@
+"""The SQL pieces the indicators are made of (portal.stats.indicators): each a condition on Case for a period.
+
+Correlated subqueries name their own aliases, so that any number of them sit side by side in one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.cases.models import MEDIATION_STATES, Case, CaseRecord, Party, Transfer, TransferState
+from portal.orgs.models import Organisation, Tier
+from portal.stats.span import Span
+
+Condition = Callable[[Span], ColumnElement[bool]]
+
+SUCCESS = ("written", "oral")
+SENT_UP, SENT_DOWN, SENT_ACROSS = ("上报",), ("下派", "交办"), ("移送", "转办", "访调对接", "诉调对接")
+_FOLLOWUP, _EVALUATION, _RULING = aliased(CaseRecord), aliased(CaseRecord), aliased(CaseRecord)
+_LOW_SCORE = aliased(CaseRecord)
+_OWN, _REPEAT, _OTHER = aliased(Party), aliased(Party), aliased(Case)
+_HANDLING, _REGISTERING = aliased(Organisation), aliased(Organisation)
+
+
+def received(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.received_on)
+
+
+def accepted(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.accepted_on)
+
+
+def concluded(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.concluded_on)
+
+
+def closed(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.closed_on)
+
+
+def confirmed(s: Span) -> ColumnElement[bool]:
+    # An IN list rather than EXISTS: it also finds the period's rulings from their index (see service.superset).
+    return Case.id.in_(
+        select(_RULING.case_id).where(
+            _RULING.kind == "confirmation_ruling",
+            s.days(_RULING.held_on),
+            _RULING.fields["result"].as_string() == "确认协议有效",
+        )
+    )
+
+
+def mediation_due(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.mediation_due_on)
+
+
+def followup_due(s: Span) -> ColumnElement[bool]:
+    return s.days(Case.followup_due_on)
+
+
+# The anchors that are a date column of the case: their indicators are counted per period in one GROUP BY.
+ANCHOR_COLUMNS = {
+    received: Case.received_on,
+    accepted: Case.accepted_on,
+    concluded: Case.concluded_on,
+    closed: Case.closed_on,
+    mediation_due: Case.mediation_due_on,
+    followup_due: Case.followup_due_on,
+}
+
+
+def _level(tier: ColumnElement) -> ColumnElement[int]:
+    """村级 1 (村/社区 and their groups and grids), 乡镇 2, 县 3, 市 4: the levels of 小事不出村、大事不出镇."""
+    return case(
+        (tier.in_([Tier.GROUP, Tier.VILLAGE]), 1), (tier == Tier.TOWNSHIP, 2), (tier == Tier.COUNTY, 3), else_=4
+    )
+
+
+def settled_locally(_s: Span) -> ColumnElement[bool]:
+    handling = select(_HANDLING.tier).where(_HANDLING.id == Case.org_id).scalar_subquery()
+    registering = select(_REGISTERING.tier).where(_REGISTERING.id == Case.number_org_id).scalar_subquery()
+    return and_(Case.outcome.in_(SUCCESS), _level(handling) <= _level(registering))
+
+
+def _kind(record) -> ColumnElement[str]:  # noqa: ANN001
+    """A record's kind as an expression, for correlated subqueries: SQLite then finds the case's few records by
+    case_id instead of walking every record of that kind once per case (its planner prefers the kind index there)."""
+    return record.kind + ""
+
+
+def followed_up_in_time(_s: Span) -> ColumnElement[bool]:
+    return exists(
+        select(_FOLLOWUP.id).where(
+            _FOLLOWUP.case_id == Case.id, _kind(_FOLLOWUP) == "followup", _FOLLOWUP.held_on <= Case.followup_due_on
+        )
+    )
+
+
+def evaluated(_s: Span) -> ColumnElement[bool]:
+    return exists(select(_EVALUATION.id).where(_EVALUATION.case_id == Case.id, _kind(_EVALUATION) == "evaluation"))
+
+
+def satisfied(s: Span) -> ColumnElement[bool]:
+    low = exists(
+        select(_LOW_SCORE.id).where(
+            _LOW_SCORE.case_id == Case.id,
+            _kind(_LOW_SCORE) == "evaluation",
+            _LOW_SCORE.fields["score"].as_string().in_(["1", "2", "3"]),
+        )
+    )
+    return and_(evaluated(s), ~low)
+
+
+def mediation_overdue(s: Span) -> ColumnElement[bool]:
+    late = or_(
+        and_(Case.concluded_on.is_(None), Case.state.in_(MEDIATION_STATES)), Case.concluded_on > Case.mediation_due_on
+    )
+    return and_(Case.mediation_due_on < s.today_param, late)
+
+
+def followup_overdue(s: Span) -> ColumnElement[bool]:
+    return and_(Case.followup_due_on < s.today_param, ~followed_up_in_time(s))
+
+
+def repeat_visit(s: Span) -> ColumnElement[bool]:
+    return exists(
+        select(_OWN.id)
+        .join(_REPEAT, _REPEAT.id_number == _OWN.id_number)
+        .join(_OTHER, _OTHER.id == _REPEAT.case_id)
+        .where(
+            _OWN.case_id == Case.id,
+            _OWN.id_number != "",
+            _OTHER.id != Case.id,
+            _OTHER.received_on <= Case.received_on,
+            _OTHER.received_on >= s.days_before(Case.received_on),
+        )
+    )
+
+
+def plain(condition: Callable[[], ColumnElement[bool]]) -> Condition:
+    """A condition on the case's own columns, the same in every period."""
+    return lambda _s: condition()
+
+
+def sent_condition(
+    kinds: tuple[str, ...], s: Span, place: ColumnElement[bool], tier: Tier | None = None
+) -> ColumnElement[bool]:
+    """Sent family: cases with such a transfer sent in the period from where `place` (on Transfer.from_path) says."""
+    conditions = [sent(kinds, s), place]
+    if tier is not None:
+        conditions.append(_tier_of(Transfer.from_org_id, tier))
+    return exists(select(Transfer.id).where(Transfer.case_id == Case.id, *conditions))
+
+
+def sent(kinds: tuple[str, ...], s: Span) -> ColumnElement[bool]:
+    return and_(
+        Transfer.kind.in_(kinds),
+        Transfer.state.in_([TransferState.SENT, TransferState.ACCEPTED, TransferState.RETURNED]),
+        s.moments(Transfer.sent_at),
+    )
+
+
+def answer_condition(s: Span, place: ColumnElement[bool], tier: Tier | None = None) -> ColumnElement[bool]:
+    """Answer family: cases with a transfer to where `place` (on Transfer.to_path) says, answered late or not at all."""
+    conditions = [answered_late(s), place]
+    if tier is not None:
+        conditions.append(_tier_of(Transfer.to_org_id, tier))
+    return exists(select(Transfer.id).where(Transfer.case_id == Case.id, *conditions))
+
+
+def answered_late(s: Span) -> ColumnElement[bool]:
+    # Returned transfers are left out: the case went back, and the receiver may no longer see it.
+    return and_(
+        s.days(Transfer.answer_due_on),
+        Transfer.answer_due_on < s.today_param,
+        or_(
+            Transfer.state == TransferState.SENT,
+            and_(Transfer.state == TransferState.ACCEPTED, s.local_day(Transfer.answered_at) > Transfer.answer_due_on),
+        ),
+    )
+
+
+def _tier_of(org_id: ColumnElement[int], tier: Tier) -> ColumnElement[bool]:
+    return exists(select(_HANDLING.id).where(_HANDLING.id == org_id, _HANDLING.tier == tier))
