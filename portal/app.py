@@ -52,6 +52,7 @@ from portal.searching.service import start_warming
 from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
 from portal.stats.web import StatsApiController, StatsController
+from portal.training.web import TrainingController
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
 from portal.web.csrf_binding import SessionBoundCsrf
@@ -208,6 +209,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StatsApiController,
             dossier_router,
             AlertController,
+            TrainingController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),
