@@ -28,6 +28,8 @@ from sqlmodel import Session
 
 from portal import clock, serving
 from portal.alerts.web import AlertController
+from portal.assessment.web import AssessmentController
+from portal.assessment.web_rubric import RubricController
 from portal.api.web import ApiController
 from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.web import AuditController
@@ -210,6 +212,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             dossier_router,
             AlertController,
             TrainingController,
+            AssessmentController,
+            RubricController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),
