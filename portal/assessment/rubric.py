@@ -49,9 +49,10 @@ def owner_of(db: Session, rubric: Rubric) -> Organisation:
 
 
 def get_rubric(db: Session, principal: Principal, rubric_id: int) -> Rubric:
-    """A rubric whose assessing body the viewer manages (others do not see rubrics, only published results)."""
+    """A rubric the viewer may read: its assessing body lies in their scope (a rubric is no secret; only its body's
+    administrators edit it, and its 督导 and administrators compute, adjust and publish)."""
     found = db.get(Rubric, rubric_id)
-    if found is None or not can_manage(principal, owner_of(db, found)):
+    if found is None or not (principal.sees(owner_of(db, found).path) or can_manage(principal, owner_of(db, found))):
         raise OutOfScope("考核细则不存在或您无权查看。", object_type="assessment_rubric", object_id=rubric_id)
     return found
 

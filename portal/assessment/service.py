@@ -26,7 +26,7 @@ from portal.audit import service as audit
 from portal.db import flush_once, lock, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation
-from portal.scope import Principal
+from portal.scope import OutOfScope, Principal
 from portal.stats import periods
 from portal.stats import service as stats
 from portal.stats.dimensions import Place
@@ -209,7 +209,7 @@ def get_run(db: Session, run_id: int) -> Assessment | None:
 def _managed_run(db: Session, principal: Principal, run_id: int) -> tuple[Assessment, Rubric, Organisation]:
     run = db.get(Assessment, run_id)
     if run is None:
-        raise Conflict("该考核不存在。")
+        raise OutOfScope("考核结果不存在或您无权查看。", object_type="assessment", object_id=run_id)
     rubric = rubrics.get_rubric(db, principal, run.rubric_id)
     owner = rubrics.owner_of(db, rubric)
     if not rubrics.can_manage(principal, owner):

@@ -207,10 +207,10 @@ class SessionForm:
 
 def require_organiser(db: Session, principal: Principal, org_id: str) -> Organisation | None:
     """Permission before validation: the chosen organiser, or None when none is chosen yet."""
-    if not _own_roots(principal):
-        raise Forbidden("只有管理员、调委会主任和督导可以登记培训。")
     chosen = inputs.id_or_none(org_id)
     if chosen is None:
+        if not _own_roots(principal):
+            raise Forbidden("只有管理员、调委会主任和督导可以登记培训。")
         return None
     org = principal.visible_org(db, chosen)
     if not can_organise(principal, org.path):
