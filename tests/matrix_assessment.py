@@ -93,7 +93,7 @@ def session_id(db: Session, w: World, side: str) -> int:
     org = w.org("a" if side == "in" else "b1")
     found = db.exec(select(TrainingSession.id).where(TrainingSession.org_id == org.id)).first()
     if found is None:
-        person = w.person("a1.mediator" if side == "in" else "b1.mediator")
+        person = w.person("a.mediator" if side == "in" else "b1.mediator")
         form = training.SessionForm(
             org_id=str(org.id), held_on="2025-03-01", topic="业务培训", hours="2", attendees=[str(person.id)]
         )
@@ -104,7 +104,7 @@ def session_id(db: Session, w: World, side: str) -> int:
 
 def session_form(db: Session, w: World, side: str) -> dict:
     org = w.org("a" if side == "in" else "b1")
-    person = w.person("a1.mediator" if side == "in" else "b1.mediator")
+    person = w.person("a.mediator" if side == "in" else "b1.mediator")
     return {
         "org_id": str(org.id),
         "held_on": "2025-03-02",

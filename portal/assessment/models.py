@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -143,3 +144,6 @@ class ScoreItem(SQLModel, table=True):
     adjusted_by: int | None = Field(default=None, foreign_key="person.id")
     adjusted_at: datetime | None = None
     version: int = 1
+
+    def evidence_list(self) -> list[dict]:
+        return json.loads(self.evidence or "[]")

@@ -8,7 +8,6 @@ own rank and how many bodies were ranked. Drafts are seen only by those who may 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -30,7 +29,7 @@ class Line:
 
     @property
     def evidence(self) -> list[dict]:
-        return json.loads(self.item.evidence or "[]")
+        return self.item.evidence_list()
 
     @property
     def adjusted(self) -> bool:
