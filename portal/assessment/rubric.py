@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from portal import inputs
@@ -90,13 +91,17 @@ def items(db: Session, rubric_id: int, *, active_only: bool = True) -> list[Rubr
 
 
 def owner_options(db: Session, principal: Principal) -> list[Organisation]:
-    """Where the person may own a rubric: organisations of their own administrator roles."""
+    """Where the person may own a rubric: active organisations under their own administrator roles."""
     roots = [g.path for g in principal.memberships if g.role is Role.ADMIN]
-    return [
-        o
-        for o in db.exec(select(Organisation).order_by(Organisation.path)).all()
-        if any(o.path.startswith(r) for r in roots) and o.active
-    ]
+    if not roots:
+        return []
+    return list(
+        db.exec(
+            select(Organisation)
+            .where(or_(*[Organisation.path.startswith(r) for r in roots]), Organisation.active == True)  # noqa: E712
+            .order_by(Organisation.path)
+        ).all()
+    )
 
 
 @dataclass
