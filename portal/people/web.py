@@ -20,7 +20,7 @@ from portal.orgs import service as orgs
 from portal.people import service
 from portal.people.models import ROLE_LABELS, MediatorKind, Person, Role
 from portal.scope import Principal
-from portal.training import service as training
+from portal.training import history as training
 from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -338,46 +338,4 @@ def _audit(db, principal, action, org, found, before, count, address) -> None:  
     )
 
 
-@dataclass
-class History:
-    """A person's training: the last session, and this year's sessions and hours."""
-
-    last_on: date | None = None
-    last_topic: str = ""
-    sessions_this_year: int = 0
-    hours_this_year: Decimal = Decimal("0")
-
-
-def histories(db: Session, person_ids: list[int], *, year: int) -> dict[int, History]:
-    """For the roster: each person's training history (every session they attended, whoever organised it)."""
-    if not person_ids:
-        return {}
-    rows = db.exec(
-        select(TrainingAttendee.person_id, TrainingSession.held_on, TrainingSession.topic, TrainingSession.hours)
-        .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
-        .where(TrainingAttendee.person_id.in_(person_ids))
-        .order_by(TrainingSession.held_on, TrainingSession.id)
-    ).all()
-    out: dict[int, History] = {}
-    for pid, held_on, topic, hours in rows:
-        h = out.setdefault(pid, History())
-        h.last_on, h.last_topic = held_on, topic
-        if held_on.year == year:
-            h.sessions_this_year += 1
-            h.hours_this_year += Decimal(hours)
-    return out
-
-
-def person_sessions(db: Session, person_id: int) -> list[tuple[TrainingSession, Organisation]]:
-    """Every session a person attended, newest first (shown on their page)."""
-    rows = db.exec(
-        select(TrainingSession, Organisation)
-        .join(TrainingAttendee, TrainingAttendee.session_id == TrainingSession.id)
-        .join(Organisation, Organisation.id == TrainingSession.org_id)
-        .where(TrainingAttendee.person_id == person_id)
-        .order_by(TrainingSession.held_on.desc(), TrainingSession.id.desc())
-    ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
-
-
 KINDS = [(k.value, label) for k, label in KIND_LABELS.items()]
