@@ -21,11 +21,19 @@ GROUPS: dict[str, str] = {
     "screening": "矛盾纠纷排查",
     "expert": "专家库",
     "alert": "预警研判",
+    "bulletin": "研判预警专报",
     "system": "系统",
 }
 
 _TABLE: dict[str, tuple[str, str]] = {
     "alert.review": ("研判预警", "alert"),
+    "bulletin.create": ("起草专报", "bulletin"),
+    "bulletin.update": ("修改专报", "bulletin"),
+    "bulletin.issue": ("签发专报", "bulletin"),
+    "bulletin.view": ("查看专报", "bulletin"),
+    "bulletin.print": ("打印专报", "bulletin"),
+    "bulletin.download": ("下载专报", "bulletin"),
+    "bulletin.annex": ("下载专报附件", "bulletin"),
     "auth.sign_in": ("登录成功", "auth"),
     "auth.sign_in_failed": ("登录失败", "auth"),
     "auth.locked": ("登录被锁定", "auth"),
