@@ -61,7 +61,7 @@ class Grid:
     lines: list[Line]
 
 
-def _grid(title: str, first: str, table: Table, keys: tuple[str, ...], extra=None) -> Grid:  # noqa: ANN001
+def _grid(title: str, first: str, table: Table, keys: tuple[str, ...], extra=None, rows=None) -> Grid:  # noqa: ANN001
     shown = [i for i in table.indicators if i.key in keys]
     shown.sort(key=lambda i: keys.index(i.key))
 
@@ -70,7 +70,7 @@ def _grid(title: str, first: str, table: Table, keys: tuple[str, ...], extra=Non
         return out + ([extra(row.cells)] if extra else [])
 
     columns = [first] + [i.name for i in shown] + (["占登记总数"] if extra else [])
-    lines = [Line(cells(r)) for r in table.rows] + [Line(cells(table.total), total=True)]
+    lines = [Line(cells(r)) for r in (rows or table.rows)] + [Line(cells(table.total), total=True)]
     return Grid(title, columns, lines)
 
 
@@ -118,7 +118,9 @@ def view(contents: Contents, *, font: str | None = None) -> View:
         return "—" if value is None else f"{value * 100:.1f}%"
 
     grids = {
-        "type": _grid("按纠纷类型", "纠纷类型", c.by_type, ("received", "succeeded", "success_rate"), share),
+        "type": _grid(
+            "按纠纷类型", "纠纷类型", c.by_type, ("received", "succeeded", "success_rate"), share, c.top_types
+        ),
         "place": _grid("按地区（机构）", "地区（机构）", c.by_place, BY_PLACE),
         "tier": _grid("按层级", "层级", c.by_tier, BY_TIER),
     }

@@ -163,6 +163,8 @@ class BulletinController(Controller):
         """签发: render and store, then record the version; the loser of two at once gets 409. No request-wide
         transaction: rendering takes seconds and must not hold the write lock (portal.bulletins.issuing)."""
         principal, state = _me(request), request.app.state
+        with transaction(state.reader) as db:  # 404 outside the scope, 403 for readers, before the form is read
+            service.require_editor(principal, service.get(db, principal, bulletin_id)[1])
         try:
             seen = issuing.Seen.of(data)
             made = issuing.issue(
