@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from factories import build_world
@@ -44,8 +45,7 @@ def draft_edit_issue_download(page: Page, issuer: str) -> tuple[bytes, bytes]:
         page.get_by_role("link", name="下载 PDF").click()
     with page.expect_download() as xlsx_download:
         page.get_by_role("link", name="Excel 附件").click()
-    pdf = open(pdf_download.value.path(), "rb").read()
-    sheet = open(xlsx_download.value.path(), "rb").read()
+    pdf, sheet = Path(pdf_download.value.path()).read_bytes(), Path(xlsx_download.value.path()).read_bytes()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace(" ", "").replace("\n", "")
     assert f"共登记矛盾纠纷{received}件" in text
     assert "按纠纷类型：登记数与调解成功数" in text and "按层级：登记数与就地化解数" in text
