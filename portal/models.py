@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from portal.alerts.models import AlertReview
 from portal.audit.models import AuditEntry, AuditHead
 from portal.auth.models import LoginFailure, WebSession
+from portal.bulletins.models import Bulletin, BulletinIssue
 from portal.cases.models import (
     Case,
     CaseEvent,
@@ -47,4 +48,5 @@ __all__ = [
     "metadata",
 ]
 __all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound", "Supervision"]
+__all__ += ["Bulletin", "BulletinIssue"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]
