@@ -72,7 +72,8 @@ def _saw(db: Session, values: tuple) -> Generation:
 
 
 def current(db: Session) -> Generation:
-    """Read before computing anything to keep: a value is stored under the generation read before it, never a later one."""
+    """Read before computing anything to keep:
+    a value is stored under the generation read before it, never a later one."""
     return _saw(db, tuple(db.exec(_CURRENT).one()))
 
 

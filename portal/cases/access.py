@@ -116,7 +116,8 @@ def log_event(
     )
 
 
-# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+# Prepared once (bound per call): the case page runs it on every view,
+# and SQLAlchemy then neither rebuilds nor re-keys it.
 _EVENTS = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
 
 
@@ -141,7 +142,8 @@ def record_change(
     summary: str,
     address: str = "",
 ) -> None:
-    """A change to a case: its version moves on (so a concurrent edit notices), the timeline says what, the audit trail who."""
+    """A change to a case: its version moves on (so a concurrent edit notices), the timeline says what,
+    the audit trail who."""
     touch(case)
     db.add(case)
     log_event(db, case, principal, kind, event)

@@ -121,7 +121,8 @@ def _held_on(kind: RecordKind, values: dict) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
-# Prepared once (bound per call): the case page runs them on every view, and SQLAlchemy then neither rebuilds nor re-keys them.
+# Prepared once (bound per call): the case page runs them on every view,
+# and SQLAlchemy then neither rebuilds nor re-keys them.
 _RECORDS = (
     select(CaseRecord).where(CaseRecord.case_id == bindparam("case_id")).order_by(CaseRecord.held_on, CaseRecord.id)
 )

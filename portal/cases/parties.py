@@ -202,7 +202,8 @@ def remove_party(db: Session, principal: Principal, case: Case, party_id: int, *
     )
 
 
-# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+# Prepared once (bound per call): the case page runs it on every view,
+# and SQLAlchemy then neither rebuilds nor re-keys it.
 _PARTIES = select(Party).where(Party.case_id == bindparam("case_id")).order_by(Party.sort_order, Party.id)
 
 

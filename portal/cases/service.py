@@ -442,8 +442,8 @@ def list_cases(
         if not sqlite and len(codes) > 1 and state is not None and flt.sort != "number":
             # A type with sub-types, in one state, by date, on PostgreSQL: ix_case_type_state holds each code's cases of
             # a state in date order, but PostgreSQL does not merge an IN list's ranges in order — it read and sorted all
-            # ~1,100 closed 婚姻家庭 cases of the county for every page. So each code gives its first pages in order, and
-            # only those few rows are merged. (SQLite sorts the IN list's covering entries in ~0.2 ms; the larger
+            # ~1,100 closed 婚姻家庭 cases of the county for every page. So each code gives its first pages in order,
+            # and only those few rows are merged. (SQLite sorts the IN list's covering entries in ~0.2 ms; the larger
             # statement would cost it more in SQLAlchemy than it saves.)
             others = conditions(types=False) + state_filter
             per_code = [
@@ -462,7 +462,8 @@ def list_cases(
             .order_by(*order)
         )
 
-    # Built once per scope and filter (Principal.condition): SQLAlchemy keys a statement it has seen without walking it again.
+    # Built once per scope and filter (Principal.condition):
+    # SQLAlchemy keys a statement it has seen without walking it again.
     key = ("case_list", database, dataclasses.astuple(flt), codes, via, dense, today, page, size)
     rows = db.exec(principal.condition(key, statement)).all()
     return CasePage(list(rows), total, page, size, state_counts, generation=freshness.confirmed_by(db, rows))

@@ -25,7 +25,8 @@ ROUTABLE = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING)
 
 
 def targets(db: Session, case: Case) -> list[tuple[int, str]]:
-    """Every active organisation of the same tree: routing goes up (上报 to the city), down, sideways, across counties."""
+    """Every active organisation of the same tree: routing goes up (上报 to the city), down, sideways,
+    across counties."""
     root = case.org_path.strip("/").split("/")[0]
     rows = db.exec(
         select(Organisation)

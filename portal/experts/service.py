@@ -26,7 +26,8 @@ _PHONE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})")  # ASCII digits
 
 
 def _serves(principal: Principal, path: str) -> bool:
-    """An expert serves the owner's whole subtree: visible below the person's roots and from anywhere beneath the owner."""
+    """An expert serves the owner's whole subtree:
+    visible below the person's roots and from anywhere beneath the owner."""
     return principal.sees(path) or any(root.startswith(path) for root in principal.roots())
 
 

@@ -307,7 +307,9 @@ class RosterController(Controller):
             org=org,
             subtree=subtree,
             org_options=[(str(o.id), "　" * o.depth + o.name) for o in orgs.visible_orgs(db, principal)],
-            csv_url=f"{request.app.route_reverse('roster_csv')}?{urlencode({'org': org, 'subtree': str(subtree).lower()})}",
+            csv_url=(
+                f"{request.app.route_reverse('roster_csv')}?{urlencode({'org': org, 'subtree': str(subtree).lower()})}"
+            ),
         )
 
     @get("/export.csv", name="roster_csv", sync_to_thread=True, opt={"writes": True})

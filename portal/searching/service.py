@@ -28,7 +28,10 @@ from portal.scope import Principal
 from portal.searching import documents
 from portal.searching.models import SavedSearch
 
-FALLBACK_NOTE = "全文索引暂不可用，正在使用数据库检索：较慢，只按案号、案件名称、当事人姓名和案情摘要逐词查找，不支持高级语法、分面和高亮。"
+FALLBACK_NOTE = (
+    "全文索引暂不可用，正在使用数据库检索：较慢，只按案号、案件名称、当事人姓名和案情摘要逐词查找，"
+    "不支持高级语法、分面和高亮。"
+)
 FACET_LABELS = {
     "dtype": "纠纷类型",
     "status": "状态",
@@ -68,7 +71,8 @@ def index_for(root: Path) -> search.SearchIndex:
 
 
 def warm(index_root: Path) -> None:
-    """Before the first search: jieba's dictionary (~0.7 s) and the index's per-segment sets (search.SearchIndex.warm)."""
+    """Before the first search: jieba's dictionary (~0.7 s) and the index's per-segment sets
+    (search.SearchIndex.warm)."""
     search.warm_up()
     with contextlib.suppress(
         search.IndexUnavailable
