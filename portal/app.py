@@ -31,9 +31,9 @@ from portal.alerts.web import AlertController
 from portal.api.web import ApiController
 from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.web import AuditController
-from portal.bulletins.web import BulletinController
 from portal.auth.sessions import Toucher
 from portal.auth.web import AccountController, LoginController, logout
+from portal.bulletins.web import BulletinController
 from portal.cases.web import CaseController
 from portal.cases.web_files import CaseFilesController
 from portal.cases.web_loop import CaseLoopController

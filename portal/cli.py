@@ -14,8 +14,8 @@ from portal import clock, db
 from portal.admin import AdminRequest
 from portal.admin import create_admin as create
 from portal.audit import service as audit_service
-from portal.db import alembic_config, make_engine
 from portal.bulletins.demo import issue_demo_bulletin
+from portal.db import alembic_config, make_engine
 from portal.demo import DEMO_PASSWORD, build_demo
 from portal.demo_cases import build_demo_cases
 from portal.demo_cases.filing import file_demo_dossiers
@@ -86,7 +86,10 @@ def _require_migrated(settings: Settings) -> None:
 
 
 @main.command(
-    help="生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档，及上月的研判预警专报。仅用于演示模式。"
+    help=(
+        "生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档，"
+        "及上月的研判预警专报。仅用于演示模式。"
+    )
 )
 def demo() -> None:
 
