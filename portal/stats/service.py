@@ -8,23 +8,22 @@ report, an assessment or an export can cite the cases behind any number.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import accumulate
 from urllib.parse import urlencode
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from portal import freshness
 from portal.cases.models import CHANNELS, DisputeType
 from portal.orgs.models import TIER_ORDER, Organisation
 from portal.people.models import Person
-from portal.problems.models import Problem
 from portal.scope import Principal
-from portal.screening.models import ScreeningRound
 from portal.stats import queries
+from portal.stats.conditions import ANCHOR_COLUMNS
 from portal.stats.dimensions import Place, Slot, fold_path, org_slots
 from portal.stats.indicators import CASE_FAMILIES, INDICATORS, Indicator
 from portal.stats.periods import Period, change
@@ -42,7 +41,10 @@ class Basis:
     recent_days: int = 180
 
     def span(self, period: Period, dialect: str, name: str = "s") -> Span:
-        return Span(period.start, period.end, self.today, dialect, self.zone, self.recent_days, name)
+        return self.span_of(period.start, period.end, dialect, name)
+
+    def span_of(self, start: date, end: date, dialect: str, name: str = "s") -> Span:
+        return Span(start, end, self.today, dialect, self.zone, self.recent_days, name)
 
 
 @dataclass(frozen=True)
@@ -112,30 +114,53 @@ def expand(keys: Iterable[str]) -> list[Indicator]:
     return wanted + [INDICATORS[k] for k in needed if k not in {i.key for i in wanted}]
 
 
-_KEPT = freshness.Remembered(
-    256
-)  # computed tables per scope, place, periods and shape, while nothing they count changed
-
-
-def _generation(db: Session, families: set[str]) -> tuple:
-    """What the tables depend on: the cases (and everything that touches a case) and the directory, and the 排查 rounds
-    and 问题清单 items when they are counted."""
-    marks: tuple = (freshness.current(db),)
-    if families & {"screening", "problem"}:
-        marks += tuple(
-            db.exec(
-                select(
-                    select(func.max(ScreeningRound.updated_at)).scalar_subquery(),
-                    select(func.count(ScreeningRound.id)).scalar_subquery(),
-                    select(func.max(Problem.updated_at)).scalar_subquery(),
-                    select(func.count(Problem.id)).scalar_subquery(),
-                )
-            ).one()
-        )
-    return marks
+Asked = list[tuple[dict[str, Period], list[Indicator]]]  # (periods by key, indicators) pairs, keys distinct
 
 
 def _compute(
+    db: Session, principal: Principal, place: Place, asked: Asked, by: str | None, basis: Basis
+) -> queries.Groups:
+    """The cells of each (periods, indicators) pair: {group: {(period key, indicator key[, "cases"]): value}}.
+
+    Indicators dated by a column of the case are counted per day over the days of every period asked (without a
+    breakdown), one pass per date, and each period adds up its days; with a breakdown, per period and group."""
+    dialect = db.get_bind().dialect.name
+    merged: queries.Groups = {}
+
+    def put(groups: queries.Groups, rename) -> None:  # noqa: ANN001
+        for group, values in groups.items():
+            target = merged.setdefault(group, {})
+            for k, v in values.items():
+                target[rename(k)] = v
+
+    columns: dict = {}
+    for _, indicators in asked:
+        for ind in indicators:
+            if (column := _column(ind)) is not None and ind not in columns.setdefault(column, []):
+                columns[column].append(ind)
+    every = {k: p for periods, _ in asked for k, p in periods.items()}
+    if by is None:
+        spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(_union(every.values()))]
+        for column, indicators in columns.items():
+            days = queries.daily(db, principal, place, column, indicators, spans)
+            for key, values in _sum_days(days, every).items():
+                put({None: values}, lambda k, key=key: (key, *k))
+    else:
+        for key, period in every.items():
+            span = basis.span(period, dialect, "s0")
+            for column, indicators in columns.items():
+                put(queries.grouped(db, principal, place, column, indicators, span, by), lambda k, key=key: (key, *k))
+    for periods, indicators in asked:
+        put(_others(db, principal, place, periods, indicators, by, basis), lambda k: k)
+    return merged
+
+
+def _column(indicator: Indicator):  # noqa: ANN202
+    """The date column of the case that places the indicator's cases in a period (None: counted per cell)."""
+    return ANCHOR_COLUMNS.get(indicator.anchor) if indicator.family == "case" else None
+
+
+def _others(
     db: Session,
     principal: Principal,
     place: Place,
@@ -144,41 +169,23 @@ def _compute(
     by: str | None,
     basis: Basis,
 ) -> queries.Groups:
-    """Every family's statement (or what this process computed for the same question while nothing it counts
-    changed); the groups as the database returns them, cells keyed by the caller's period keys."""
-    key = (
-        freshness.database_of(db),
-        principal.scope,
-        place.key,
-        tuple((k, p.start, p.end) for k, p in periods.items()),
-        tuple(i.key for i in indicators),
-        by,
-        basis,
-    )
-    generation = _generation(db, {i.family for i in indicators})
-    return _KEPT.get(key, generation, lambda: _compute_now(db, principal, place, periods, indicators, by, basis))
-
-
-def _compute_now(
-    db: Session,
-    principal: Principal,
-    place: Place,
-    periods: dict[str, Period],
-    indicators: list[Indicator],
-    by: str | None,
-    basis: Basis,
-) -> queries.Groups:
+    """The cells counted one conditional sum per cell: 司法确认, transfers, 排查 and 问题清单."""
     dialect = db.get_bind().dialect.name
     # The statements know the periods by their place in the list (s0, s1 …), so that other dates reuse them.
     slots = {f"s{n}": key for n, key in enumerate(periods)}
     spans = {slot: basis.span(periods[key], dialect, slot) for slot, key in slots.items()}
     asks = {
-        family: [queries.Ask(slot, i, s) for slot, s in spans.items() for i in indicators if i.family == family]
+        family: [
+            queries.Ask(slot, i, s)
+            for slot, s in spans.items()
+            for i in indicators
+            if i.family == family and _column(i) is None
+        ]
         for family in CASE_FAMILIES
     }
     families = {i.family for i in indicators}
     results = [
-        queries.cases(db, principal, place, asks["case"], by),
+        queries.per_cell(db, principal, place, asks["case"], by),
         queries.transfers(db, principal, place, asks["sent"], by, side="sent"),
         queries.transfers(db, principal, place, asks["answer"], by, side="answer"),
         queries.screening(db, principal, place, spans, by) if "screening" in families else {},
@@ -195,6 +202,29 @@ def _compute_now(
                 cell = merged.setdefault(path if by == "org" else None, {})
                 cell[(key, "rounds_due")] = cell.get((key, "rounds_due"), 0) + max(1, round(period.days / cadence))
     return merged
+
+
+def _union(periods: Iterable[Period]) -> list[tuple[date, date]]:
+    """The days of these periods as few disjoint ranges, in order (adjacent ones joined)."""
+    out: list[tuple[date, date]] = []
+    for start, end in sorted((p.start, p.end) for p in periods):
+        if out and start <= out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _sum_days(days: dict[date, dict], periods: dict[str, Period]) -> dict[str, dict]:
+    """Each period's values: the sums of its days' (running totals, so a year of days is added up once)."""
+    ordered = sorted(days)
+    keys = {k for values in days.values() for k in values}
+    running = {k: list(accumulate((days[d].get(k) or 0 for d in ordered), initial=0)) for k in keys}
+    out = {}
+    for name, period in periods.items():
+        first, last = bisect_left(ordered, period.start), bisect_right(ordered, period.end)
+        out[name] = {k: totals[last] - totals[first] for k, totals in running.items()}
+    return out
 
 
 def _fold(groups: queries.Groups, key_of) -> queries.Groups:  # noqa: ANN001
@@ -265,12 +295,28 @@ def table(
 ) -> Table:
     """One period's indicators for a place: a total row, and with `by` one row per value of that dimension."""
     indicators = expand(keys)
-    groups = _compute(db, principal, place, {"p": period}, indicators, by, basis)
-    # The total is the ungrouped statement: a breakdown by mediator need not add up (a case may have two).
-    totals = groups if by is None else _compute(db, principal, place, {"p": period}, indicators, None, basis)
-    total = Row("total", "合计", _cells(totals.get(None, {}), "p", period, indicators, place, {}), place)
-    rows = _rows(db, principal, place, period, indicators, by, groups) if by else []
-    return Table(period, by, indicators, rows, total)
+    totals = _compute(db, principal, place, [({"p": period}, indicators)], None, basis)
+    return _table(db, principal, place, period, indicators, by, totals.get(None, {}), "p", basis)
+
+
+def _table(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    period: Period,
+    indicators: list[Indicator],
+    by: str | None,
+    totals: dict,
+    key: str,
+    basis: Basis,
+) -> Table:
+    """The table whose total row is `totals`' cells of period `key`: the ungrouped count, as a breakdown by mediator
+    need not add up (a case may have two)."""
+    total = Row("total", "合计", _cells(totals, key, period, indicators, place, {}), place)
+    if by is None:
+        return Table(period, by, indicators, [], total)
+    groups = _compute(db, principal, place, [({"p": period}, indicators)], by, basis)
+    return Table(period, by, indicators, _rows(db, principal, place, period, indicators, by, groups), total)
 
 
 def _rows(
@@ -290,9 +336,10 @@ def _rows(
         slots: list[Slot] = org_slots(place, _children(db, principal, place), roots)
         folded = _fold(groups, lambda path: fold_path(place, roots, path) if isinstance(path, str) else None)
         return [row(s.key, s.label, folded.get(s.key, {}), s.place, {}) for s in slots]
-    if by == "tier":
+    if by == "tier":  # grouped by organisation (see queries._group)
+        tiers = dict(db.exec(select(Organisation.id, Organisation.tier)).all())
         order = {t.value: n for n, t in enumerate(TIER_ORDER)}
-        folded = _fold(groups, lambda t: getattr(t, "value", t))
+        folded = _fold(groups, lambda org_id: getattr(tiers.get(org_id), "value", None))
         keys = sorted(folded, key=lambda t: order.get(t, 99))
         labels = {t.value: t.label for t in TIER_ORDER}
         return [row(k, labels.get(k, k), folded[k], place, {"tier": k}) for k in keys if _any(folded[k])]
@@ -353,9 +400,20 @@ def headline(
     db: Session, principal: Principal, place: Place, period: Period, keys: Iterable[str], *, basis: Basis
 ) -> list[HeadlineRow]:
     """Each indicator in the period, the one before (环比) and the same one a year earlier (同比)."""
+    keys = list(keys)
     indicators = expand(keys)
-    periods = {"cur": period, "prev": period.previous(), "ago": period.year_ago()}
-    values = _compute(db, principal, place, periods, indicators, None, basis).get(None, {})
+    periods = _compared(period)
+    values = _compute(db, principal, place, [(periods, indicators)], None, basis).get(None, {})
+    return _headline(values, periods, indicators, keys, place)
+
+
+def _compared(period: Period) -> dict[str, Period]:
+    return {"cur": period, "prev": period.previous(), "ago": period.year_ago()}
+
+
+def _headline(
+    values: dict, periods: dict[str, Period], indicators: list[Indicator], keys: list[str], place: Place
+) -> list[HeadlineRow]:
     cells = {k: _cells(values, k, p, indicators, place, {}) for k, p in periods.items()}
     wanted = [i for i in indicators if i.key in set(keys)]
     return [HeadlineRow(i, cells["cur"][i.key], cells["prev"][i.key], cells["ago"][i.key]) for i in wanted]
@@ -366,6 +424,43 @@ def trend(
 ) -> list[Row]:
     """One row per period, oldest first."""
     indicators = expand(keys)
-    named = {p.value: p for p in periods}
-    values = _compute(db, principal, place, named, indicators, None, basis).get(None, {})
-    return [Row(p.value, p.short_label, _cells(values, p.value, p, indicators, place, {})) for p in periods]
+    named = {f"t{n}": p for n, p in enumerate(periods)}
+    values = _compute(db, principal, place, [(named, indicators)], None, basis).get(None, {})
+    return _trend(values, named, indicators, place)
+
+
+def _trend(values: dict, named: dict[str, Period], indicators: list[Indicator], place: Place) -> list[Row]:
+    return [Row(p.value, p.short_label, _cells(values, k, p, indicators, place, {})) for k, p in named.items()]
+
+
+@dataclass
+class Overview:
+    headline: list[HeadlineRow]
+    table: Table
+    trend: list[Row]
+
+
+def overview(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    period: Period,
+    by: str | None,
+    *,
+    keys: Iterable[str],
+    breakdown: Iterable[str],
+    trend_keys: Iterable[str],
+    basis: Basis,
+) -> Overview:
+    """What the statistics page shows — `headline`, `table` and `trend` — with their totals counted together: one
+    pass per date over the days of all their periods."""
+    keys = list(keys)
+    indicators, columns, lines = expand(keys), expand(breakdown), expand(trend_keys)
+    compared = _compared(period)
+    named = {f"t{n}": p for n, p in enumerate(period.trend())}
+    values = _compute(db, principal, place, [(compared, indicators), (named, lines)], None, basis).get(None, {})
+    return Overview(
+        headline=_headline(values, compared, indicators, keys, place),
+        table=_table(db, principal, place, period, columns, by, values, "cur", basis),
+        trend=_trend(values, named, lines, place),
+    )
