@@ -251,3 +251,96 @@ def test_parties_changed_at_once_in_two_transactions_are_both_counted(engine, db
         event.remove(Session, "before_commit", hold)
         first.close()
     assert {i: f[3] for i, f in check(engine).items() if i in (a, b)} == {a: 0, b: 0}
+
+
+def waiting_for_a_lock(engine, pid: int) -> bool:  # noqa: ANN001
+    """Whether the PostgreSQL backend `pid` waits for a lock (polled until it does: wait for the state)."""
+    with engine.connect() as conn:
+        for _ in range(600):
+            query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = :pid")
+            if conn.execute(query, {"pid": pid}).scalar():
+                return True
+            time.sleep(0.1)
+    return False
+
+
+def test_records_added_at_once_in_two_transactions_are_both_counted(engine, db_backend) -> None:
+    """PostgreSQL: the second transaction's rewrite waits for the case's row, which the first holds from its rewrite
+    on, and then reads the first's records too. Without that lock its UPDATE would wait for the row anyway but count
+    from the records it saw before: an evaluation of 5 would hide the first's 2, a late follow-up the first's early one.
+    """
+    if db_backend != "postgresql":
+        pytest.skip("SQLite's writers take turns from BEGIN IMMEDIATE on")
+    world = build_world(engine)
+    today = clock.today()
+    with transaction(engine) as db:
+        case_id = intake(db, world, today - timedelta(days=20), [IDS[0]]).id
+    paused, resume = threading.Event(), threading.Event()
+    first = Session(engine)
+
+    def hold(session: Session) -> None:  # registered after facts' listener: runs once the first has rewritten
+        if session is first:
+            paused.set()
+            resume.wait(60)
+
+    event.listen(Session, "before_commit", hold)
+    try:
+        first.add(CaseRecord(case_id=case_id, kind="evaluation", fields={"score": "2"}))
+        first.add(CaseRecord(case_id=case_id, kind="followup", held_on=today - timedelta(days=9), fields={}))
+        committer = threading.Thread(target=first.commit)
+        committer.start()
+        assert paused.wait(60)
+        pid: list[int] = []
+        ready = threading.Event()
+
+        def second() -> None:
+            with transaction(engine) as db:
+                pid.append(db.execute(text("SELECT pg_backend_pid()")).scalar())
+                ready.set()
+                db.add(CaseRecord(case_id=case_id, kind="evaluation", fields={"score": "5"}))
+                db.add(CaseRecord(case_id=case_id, kind="followup", held_on=today - timedelta(days=2), fields={}))
+
+        other = threading.Thread(target=second)
+        other.start()
+        assert ready.wait(60)
+        assert waiting_for_a_lock(engine, pid[0])  # the second's rewrite waits for the first's commit
+        resume.set()
+        committer.join(60)
+        other.join(60)
+        assert not committer.is_alive() and not other.is_alive()
+    finally:
+        resume.set()
+        event.remove(Session, "before_commit", hold)
+        first.close()
+    assert check(engine)[case_id][:3] == (today - timedelta(days=9), True, False)
+
+
+def test_a_request_holding_a_case_does_not_deadlock_one_rewriting_its_repeats(engine, db_backend) -> None:
+    """PostgreSQL: one request holds case A (FOR UPDATE, as portal.db.lock does) and changes its parties, so it will
+    want the 重复访 lock at its commit; meanwhile another commits a party that makes A a repeat and rewrites A's
+    repeat row under that lock. That rewrite must not wait for A's row (a foreign key's check would: a deadlock)."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite's writers take turns from BEGIN IMMEDIATE on")
+    world = build_world(engine)
+    today = clock.today()
+    with transaction(engine) as db:
+        a = intake(db, world, today, [IDS[0]]).id
+        b = intake(db, world, today - timedelta(days=3), [IDS[1]]).id
+    holder = Session(engine)
+    try:
+        holder.execute(select(Case.id).where(Case.id == a).with_for_update())
+        holder.add(Party(case_id=a, role="第三人", name="某", id_number=IDS[2]))
+        holder.flush()
+
+        def other() -> None:
+            with transaction(engine) as db:
+                db.add(Party(case_id=b, role="第三人", name="某", id_number=IDS[0]))
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(120)  # it needs nothing the holder has: it ends by itself
+        assert not thread.is_alive()
+        holder.commit()
+    finally:
+        holder.close()
+    assert {i: f[3] for i, f in check(engine).items() if i in (a, b)} == {a: 3, b: None}

@@ -60,7 +60,10 @@ def refresh_own(conn: Connection, case_ids: Iterable[int]) -> None:
     for n in range(0, len(ids), _CHUNK):
         chunk = ids[n : n + _CHUNK]
         if conn.dialect.name == "postgresql":
-            conn.execute(select(Case.id).where(Case.id.in_(chunk)).order_by(Case.id).with_for_update())
+            # FOR NO KEY UPDATE: the lock an UPDATE takes, taken before the UPDATE's own statement so that it then
+            # reads the records as the transaction that held the row left them (READ COMMITTED).
+            locking = select(Case.id).where(Case.id.in_(chunk)).order_by(Case.id).with_for_update(key_share=True)
+            conn.execute(locking)
         conn.execute(update(Case).where(Case.id.in_(chunk)).values(**_own_values()))
 
 

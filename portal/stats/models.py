@@ -10,11 +10,13 @@ class CaseRepeat(SQLModel, table=True):
 
     `gap_days` is how many days before this case the nearest such case was received: the case counts as 重复访 when
     the gap is within PORTAL_RECENT_CASE_DAYS. A row of its own, not a column of the case, because another case's
-    change rewrites it: a row of the case would then be locked by two transactions in either order. (Cases are not
-    deleted; should one be, its row goes with it.)
+    change rewrites it: a row of the case would then be locked by two transactions in either order. Nor a foreign
+    key: on PostgreSQL its check would lock the case's row (FOR KEY SHARE) under the 重复访 lock, behind a request
+    that holds the case (portal.db.lock, FOR UPDATE) and waits for the 重复访 lock itself — a deadlock. Cases are not
+    deleted; `stale` would name a row left by one.
     """
 
     __tablename__ = "case_repeat"
 
-    case_id: int = Field(foreign_key="case.id", primary_key=True, ondelete="CASCADE")
+    case_id: int = Field(primary_key=True)  # the case's id (see above: no foreign key)
     gap_days: int

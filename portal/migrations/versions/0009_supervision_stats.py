@@ -69,7 +69,6 @@ def upgrade() -> None:
         "case_repeat",
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("gap_days", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["case_id"], ["case.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("case_id"),
     )
     _backfill_concluded_on()
