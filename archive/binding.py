@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from archive import pages as pagemod
+from archive.contents import Item, compose
+from archive.manifest import build_manifest
 from archive.model import CaseData, FilingData, Options, UploadData
-from archive.order import DEFAULT_ORDER, DOCUMENTS, PRINTABLE, Item, Slot, compose
+from archive.order import DEFAULT_ORDER, Slot
 from archive.render import Renderer, render_slot
 
 Progress = Callable[[int, str], None]
@@ -35,6 +37,7 @@ class Row:
     sha256: str = ""
     source: str = ""  # generated | signed_scan | upload | attachment
     filename: str = ""  # the original file name of an upload
+    entry: dict | None = field(default=None, repr=False, compare=False)  # what was laid out for it
 
 
 @dataclass
@@ -51,16 +54,16 @@ class Bound:
     attachments: list[str] = field(default_factory=list)
 
 
-def volume_title(case: CaseData) -> str:
-    """卷名, e.g. 张某与李某宅基地纠纷."""
-    applicants = [p.name for p in case.parties if p.role == "申请人"]
-    respondents = [p.name for p in case.parties if p.role == "被申请人"]
-    if applicants and respondents:
-        return f"{'、'.join(applicants)}与{'、'.join(respondents)}{case.dispute_type}"
-    return case.title
+def volume_title(case: CaseData, filing: FilingData | None = None) -> str:
+    """卷名: the case's own title (e.g. 张某与李某宅基地纠纷), unless the archivist gave another at filing."""
+    return (filing.title if filing and filing.title else "") or case.title
 
 
 def mediation_period(case: CaseData) -> tuple[date | None, date | None]:
+    """调解日期 from–to; for a refused case, registration to refusal."""
+    if case.state == "refused":
+        refusal = next((r.held_on for r in case.records if r.kind == "refusal" and r.held_on), None)
+        return case.received_on, refusal or case.received_on
     days = [
         r.held_on
         for r in case.records
@@ -73,54 +76,6 @@ def mediation_period(case: CaseData) -> tuple[date | None, date | None]:
 
 def _sha(data: bytes | str) -> str:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
-
-
-def document_pdf(
-    case: CaseData, key: str, *, options: Options | None = None, filing: FilingData | None = None
-) -> tuple[str, bytes]:
-    """One standard document on its own, for printing and signing: (title, PDF bytes)."""
-    options = options or Options()
-    prefix = key.split(":")[0]
-    if prefix not in PRINTABLE:
-        raise KeyError(key)
-    renderer = Renderer(options.variant, options.page_number_position)
-    context: dict = {
-        "case": case,
-        "record": None,
-        "transfer": None,
-        "filing": filing or FilingData(),
-        "variant": options.variant,
-    }
-    if prefix == "notes":
-        items = compose(case)
-        return "卷内备考表", renderer.single(
-            "docs/notes.html",
-            title="卷内备考表",
-            doc_title="卷内备考表",
-            authors=[case.committee],
-            doc_count=len(items),
-            page_count="＿＿",
-            attached=0,
-            **context,
-        )
-    _, template, title, _ = DOCUMENTS[prefix]
-    if ":" in key:
-        ref = key.split(":", 1)[1]
-        if prefix == "transfer":
-            index = int(ref)
-            if not 0 <= index < len(case.transfers):
-                raise KeyError(key)
-            context["transfer"] = case.transfers[index]
-        else:
-            record = next((r for r in case.records if r.kind == prefix and r.ref == ref), None)
-            if record is None:
-                raise KeyError(key)
-            context["record"] = record
-    elif prefix not in ("application", "registration", "rights"):
-        raise KeyError(key)
-    return title, renderer.single(
-        template, title=f"{title} {case.number}", doc_title=title, authors=[case.committee], **context
-    )
 
 
 def bind(
@@ -171,12 +126,29 @@ def bind(
                     starts.setdefault(int(anchor[1:]), page_index + 1)
         page_count = len(body.pages)
         rows: list[Row] = []
-        for n, entry in enumerate(entries, start=1):
-            item = entry["item"]
+        numbered = iter(range(1, len(entries) + 1))
+        files_only = {id(i) for i in attachments_only}
+        for item in items:  # in the dossier's order: an item without pages keeps its place, marked as a file
+            if id(item) in files_only:
+                note = "电子文件，已嵌入" if options.variant == "pdf/a-3b" else "电子文件，原件另存"
+                rows.append(
+                    Row(
+                        title=item.title,
+                        author=item.author,
+                        day=item.day,
+                        pages="—",
+                        note=note,
+                        key=item.key,
+                        sha256=item.upload.sha256,
+                        source="attachment",
+                        filename=item.upload.filename,
+                    )
+                )
+                continue
+            n = next(numbered)
             start = starts[n]
             end = (starts[n + 1] - 1) if n + 1 in starts else page_count
             source = "signed_scan" if item.signed else ("upload" if item.upload else "generated")
-            digest = item.upload.sha256 if item.upload else ""
             rows.append(
                 Row(
                     title=item.title + ("（签字件）" if item.signed else ""),
@@ -186,45 +158,25 @@ def bind(
                     start=start,
                     end=end,
                     key=item.key,
-                    sha256=digest,
+                    sha256=item.upload.sha256 if item.upload else "",
                     source=source,
                     filename=item.upload.filename if item.upload else "",
-                )
-            )
-        for item in attachments_only:
-            note = "电子文件，已嵌入" if options.variant == "pdf/a-3b" else "电子文件，另存"
-            rows.append(
-                Row(
-                    title=item.title,
-                    author=item.author,
-                    day=item.day,
-                    pages="—",
-                    note=note,
-                    key=item.key,
-                    sha256=item.upload.sha256,
-                    source="attachment",
-                    filename=item.upload.filename,
+                    note=item.note,
+                    entry=entries[n - 1],
                 )
             )
         # Generated documents are hashed by the HTML they were rendered from, so the manifest names each one.
-        for row, entry in zip(rows, entries):
+        for row in rows:
             if row.source == "generated":
-                row.sha256 = _sha(
-                    renderer.html(
-                        entry["item"].template,
-                        case=case,
-                        record=entry["item"].record,
-                        filing=filing,
-                        transfer=case.transfers[entry["item"].transfer_index]
-                        if entry["item"].transfer_index is not None
-                        else None,
-                        item=entry["item"],
-                        variant=options.variant,
-                    )
+                item = row.entry["item"]
+                transfer = case.transfers[item.transfer_index] if item.transfer_index is not None else None
+                html = renderer.html(
+                    item.template, case=case, record=item.record, filing=filing, transfer=transfer, item=item
                 )
+                row.sha256 = _sha(html)
         report(70, "排版封面和卷内目录")
         start_day, end_day = mediation_period(case)
-        title = volume_title(case)
+        title = volume_title(case, filing)
         stamp = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
         meta = {"title": title, "authors": [case.committee], "created": stamp, "description": f"{case.number} 调解卷宗"}
         front = renderer.document(
@@ -315,69 +267,3 @@ def _attachment_name(upload: UploadData, index: int) -> str:
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     }.get(upload.media_type, "bin")
     return f"{index:02d}-{upload.sha256[:16]}.{extension}"
-
-
-def build_manifest(
-    case: CaseData,
-    filing: FilingData,
-    options: Options,
-    rows: list[Row],
-    *,
-    page_count: int,
-    front_pages: int,
-    tail_pages: int,
-    created: str,
-    title: str,
-    period: tuple,
-) -> dict:
-    """The machine-readable description of the dossier (DA/T 46 metadata, every document with its SHA-256)."""
-    return {
-        "format": "mediation-dossier/1",
-        "title": title,
-        "case": {
-            "number": case.number,
-            "title": case.title,
-            "committee": case.committee,
-            "dispute_type": case.dispute_type,
-            "dispute_code": case.dispute_code,
-            "channel": case.channel,
-            "outcome": case.outcome,
-            "state": case.state,
-            "received_on": _iso(case.received_on),
-            "accepted_on": _iso(case.accepted_on),
-            "closed_on": _iso(case.closed_on),
-            "mediators": list(case.mediators),
-            "parties": [{"role": p.role, "name": p.name} for p in case.parties],
-        },
-        "filing": {**{k: v for k, v in asdict(filing).items() if k != "filed_on"}, "filed_on": _iso(filing.filed_on)},
-        "mediation_period": [_iso(period[0]), _iso(period[1])],
-        "pdf": {
-            "variant": options.variant,
-            "numbered_pages": page_count,
-            "front_pages": front_pages,
-            "tail_pages": tail_pages,
-            "page_numbers": options.page_number_position,
-            "created": created,
-            "creator": "调解卷宗门户",
-        },
-        "documents": [
-            {
-                "seq": n,
-                "title": r.title,
-                "author": r.author,
-                "date": _iso(r.day),
-                "pages": r.pages,
-                "note": r.note,
-                "source": r.source,
-                "sha256": r.sha256,
-                "key": r.key,
-                "filename": r.filename,
-            }
-            for n, r in enumerate(rows, start=1)
-        ],
-        "trail": [{"date": _iso(d), "who": who, "what": what} for d, who, what in case.events],
-    }
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None

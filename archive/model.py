@@ -14,6 +14,7 @@ class PartyData:
     sex: str = ""
     ethnicity: str = ""
     age: str = ""
+    birth_date: date | None = None
     occupation: str = ""
     id_label: str = ""
     id_number: str = ""  # already masked by the caller when the reader may not see it
@@ -29,6 +30,7 @@ class RecordData:
     held_on: date | None
     fields: dict[str, str]
     ref: str = ""  # the caller's id, so an uploaded signed scan can be matched to it
+    org: str = ""  # the body that made the record (the handling body at the time), when it differs from today's
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class UploadData:
     sha256: str
     uploaded_on: date | None = None
     replaces: str = ""  # a document key ("agreement:12", "rights") for signed scans
+    provided_by: str = ""  # the party who provided it (an ID copy's holder, evidence's submitter), when known
+    org: str = ""  # the body that took it in
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,14 @@ class CaseData:
     transfers: tuple[TransferData, ...] = ()
     events: tuple[tuple[date, str, str], ...] = ()  # (day, who, what): the business trail for the manifest
     judicial_confirmation: bool = False
+    registered_by: str = ""  # the body that registered the case (a grid, the petition bureau …); "" = committee
+    registrar: str = ""  # the person who registered it
+    accepted_by: str = ""  # the body that accepted (or refused) it; "" = committee
+    handled_by: str = ""  # the person who accepted or refused it (a refused case's 经办人)
+
+    def body(self, name: str = "") -> str:
+        """The body named for an act: `name` when known, else the handling committee."""
+        return name or self.committee
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ class FilingData:
     """What the archivist sets when filing (立卷归档)."""
 
     fonds: str = ""  # 全宗名称
+    title: str = ""  # 卷名: the case title unless the archivist edits it
     archive_number: str = ""  # 档号
     volume_number: str = ""  # 卷号
     filed_by: str = ""  # 立卷人

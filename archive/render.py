@@ -63,17 +63,48 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     return env
 
 
+# The page margins (mm: top, right, bottom, left) of text pages and scan pages, as in static/css/dossier.css; the
+# page number keeps the same distance from the paper's edge on both (EDGE_MM from the top or bottom edge, and the
+# text pages' side margin from the side), so a scan page's number does not sit closer to the edge than a text page's.
+MARGINS = {"body": (30, 22, 25, 28), "body-scan": (14, 12, 12, 12)}
+EDGE_MM = 8
+
+
 def page_number_css(position: str) -> str:
-    """The margin box that carries the page number on body pages."""
+    """The margin box that carries the page number on body pages (and "第 N 页 共 M 页" on single prints)."""
     if position not in POSITIONS:
         raise ValueError(f"unknown page number position {position!r}; one of {', '.join(POSITIONS)}")
-    rule = "content: counter(page); font-size: 10.5pt; font-family: var(--font);"
-    if position == "outer":  # top right on the front, top left on the back (double-sided binding)
-        return " ".join(
-            f"@page {name}:right {{ @top-right {{ {rule} }} }} @page {name}:left {{ @top-left {{ {rule} }} }}"
-            for name in ("body", "body-scan")
+    _, text_right, _, text_left = MARGINS["body"]
+
+    def rule(name: str, box: str) -> str:
+        _, right, _, left = MARGINS[name]
+        vertical, side = box.split("-")
+        pad = [f"padding-{vertical}: {EDGE_MM}mm", f"vertical-align: {'top' if vertical == 'top' else 'bottom'}"]
+        if side == "right":
+            pad.append(f"padding-right: {text_right - right}mm")
+        elif side == "left":
+            pad.append(f"padding-left: {text_left - left}mm")
+        else:  # centred on the text pages' page area
+            pad.append(f"padding-left: {max(0, (text_left - text_right) - (left - right))}mm")
+        return (
+            f"@{box} {{ content: counter(page); font-size: 10.5pt; line-height: 1; font-family: var(--font); "
+            + "; ".join(pad)
+            + "; }"
         )
-    return " ".join(f"@page {name} {{ @{position} {{ {rule} }} }}" for name in ("body", "body-scan"))
+
+    css = []
+    for name in MARGINS:
+        if position == "outer":  # top right on the front, top left on the back (double-sided binding)
+            css.append(
+                f"@page {name}:right {{ {rule(name, 'top-right')} }} @page {name}:left {{ {rule(name, 'top-left')} }}"
+            )
+        else:
+            css.append(f"@page {name} {{ {rule(name, position)} }}")
+    css.append(
+        '@page single { @bottom-center { content: "第 " counter(page) " 页　共 " counter(pages) " 页"; '
+        "font-size: 9pt; font-family: var(--font); } }"
+    )
+    return " ".join(css)
 
 
 def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None):  # noqa: ANN201
@@ -121,8 +152,9 @@ class Renderer:
             f"html, body {{ font-family: {FONTS[variant]}; }} {page_number_css(position)}"
         )
 
-    def html(self, template: str, **context: object) -> str:
-        return self.env.get_template(template).render({"variant": self.variant, **context})
+    def html(self, page: str, **context: object) -> str:
+        """`page` (a file in templates/pdf) rendered with `context`."""
+        return self.env.get_template(page).render({"variant": self.variant, **context})
 
     def document(self, html: str):  # noqa: ANN201
         """Lay out `html` (a WeasyPrint Document: pages with their anchors)."""
@@ -149,7 +181,8 @@ class Renderer:
         )
 
     def single(self, template: str, **context: object) -> bytes:
-        """One standard document on its own (for printing and signing)."""
+        """One standard document on its own (for printing and signing), in the same page frame, stylesheet
+        and fonts as the dossier (templates/pdf/single.html), with its title in the PDF's metadata."""
         with render_slot():
-            html = self.html(template, **context)
+            html = self.html("single.html", template=template, body_class="single", **context)
             return self.write(self.document(html))

@@ -150,32 +150,18 @@ def case(
         upload(scan(text=f"EVIDENCE {n}", seed=100 + n), f"证据{n + 1}.jpg", "image/jpeg", "证据材料", day=accepted)
         for n in range(scans)
     ]
-    if signed:
+    if signed:  # every document printed with signature lines, filed as its signed scan
+        keys = ["application", "registration", "rights", "investigation:1", "agreement:20", "closure:21", "followup:22"]
+        keys += [f"mediation:{10 + n}" for n in range(sessions)]
         files += [
             upload(
-                scan(text="SIGNED", seed=900),
-                "权利义务告知书-签字.jpg",
+                scan(text=f"SIGNED {key}", seed=900 + n),
+                f"{key.split(':')[0]}-签字.jpg",
                 "image/jpeg",
                 "签字文书扫描件",
-                replaces="rights",
-            ),
-            upload(
-                scan(text="SIGNED AGREEMENT", seed=901),
-                "协议书-签字.jpg",
-                "image/jpeg",
-                "签字文书扫描件",
-                replaces="agreement:20",
-            ),
-        ]
-        files += [
-            upload(
-                scan(text=f"SIGNED MEDIATION {n}", seed=910 + n),
-                f"调解记录{n + 1}-签字.jpg",
-                "image/jpeg",
-                "签字文书扫描件",
-                replaces=f"mediation:{10 + n}",
+                replaces=key,
             )
-            for n in range(sessions)
+            for n, key in enumerate(keys)
         ]
     return CaseData(
         number="（2026）桃人调字第007号",
@@ -199,6 +185,7 @@ def case(
                 sex="男",
                 ethnicity="汉族",
                 age="56",
+                birth_date=date(1969, 12, 31),
                 occupation="农民",
                 id_label="居民身份证",
                 id_number="11010519491231002X",
@@ -233,4 +220,7 @@ def case(
             ),
         ),
         events=((received, "刘雨欣", "登记"), (accepted, "刘雨欣", "受理")),
+        registered_by="东镇人民调解委员会",
+        registrar="刘雨欣",
+        handled_by="刘雨欣",
     )

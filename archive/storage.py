@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ def write_once(target: Path, data: bytes, *, read_only: bool = True) -> None:
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".store-")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -61,6 +62,25 @@ def write_once(target: Path, data: bytes, *, read_only: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+TEMP_PREFIX = ".store-"
+
+
+def sweep(root: Path, *, older_than_seconds: float = 3600) -> int:
+    """Remove temp files that write_once left behind under `root` (a process killed between writing and renaming),
+    when older than `older_than_seconds`: a younger one may be another process's write in progress. How many."""
+    if not root.is_dir():
+        return 0
+    cutoff, removed = time.time() - older_than_seconds, 0
+    for path in root.rglob(f"{TEMP_PREFIX}*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # renamed or removed meanwhile
+            pass
+    return removed
 
 
 def hash_file(path: Path) -> str:

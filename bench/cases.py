@@ -57,7 +57,7 @@ def free_port() -> int:
 class Server:
     """`portal serve --workers 2` in its own process group; stopped with SIGTERM (SIGKILL if it hangs)."""
 
-    def __init__(self, url: str, data_dir: Path, workers: int = 2) -> None:
+    def __init__(self, url: str, data_dir: Path, workers: int = 2, **settings: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "server.log"
@@ -72,6 +72,7 @@ class Server:
             PORTAL_INDEXER_IN_SERVER="false",
             PORTAL_FIXITY_INTERVAL_MINUTES="0",
         )
+        env.update(settings)  # e.g. bench/soak.py runs the indexer
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [
@@ -94,7 +95,7 @@ class Server:
                 start_new_session=True,
             )
 
-    def wait(self, timeout: float = 60) -> None:
+    def wait(self, timeout: float = 180) -> None:
         from support.cli import wait_for_healthz
 
         wait_for_healthz(self.proc, self.base, self.log, timeout)

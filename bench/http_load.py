@@ -25,7 +25,8 @@ class Tally:
 
 
 class Connection:
-    """One keep-alive connection speaking just enough HTTP/1.1 for GET: Content-Length and chunked bodies."""
+    """One keep-alive connection speaking just enough HTTP/1.1: GET, and POST of a ready body (bench/soak.py);
+    Content-Length and chunked answers."""
 
     def __init__(self, host: str, port: int, cookie: str) -> None:
         self.host, self.port, self.cookie = host, port, cookie
@@ -33,13 +34,18 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.request("GET", path)
+
+    async def request(self, method: str, path: str, body: bytes = b"", content_type: str = "") -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         target = quote(path, safe="/?=&%:+,;@")
+        extra = f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n" if method != "GET" else ""
         self.writer.write(
-            f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {self.cookie}\r\n"
-            "Accept: text/html\r\n\r\n".encode("latin-1")
+            f"{method} {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {self.cookie}\r\n"
+            f"Accept: text/html\r\n{extra}\r\n".encode("latin-1")
+            + body
         )
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")

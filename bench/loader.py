@@ -15,6 +15,7 @@ from datetime import time as dtime
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from portal.cases import numbers
 from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, CaseSequence, CaseState, Party
 from portal.demo_cases import data
 from portal.demo_cases.people import resident_id
@@ -532,9 +533,10 @@ def load_cases(
                     "org_path": org.path,
                     "number_org_id": org.id,
                     "number_year": day.year,
-                    "number_prefix": org.short_name,
+                    "number_prefix": numbers.prefix_of(org),
+                    "number_word": numbers.word_of(org),
                     "number_seq": seq,
-                    "number": f"（{day.year}）{org.short_name}人调字第{seq:03d}号",
+                    "number": numbers.format_number(day.year, numbers.prefix_of(org), numbers.word_of(org), seq),
                     "title": f"{a}与{b}{topic}纠纷",
                     "channel": rng.choice(CHANNELS),
                     "dispute_type": dtype,

@@ -8,7 +8,9 @@ same corpus in the same run as a reference.
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -37,6 +39,12 @@ WORDS = ["宅基地", "物业", "赔偿", "劳动争议", "婚姻家庭", "邻�
 PAIRS = ["宅基地 赔偿", "物业 协商", "劳动争议 责任", "邻里 情绪", "合同 数额"]
 PHRASES = ['"责任划分"', '"申请调解"', '"多次协商未果"', '"赔偿数额"', '"有激化可能"']
 COUNTY_USER, VILLAGE_USER = "qx.clerk", "dm.director"
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the rebuild's writer processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def pct(values: list[float], p: float) -> float:
@@ -122,11 +130,14 @@ def main() -> None:
     if args.procs:
         search_writing.REBUILD_PROCS = args.procs
     if not (reuse and args.no_rebuild and search.SearchIndex(settings.index_dir).status()["ok"]):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         Indexer(settings, engine).rebuild()
-        rebuild = time.perf_counter() - started
+        rebuild, cpu = time.perf_counter() - started, _cpu() - cpu
         size = sum(f.stat().st_size for f in settings.index_dir.rglob("*") if f.is_file())
-        print(f"full rebuild: {args.cases / rebuild:.0f} cases/s ({rebuild:.0f} s), index {size / 1048576:.0f} MB")
+        print(
+            f"full rebuild: {args.cases / rebuild:.0f} cases/s ({rebuild:.0f} s), CPU {cpu:.0f} s (this process and its"
+            f" writer processes), load {' / '.join(f'{x:.1f}' for x in os.getloadavg())}, index {size / 1048576:.0f} MB"
+        )
 
     # What the server does at start-up (portal.app → searching.service.start_warming): jieba's dictionary and the
     # index's per-segment facet sets and date order. The words' postings stay cold: the first round reads them.
@@ -147,6 +158,7 @@ def main() -> None:
         "name": names,
         "case number": [n.split("第")[-1] if i % 2 else n for i, n in enumerate(numbers)],
     }
+    print(f"load before the queries: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         "| query kind | Whoosh county p50 / p95 (first-pass max) [CPU p95] ms | Whoosh village p50 / p95 (first-pass max) [CPU p95] "
         "| FTS5 trigram p50 / p95 |"

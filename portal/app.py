@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from anyio import to_thread
@@ -20,17 +23,22 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal import clock, serving
+from portal.alerts.web import AlertController
 from portal.api.web import ApiController
+from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.web import AuditController
+from portal.auth.sessions import Toucher
 from portal.auth.web import AccountController, LoginController, logout
 from portal.cases.web import CaseController
 from portal.cases.web_files import CaseFilesController
 from portal.cases.web_loop import CaseLoopController
+from portal.cases.web_reports import ReportController
 from portal.cases.web_transfers import TransferController
-from portal.db import make_engine, read_only, transaction
+from portal.db import Unit, keep_off_the_loop, make_engine, read_only, transaction
 from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
 from portal.experts.web import ExpertController
 from portal.health import healthz
@@ -46,8 +54,11 @@ from portal.settings import Settings
 from portal.stats.web import StatsApiController, StatsController
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
+from portal.web.csrf_binding import SessionBoundCsrf
+from portal.web.edge import FormGuard, check_request
 from portal.web.security import add_security_headers
 from portal.workspace import home, workspace
+from portal.writers import Writers
 
 PUBLIC_PATHS = ["^/static/", "^/healthz"]
 
@@ -63,14 +74,30 @@ async def provide_db(state: State, request: Request) -> AsyncIterator[Session]:
     SQLite, nothing on PostgreSQL, see read_only); a write's commit can wait on the disk or the network, so it still
     runs in a thread.
     """
+    # Threads: the handler runs in the loop's executor (Threads below), its commit in anyio's, which nothing else
+    # uses, so a commit never waits for a thread held by a handler that waits for the connection it would free.
     writes = request.route_handler.opt.get("writes", False)
     reads = request.method in ("GET", "HEAD") and not (writes(request) if callable(writes) else writes)
     if reads:
         # Nothing to commit: closing hands the connection back, and the pool's reset ends SQLite's deferred read.
-        with Session(state.reader, expire_on_commit=False) as session:
+        with Unit(state.reader, expire_on_commit=False) as session:
             yield session
         return
-    unit = transaction(state.engine)
+    if request.method in ("GET", "HEAD"):
+        # An audited view (a print, a download, an export, a revealed number): it reads as a read-only request does
+        # and writes only its audit entry, through the writer — on SQLite the write lock is taken at the entry, at
+        # the end, not at the first read, so rendering a PDF or an export holds nobody's change up.
+        async with _unit(state.reader, binds={AuditHead: state.engine, AuditEntry: state.engine}) as session:
+            yield session
+        return
+    async with state.writers.turn(), _unit(state.engine) as session:  # the turn: on the loop, holding no thread
+        yield session
+
+
+@asynccontextmanager
+async def _unit(engine: Engine, **binds: object) -> AsyncIterator[Session]:
+    """A transaction (portal.db.transaction) begun here and ended in a thread: a commit waits on disk or network."""
+    unit = transaction(engine, **binds)
     session = unit.__enter__()
     try:
         yield session
@@ -78,6 +105,26 @@ async def provide_db(state: State, request: Request) -> AsyncIterator[Session]:
         await to_thread.run_sync(unit.__exit__, type(exc), exc, exc.__traceback__)
         raise
     await to_thread.run_sync(unit.__exit__, None, None, None)
+
+
+class Threads:
+    """Each worker's threads and database connections, sized together.
+
+    Handlers and the auth middleware run in the event loop's executor: `settings.threads` threads, each holding at
+    most one pooled connection while it runs. Commits run in anyio's threads (provide_db). The pool has a connection
+    for every handler thread, as many again for requests between their handler and their commit, and four for the
+    background threads (search indexer, fixity schedule, dossier binding); one missing for BUSY_SECONDS is a 503."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.count = max(1, settings.threads)
+
+    @property
+    def connections(self) -> int:
+        return 2 * self.count + 4
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=self.count, thread_name_prefix="portal-request"))
 
 
 class SettledMemory:
@@ -111,10 +158,23 @@ class SettledMemory:
             gc.unfreeze()
 
 
+# Libraries that log every step at INFO (WeasyPrint a line per page, style sheet and font; fontTools per subset): their
+# warnings and errors still show, their progress does not flood the portal's log or a failing test's output.
+CHATTY_LOGGERS = ("weasyprint", "weasyprint.progress", "fontTools", "fontTools.subset", "fontTools.ttLib")
+
+
+def quiet_libraries() -> None:
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.effective_database_url)
+    threads = Threads(settings)
+    engine = make_engine(settings.effective_database_url, connections=threads.connections)
+    toucher = Toucher(engine)
+    writers = Writers(engine, threads.count)
     secret = settings.effective_secret_key()
     tz = ZoneInfo(settings.timezone)
     clock.set_timezone(settings.timezone)
@@ -128,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     indexer = IndexerThread(settings, engine)  # one per worker; only the one holding the lock indexes
     memory = SettledMemory()
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
+    quiet_libraries()
 
     return Litestar(
         route_handlers=[
@@ -144,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseController,
             CaseLoopController,
             TransferController,
+            ReportController,
             CaseFilesController,
             ProblemController,
             ScreeningController,
@@ -156,12 +218,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StatsController,
             StatsApiController,
             dossier_router,
+            AlertController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),
         ],
         dependencies={"db": Provide(provide_db)},
-        state=State({"settings": settings, "engine": engine, "reader": read_only(engine), "tz": tz}),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "reader": read_only(engine),
+                "tz": tz,
+                "toucher": toucher,
+                "writers": writers,
+            }
+        ),
         template_config=TemplateConfig(
             directory=settings.templates_dir, engine=JinjaTemplateEngine, engine_callback=configure_jinja
         ),
@@ -174,7 +246,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             header_name="x-csrftoken",
             exclude=PUBLIC_PATHS,
         ),
-        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS)],
+        # In this order: the session, the form body (portal.web.edge), the CSRF token's binding to the session; then
+        # Litestar's own CSRF check, which always runs last, just before the handler.
+        middleware=[
+            DefineMiddleware(SessionAuthMiddleware, exclude=PUBLIC_PATHS),
+            FormGuard,
+            DefineMiddleware(SessionBoundCsrf, secret=secret, secure=settings.cookie_secure),
+        ],
+        before_request=check_request,  # ids, query parameters and form bodies no handler should see
         before_send=[add_security_headers, serving.balance_connections],
         exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
         # The schema documents the JSON API only: pages are left out here, ApiController opts back in.
@@ -188,11 +267,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         include_in_schema=False,
         request_max_body_size=(settings.upload_max_mb + 1) * 1048576,
         on_startup=[
+            threads.start,
+            writers.start,
+            toucher.start,
             indexer.start,
-            start_keeping,
+            start_keeping,  # recovers interrupted bindings: on the loop, but before any request is served
             memory.start,
             lambda: start_warming(settings.index_dir, then=memory.again),
+            lambda: keep_off_the_loop(engine),  # from here on, the loop serves requests
         ],
-        on_shutdown=[indexer.stop, stop_keeping, memory.stop, engine.dispose],
+        on_shutdown=[indexer.stop, stop_keeping, toucher.stop, writers.stop, memory.stop, engine.dispose],
         debug=settings.debug,
     )

@@ -44,11 +44,20 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="工作进程数，默认取 PORTAL_WORKERS（2）。")
 def serve(host: str, port: int, workers: int | None) -> None:
+    from archive import storage
     from portal import serving
 
     settings = _settings()
     settings.effective_secret_key()  # create the key file once, before the workers race for it
     _require_migrated(settings)
+    try:
+        serving.refuse_if_served(host, port)
+    except serving.PortTaken as exc:
+        raise click.ClickException(str(exc)) from exc
+    for root in (settings.uploads_dir, settings.archive_dir, settings.data_dir / "texts"):
+        removed = storage.sweep(root)  # what a killed process left between writing a file and renaming it
+        if removed:
+            click.echo(f"已清理 {root} 下 {removed} 个未完成写入的临时文件。")
     click.echo(f"调解卷宗门户已启动：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/")
     serving.serve(
         "portal.app:create_app",
@@ -164,6 +173,10 @@ def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
 
     settings = _settings()
     _require_migrated(settings)
+    try:  # read before the transaction begins: a server's writers never wait for the parse
+        parsed = importer.parse(file.read_bytes())
+    except importer.UnreadableFile as exc:
+        raise click.ClickException(str(exc)) from exc
     engine = make_engine(settings.effective_database_url)
     try:
         with db.transaction(engine) as session:
@@ -173,7 +186,7 @@ def import_cases(file: Path, org_id: int | None, dry_run: bool) -> None:
             try:
                 report = importer.import_file(
                     session,
-                    file.read_bytes(),
+                    parsed,
                     importer.cli_scope(root),
                     dry_run=dry_run,
                     actor_name="命令行导入",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 _zone = ZoneInfo("Asia/Shanghai")
@@ -19,7 +19,9 @@ def today() -> date:
 
 
 def local_date(moment: datetime) -> date:
-    """The portal-zone calendar day of an aware moment (e.g. when a dossier was filed)."""
+    """The portal-zone calendar day of a moment (e.g. when a dossier was filed); a naive one is UTC, as stored."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(_zone).date()
 
 

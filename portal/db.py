@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,14 +11,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import event, or_, text
+from sqlalchemy import event, or_, select, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+from portal.errors import Conflict
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 IDLE_PING_SECONDS = 10.0
+# How long a request waits for SQLite's write lock, or for a pooled connection, before it is answered 503 "系统繁忙"
+# (portal.web.errors.on_busy). Write transactions last milliseconds; a wait this long means something is wrong.
+BUSY_SECONDS = 15
 
 
 def utcnow() -> datetime:
@@ -29,22 +38,29 @@ def enum_column(enum_cls: type, length: int = 24) -> SAEnum:
     return SAEnum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-def make_engine(url: str, *, pooled: bool = True, idle_ping_seconds: float = IDLE_PING_SECONDS) -> Engine:
+def make_engine(
+    url: str, *, pooled: bool = True, connections: int | None = None, idle_ping_seconds: float = IDLE_PING_SECONDS
+) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout; a PostgreSQL pool checks connections
-    that sat idle (see ping_when_idle)."""
+    that sat idle (see ping_when_idle). `connections`: a pool of exactly that many, and a request that finds none free
+    within BUSY_SECONDS fails (503) instead of waiting on (the server sizes it for its threads, see portal.app)."""
     parsed = make_url(url)
+    sizing: dict = {}
+    if not pooled:
+        sizing = {"poolclass": NullPool}
+    elif connections:
+        sizing = {"pool_size": connections, "max_overflow": 0, "pool_timeout": BUSY_SECONDS}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs = {} if pooled else {"poolclass": NullPool}
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS}, **sizing)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
             # Prefix LIKE on materialised paths can then use their indexes (paths have no letters anyway).
             cur.execute("PRAGMA case_sensitive_like=ON")
             # Reads come from memory-mapped pages and a 64 MB page cache per connection rather than a
@@ -59,17 +75,39 @@ def make_engine(url: str, *, pooled: bool = True, idle_ping_seconds: float = IDL
         def _sqlite_begin(conn) -> None:  # noqa: ANN001
             # Writers take the lock at BEGIN, so two writers queue instead of failing on upgrade;
             # readers (see read_only) begin deferred and never wait for each other.
-            # Straight to the driver: every request begins once, and SQLAlchemy's statement machinery costs more than BEGIN.
-            conn.connection.driver_connection.execute(
-                "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
-            )
+            # Straight to the driver: every request begins once, and SQLAlchemy's statement machinery costs more
+            # than BEGIN. Its error is wrapped as SQLAlchemy would (a lock held past the busy timeout is a 503).
+            begin = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+            try:
+                conn.connection.driver_connection.execute(begin)
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance(begin, None, exc, sqlite3.Error) from exc
 
         return engine
+    # A row lock (lock(), an UPDATE) waited for longer than SQLite's busy timeout fails the same way, 503, instead of
+    # the request hanging for as long as the other transaction lives.
+    timeouts = {"options": f"-c lock_timeout={BUSY_SECONDS * 1000}"}
     if not pooled:
-        return create_engine(url, poolclass=NullPool)
-    engine = create_engine(url, pool_size=5, max_overflow=10)
+        return create_engine(url, poolclass=NullPool, connect_args=timeouts)
+    engine = create_engine(url, connect_args=timeouts, **(sizing or {"pool_size": 5, "max_overflow": 10}))
     ping_when_idle(engine, idle_ping_seconds)
     return engine
+
+
+def keep_off_the_loop(engine: Engine) -> None:
+    """Refuse to hand a pooled connection to the event loop's own thread (the loop that calls this, at start-up).
+
+    Database work blocks; on the loop it stalls every request of the worker, and one that waits there for a pooled
+    connection or a lock can wait for ever: the connection it waits for belongs to a request whose commit the stalled
+    loop would have to run (issue 12's deadlock). Handlers and the auth middleware therefore run in threads (STYLE §12);
+    this makes any slip fail loudly, in the tests first, instead of stalling a server under load.
+    """
+    loop_thread = threading.get_ident()
+
+    @event.listens_for(engine, "checkout")
+    def _not_on_the_loop(_dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+        if threading.get_ident() == loop_thread:
+            raise RuntimeError("database work on the event loop: run the handler with sync_to_thread=True")
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
@@ -97,6 +135,67 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError(f"connection idle {time.monotonic() - since:.0f} s did not answer: {exc}") from exc
         if not alive:
             raise DisconnectionError("connection did not answer the ping")
+
+
+# --- several people at once (docs/architecture-concurrency.md) -----------------------------------------------------
+# Every state change is atomic on both databases, by one of three means:
+#   1. lock(): a write transaction takes the row of the thing it changes before it reads what it decides on;
+#   2. versioned: a row with a `version` column is written as UPDATE … WHERE id = :id AND version = :seen, and a
+#      stale write fails (StaleDataError, answered 409) instead of overwriting;
+#   3. unique constraints and partial unique indexes for what may exist only once.
+
+
+def writes(db: Session) -> bool:
+    """Whether `db` writes (a read-only request's session never does, see read_only)."""
+    return not db.get_bind().get_execution_options().get(READ_ONLY, False)
+
+
+def lock(db: Session, model: type, row_id: object) -> None:
+    """Hold the row `row_id` of `model` until this write transaction ends; later statements read it, and everything
+    it decides, as the last writer left it.
+
+    PostgreSQL runs at READ COMMITTED, and two requests that both read a state and then change it would both act on
+    what they read: `SELECT … FOR UPDATE` makes the second wait for the first to commit, so it sees the first's change
+    and answers as it would have if it had come later. SQLite needs nothing: a writer holds the database's write lock
+    from its BEGIN IMMEDIATE on. Call it before reading the row (or read again with populate_existing afterwards);
+    a read-only session takes no lock. Lock one kind of row per transaction, or always in the same order.
+    """
+    if db.get_bind().dialect.name == "postgresql" and writes(db):
+        db.execute(select(model.id).where(model.id == row_id).with_for_update())  # type: ignore[attr-defined]
+
+
+# For `__mapper_args__` of a model with a `version` column: the ORM then writes it with `… AND version = :seen` and
+# raises StaleDataError when another transaction changed the row since it was read. The services still bump the
+# version themselves (version_id_generator=False), as they compare it with the one a form carried.
+versioned = declared_attr(lambda cls: {"version_id_col": cls.__table__.c.version, "version_id_generator": False})
+STALE = "该内容刚刚已被他人修改或处理。请刷新页面查看最新内容后再操作。"
+
+
+def flush_once(db: Session, message: str) -> None:
+    """Flush what was just added; if it may exist only once and already does (a unique constraint or partial unique
+    index refused it: another request made it first), that is the Conflict `message`."""
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        if is_duplicate(exc):
+            raise Conflict(message) from exc
+        raise
+
+
+def is_duplicate(exc: IntegrityError) -> bool:
+    """Whether a unique constraint refused the row (rather than, say, a foreign key)."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+class Unit(Session):
+    """The session of one unit of work: a stale versioned write is the domain's Conflict (answered 409), wherever the
+    flush happens — in a service, on autoflush, or at commit."""
+
+    def flush(self, objects=None) -> None:  # noqa: ANN001
+        try:
+            super().flush(objects)
+        except StaleDataError as exc:
+            raise Conflict(STALE) from exc
 
 
 def one_of(column, values):  # noqa: ANN001, ANN201
@@ -130,9 +229,10 @@ def read_only(engine: Engine) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:  # engine: a writer, or read_only(engine)
-    """One unit of work: commit on success, roll back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def transaction(engine: Engine, **binds: object) -> Iterator[Session]:  # engine: a writer, or read_only(engine)
+    """One unit of work: commit on success, roll back on any error. `binds`: Session(binds=…) — some tables through
+    another engine (see portal.app.provide_db: an audited view reads without the write lock)."""
+    with Unit(engine, expire_on_commit=False, **binds) as session:
         try:
             yield session
             session.commit()
@@ -167,3 +267,7 @@ def migrate(url: str, revision: str = "head") -> None:
     if make_url(url).get_backend_name() == "sqlite":
         make_engine(url).dispose()  # creates the parent folder
     command.upgrade(alembic_config(url), revision)
+
+
+# Registers the listener that refuses unstorable text in every session that writes (see portal.stored_text).
+from portal import stored_text  # noqa: E402, F401

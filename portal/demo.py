@@ -130,6 +130,8 @@ def _build_orgs(session: Session, report: DemoReport) -> dict[str, Organisation]
                 parent_id=parent.id if parent else None,
                 name=spec.name,
                 short_name=spec.short_name,
+                number_prefix=data.NUMBER_FORMATS.get(spec.key, ("", ""))[0],
+                number_word=data.NUMBER_FORMATS.get(spec.key, ("", "人调字"))[1],
                 division_code=spec.division_code,
                 tier=spec.tier,
                 kind=spec.kind,

@@ -30,6 +30,16 @@ COUNTY_BODIES = [
     ("studio", "老周调解工作室", "老周", OrgKind.STUDIO),
 ]
 
+# Case-number formats other than "<short_name>人调字" (DOMAIN §3 [local]): org key → (prefix, 字号).
+NUMBER_FORMATS = {
+    "xf": ("清", "访调字"),
+    "fy": ("清", "诉调字"),
+    "yt": ("清", "医调字"),
+    "jt": ("清", "交调字"),
+    "ld": ("清", "劳调字"),
+    "sp": ("沙坪", "村调字"),
+}
+
 # 乡镇/街道: key, place, short_name, 3-digit code.
 # Each gets "<place>人民调解委员会" (COMMITTEE) with "<place>司法所" (short "<short>所") and
 # "<short>派出所" (short "<short>警") as children; their keys are "<key>.sfs" and "<key>.pcs".
@@ -83,8 +93,10 @@ PEOPLE = [
     ("qx.archivist", "吴静怡", "13707210206", [("county", Role.ARCHIVIST)]),
     # bodies beside the county tier
     ("sfj.supervisor", "高志远", "13907210301", [("sfj", Role.SUPERVISOR)]),
+    ("xf.head", "杜春明", "13907210311", [("xf", Role.HEAD)]),
     ("xf.clerk", "杨慧敏", "13807210302", [("xf", Role.CLERK)]),
     ("xf.mediator", "徐长林", "13907210303", [("xf", Role.MEDIATOR, FT, "信访积案、征地拆迁")]),
+    ("fy.head", "邱海燕", "13807210312", [("fy", Role.HEAD)]),
     ("fy.clerk", "许文博", "13607210304", [("fy", Role.CLERK)]),
     ("fy.mediator", "曹秀珍", "13507210305", [("fy", Role.MEDIATOR, PT, "合同纠纷、民间借贷")]),
     ("yt.director", "唐明哲", "13907210306", [("yt", Role.DIRECTOR), ("yt", Role.MEDIATOR, FT, "医疗纠纷")]),
@@ -103,6 +115,7 @@ PEOPLE = [
         "13907210405",
         [("cg.sfs", Role.SUPERVISOR), ("dm", Role.MEDIATOR, PT, "婚姻家庭、法律咨询")],
     ),
+    ("cg.chief", "严志刚", "13507210407", [("cg.pcs", Role.HEAD)]),
     ("cg.police", "钟立新", "13607210406", [("cg.pcs", Role.MEDIATOR, FT, "治安纠纷、邻里纠纷")]),
     ("hk.director", "汪德明", "13907210501", [("hk", Role.DIRECTOR)]),
     ("hk.clerk", "田思雨", "13807210502", [("hk", Role.CLERK)]),

@@ -27,3 +27,7 @@ class Invalid(DomainError):
     def __init__(self, errors: dict[str, str], message: str = "请更正标出的内容后再提交。") -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class Busy(DomainError):
+    """The database could not take the change in time (answered 503 with Retry-After); nothing was saved."""

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from portal.alerts.models import AlertReview
 from portal.audit.models import AuditEntry, AuditHead
 from portal.auth.models import LoginFailure, WebSession
 from portal.cases.models import (
@@ -27,6 +28,7 @@ from portal.stats.models import CaseRepeat
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AlertReview",
     "AuditEntry",
     "AuditHead",
     "Case",

@@ -33,6 +33,28 @@ log = logging.getLogger("portal.serving")
 STOP_GRACE_SECONDS = 30  # a worker finishing its requests on SIGTERM; then it is killed
 
 
+class PortTaken(RuntimeError):
+    """Another process already listens on the address."""
+
+
+def refuse_if_served(host: str, port: int) -> None:
+    """Raise PortTaken when something already listens on host:port.
+
+    The workers' sockets share the port with SO_REUSEPORT, which lets *any* process doing the same join in: a second
+    `portal serve` on the same port (another data directory, an old release) would start without a word and take
+    part of the connections. A socket bound without SO_REUSEPORT cannot share the port, so binding one first tells."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # connections in TIME_WAIT do not count
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortTaken(
+                f"端口 {host}:{port} 已被占用（可能已有一个 portal serve 在运行，或其他程序在使用）。"
+                "请先停止它，或用 --port 换一个端口。"
+            ) from exc
+
+
 def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +24,9 @@ class Settings(BaseSettings):
     debug: bool = False
     demo_mode: bool = False
     cookie_secure: bool = False
+    health_token: str = ""  # shows /healthz's details to a monitor that sends it (Authorization: Bearer …)
     session_idle_minutes: int = 30
-    session_cache_seconds: float = 2.0  # how long a worker remembers who a session is (0: look it up on every request)
+    session_cache_seconds: float = 2.0  # how long a worker may keep a session's roles for organisation-level changes
     session_max_hours: int = 12
     login_max_failures_account: int = 5
     login_max_failures_address: int = 20
@@ -37,6 +39,12 @@ class Settings(BaseSettings):
     followup_days: int = 7
     due_soon_days: int = 5
     recent_case_days: int = 180
+    escalate_director_days: int = 3  # overdue this many days: on the director's workspace (督办)
+    escalate_supervisor_days: int = 10  # … and on the supervising body's
+    alert_min_count: int = 4  # 预警: the least count of a month (or a CUSUM run) that may raise an alert
+    alert_p_yellow: float = 0.01
+    alert_p_red: float = 0.001
+    alert_repeat_cases: int = 3  # a party's ID number in this many open or recent cases is a repeat petition
     dossier_due_days: int = 60  # the register check (portal.stats.consistency): closed this long without a filed dossier
     upload_max_mb: int = 20
     indexer_batch_size: int = 200
@@ -55,16 +63,39 @@ class Settings(BaseSettings):
     dossier_pdf_variant: str = "pdf/a-3b"
     dossier_page_numbers: str = "top-right"
     fixity_interval_minutes: int = 1440
+    # 档号 proposed at filing: 全宗号-年度-保管期限代码-件号 (DA/T 22) by default, or the county's own pattern with
+    # the fields {fonds} {year} {term} {seq} {prefix} {case_seq}; 件号 ({seq}) counts per 全宗号, 年度 and 保管期限.
+    archive_number_pattern: str = "{fonds}-{year}-{term}-{seq:04d}"
+    archive_fonds_code: str = ""  # 全宗号; empty: the handling committee's short name
+
+    @field_validator("archive_number_pattern")
+    @classmethod
+    def _numbering(cls, value: str) -> str:
+        if "{seq" not in value:
+            raise ValueError("PORTAL_ARCHIVE_NUMBER_PATTERN must contain {seq} (the 件号 that keeps numbers apart)")
+        try:
+            value.format(fonds="J1", year=2026, term="D10", seq=1, prefix="东", case_seq=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"PORTAL_ARCHIVE_NUMBER_PATTERN cannot be used: {exc}") from exc
+        return value
 
     @property
     def archive_dir(self) -> Path:
         """Bound dossiers, stored by SHA-256 (PORTAL_ARCHIVE_DIR, or <data dir>/archive)."""
         return self.archive_dir_override or self.data_dir / "archive"
 
+    # Addresses (or networks, 10.0.0.0/8) of the reverse proxies in front: only from them is X-Forwarded-For believed.
+    trusted_proxies: str = ""
     workers: int = 2
+    threads: int = 8  # per worker process: the threads that run handlers (each with at most one pooled connection)
     access_log: bool = (
         False  # one log line per request from `portal serve`; the reverse proxy in front usually keeps these
     )
+
+    @cached_property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """PORTAL_TRUSTED_PROXIES, comma-separated, as networks (a single address is a network of one)."""
+        return tuple(ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip())
 
     @cached_property
     def effective_database_url(self) -> str:

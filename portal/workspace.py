@@ -10,8 +10,10 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from portal import clock
+from portal.alerts.web import panel as alert_panel
 from portal.auth.service import last_sign_in
-from portal.cases import transfers
+from portal.cases import queues, reports
+from portal.cases.escalation import Rules, escalations
 from portal.cases.models import MEDIATION_STATES, OPEN_STATES, Case, CaseState
 from portal.cases.service import overdue_condition
 from portal.orgs import service as orgs
@@ -39,7 +41,7 @@ def overview(db: Session, principal: Principal) -> list[dict]:
 
 
 def case_summary(db: Session, principal: Principal, today: date, soon_days: int) -> dict[str, int]:
-    """Cases handled by the person's organisations: open, overdue, due soon; and transfers awaiting their answer."""
+    """Cases handled by the person's organisations: open, overdue, due soon."""
     mine = principal.path_filter(Case.org_path)
     soon = today + timedelta(days=soon_days)
     working = Case.state.in_(MEDIATION_STATES)
@@ -55,7 +57,6 @@ def case_summary(db: Session, principal: Principal, today: date, soon_days: int)
         "open": count(Case.state.in_(OPEN_STATES)),
         "overdue": count(overdue_condition(today)),
         "due_soon": count(due_soon),
-        "inbox": len(transfers.inbox(db, principal)),
     }
 
 
@@ -75,4 +76,16 @@ def workspace(request: Request, db: Db) -> Template:
         last=last_sign_in(db, principal.person),
         cases=case_summary(db, principal, today, settings.due_soon_days),
         due_soon_days=settings.due_soon_days,
+        can_report=bool(reports.units(principal)),
+        queues=queues.counts(db, principal, today),
+        queue_labels=queues.QUEUES,
+        returned=queues.listing(db, principal, queues.TransferFilter(queue="returned"), today=today, page=1, size=10),
+        escalated=escalations(
+            db,
+            principal,
+            today=today,
+            rules=Rules(settings.escalate_director_days, settings.escalate_supervisor_days),
+        ),
+        escalate_days=(settings.escalate_director_days, settings.escalate_supervisor_days),
+        alert_panel=alert_panel(db, principal, settings),
     )

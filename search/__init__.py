@@ -19,8 +19,8 @@ from search.documents import (
 )
 from search.engine import SearchIndex, Suggestion
 from search.schema import SCHEMA_VERSION
-from search.text import add_words, normalise, warm_up
-from search.writing import Rebuild, apply, mask_ids, merge, segment_count
+from search.text import add_words, normalise, set_words, warm_up
+from search.writing import Rebuild, apply, indexed_text, mask_ids, merge, segment_count
 
 __all__ = [
     "FACETS",
@@ -39,9 +39,11 @@ __all__ = [
     "Suggestion",
     "add_words",
     "apply",
+    "indexed_text",
     "mask_ids",
     "merge",
     "normalise",
     "segment_count",
+    "set_words",
     "warm_up",
 ]

@@ -16,9 +16,11 @@ class CaseDoc:
     number_year: int = 0
     number_prefix: str = ""
     number_seq: int = 0
+    number_word: str = ""  # 字号, e.g. 人调字, 医调字
     title: str = ""
     parties: list[str] = field(default_factory=list)
     id_numbers: list[str] = field(default_factory=list)  # matched exactly, for roles that may; never stored
+    phones: list[str] = field(default_factory=list)  # the same
     dispute_type: str = ""  # code, e.g. "1001"
     dispute_type_names: list[str] = field(default_factory=list)  # its name and its parent's
     channel: str = ""
@@ -26,6 +28,7 @@ class CaseDoc:
     status_label: str = ""
     outcome: str = ""
     outcome_label: str = ""
+    labels: list[str] = field(default_factory=list)  # more words for the case: tier, kind of body, flags …
     org_id: int = 0
     org_name: str = ""
     org_paths: list[str] = field(default_factory=list)  # its own path and every ancestor's
@@ -60,6 +63,7 @@ class SearchRequest:
     page: int = 1
     size: int = 20
     facets: bool = True
+    snippets: bool = True  # False: the hits without snippets (counts, tests)
     id_numbers: (
         tuple[str, ...] | bool
     ) = ()  # subtrees (paths) where the person may search identity numbers; True = anywhere

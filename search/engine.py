@@ -23,8 +23,9 @@ from search.documents import (
     SearchResults,
     Snippet,
 )
-from search.query import Builder, parse
-from search.text import normalise
+from search.nodes import EVERYTHING, Sub, Term, any_of
+from search.query import parse
+from search.text import is_cjk, normalise, runs
 from search.writing import LIST_SEP, from_day
 
 
@@ -153,8 +154,8 @@ class SearchIndex:
         """
         parsed = parse(req.q, id_numbers=req.id_numbers)
         notes = list(parsed.notes)
-        query = Q.Every() if parsed.empty else parsed.query
-        conditions = [Q.Term(name, value) for name, value in req.filters.items() if name in FACETS and value]
+        query = EVERYTHING if parsed.empty else parsed.query
+        conditions = [(name, value) for name, value in req.filters.items() if name in FACETS and value]
         size = max(1, min(req.size, 100))
         by_date = req.sort == "date" or parsed.empty
         with self._lock:
@@ -163,9 +164,10 @@ class SearchIndex:
             total, exact = 0, True
             for sub, offset, data in self._segments(s):
                 reader = sub.reader()
+                data.forget()
                 bits, ok = data.evaluate(sub, query)
-                for cond in conditions:
-                    bits &= data.term(reader, cond.fieldname, cond.text)
+                for name, value in conditions:
+                    bits &= data.term(reader, name, value)
                 allowed = self._scope_bits(sub, data, scope)
                 if allowed is not None:
                     bits &= allowed
@@ -189,9 +191,10 @@ class SearchIndex:
                 total, exact = sum(n for *_, n in segs), True
             pages = max(1, math.ceil(total / size))
             page = min(max(1, req.page), pages)
-            ranked = self._rank(segs, query, page * size, by_date=by_date, exact=exact)
+            features = [] if by_date else parsed.features
+            ranked = self._rank(segs, query, features, page * size, exact=exact)
             hits = [
-                self._hit(s.stored_fields(docnum), score, parsed.terms)
+                self._hit(s.stored_fields(docnum), score, parsed.terms if req.snippets else None)
                 for docnum, score in ranked[(page - 1) * size : page * size]
             ]
             facets = {}
@@ -211,70 +214,76 @@ class SearchIndex:
                     for f in FACETS
                 }
         if not exact:
-            notes.append("短语较常见：总数与分类计数为约数（按短语中的字组估计），列出的结果均已逐条核对。")
+            notes.append("词语较常见：总数与分类计数为约数（按词语中的字组估计），列出的结果均已逐条核对。")
         return SearchResults(
             total=total, hits=hits, page=page, pages=pages, facets=facets, notes=notes, plain=parsed.plain
         )
 
-    def _rank(self, segs, query, want: int, *, by_date: bool, exact: bool) -> list[tuple[int, float]]:  # noqa: ANN001
-        """The first `want` hits as (global docnum, score): by the boosts of the fields matched (search/fast.py), newest first.
+    def _rank(self, segs, query, features, want: int, *, exact: bool) -> list[tuple[int, float]]:  # noqa: ANN001
+        """The first `want` hits as (global docnum, score): by the weights of the query's ranking features each matches
+        (search/query.py, search/fast.py), newest first.
 
         Each segment offers its best `want` (twice as many when phrases are still to be checked); the offers are
         merged, and phrases are checked in that order only until `want` real matches are found.
         """
         offer = want if exact else want * 2
-        candidates: list[tuple[float, int, int, int, int]] = []  # (score, received, global docnum, segment, docnum)
-        for i, (sub, offset, data, bits, n) in enumerate(segs):
-            if not n:
-                continue
-            weights = [] if by_date else data.weights(sub, query)
-            rec, _order = data.received_order(sub.reader())
-            candidates += [
-                (sc, rec[d], offset + d, i, d) for d, sc in data.best(sub.reader(), bits, n, weights, offer).items()
-            ]
-        candidates.sort(key=lambda t: (-t[0], -t[1], -t[2]))
-        if exact:
-            return [(g, sc) for sc, _r, g, _i, _d in candidates[:want]]
-        ranked: list[tuple[int, float]] = []
-        start = 0
-        while len(ranked) < want and start < len(candidates):
-            batch = candidates[start : start + want - len(ranked)]
-            start += len(batch)
-            per_segment: dict[int, list[int]] = {}
-            for _sc, _r, _g, i, d in batch:
-                per_segment.setdefault(i, []).append(d)
-            real = {
-                (i, d)
-                for i, docs in per_segment.items()
-                for d in fast.verify(segs[i][0], segs[i][2], query, sorted(docs))
-            }
-            ranked += [(g, sc) for sc, _r, g, i, d in batch if (i, d) in real]
-        return ranked
+        while True:
+            candidates: list[tuple[float, int, int, int, int]] = []  # (score, received, global docnum, segment, docnum)
+            more = False  # whether a segment had more documents than it offered
+            for i, (sub, offset, data, bits, n) in enumerate(segs):
+                if not n:
+                    continue
+                weights = data.weights(sub, features) if features else []
+                rec, _order = data.received_order(sub.reader())
+                best = data.best(sub.reader(), bits, n, weights, offer)
+                more = more or len(best) < n
+                candidates += [(sc, rec[d], offset + d, i, d) for d, sc in best.items()]
+            candidates.sort(key=lambda t: (-t[0], -t[1], -t[2]))
+            if exact:
+                return [(g, sc) for sc, _r, g, _i, _d in candidates[:want]]
+            ranked: list[tuple[int, float]] = []
+            start = 0
+            while len(ranked) < want and start < len(candidates):
+                batch = candidates[start : start + want - len(ranked)]
+                start += len(batch)
+                per_segment: dict[int, list[int]] = {}
+                for _sc, _r, _g, i, d in batch:
+                    per_segment.setdefault(i, []).append(d)
+                real = {
+                    (i, d)
+                    for i, docs in per_segment.items()
+                    for d in fast.verify(segs[i][0], segs[i][2], query, sorted(docs))
+                }
+                ranked += [(g, sc) for sc, _r, g, i, d in batch if (i, d) in real]
+            if len(ranked) >= want or not more:
+                return ranked
+            offer *= 4  # too many candidates were not real matches: offer more and look again
 
-    def _hit(self, f: dict, score: float, terms: set[str]) -> Hit:
-        """A hit from its stored fields: snippets only from the stored short texts and the body, for the shown page only."""
+    def _hit(self, f: dict, score: float, terms: set[str] | None) -> Hit:
+        """A hit from its stored fields: snippets only from the stored short texts and the body, for the shown page only
+        (`terms` None: no snippets)."""
         snippets = []
-        for name in ("dossier", "body"):
+        for name in ("dossier", "body") if terms is not None else ():
             found = highlight.best_window(f.get(name) or "", terms)
             if found:
                 html, offset = found
                 page = highlight.page_of(f[name], offset) if name == "dossier" else None
                 snippets.append(Snippet(name, html, page))
                 break
-        for name in ("parties", "mediators", "orgs"):
+        for name in ("parties", "mediators", "orgs") if terms else ():
             text = f.get(name) or ""
-            if text and terms and highlight._spans(normalise(text), terms):  # noqa: SLF001
+            if text and highlight._spans(normalise(text), terms):  # noqa: SLF001
                 snippets.append(Snippet(name, highlight.marked(text, terms)))
         return Hit(
             case_id=int(f["cid"]),
-            number=(f.get("extra") or {}).get("number") or f.get("number", ""),
+            number=f.get("numtext") or "",
             title=f.get("title", ""),
             score=float(score or 0),
             status=f.get("status", ""),
             dispute_type=f.get("dtype", ""),
             org_id=int(f.get("org") or 0),
             received_on=from_day(f.get("received")),
-            parties=highlight.marked(f.get("parties", ""), terms),
+            parties=highlight.marked(f.get("parties", ""), terms or set()),
             snippets=snippets,
         )
 
@@ -282,35 +291,45 @@ class SearchIndex:
         return highlight.marked(hit.title, parse(q).terms)
 
     def suggest(self, prefix: str, scope: Scope, limit: int = 8) -> list[Suggestion]:
-        """Party names, case numbers and organisations in scope that contain what was typed."""
-        text = normalise(prefix.strip())[:30]
-        if not text:
+        """Party names, case numbers and organisations in scope that contain what was typed (newest cases first)."""
+        text = "".join(normalise(prefix).split())[:30]
+        if not text or not any(True for _ in runs(text)):
             return []
-        builder = Builder(id_numbers=False)
-        options = [Q.Prefix("number", text), Q.Term("numparts", text)]
-        word = builder.word_query(text, ["parties", "orgs", "numtext"], exact=True)
-        if word is not None:
-            options.append(word)
-        out: list[Suggestion] = []
-        seen: set[tuple[str, str]] = set()
+        node = any_of([Term("numparts", text), Sub("numtext", text), Sub("parties", text), Sub("orgs", text)])
+        found: list[tuple[int, dict]] = []
         with self._lock:
             s = self._current()
-            allowed = self._scope_filter(s, scope)
-            if allowed is not None and not allowed:
-                return []
-            for hit in s.search(Q.Or(options), limit=40, filter=allowed, terms=False):
-                f = hit.fields()
-                found = (
-                    [("number", (f.get("extra") or {}).get("number") or f.get("number", ""))]
-                    + [("party", n) for n in (f.get("parties") or "").split(LIST_SEP)]
-                    + [("org", n) for n in (f.get("orgs") or "").split(LIST_SEP)[:1]]
-                )
-                for kind, value in found:
-                    if value and text in normalise(value) and (kind, value) not in seen:
-                        seen.add((kind, value))
-                        out.append(Suggestion(kind, value, int(f["cid"]) if kind == "number" else None))
-                if len(out) >= limit:
-                    break
+            for sub, _offset, data in self._segments(s):
+                reader = sub.reader()
+                data.forget()
+                bits, exact = data.evaluate(sub, node)
+                allowed = self._scope_bits(sub, data, scope)
+                if allowed is not None:
+                    bits &= allowed
+                bits &= data.live_bits(reader) if bits else 0
+                n = fast.count(bits)
+                if not n:
+                    continue
+                docs = sorted(data.best(reader, bits, n, [], 40))
+                if not exact:
+                    docs = fast.verify(sub, data, node, docs)
+                rec, _order = data.received_order(reader)
+                found += [(rec[d], sub.stored_fields(d)) for d in docs]
+        found.sort(key=lambda item: -item[0])
+        out: list[Suggestion] = []
+        seen: set[tuple[str, str]] = set()
+        for _received, f in found:
+            values = (
+                [("number", f.get("numtext") or "")]
+                + [("party", n) for n in (f.get("parties") or "").split(LIST_SEP)]
+                + [("org", n) for n in (f.get("orgs") or "").split(LIST_SEP)[:1]]
+            )
+            for kind, value in values:
+                if value and text in normalise(value) and (kind, value) not in seen:
+                    seen.add((kind, value))
+                    out.append(Suggestion(kind, value, int(f["cid"]) if kind == "number" else None))
+            if len(out) >= limit:
+                break
         return out[:limit]
 
     def similar(self, case_id: int, scope: Scope, limit: int = 5) -> list[Hit]:
@@ -324,11 +343,16 @@ class SearchIndex:
             if allowed is not None and not allowed:
                 return []
             stored = s.stored_fields(docnum)
-            terms = [Q.Term("title", t, boost=2.0 * w) for t, w in s.key_terms([docnum], "title", numterms=4)]
+            terms = [
+                Q.Term("title", t, boost=2.0 * w)
+                for t, w in s.key_terms_from_text("title", stored.get("title") or "", numterms=12)
+                if _telling(t)
+            ][:4]
             terms += [
-                Q.Term("text", t, boost=w)
-                for t, w in s.key_terms_from_text("text", stored.get("body") or "", numterms=10)
-            ]
+                Q.Term("body", t, boost=w)
+                for t, w in s.key_terms_from_text("body", stored.get("body") or "", numterms=30)
+                if _telling(t)
+            ][:10]
             terms.append(Q.Term("dtype", stored.get("dtype", "-"), boost=3.0))
             query = Q.AndNot(Q.Or(terms), Q.Term("cid", str(case_id)))
             results = s.search(query, limit=limit, filter=allowed, terms=False)
@@ -383,3 +407,9 @@ def _holding_files(searcher):  # noqa: ANN001, ANN202
 
 def _leaves(searcher):  # noqa: ANN001, ANN202
     return searcher.leaf_searchers() if not searcher.is_atomic() else [(searcher, 0)]
+
+
+def _telling(term: str) -> bool:
+    """A key term worth matching for similar cases: a CJK bigram or a Latin/digit word of 3+ characters, not a single
+    character, a junction or a piece of a number."""
+    return (len(term) == 2 and is_cjk(term)) or (len(term) >= 3 and term.isalpha())

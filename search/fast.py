@@ -27,12 +27,14 @@ from itertools import repeat
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
 
-from search.schema import MATCH_FIELD, SET_FIELDS, match_text
+from search.nodes import All, AnyOf, Node, Range, Sub, Term, Without
 from search.text import normalise
 
-VERIFY_LIMIT = 300  # check phrases in the stored text of every candidate up to this many
+VERIFY_LIMIT = 300  # look words up in the stored text of every candidate up to this many
+FEW = 24  # a word's candidates this few: its commoner terms are not read (the text settles it)
 TERM_CACHE = 192  # common terms' bitsets kept per segment (one byte per document each)
 CACHE_MIN_DF = 512  # rarer terms are cheap to read again
+INFO_CACHE = 20_000  # term-table entries kept per segment (a few dozen bytes each)
 LIST_FACETS_BELOW = 1 / 8  # count facets document by document when fewer than this share of a segment's documents match
 
 
@@ -74,6 +76,10 @@ class Segment:
         self.live = self.ones
         self.received: list[int] | None = None
         self.newest: list[int] | None = None
+        self.memo: dict[Node, tuple[int, bool]] = {}  # one search's evaluated conditions (cleared per search)
+        self.infos: dict[tuple[str, str], object | None] = {}  # term → its term-table entry (see info)
+        self.texts: dict[tuple[int, str], str] = {}  # one search's normalised stored texts (see text)
+        self.stored: dict[int, dict] = {}  # one search's stored fields
 
     # -- base sets
     def live_bits(self, reader) -> int:  # noqa: ANN001
@@ -101,6 +107,22 @@ class Segment:
                 self.terms.popitem(last=False)
         return bits
 
+    def info(self, reader, field: str, text) -> object | None:  # noqa: ANN001
+        """The term's entry in the segment's term table (its document frequency, where its postings are), kept: a
+        word's terms are looked up to order them by frequency and then read, and the lookup is most of a rare term's
+        cost. None when the segment does not have the term."""
+        key = (field, text)
+        if key in self.infos:
+            return self.infos[key]
+        try:
+            info = reader._terms.term_info(field, reader._text_to_bytes(field, text))  # noqa: SLF001
+        except (TermNotFound, KeyError, ValueError):
+            info = None
+        if len(self.infos) >= INFO_CACHE:
+            self.infos.clear()
+        self.infos[key] = info
+        return info
+
     def _read(self, reader, field: str, text) -> tuple[int, int]:  # noqa: ANN001
         if field not in reader.schema:
             return 0, 0
@@ -110,10 +132,16 @@ class Segment:
         except AttributeError:  # not a segment reader: the slow, general way
             ids = list(reader.postings(field, text).all_ids()) if (field, text) in reader else []
             return from_ids(ids, self.n), len(ids)
-        try:
-            raw = terms.matcher(field, btext, reader.schema[field].format, scorer=None)
-        except TermNotFound:
+        info = self.info(reader, field, text)
+        if info is None:
             return 0, 0
+        raw = terms._codec.postings_reader(  # noqa: SLF001 - what terms.matcher does, without looking the term up again
+            terms._postfile,  # noqa: SLF001
+            info,
+            reader.schema[field].format,
+            term=(field, btext),
+            scorer=None,
+        )
         ba = bytearray(self.n)
         setter, df = ba.__setitem__, 0
         while raw.is_active():
@@ -193,113 +221,183 @@ class Segment:
             out.update(dict.fromkeys(docs, (level - 1) / scale))
         return out
 
-    # -- a Whoosh query as a set: (bits, exact)
-    def evaluate(self, searcher, q: Q.Query) -> tuple[int, bool]:  # noqa: ANN001
-        reader = searcher.reader()
-        if isinstance(q, (Q.Term, Q.Phrase)):
-            field = SET_FIELDS.get(q.fieldname, q.fieldname)  # the same postings without positions
-        if isinstance(q, Q.Term):
-            return self.term(reader, field, q.text), True
-        if isinstance(q, Q.Phrase):
-            bits = self.ones
-            for word in q.words:
-                bits &= self.term(reader, field, word)
-                if not bits:
-                    break
-            return bits, len(q.words) <= 1 or not bits
-        if isinstance(q, Q.AndMaybe):
-            return self.evaluate(searcher, q.a)
-        if isinstance(q, Q.AndNot):
-            a, exact_a = self.evaluate(searcher, q.a)
-            if not a:
-                return 0, True
-            b, exact_b = self.evaluate(searcher, q.b)
-            return a & ~b, exact_a and exact_b
-        if isinstance(q, Q.And):
+    # -- a query (search.nodes) as a set: (bits, exact)
+    def evaluate(self, searcher, node: Node) -> tuple[int, bool]:  # noqa: ANN001
+        """The documents of `node` as a bitset, and whether that is exact; when it is not, it holds every document that
+        matches (and some that may not: `verify` settles those). Under an exclusion, only what surely matches is
+        subtracted."""
+        if isinstance(node, Term):
+            return self.term(searcher.reader(), node.field, node.text), True
+        found = self.memo.get(node)
+        if found is None:
+            found = self.memo[node] = self._evaluate(searcher, node)
+        return found
+
+    def _evaluate(self, searcher, node: Node) -> tuple[int, bool]:  # noqa: ANN001
+        if isinstance(node, Sub):
+            return self.substring(searcher.reader(), node)
+        if isinstance(node, All):
             bits, exact = self.ones, True
-            for sub in q.subqueries:
+            for sub in node.items:
                 b, e = self.evaluate(searcher, sub)
                 bits &= b
                 exact = exact and e
                 if not bits:
                     return 0, True
             return bits, exact
-        if isinstance(q, Q.Or):
+        if isinstance(node, AnyOf):
             bits, exact = 0, True
-            for sub in q.subqueries:
+            for sub in node.items:
                 b, e = self.evaluate(searcher, sub)
                 bits |= b
                 exact = exact and e
             return bits, exact
-        if isinstance(q, Q.Every):
-            return self.ones, True
-        if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
-            return 0, True
-        # Prefix, NumericRange, …: let Whoosh list the documents (no scoring)
-        return from_ids(q.docs(searcher), self.n), True
+        if isinstance(node, Without):
+            keep, exact = self.evaluate(searcher, node.keep)
+            if not keep:
+                return 0, True
+            drop, drop_exact = self.evaluate(searcher, node.drop)
+            if drop_exact:
+                return keep & ~drop, exact
+            maybe = keep & drop  # documents that may have to go: look at them when they are few
+            if maybe.bit_count() <= VERIFY_LIMIT:
+                drop = from_ids(verify(searcher, self, node.drop, ids_of(maybe, self.n)), self.n)
+                return keep & ~drop, exact
+            return keep, False
+        if isinstance(node, Range):
+            query = Q.NumericRange(node.field, node.lo, node.hi)
+            return from_ids(query.docs(searcher), self.n), True
+        raise TypeError(f"not a query node: {node!r}")
 
-    def weights(self, searcher, q: Q.Query, out: list | None = None) -> list[tuple[int, float]]:  # noqa: ANN001
-        """(bits, boost) of every boosted leaf outside an exclusion: a word in a short field, the case number, an ID number."""
-        out = [] if out is None else out
-        if isinstance(q, Q.AndNot):
-            return self.weights(searcher, q.a, out)
-        if isinstance(q, Q.AndMaybe):
-            self.weights(searcher, q.a, out)
-            return self.weights(searcher, q.b, out)
-        if isinstance(q, (Q.And, Q.Or)):
-            for sub in q.subqueries:
-                self.weights(searcher, sub, out)
-            return out
-        boost = getattr(q, "boost", 1.0)
-        if boost != 1.0 or (isinstance(q, Q.Term) and q.fieldname == "chars"):
-            bits = self.evaluate(searcher, q)[0]
+    def substring(self, reader, node: Sub) -> tuple[int, bool]:  # noqa: ANN001
+        """The AND of the word's terms, rarest first; when few candidates are left, the commoner terms are not read at
+        all (the text is looked at anyway)."""
+        if node.prefix is not None:
+            return self.prefixed(reader, node.field, node.prefix), node.exact
+        terms = node.terms
+        if len(terms) > 1:
+            terms = sorted(terms, key=lambda t: self.frequency(reader, node.field, t))
+        bits = self.ones
+        for i, text in enumerate(terms):
+            bits &= self.term(reader, node.field, text)
+            if not bits:
+                return 0, True
+            if i + 1 < len(terms) and bits.bit_count() <= FEW:
+                return bits, False
+        return bits, node.exact
+
+    def prefixed(self, reader, field: str, char: str) -> int:  # noqa: ANN001
+        """The documents whose field has a term beginning with `char`: those where the CJK character occurs (a bigram
+        after it, a join, or the character alone at the end of a run: search.text.terms). Kept like a common term."""
+        key = (field, "\0" + char)
+        hit = self.terms.get(key)
+        if hit is not None:
+            self.terms.move_to_end(key)
+            return hit
+        if field not in reader.schema:
+            return 0
+        try:
+            terms = reader._terms  # noqa: SLF001
+            prefix = reader._text_to_bytes(field, char)  # noqa: SLF001
+        except AttributeError:  # not a segment reader: the slow, general way
+            ids = [d for t in reader.expand_prefix(field, char) for d in reader.postings(field, t).all_ids()]
+            return from_ids(ids, self.n)
+        fmt = reader.schema[field].format
+        ba = bytearray(self.n)
+        setter, df = ba.__setitem__, 0
+        for (name, tbytes), info in terms.items_from(field, prefix):
+            if name != field or not tbytes.startswith(prefix):
+                break
+            raw = terms._codec.postings_reader(terms._postfile, info, fmt, term=(field, tbytes), scorer=None)  # noqa: SLF001
+            while raw.is_active():
+                raw._read_ids()  # noqa: SLF001
+                ids = raw._ids  # noqa: SLF001
+                df += len(ids)
+                deque(map(setter, ids, repeat(1)), maxlen=0)
+                raw._next_block()  # noqa: SLF001
+        bits = int.from_bytes(ba, "little")
+        if df >= CACHE_MIN_DF:
+            self.terms[key] = bits
+            if len(self.terms) > TERM_CACHE:
+                self.terms.popitem(last=False)
+        return bits
+
+    def frequency(self, reader, field: str, text: str) -> int:  # noqa: ANN001
+        if (field, text) in self.terms:
+            return 0  # read already: free
+        try:
+            info = self.info(reader, field, text)
+        except AttributeError:  # not a segment reader
+            return 0
+        return info.doc_frequency() if info is not None else 0
+
+    def combine(self, searcher, node: Node, exact: dict[Node, int]) -> int:  # noqa: ANN001
+        """`node` as a set, with the sets of some words given (`exact`, see verify)."""
+        if node in exact:
+            return exact[node]
+        if isinstance(node, All):
+            bits = self.ones
+            for item in node.items:
+                bits &= self.combine(searcher, item, exact)
+            return bits
+        if isinstance(node, AnyOf):
+            bits = 0
+            for item in node.items:
+                bits |= self.combine(searcher, item, exact)
+            return bits
+        if isinstance(node, Without):
+            return self.combine(searcher, node.keep, exact) & ~self.combine(searcher, node.drop, exact)
+        return self.evaluate(searcher, node)[0]
+
+    def text(self, searcher, docnum: int, field: str) -> str:  # noqa: ANN001
+        """A document's stored text of `field`, normalised (kept until the next search)."""
+        key = (docnum, field)
+        found = self.texts.get(key)
+        if found is None:
+            stored = self.stored.get(docnum)
+            if stored is None:
+                stored = self.stored[docnum] = searcher.stored_fields(docnum)
+            found = self.texts[key] = normalise(stored.get(field) or "")
+        return found
+
+    def forget(self) -> None:
+        """Drop what one search kept: evaluated conditions, stored and normalised texts."""
+        self.memo.clear()
+        self.texts.clear()
+        self.stored.clear()
+
+    def weights(self, searcher, features: list[tuple[Node, float]]) -> list[tuple[int, float]]:  # noqa: ANN001
+        """(bits, weight) of each ranking feature the segment has any document of."""
+        out = []
+        for node, weight in features:
+            bits = self.evaluate(searcher, node)[0]
             if bits:
-                out.append((bits, boost if boost != 1.0 else 2.0))
+                out.append((bits, weight))
         return out
 
 
-def strip(q: Q.Query) -> Q.Query:
-    """The query without its optional boosts: what a document must match (for the phrase check)."""
-    if isinstance(q, Q.AndMaybe):
-        return strip(q.a)
-    if isinstance(q, Q.AndNot):
-        return Q.AndNot(strip(q.a), strip(q.b))
-    if isinstance(q, (Q.And, Q.Or)):
-        return type(q)([strip(sub) for sub in q.subqueries])
-    return q
+def verify(searcher, data: Segment, node: Node, docnums: list[int]) -> list[int]:  # noqa: ANN001
+    """The docnums (ascending) that really match `node`: each word that is not one term is looked up once per candidate
+    in the document's stored text, normalised (kept for the rest of the search); then the conditions are combined as
+    sets, as `evaluate` does, with those words' sets now exact."""
+    if not docnums:
+        return []
+    leaves = {leaf for leaf in _leaves(node) if isinstance(leaf, Sub) and not leaf.exact}
+    candidates = from_ids(docnums, data.n)
+    exact: dict[Node, int] = {}
+    for leaf in leaves:
+        maybe = data.evaluate(searcher, leaf)[0] & candidates
+        found = [d for d in ids_of(maybe, data.n) if leaf.text in data.text(searcher, d, leaf.field)]
+        exact[leaf] = from_ids(found, data.n)
+    return ids_of(data.combine(searcher, node, exact) & candidates, data.n)
 
 
-def verify(searcher, data: Segment, q: Q.Query, docnums: list[int]) -> list[int]:  # noqa: ANN001
-    """The docnums (ascending) that really match `q`: a phrase, matched in the sets as the AND of its bigrams, is looked
-    up as a substring of the document's stored text, normalised (a phrase is one CJK run, so the substring cannot span
-    a gap that the bigram positions would have had); every other condition is exact in the sets already."""
-    q = strip(q)
-    sets: dict[int, bytes] = {}  # id(leaf) → its set, one byte per document
-
-    def in_set(leaf: Q.Query, d: int) -> bool:
-        if id(leaf) not in sets:
-            sets[id(leaf)] = data.evaluate(searcher, leaf)[0].to_bytes(data.n, "little")
-        return sets[id(leaf)][d] == 1
-
-    def holds(node: Q.Query, d: int, stored: dict, texts: dict[str, str]) -> bool:
-        if isinstance(node, Q.Phrase) and len(node.words) > 1:
-            if node.fieldname not in texts:
-                texts[node.fieldname] = normalise(_stored_text(stored, node.fieldname))
-            return node.words[0] + "".join(w[1:] for w in node.words[1:]) in texts[node.fieldname]
-        if isinstance(node, Q.AndNot):
-            return holds(node.a, d, stored, texts) and not holds(node.b, d, stored, texts)
-        if isinstance(node, Q.And):
-            return all(holds(sub, d, stored, texts) for sub in node.subqueries)
-        if isinstance(node, Q.Or):
-            return any(holds(sub, d, stored, texts) for sub in node.subqueries)
-        return in_set(node, d)
-
-    return [d for d in docnums if holds(q, d, searcher.stored_fields(d), {})]
-
-
-def _stored_text(stored: dict, field: str) -> str:
-    if field == MATCH_FIELD:
-        return match_text(stored)
-    if field == "numtext":
-        return (stored.get("extra") or {}).get("number") or ""
-    return stored.get(field) or ""
+def _leaves(node: Node):  # noqa: ANN202
+    if isinstance(node, (All, AnyOf)):
+        for item in node.items:
+            yield from _leaves(item)
+    elif isinstance(node, Without):
+        yield from _leaves(node.keep)
+        yield from _leaves(node.drop)
+    else:
+        yield node

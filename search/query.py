@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from whoosh import query as Q
-
-from search.schema import MATCH_FIELD, SHORT_FIELDS, TEXT_FIELDS
-from search.text import bigrams, is_cjk, normalise, runs, split_words, synonyms
+from search import numbers
+from search.nodes import EVERYTHING, NOTHING, All, AnyOf, Node, Range, Sub, Term, Without, all_of, any_of
+from search.schema import MATCH_FIELDS, TEXT_FIELDS
+from search.text import is_cjk, normalise, runs, split_words, synonyms
 
 MAX_QUERY = 200  # characters read; the rest is ignored (and the notes say so)
 MAX_TERMS = 12
@@ -41,12 +41,17 @@ FIELD_ALIASES = {
     "案件名称": "title",
     "title": "title",
     "卷宗": "dossier",
-    "内容": MATCH_FIELD,
-    "记录": MATCH_FIELD,
+    "内容": "body",
+    "记录": "body",
     "证件": "idnums",
     "身份证": "idnums",
     "证件号": "idnums",
+    "信用代码": "idnums",
     "id": "idnums",
+    "电话": "idnums",
+    "手机": "idnums",
+    "联系电话": "idnums",
+    "phone": "idnums",
     "日期": "received",
     "受理": "received",
     "登记": "received",
@@ -55,13 +60,21 @@ FIELD_ALIASES = {
     "closed": "closed",
 }
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
-ID_LIKE = re.compile(r"^(\d{17}[\dx]|\d{15}|[0-9a-z]{18})$")
 DATE_RANGE = re.compile(r"^(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)?(?:\.\.|~|—|–)?(\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)?$")
+
+
+EXACT = 4.0  # ranking: the word itself, anywhere — above every split of it (search/fast.py sums these per document)
+SYNONYM = 3.0  # ranking: a synonym of the word, anywhere
+SPLIT = 0.5  # ranking: jieba's words of a typed compound all in one field: that field's weight times this
+SPLIT_BODY = 1.0  # … all in the case's text (more than when they are spread over fields, less than the word itself)
+NUMBER_PART, NUMBER, HIDDEN = 4.0, 6.0, 6.0  # ranking: a part of the case number, the whole number, an ID/phone number
+NOT_ALLOWED = "您的角色不能按证件号码或电话搜索：该条件不匹配任何案件。"
 
 
 @dataclass
 class Parsed:
-    query: Q.Query
+    query: Node
+    features: list[tuple[Node, float]] = field(default_factory=list)  # ranking: (condition, weight) summed per hit
     terms: set[str] = field(default_factory=set)  # normalised strings to highlight
     notes: list[str] = field(default_factory=list)
     plain: bool = False
@@ -156,68 +169,58 @@ class Builder:
         self.id_numbers = id_numbers
         self.terms: set[str] = set()
         self.notes: list[str] = []
+        self.features: list[tuple[Node, float]] = []
 
-    def id_term(self, value: str, boost: float = 1.0) -> Q.Query:
-        """An identity number matches only in the subtrees where the person's role may see them."""
-        term = Q.Term("idnums", value, boost=boost)
+    def id_term(self, value: str) -> Node:
+        """An identity or phone number matches only in the subtrees where the person's role may see them."""
+        term = Term("idnums", numbers.key(value))
         if self.id_numbers is True:
             return term
-        return Q.And([term, Q.Or([Q.Term("scope", p) for p in self.id_numbers])])
+        return All((term, any_of([Term("scope", p) for p in self.id_numbers]) if self.id_numbers else NOTHING))
 
     # --- one word, in every field or in one ------------------------------------------------------
-    def run_query(self, run: str, fields: list[str], *, chars_field: bool = True) -> Q.Query | None:
-        """A normalised run (CJK or Latin/digits) as an exact substring in any of `fields`.
+    def word_query(self, word: str, fields: list[str] | None = None, *, exact: bool = False) -> Node | None:
+        """A typed word (normalised, no whitespace): found where it occurs as written, in any field (or in `fields`);
+        a CJK word also by its synonyms and, unless `exact`, as jieba's words of it all found (the compound typed
+        without spaces whose words are apart in the text). None when it has no letter, digit or CJK character.
 
-        Over all fields: matched once in the combined field (a term, or a phrase of bigrams that search/fast.py
-        narrows by the AND of its bigrams first), the short fields only adding their boost.
-        """
-        if is_cjk(run) and len(run) == 1:
-            self.terms.add(run)
-            if fields == list(TEXT_FIELDS) and chars_field:
-                return Q.Term("chars", run)
-            return Q.Or([Q.Prefix(f, run) for f in fields])
-        grams = bigrams(run)
-        self.terms.add(run)
-
-        def one(f: str, boost: float = 1.0) -> Q.Query:
-            return Q.Term(f, grams[0], boost=boost) if len(grams) == 1 else Q.Phrase(f, grams, boost=boost)
-
-        if fields == list(TEXT_FIELDS):
-            return Q.AndMaybe(one(MATCH_FIELD), Q.Or([one(f, TEXT_FIELDS[f]) for f in SHORT_FIELDS]))
-        subs = [one(f, TEXT_FIELDS.get(f, 1.0)) for f in fields]
-        return subs[0] if len(subs) == 1 else Q.Or(subs)
-
-    def word_query(self, word: str, fields: list[str] | None = None, *, exact: bool = False) -> Q.Query | None:
-        """A typed word: runs in order; synonyms; jieba's split of long CJK words as an alternative."""
-        all_fields = fields is None
-        fields = fields or list(TEXT_FIELDS)
-        pieces = list(runs(word))
-        if not pieces:
+        Ranking (features): the word (or a synonym) itself anywhere, EXACT, plus the weight of each short field it is
+        in; jieba's words all in one field, less than the word itself; spread over fields, nothing more."""
+        if not any(True for _ in runs(word)):
             return None
-        alternatives: list[Q.Query] = []
-        if all_fields:
-            alternatives.append(Q.Term("numparts", word, boost=4.0))
-            if word.startswith("("):
-                alternatives.append(Q.Term("number", word, boost=6.0))
-            if self.id_numbers and ID_LIKE.match(word):
-                alternatives.append(self.id_term(word, boost=6.0))
-        per_run = []
-        for run, _ in pieces:
-            options = []
-            for syn in synonyms(run) if not exact else (run,):
-                sub = self.run_query(syn, fields)
-                if sub is not None:
-                    options.append(sub)
-            if not exact and is_cjk(run) and len(run) >= 3:
-                words = [w for w in split_words(run) if len(w) >= 2]
-                if len(words) >= 2:
-                    split = [self.run_query(w, fields, chars_field=False) for w in words]
-                    options.append(Q.And([s for s in split if s is not None], boost=0.5))
-            per_run.append(options[0] if len(options) == 1 else Q.Or(options))
-        alternatives.append(per_run[0] if len(per_run) == 1 else Q.And(per_run))
-        return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
+        where = list(fields or MATCH_FIELDS)
+        options: list[Node] = []
+        if fields is None:
+            key = numbers.key(word)
+            if not exact:  # a quoted phrase is only the text as written
+                options += [Term("numparts", key), Term("number", key)]
+                self.features += [(Term("numparts", key), NUMBER_PART), (Term("number", key), NUMBER)]
+            if numbers.ID_LIKE.match(key) or numbers.PHONE_LIKE.match(key):
+                if self.id_numbers:
+                    options.append(self.id_term(key))
+                    self.features.append((options[-1], HIDDEN))
+                else:
+                    self.notes.append(
+                        "像是证件号码或电话：您的角色不能按证件号码或电话搜索，只按文字查找（文字中的号码已打码）。"
+                    )
+        cjk = is_cjk(word)
+        for syn in synonyms(word) if cjk and not exact else (word,):
+            self.terms.add(syn)
+            options.append(any_of([Sub(f, syn) for f in where]))
+            self.features.append((options[-1], EXACT if syn == word else SYNONYM))
+            self.features += [(Sub(f, syn), TEXT_FIELDS[f]) for f in where if f in TEXT_FIELDS]
+        if cjk and not exact and len(word) >= 3:
+            parts = [w for w in split_words(word) if len(w) >= 2]
+            if len(parts) >= 2:
+                self.terms.update(s for w in parts for s in synonyms(w))
+                each = {f: all_of([any_of([Sub(f, s) for s in synonyms(w)]) for w in parts]) for f in where}
+                options.append(all_of([any_of([Sub(f, s) for f in where for s in synonyms(w)]) for w in parts]))
+                self.features += [
+                    (node, TEXT_FIELDS[f] * SPLIT if f in TEXT_FIELDS else SPLIT_BODY) for f, node in each.items()
+                ]
+        return any_of(options)
 
-    def field_query(self, fld: str, value: str, phrase: bool) -> Q.Query | None:
+    def field_query(self, fld: str, value: str, phrase: bool) -> Node | None:
         if fld in ("received", "closed"):
             m = DATE_RANGE.match(value)
             lo = _day(m.group(1), False) if m and m.group(1) else None
@@ -231,24 +234,29 @@ class Builder:
             if lo is None and hi is None:
                 self.notes.append(f"日期“{value[:20]}”无法识别，已按普通词语搜索。")
                 return None
-            return Q.NumericRange(fld, lo, hi)
+            return Range(fld, lo, hi)
         if fld == "idnums":
             if not self.id_numbers:
-                self.notes.append("您的角色不能按证件号码搜索，已忽略该条件。")
-                return Q.NullQuery
-            return self.id_term(value)
+                self.notes.append(NOT_ALLOWED)
+                return NOTHING
+            node = self.id_term(value)
+            self.features.append((node, HIDDEN))
+            return node
         if fld == "number":
-            options = [Q.Term("numparts", value), Q.Term("number", value)]
-            sub = self.word_query(value, ["numtext"], exact=True)
-            seq = value.removesuffix("号").lstrip("第")
+            key = numbers.key(value)
+            options: list[Node] = [Term("numparts", key), Term("number", key)]
+            self.features += [(Term("numparts", key), NUMBER_PART), (Term("number", key), NUMBER)]
+            sub = self.word_query(key, ["numtext"], exact=True)
+            seq = key.removesuffix("号").removeprefix("第")
             if seq.isdigit():
-                options += [Q.Term("numparts", seq), Q.Term("numparts", str(int(seq)))]
-            return Q.Or(options + ([sub] if sub else []))
+                options += [Term("numparts", seq), Term("numparts", str(int(seq)))]
+            return any_of(options + ([sub] if sub else []))
         return self.word_query(value, [fld], exact=phrase)
 
 
 def parse(raw: str, *, id_numbers: tuple[str, ...] | bool = ()) -> Parsed:
-    """The query for `raw`; never raises: what cannot be read is searched as plain words, with a note."""
+    """The query for `raw`; never raises: what cannot be read is searched as plain words, with a note. A condition that
+    cannot be applied (a field the person may not use) matches nothing — it never widens the answer."""
     notes: list[str] = []
     text = _clean(raw or "", notes)
     builder = Builder(id_numbers=id_numbers)
@@ -277,9 +285,13 @@ def parse(raw: str, *, id_numbers: tuple[str, ...] | bool = ()) -> Parsed:
     if len(groups) > MAX_TERMS:
         notes.append(f"条件过多，只用前 {MAX_TERMS} 个。")
         groups = groups[:MAX_TERMS]
-    must: list[Q.Query] = []
-    must_not: list[Q.Query] = []
+    must: list[Node] = []
+    must_not: list[Node] = []
+    features: list[tuple[Node, float]] = []
+    terms: set[str] = set()
     for group in groups:
+        negated = group[0].negate and len(group) == 1
+        builder.features, builder.terms = [], set()
         subs = []
         for tok in group:
             sub = (
@@ -290,19 +302,30 @@ def parse(raw: str, *, id_numbers: tuple[str, ...] | bool = ()) -> Parsed:
             if sub is None and tok.field:
                 degraded = True
                 sub = builder.word_query(tok.text)
-            if sub is not None and sub is not Q.NullQuery:
+                if sub is None:
+                    notes.append(f"条件“{tok.text[:20]}”无法识别：该条件不匹配任何案件。")
+                    sub = NOTHING
+            if sub is not None:
                 subs.append(sub)
         if not subs:
             continue
-        sub = subs[0] if len(subs) == 1 else Q.Or(subs)
-        (must_not if group[0].negate and len(group) == 1 else must).append(sub)
+        (must_not if negated else must).append(any_of(subs))
+        if not negated:
+            features += builder.features
+            terms |= builder.terms
     notes.extend(builder.notes)
+    notes = list(dict.fromkeys(notes))
     if not must and not must_not:
-        return Parsed(Q.NullQuery, builder.terms, list(dict.fromkeys(notes)), degraded, empty=True)
-    if not must:
-        query: Q.Query = Q.Every()
-    else:
-        query = must[0] if len(must) == 1 else Q.And(must)
+        return Parsed(NOTHING, [], terms, notes, degraded, empty=True)
+    if any(_refused(node) for node in must_not):  # excluding what cannot be looked up would widen the answer
+        return Parsed(NOTHING, [], terms, notes, degraded)
+    query: Node = all_of(must) if must else EVERYTHING
     if must_not:
-        query = Q.AndNot(query, must_not[0] if len(must_not) == 1 else Q.Or(must_not))
-    return Parsed(query, builder.terms, list(dict.fromkeys(notes)), degraded)
+        query = Without(query, any_of(must_not))
+    return Parsed(query, features, terms, notes, degraded)
+
+
+def _refused(node: Node) -> bool:
+    if node == NOTHING:
+        return True
+    return isinstance(node, (All, AnyOf)) and any(_refused(n) for n in node.items)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from whoosh.analysis import Analyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, FieldType, Schema
 from whoosh.formats import Existence
+from whoosh.system import emptybytes
 
-from search.text import BigramTokenizer, UnigramTokenizer
+from search.text import WordsTokenizer, normalise, terms
 
 # Bump on any change to the fields or the analysis: an index of another version is rebuilt, never read.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10
 
-# Fields a query may name, with their weight. Plain words are matched in `text` (everything, once) and the short
-# fields only add their boost (DOMAIN §7: one combined field instead of a phrase query per field).
+# Fields a query may name, with their weight in the ranking (search/query.py). A plain word is looked up in every field
+# of MATCH_FIELDS, each indexed once.
 TEXT_FIELDS = {
     "title": 3.0,
     "parties": 3.0,
@@ -20,58 +20,47 @@ TEXT_FIELDS = {
     "types": 2.0,
     "orgs": 1.5,
     "labels": 1.0,
-    "body": 1.0,
-    "dossier": 1.0,
 }
-SHORT_FIELDS = ("title", "parties", "mediators", "types", "orgs", "labels")
-MATCH_FIELD = "text"
-# Queries are read as sets of document ids (search/fast.py), and reading a common bigram's postings with positions cost
-# ~0.9 µs per document (unpickling the positions of every block: 90 ms for a bigram in all 100,000 cases), without them
-# ~0.15 µs. So MATCH_FIELD holds ids only (a phrase is checked in the stored texts: MATCH_TEXTS), and each short field,
-# which keeps its positions for Whoosh's own queries (suggestions), has a twin with ids only.
-SET_FIELDS = {name: f"{name}set" for name in SHORT_FIELDS}
-MATCH_TEXTS = (
-    "title",
-    "parties",
-    "mediators",
-    "types",
-    "orgs",
-    "labels",
-    "body",
-    "dossier",
-)  # stored: what MATCH_FIELD indexes
+SHORT_FIELDS = tuple(TEXT_FIELDS)
+# Where a plain word is looked up: each is stored too, and a word is looked up in the stored text again when its terms
+# alone do not settle it (search/fast.py). Queries read every field as sets of document ids, so no field keeps
+# positions: reading positions cost ~0.9 µs per posting against ~0.15 µs without (90 ms for a term in 100,000 cases).
+MATCH_FIELDS = ("numtext", *SHORT_FIELDS, "body", "dossier")
 
 
 def match_text(fields: dict) -> str:
-    """MATCH_FIELD's text from a document's fields: what is indexed, and searched again for a phrase (search/fast.py)."""
-    return "\n".join(fields.get(name) or "" for name in MATCH_TEXTS)
+    """All the text a plain word is looked up in, from a document's stored fields (one field per line)."""
+    return "\n".join(fields.get(name) or "" for name in MATCH_FIELDS)
 
 
-def _bigram() -> Analyzer:
-    return BigramTokenizer()
+class Words(FieldType):
+    """A text field indexed as `search.text.terms` of its normalised text: document ids only, no positions.
+
+    The terms are computed as one set per value (no token objects), which is most of what indexing costs."""
+
+    def __init__(self, *, stored: bool = False) -> None:
+        super().__init__(format=Existence(), analyzer=WordsTokenizer(), stored=stored)
+
+    def index(self, value, **kwargs):  # noqa: ANN001, ANN003, ANN201, ARG002
+        return ((t.encode("utf-8"), 1, 1.0, emptybytes) for t in terms(normalise(value)))
 
 
 def schema() -> Schema:
-    bigram = _bigram()
-    fields = dict(
+    return Schema(
         cid=ID(stored=True, unique=True, sortable=True),
         version=NUMERIC(stored=True, sortable=True, bits=64),
-        number=ID(stored=True),
-        numparts=KEYWORD(lowercase=True),
-        numtext=TEXT(analyzer=bigram),  # the number as text: suggestions and 案号: find any part of it
-        idnums=KEYWORD(lowercase=True),  # not stored: never shown, matched only for roles that may
-        title=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["title"]),
-        parties=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["parties"]),
-        mediators=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["mediators"]),
-        types=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["types"]),
-        orgs=TEXT(analyzer=bigram, stored=True, field_boost=TEXT_FIELDS["orgs"]),
-        labels=TEXT(analyzer=bigram, stored=True),
-        text=FieldType(
-            format=Existence(), analyzer=bigram
-        ),  # MATCH_TEXTS once, ids only: what plain words and 内容: match
-        body=STORED,  # the snippet source only
-        dossier=TEXT(analyzer=bigram, stored=True),
-        chars=TEXT(analyzer=UnigramTokenizer()),  # single-character queries over the short fields
+        number=ID(),  # the normalised number, exactly
+        numparts=KEYWORD(lowercase=True),  # its parts and the forms people type (search.writing.number_parts)
+        numtext=Words(stored=True),  # the number as written
+        idnums=KEYWORD(lowercase=True),  # identity and phone numbers: not stored, matched only for roles that may
+        title=Words(stored=True),
+        parties=Words(stored=True),
+        mediators=Words(stored=True),
+        types=Words(stored=True),
+        orgs=Words(stored=True),
+        labels=Words(stored=True),  # state, channel, outcome, tier, kind of body, flags: as words
+        body=Words(stored=True),  # summary, requests, records, letters, uploaded PDFs
+        dossier=Words(stored=True),  # the bound dossier's pages
         scope=KEYWORD(commas=True),  # the org's path and every ancestor's
         dtype=ID(stored=True, sortable=True),
         status=ID(stored=True, sortable=True),
@@ -85,5 +74,3 @@ def schema() -> Schema:
         filed=NUMERIC(stored=True, bits=32),
         extra=STORED,  # small display data
     )
-    fields.update({twin: FieldType(format=Existence(), analyzer=bigram) for twin in SET_FIELDS.values()})
-    return Schema(**fields)

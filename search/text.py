@@ -47,9 +47,13 @@ def normalise(text: str) -> str:
     return text.translate(_table())
 
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-RUN = re.compile(f"[{_CJK}]+|[0-9a-z]+(?:[.-][0-9a-z]+)*")
+# Word characters: CJK ideographs (with 〇, extensions A–G and the compatibility block) and every other letter or digit
+# (Latin, full-width already folded, …). A run is a maximal stretch of one of the two classes; anything else —
+# spaces, punctuation, symbols — separates runs.
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+RUN = re.compile(f"[{_CJK}]+|(?:(?![{_CJK}])[^\\W_])+")
 CJK_RUN = re.compile(f"^[{_CJK}]+$")
+SUB_MAX = 8  # every substring of a Latin/digit run up to this length is a term
 
 
 def runs(text: str) -> Iterator[tuple[str, int]]:
@@ -69,10 +73,67 @@ def bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-class _CJKTokenizer(Tokenizer):
-    """Tokens with consecutive positions (phrases work) and character offsets into the original text."""
+def terms(norm: str) -> set[str]:
+    """The terms of normalised text: what a field indexes (ids only), so that every substring can be found.
 
-    unigram = False
+    * a CJK run: each overlapping bigram and its last character alone — so the terms that begin with a character are
+      there exactly when the character is (followed by another: a bigram; by a letter or digit: a join; else the
+      character alone): a single character is the OR of its terms with that prefix (`single`); longer words are the
+      AND of their bigrams;
+    * a Latin/digit run: every substring of up to SUB_MAX characters (`800` inside `12800`, `x` inside `x光`);
+    * where a CJK run and a Latin/digit run touch: the two characters across the join (`0元` in `12800元`, `第0` in
+      `第017号`), so that a word mixing both is narrowed to the documents where its parts touch.
+    """
+    out: set[str] = set()
+    add, update = out.add, out.update
+    prev, prev_end = "", -1
+    for m in RUN.finditer(norm):
+        run, start = m.group(), m.start()
+        n = len(run)
+        if CJK_RUN.match(run):
+            update(run[i : i + 2] for i in range(n - 1))
+            add(run[-1])
+        else:
+            update(run[i:j] for i in range(n) for j in range(i + 1, min(n, i + SUB_MAX) + 1))
+        if start == prev_end:
+            add(prev[-1] + run[0])
+        prev, prev_end = run, m.end()
+    return out
+
+
+def word_terms(norm: str) -> list[str]:
+    """Terms every text containing the normalised `norm` has (candidates; the text itself settles the match). A CJK
+    character alone in the word is left out (it is not one term: see `single`)."""
+    out: list[str] = []
+    prev, prev_end = "", -1
+    for run, start in runs(norm):
+        n = len(run)
+        if is_cjk(run):
+            out += [run[i : i + 2] for i in range(n - 1)]
+        else:
+            out += [run] if n <= SUB_MAX else [run[i : i + SUB_MAX] for i in range(n - SUB_MAX + 1)]
+        if start == prev_end:
+            out.append(prev[-1] + run[0])
+        prev, prev_end = run, start + n
+    return list(dict.fromkeys(out))
+
+
+def single(norm: str) -> str | None:
+    """The CJK character standing alone in a word that has no other term (`元`, `（元）`), looked up by prefix."""
+    if word_terms(norm):
+        return None
+    return next((run for run, _start in runs(norm) if is_cjk(run)), None)
+
+
+def is_term(norm: str) -> bool:
+    """Whether the normalised word alone settles its match: a CJK character (by prefix) or bigram, or a Latin/digit
+    run of up to SUB_MAX characters."""
+    m = RUN.fullmatch(norm)
+    return m is not None and (len(norm) <= 2 if is_cjk(norm) else len(norm) <= SUB_MAX)
+
+
+class WordsTokenizer(Tokenizer):
+    """`terms` as Whoosh tokens (no positions): for what reads a field's analyzer (similar cases' key terms)."""
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
@@ -86,45 +147,17 @@ class _CJKTokenizer(Tokenizer):
         positions=False,
         chars=False,
         keeporiginal=False,
-        removestops=True,  # noqa: ANN001, ANN204
+        removestops=True,
         start_pos=0,
         start_char=0,
         tokenize=True,
         mode="",
         **kwargs,
-    ):
+    ):  # noqa: ANN001, ANN204, ARG002
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for run, start in runs(normalise(value)):
-            if is_cjk(run) and (self.unigram or len(run) > 1):
-                step = 1 if self.unigram else 2
-                pieces = [(run[i : i + step], i) for i in range(len(run) - step + 1)]
-                if step == 2:  # the last character alone, so that a prefix query finds any single character of a field
-                    pieces.append((run[-1], len(run) - 1))
-            else:
-                pieces = [(run, 0)]
-            for piece, offset in pieces:
-                t.text = piece
-                t.boost = 1.0
-                t.stopped = False
-                if keeporiginal:
-                    t.original = piece
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + start + offset
-                    t.endchar = t.startchar + len(piece)
-                pos += 1
-                yield t
-            pos += 1  # a gap between runs: a phrase never spans punctuation
-
-
-class BigramTokenizer(_CJKTokenizer):
-    unigram = False
-
-
-class UnigramTokenizer(_CJKTokenizer):
-    unigram = True
+        for text in sorted(terms(normalise(value))):
+            t.text, t.boost, t.stopped = text, 1.0, False
+            yield t
 
 
 # --- jieba: loaded once per process, only to split queries --------------------------------------------
@@ -163,20 +196,54 @@ DOMAIN_WORDS = [
 ]
 _jieba = None
 _jieba_lock = threading.Lock()
-_extra_words: set[str] = set()
+_base_total = 0  # jieba's dictionary total with the domain words, before any names
+_overlay: dict[
+    str, int | None
+] = {}  # what the names changed in the dictionary: entry → its value before (None: absent)
+_names: frozenset[str] = frozenset()  # the place and organisation names in the dictionary now
+
+
+def set_words(words: Iterable[str]) -> bool:
+    """Make the place and organisation names (from the portal) exactly `words` in the query dictionary.
+
+    The dictionary is the base one plus these names and nothing else — never what an earlier call added — so every
+    process given the same names splits every query the same way (a name added by one process only gave different
+    answers from different server workers). Returns whether anything changed."""
+    global _names
+    new = frozenset(normalise(w) for w in words if w and len(w) >= 2)
+    with _jieba_lock:
+        if new == _names:
+            return False
+        _names = new
+        if _jieba is not None:
+            _load_names(_jieba)
+    return True
 
 
 def add_words(words: Iterable[str]) -> None:
-    """Place and organisation names (from the portal) join the query dictionary."""
-    new = {normalise(w) for w in words if w and len(w) >= 2} - _extra_words
-    _extra_words.update(new)
-    if _jieba is not None:
-        for w in new:
-            _jieba.add_word(w, freq=50000)
+    """Names that join those already in the dictionary (tests and tools; the portal sets the whole list)."""
+    set_words(_names | {normalise(w) for w in words})
+
+
+def _load_names(tok) -> None:  # noqa: ANN001 - under _jieba_lock
+    """Back to the base dictionary exactly (undoing the previous names), then these names."""
+    freq = tok.FREQ
+    for entry, before in _overlay.items():
+        if before is None:
+            freq.pop(entry, None)
+        else:
+            freq[entry] = before
+    _overlay.clear()
+    tok.total = _base_total
+    for w in sorted(_names):
+        for i in range(1, len(w) + 1):  # the word and its prefixes, which jieba adds with frequency 0
+            if w[:i] not in _overlay:
+                _overlay[w[:i]] = freq.get(w[:i])
+        tok.add_word(w, freq=50000)
 
 
 def _tokenizer():  # noqa: ANN202
-    global _jieba
+    global _jieba, _base_total
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
@@ -187,15 +254,20 @@ def _tokenizer():  # noqa: ANN202
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
-                for w in [*DOMAIN_WORDS, *_extra_words]:
-                    tok.add_word(normalise(w), freq=50000)
+                for w in sorted({normalise(w) for w in DOMAIN_WORDS}):
+                    tok.add_word(w, freq=50000)
+                _base_total = tok.total
+                if _names:
+                    _load_names(tok)
                 _jieba = tok
     return _jieba
 
 
 def split_words(run: str) -> list[str]:
     """jieba's words of a normalised CJK run."""
-    return [w for w in _tokenizer().lcut(run, HMM=False) if w.strip()]
+    tok = _tokenizer()
+    with _jieba_lock:  # not while set_words swaps the dictionary
+        return [w for w in tok.lcut(run, HMM=False) if w.strip()]
 
 
 def warm_up() -> None:

@@ -10,18 +10,17 @@ from pathlib import Path
 
 from whoosh import writing as whoosh_writing
 
-from search import highlight, store
+from search import highlight, numbers, store
 from search.documents import CaseDoc
-from search.schema import MATCH_FIELD, SET_FIELDS, match_text
+from search.schema import match_text
 from search.text import normalise
 
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 LIST_SEP = "、"
 
 
 def mask_ids(text: str) -> str:
-    """Identity numbers inside free text are never stored in the index (so never in a snippet)."""
-    return ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(3), text)
+    """Identity and phone numbers inside free text are never stored in the index (so never in a snippet)."""
+    return numbers.mask(text)
 
 
 def _day(d: date | None) -> int | None:
@@ -32,39 +31,50 @@ def from_day(n: int | None) -> date | None:
     return date(n // 10000, n // 100 % 100, n % 100) if n else None
 
 
+def number_parts(doc: CaseDoc) -> set[str]:
+    """The case number's parts and the forms people type for them, normalised: each is matched exactly (and lifts the
+    case itself above cases that only cite its number). Any substring of the number is found anyway (it is text)."""
+    if not doc.number:
+        return set()
+    number = normalise(doc.number).replace(" ", "")
+    year, prefix, word = str(doc.number_year or ""), normalise(doc.number_prefix), normalise(doc.number_word)
+    written = re.search(r"\)(.*?)第([0-9]+)号", number)  # the prefix and 字号, and the sequence, as written
+    heads = {prefix + word, prefix, word} | ({written.group(1)} if written else set())
+    seqs = {written.group(2)} if written else set()
+    if doc.number_seq:
+        seqs |= {str(doc.number_seq), f"{doc.number_seq:03d}"}
+    parts = {number, year} | heads
+    for seq in seqs:
+        parts |= {seq, f"{seq}号", f"第{seq}号"} | {f"{head}第{seq}号" for head in heads}
+    if year:
+        parts |= {f"{year}{head}" for head in heads} | {f"({year}){head}" for head in heads}
+    return {p for p in parts if p}
+
+
 def fields_of(doc: CaseDoc) -> dict:
-    """A CaseDoc as Whoosh fields."""
-    seq3 = f"{doc.number_seq:03d}" if doc.number_seq else ""
-    numparts = {
-        normalise(doc.number),
-        str(doc.number_year or ""),
-        normalise(doc.number_prefix),
-        str(doc.number_seq or ""),
-        seq3,
-        f"{seq3}号" if seq3 else "",
-        f"第{seq3}号" if seq3 else "",
-        f"{normalise(doc.number_prefix)}人调字" if doc.number_prefix else "",
-        f"{normalise(doc.number_prefix)}人调字第{seq3}号" if doc.number_prefix and seq3 else "",
-    }
+    """A CaseDoc as Whoosh fields: every free text masked (identity and phone numbers), the numbers kept apart."""
     names = [p for p in doc.parties if p]
-    labels = " ".join(x for x in (doc.status_label, doc.channel, doc.outcome_label) if x)
-    body = mask_ids(doc.text)
+    labels = [doc.status_label, doc.channel, doc.outcome_label, *doc.labels]
+    title, body = mask_ids(doc.title), mask_ids(doc.text)
     dossier = highlight.PAGE_BREAK.join(mask_ids(p) for p in doc.dossier_pages)
+    hidden = {numbers.key(n) for n in (*doc.id_numbers, *doc.phones) if n}
+    for text in (doc.title, doc.text, *doc.dossier_pages):
+        hidden.update(numbers.found(text))
     fields = {
         "cid": str(doc.id),
         "version": doc.version,
-        "number": normalise(doc.number),
-        "numparts": " ".join(sorted(p.replace(" ", "") for p in numparts if p)),
-        "idnums": " ".join(normalise(n).replace(" ", "") for n in doc.id_numbers if n),
-        "title": doc.title,
+        "number": normalise(doc.number).replace(" ", ""),
+        "numparts": " ".join(sorted(p.replace(" ", "") for p in number_parts(doc))),
+        "numtext": doc.number,
+        "idnums": " ".join(sorted(h for h in hidden if h)),
+        "title": title,
         "parties": LIST_SEP.join(names),
         "mediators": LIST_SEP.join(doc.mediators),
         "types": LIST_SEP.join(doc.dispute_type_names),
         "orgs": LIST_SEP.join(doc.org_names),
-        "labels": labels,
+        "labels": " ".join(dict.fromkeys(x for x in labels if x)),
         "body": body,
         "dossier": dossier,
-        "chars": LIST_SEP.join([doc.title, *names, *doc.mediators, *doc.org_names[:1], *doc.dispute_type_names]),
         "scope": ",".join(doc.org_paths),
         "dtype": doc.dispute_type or "-",
         "status": doc.status or "-",
@@ -76,11 +86,14 @@ def fields_of(doc: CaseDoc) -> dict:
         "received": _day(doc.received_on) or 0,
         "closed": _day(doc.closed_on) or 0,
         "filed": _day(doc.filed_on) or 0,
-        "extra": {"org_name": doc.org_name, "number": doc.number},
-        "numtext": doc.number,
+        "extra": {"org_name": doc.org_name},
     }
-    fields[MATCH_FIELD] = match_text(fields)
-    return fields | {twin: fields[name] for name, twin in SET_FIELDS.items()}
+    return fields
+
+
+def indexed_text(doc: CaseDoc) -> str:
+    """What a plain word is looked up in, as stored (masked; not yet normalised): for tests and tools."""
+    return match_text(fields_of(doc))
 
 
 # --- writing: only the indexer calls these ------------------------------------------------------------

@@ -40,6 +40,14 @@ for _name in [n for n in os.environ if n.startswith("PORTAL_") and not n.startsw
     del os.environ[_name]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """WeasyPrint's and fontTools' progress (INFO, a line per page and font) would flood a failing test's output:
+    the tests that render PDFs without the app (archive/) get the app's levels too."""
+    from portal.app import quiet_libraries
+
+    quiet_libraries()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run browser tests last: Playwright's sync API keeps an event loop on the main thread."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
@@ -138,9 +146,7 @@ def live_server(settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium, one per session (per xdist worker)."""
-    from playwright.sync_api import sync_playwright
-
-    from playwright.sync_api import expect
+    from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     playwright = sync_playwright().start()

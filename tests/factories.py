@@ -76,18 +76,23 @@ ROLE_ACCOUNTS = {
 }
 
 
-def build_world(engine: Engine) -> World:
+def build_world(engine: Engine, *, misplaced: bool = False) -> World:
+    """The world; `misplaced` builds the two townships each under the other county (东镇 under 乙县, 西镇 under 甲县),
+    for tests that then move them where they belong (tests/test_permissions.py's pass after a move)."""
     world = World()
     with transaction(engine) as db:
         o = world.orgs
         o["city"] = add_org(db, "云川市矛调中心", None, Tier.CITY, OrgKind.CENTRE, "云")
         o["a"] = add_org(db, "甲县矛调中心", o["city"], Tier.COUNTY, OrgKind.CENTRE, "甲")
-        o["a1"] = add_org(db, "甲县东镇人民调解委员会", o["a"], Tier.TOWNSHIP, short="东")
+        if misplaced:  # (otherwise created in the order that gives the ids other tests know)
+            o["b"] = add_org(db, "乙县矛调中心", o["city"], Tier.COUNTY, OrgKind.CENTRE, "乙")
+        o["a1"] = add_org(db, "甲县东镇人民调解委员会", o["b" if misplaced else "a"], Tier.TOWNSHIP, short="东")
         o["a1a"] = add_org(db, "东镇桃花村人民调解委员会", o["a1"], Tier.VILLAGE, short="桃")
         o["a1a_g"] = add_org(db, "桃花村第一网格", o["a1a"], Tier.GROUP, OrgKind.GRID, "桃一")
         o["a_med"] = add_org(db, "甲县医疗纠纷人民调解委员会", o["a"], Tier.COUNTY, OrgKind.PROFESSIONAL, "甲医")
-        o["b"] = add_org(db, "乙县矛调中心", o["city"], Tier.COUNTY, OrgKind.CENTRE, "乙")
-        o["b1"] = add_org(db, "乙县西镇人民调解委员会", o["b"], Tier.TOWNSHIP, short="西")
+        if not misplaced:
+            o["b"] = add_org(db, "乙县矛调中心", o["city"], Tier.COUNTY, OrgKind.CENTRE, "乙")
+        o["b1"] = add_org(db, "乙县西镇人民调解委员会", o["a" if misplaced else "b"], Tier.TOWNSHIP, short="西")
         p = world.people
         p["city.admin"] = add_person(db, "city.admin", "孙市管", (o["city"], Role.ADMIN))
         for username, role in ROLE_ACCOUNTS.items():

@@ -18,8 +18,9 @@ from openpyxl import Workbook
 from pypdf import PdfReader
 
 from archive import conformance, samples
-from archive.binding import bind, document_pdf
+from archive.binding import bind
 from archive.model import FilingData, Options
+from archive.printing import document_pdf
 
 FILING = FilingData(
     fonds="清溪县矛调中心",

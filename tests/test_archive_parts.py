@@ -14,9 +14,11 @@ import pytest
 from PIL import Image
 
 from archive import handover, pages, samples, storage
-from archive.order import DEFAULT_ORDER, compose, precheck, with_slots
+from archive.contents import compose
+from archive.order import DEFAULT_ORDER, with_slots
 from archive.render import fetcher
 from archive.retention import default_retention, ends_on
+from archive.review import precheck
 
 
 def test_a_complete_signed_case_passes_the_precheck() -> None:
@@ -31,11 +33,13 @@ def test_the_precheck_names_what_is_missing_and_unsigned() -> None:
     assert any(m.startswith("人民调解协议书尚未签字") for m in messages)
     assert any(m.startswith("人民调解记录（第2次）尚未签字") for m in messages)
     no_followup = replace(case, records=tuple(r for r in case.records if r.kind != "followup"))
-    assert not any("回访" in p.message for p in precheck(no_followup))  # 按需 by default …
+    assert any("缺少人民调解回访记录" in p.message for p in precheck(no_followup))  # it was followed up (evaluated) …
+    closed = replace(no_followup, state="closed")
+    assert not any("回访" in p.message for p in precheck(closed))  # … a case only closed has no visit yet …
     stricter = with_slots(DEFAULT_ORDER, followup={"required": "accepted"})
     assert any(
-        "缺少人民调解回访记录" in p.message for p in precheck(no_followup, stricter)
-    )  # … required where a county says so
+        "缺少人民调解回访记录" in p.message for p in precheck(closed, stricter)
+    )  # … unless a county requires it of every accepted case
 
 
 def test_the_order_is_data_and_follows_sort_keys() -> None:

@@ -119,16 +119,17 @@ def draft_transfer(page: Page, to_org_id: int, kind: str, letter: str) -> None:
     page.locator("#transfers summary", has_text="移送、交办、上报或对接").click()
     fill(page, {"to_org_id": str(to_org_id), "kind": kind, "letter": letter})
     page.get_by_role("button", name="拟移送函").click()
-    flash(page, "移送函已拟好，待调委会主任审签后发出。")
+    flash(page, re.compile(r"移送函已拟好，待.+的负责人审签后发出。"))
     expect(page.locator("#transfers article")).to_contain_text("待审签")
 
 
 def sign_off_from_outbox(page: Page, number: str) -> None:
-    """A director finds the draft among the organisation's transfers and signs it off on the case page."""
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="移送", exact=True).click()
-    outbox = page.locator("#outbox")
-    expect(outbox.locator("tr", has_text=number)).to_contain_text("待审签")
-    outbox.get_by_role("link", name=number).click()
+    """The sending body's leader finds the draft in 待审签 on the workspace and signs it off on the case page."""
+    page.goto("/workspace")
+    page.locator("#queue-sign").click()
+    row = page.locator("#transfers-list tr", has_text=number)
+    expect(row).to_contain_text("待审签")
+    row.get_by_role("link", name=number).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(number)
     page.locator("#transfers").get_by_role("button", name="审签并发出").click()
     flash(page, re.compile(r"移送函已审签发出，接收机构应在 \d+ 日内答复。"))
@@ -137,9 +138,17 @@ def sign_off_from_outbox(page: Page, number: str) -> None:
     expect(page.locator("#actions")).to_have_count(0)  # nobody acts on a case in transit
 
 
-def open_from_inbox(page: Page, number: str, kind: str, sender: str) -> None:
+def transfers_tab(page: Page, queue: str) -> None:
+    """移送 in the navigation, then one of its queues."""
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="移送", exact=True).click()
-    row = page.locator("#inbox tr", has_text=number)
+    expect(page).to_have_url(re.compile(r"/transfers/?$"))  # arrived, before the tab is pressed
+    page.locator(f"#queue-tabs [data-queue={queue}]").click()
+    expect(page.locator(f"#queue-tabs [data-queue={queue}]")).to_have_attribute("aria-current", "true")
+
+
+def open_from_inbox(page: Page, number: str, kind: str, sender: str) -> None:
+    transfers_tab(page, "inbox")
+    row = page.locator("#transfers-list tr", has_text=number)
     expect(row).to_contain_text(kind)
     expect(row).to_contain_text(sender)
     row.get_by_role("link", name="查看并答复").click()
@@ -293,14 +302,14 @@ def test_a_grid_report_travels_from_the_village_to_the_township_and_round_the_wh
         expect(cards.filter(has_text=label)).to_have_count(1)
     grid, village_director, director, mediator, system = (
         f"桃花网格员（{group}）",
-        f"桃花村主任（{group}）",
+        "桃花村主任（东镇桃花村人民调解委员会）",  # the signer's own organisation, not the case's
         f"东镇主任（{TOWNSHIP}）",
         f"东镇调解员（{TOWNSHIP}）",
         f"系统（{TOWNSHIP}）",
     )
     steps = [
         f"{grid}：登记案件 {number}（网格员上报）",
-        f"{grid}：拟上报至 {TOWNSHIP}，移送函待审签",
+        f"{grid}：拟上报至 {TOWNSHIP}，移送函待 东镇桃花村人民调解委员会 审签",
         f"{village_director}：移送函已审签，案件上报至 {TOWNSHIP}",
         f"{director}：{TOWNSHIP} 接收移送的案件",
         f"{director}：受理案件",
@@ -349,11 +358,12 @@ def test_a_petition_bureau_case_closed_at_the_township_is_fed_back_to_the_bureau
 
     # the bureau sees the result among its transfers, and the case read-only
     switch_to(page, "bureau.clerk")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="移送", exact=True).click()
-    row = page.locator("#outbox tr", has_text=number)
+    transfers_tab(page, "inbox")
+    expect(page.locator("#transfer-table")).to_contain_text("没有待接收的移送。")
+    transfers_tab(page, "sent")
+    row = page.locator("#transfers-list tr", has_text=number)
     for text in ("访调对接", TOWNSHIP, "已接收", f"案件 {number} 已结案，结果：书面协议。"):
         expect(row).to_contain_text(text)
-    expect(page.locator("#inbox")).to_contain_text("没有待答复的移送。")
     row.get_by_role("link", name=number).click()
     expect(page).to_have_url(re.compile(re.escape(case_path) + "(#transfers)?$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(number)
@@ -434,11 +444,13 @@ def test_a_returned_transfer_shows_its_reason_and_the_sender_acts_again(page, li
     card.get_by_role("button", name="退回", exact=True).click()
     expect(page).to_have_url(re.compile(r"/transfers/?$"))
     flash(page, "已退回移送，理由已告知移送机构。")
-    expect(page.locator("#inbox")).to_contain_text("没有待答复的移送。")
+    transfers_tab(page, "inbox")
+    expect(page.locator("#transfer-table")).to_contain_text("没有待接收的移送。")
 
     switch_to(page, "a.clerk")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="移送", exact=True).click()
-    row = page.locator("#outbox tr", has_text=number)
+    expect(page.locator("#returned")).to_contain_text(reason)  # on the sender's workspace until it acts
+    transfers_tab(page, "returned")
+    row = page.locator("#transfers-list tr", has_text=number)
     expect(row.locator(".badge")).to_have_text("已退回")
     expect(row).to_contain_text(f"退回理由：{reason}")
     row.get_by_role("link", name=number).click()
@@ -454,4 +466,7 @@ def test_a_returned_transfer_shows_its_reason_and_the_sender_acts_again(page, li
         page.locator("#transfers summary", has_text="移送、交办、上报或对接")
     ).to_be_visible()  # it may be routed again
     take(page, "受理", "已受理")
+    page.goto("/workspace")
+    expect(page.locator("#queue-returned .card__value")).to_have_text("0")  # acting on the case took it off
+    expect(page.locator("#returned")).to_have_count(0)
     problems.assert_none(r"status of 422 .*/transfers/\d+/return\]$")

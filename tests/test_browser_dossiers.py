@@ -127,7 +127,7 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
         }
         declared = {str(spec.get("/AFRelationship")) for spec in doc.Root.AF}
         assert "pdfaid" in str(doc.open_metadata())
-    assert embedded == uploads and len(uploads) == 4 and declared == {"/Data", "/Source"}
+    assert embedded == uploads and len(uploads) == 8 and declared == {"/Data", "/Source"}
     assert (
         manifest["case"]["number"] == number
         and manifest["filing"]["retention"] == "30年"
@@ -144,7 +144,7 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
 
     # cover: 卷名, 卷号, 保管期限, 立卷人, the committee; the 卷内备考表 names the checker
     cover = reader.pages[0].extract_text()
-    for text in ("调 解 卷 宗", "张某与李某", number, "30年", "甲档案员", "东镇桃花村人民调解委员会"):
+    for text in ("调 解 卷 宗", "矩阵测试宅基地纠纷", number, "30年", "甲档案员", "东镇桃花村人民调解委员会"):
         assert text in cover, text
     assert "甲调委会主任" in "".join(p.extract_text() for p in reader.pages[front + count :])
 
@@ -192,3 +192,33 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
     expect(page_nojs.get_by_role("link", name="添加评价")).to_have_count(0)
     expect(page_nojs.get_by_role("link", name="修改基本信息")).to_have_count(0)
     problems.assert_none()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_filing_an_incomplete_dossier_answers_422_on_the_dossier_page_with_the_form_kept_and_the_gaps_listed(
+    request, js: bool, live_server, engine, settings
+) -> None:
+    page = request.getfixturevalue("page" if js else "page_nojs")
+    world = build_world(engine)
+    case_id = _ready_case(engine, settings, world, signed=False)
+    with Session(engine) as db:
+        number = db.get(Case, case_id).number
+    sign_in(page, "a.archivist")
+    open_dossier(page, case_id, number)
+    page.locator("#f-checked_by").fill("甲调委会主任")
+    page.locator("#f-notes").fill("已填写的备注，不应丢失")
+    page.locator("#f-retention").select_option("10年")
+    with page.expect_response(lambda r: r.url.endswith(f"/cases/{case_id}/dossier/file")) as answer:
+        page.locator("#filing").get_by_role("button", name="立卷归档").click()
+    assert answer.value.status == 422
+    errors = page.locator("#filing #form-errors")
+    expect(errors).to_contain_text("卷宗不完整，不能立卷归档")
+    for gap in ("当事人权利义务告知书尚未签字", "人民调解记录（第1次）尚未签字", "人民调解协议书尚未签字"):
+        expect(errors).to_contain_text(gap)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"卷宗 · {number}")  # the dossier page, not 无权访问
+    expect(page.locator("#f-checked_by")).to_have_value("甲调委会主任")
+    expect(page.locator("#f-notes")).to_have_value("已填写的备注，不应丢失")
+    expect(page.locator("#f-retention")).to_have_value("10年")
+    expect(page.locator("#scans")).to_be_visible()  # where the gaps are mended, on the same page
+    with Session(engine) as db:
+        assert db.get(Case, case_id).archived_at is None

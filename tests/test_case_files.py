@@ -19,7 +19,11 @@ from portal.errors import Forbidden, Invalid
 from portal.people.models import Person
 from portal.scope import load_principal
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The smallest PDF a reader opens (one blank page): uploads must open, as they are checked inside (files.refusal).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

@@ -208,6 +208,25 @@ def test_default_history_is_three_hundred_cases_mostly_finished(demo_engine) -> 
         assert (received[-1] - received[0]).days > 365
         assert audit.verify(db).ok
     assert_timelines_consistent(demo_engine)
+    assert_the_planted_spike_is_an_explained_alert(demo_engine)
+
+
+def assert_the_planted_spike_is_an_explained_alert(engine) -> None:  # noqa: ANN001
+    """Last month's six 土地承包 disputes at 渡口村 (plans._add_spike) top the county's and the township's alerts."""
+    from portal.alerts import service as alerts
+    from portal.alerts.months import Month
+    from portal.settings import Settings
+
+    today = datetime.now(TZ).date()
+    last = Month.of(today).shift(-1)
+    with Session(engine) as db:
+        for username, place in (("qx.director", "河口镇人民调解委员会"), ("hk.director", "渡口村人民调解委员会")):
+            viewer = load_principal(db, db.exec(select(Person).where(Person.username == username)).one())
+            area = alerts.areas(viewer)[0]
+            shown = alerts.report(db, viewer, area, last, today=today, settings=Settings(_env_file=None))
+            spike = next(a for a in shown.alerts if a.rule == "poisson" and a.dispute_type == "07")
+            assert spike.level == "red" and spike.place.name == place and spike.observed >= 6, spike
+            assert "前 12 个月均值" in spike.baseline_text and "泊松超阈" in spike.rule_text
 
 
 def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_engine, settings) -> None:
@@ -215,8 +234,9 @@ def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_e
     import hashlib
 
     from archive import storage
+    from portal.cases.models import CaseFile
     from portal.demo_cases.filing import file_demo_dossiers
-    from portal.dossiers import keeping
+    from portal.dossiers import fixity
     from portal.dossiers.models import DossierVersion
 
     build_demo_cases(demo_engine, count=SMALL)
@@ -241,8 +261,10 @@ def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_e
         assert {"written", "oral"} <= outcomes
         audit_before = audit.verify(db)
         assert audit_before.ok, audit_before.reason
-    run = keeping.verify_all(demo_engine, settings.archive_dir, trigger="cli")
-    assert (run.checked, run.missing, run.changed) == (6, 0, 0)
+    run = fixity.verify_all(demo_engine, settings, trigger="cli")
+    with Session(demo_engine) as db:
+        uploads = len(db.exec(select(CaseFile.id)).all())  # the ID copies and signed scans the filings added
+    assert (run.checked, run.missing, run.changed) == (6 + uploads, 0, 0) and uploads > 9
 
     again = file_demo_dossiers(demo_engine, settings)
     assert (again.filed, again.failed, again.existing) == ([], [], 3) and "未重复生成" in again.summary()

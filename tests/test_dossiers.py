@@ -51,6 +51,15 @@ def _ready_case(engine, settings, world, *, signed: bool = True) -> int:  # noqa
                 "signed_on": day,
             },
             "closure": {"closed_on": day, "summary": "已履行"},
+            "followup": {
+                "held_on": day,
+                "method": "电话",
+                "visitor": "东镇调解员",
+                "performance": "全部履行",
+                "satisfaction": "满意",
+                "risk": "无",
+                "actions": "",
+            },
         }
         refs = {}
         for kind, fields in kinds.items():
@@ -59,6 +68,14 @@ def _ready_case(engine, settings, world, *, signed: bool = True) -> int:  # noqa
             db.flush()
             refs[kind] = record.id
         uploads = [("当事人身份证明", "身份证.jpg", None)]
+        # every document printed with signature lines is filed signed; the agreement's scan last (unsigned=False
+        # leaves the three the parties sign, so the pre-check has something to name)
+        uploads += [
+            ("签字文书扫描件", "申请书签字.jpg", "application"),
+            ("签字文书扫描件", "登记表签字.jpg", "registration"),
+            ("签字文书扫描件", "结案报告表签字.jpg", f"closure:{refs['closure']}"),
+            ("签字文书扫描件", "回访记录签字.jpg", f"followup:{refs['followup']}"),
+        ]
         if signed:
             uploads += [
                 ("签字文书扫描件", "告知书签字.jpg", "rights"),
@@ -197,9 +214,10 @@ def test_an_incomplete_dossier_cannot_be_filed_and_the_message_names_what_to_add
     world = build_world(engine)
     case_id = _ready_case(engine, settings, world, signed=False)
     sign_in(client, "a.archivist")
-    response = _file(client, case_id)
-    assert response.status_code == 403
+    response = _file(client, case_id, notes="已写好的备注")
+    assert response.status_code == 422  # the dossier page again, the form as typed, every gap listed
     assert "卷宗不完整" in response.text and "人民调解协议书尚未签字" in response.text
+    assert 'value="已写好的备注"' in response.text and "立卷归档" in response.text
     with Session(engine) as db:
         assert db.get(Case, case_id).archived_at is None and not db.exec(select(BindingJob)).first()
 
@@ -223,12 +241,12 @@ def test_a_bad_signed_scan_is_refused_with_a_message(client, engine, settings) -
 
 
 def test_one_worker_process_keeps_the_fixity_schedule(engine, settings) -> None:
-    from portal.dossiers import keeping
+    from portal.dossiers import fixity
     from portal.dossiers.models import FixityRun
 
     first, second = (
-        keeping.Scheduler(engine, settings),
-        keeping.Scheduler(engine, settings),
+        fixity.Scheduler(engine, settings),
+        fixity.Scheduler(engine, settings),
     )  # two workers, one data dir
     assert first.run_once() and not second.run_once()
     first.stop()  # that worker is gone: the other takes the schedule over at its next turn
@@ -243,7 +261,6 @@ def test_a_restarting_worker_fails_only_the_jobs_of_stopped_processes(engine, se
     import socket
 
     world = build_world(engine)
-    case_id = _ready_case(engine, settings, world)
     here = socket.gethostname()
     workers = {
         "alive": f"{here}:{os.getppid()}",  # another worker, still binding
@@ -252,10 +269,11 @@ def test_a_restarting_worker_fails_only_the_jobs_of_stopped_processes(engine, se
         "unknown": None,
     }
     with Session(engine) as db:
+        cases = {name: insert_case(db, world, "a1a").id for name in workers}  # one running job per case at most
         for name, worker in workers.items():
             db.add(
                 BindingJob(
-                    case_id=case_id,
+                    case_id=cases[name],
                     status="running",
                     params={"worker": worker} if worker else {},
                     requested_by=world.person("a.archivist").id,
@@ -265,5 +283,5 @@ def test_a_restarting_worker_fails_only_the_jobs_of_stopped_processes(engine, se
         db.commit()
     assert jobs.recover_interrupted(engine) == 2
     with Session(engine) as db:
-        status = {j.message: j.status for j in db.exec(select(BindingJob).where(BindingJob.case_id == case_id))}
+        status = {j.message: j.status for j in db.exec(select(BindingJob))}
     assert status == {"alive": "running", "ended": "failed", "elsewhere": "running", "unknown": "failed"}

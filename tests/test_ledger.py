@@ -195,7 +195,7 @@ def test_record_fields_and_numbers_are_checked_with_the_domain_rules(engine) -> 
     assert "第 2 行：number：案号与第 1 行重复。" in report.errors
     assert "第 3 行：records[0].fields.place：请填写调解地点。" in report.errors
     assert any(e.startswith("第 3 行：records[1].kind：") for e in report.errors)
-    assert "第 4 行：mediators[0]：没有登录名为“nobody”的人员。" in report.errors
+    assert "第 4 行：mediators[0]：没有登录名为“nobody”的人员，或该人员不在您的导入范围内。" in report.errors
     assert case_count(engine) == 0
 
 

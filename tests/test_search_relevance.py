@@ -7,8 +7,8 @@ from support.search_corpus import JUDGED, background, planted
 
 from search import Rebuild, Scope, SearchIndex, SearchRequest
 
-RECALL_AT_10 = 0.97  # mean over the judged queries
-MRR = 0.93
+RECALL_AT_10 = 0.98  # mean over the judged queries (README: 0.991 and 0.991 over 117)
+MRR = 0.97
 
 
 @pytest.fixture(scope="module")
@@ -21,19 +21,26 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     return SearchIndex(root)
 
 
-def measure(index: SearchIndex) -> tuple[float, float, list[tuple[str, float, float]]]:
+def measure(index: SearchIndex, judged=JUDGED) -> tuple[float, float, list[tuple[str, float, float]]]:  # noqa: ANN001
+    """Mean recall@10 and MRR. A query judged to find nothing scores 1 for finding nothing, 0 otherwise; `role:` before a
+    query searches as a role that may search identity and phone numbers."""
     rows = []
-    for q, relevant, _what in JUDGED:
-        ids = [h.case_id for h in index.search(SearchRequest(q=q, size=10, facets=False), Scope(everything=True)).hits]
+    for q, relevant, _what in judged:
+        may = q.startswith("role:")
+        request = SearchRequest(q=q.removeprefix("role:"), size=10, facets=False, id_numbers=may or ())
+        ids = [h.case_id for h in index.search(request, Scope(everything=True)).hits]
+        if not relevant:
+            rows.append((q, float(not ids), float(not ids)))
+            continue
         recall = len(set(ids) & relevant) / min(len(relevant), 10)
         rank = next((i + 1 for i, case_id in enumerate(ids) if case_id in relevant), None)
         rows.append((q, recall, 1 / rank if rank else 0.0))
     return sum(r for _, r, _ in rows) / len(rows), sum(m for _, _, m in rows) / len(rows), rows
 
 
-def test_the_judged_set_has_at_least_80_queries_of_every_kind() -> None:
+def test_the_judged_set_has_at_least_110_queries_of_every_kind() -> None:
     kinds = " ".join(what for _, _, what in JUDGED)
-    assert len(JUDGED) >= 80
+    assert len(JUDGED) >= 110
     for kind in (
         "rare",
         "single char",
@@ -46,6 +53,15 @@ def test_the_judged_set_has_at_least_80_queries_of_every_kind() -> None:
         "synonym",
         "inside",
         "dossier",
+        "cjk next to latin",
+        "long text",
+        "zihao",
+        "exclusion with a synonym",
+        "exact phrase above",
+        "state as a word",
+        "tier as a word",
+        "may not use",
+        "phone, role may",
     ):
         assert kind in kinds
 

@@ -142,12 +142,34 @@ def test_an_index_that_cannot_be_opened_falls_back_to_the_database_and_says_so(
     page = BeautifulSoup(client.get("/search?q=宅基地").text, "html.parser")
     assert page.select_one("#search-fallback") is not None
     assert {li["id"] for li in page.select("li.search-hit")} == {f"hit-{a.id}", f"hit-{sent.id}"}
-    health = client.get("/healthz").json()
+    assert client.get("/healthz").json() == {"status": "degraded"}  # the details only with the health token
+    settings.health_token = "monitor-token"
+    health = client.get("/healthz", headers={"Authorization": "Bearer monitor-token"}).json()
     assert health["status"] == "degraded" and health["search"]["fallback"]
     assert client.get("/api/search", params={"q": "宅基地"}).json()["fallback"] is True
     # the indexer reports the damage and does not replace it with an empty index
     assert Indexer(settings, engine).ensure_index() is False
     assert (settings.index_dir / current / "SCHEMA").read_text() == "garbage"
+
+
+def test_the_database_fallback_finds_a_phone_number_only_for_roles_that_may_search_numbers(
+    client, engine, settings, world_cases
+) -> None:
+    w, a, b, sent = world_cases
+    with Session(engine) as db:
+        row = db.get(Case, a.id)
+        row.summary = "申请人联系电话13955554444。"
+        db.add(row)
+        db.commit()
+    current = (settings.index_dir / "CURRENT").read_text()
+    (settings.index_dir / current / "SCHEMA").write_text("garbage")
+    sign_in(client, "a.admin")  # sees the case, may not search numbers
+    found = client.get("/api/search", params={"q": "13955554444"}).json()
+    assert found["fallback"] and found["total"] == 0 and any("证件号码或电话" in n for n in found["notes"])
+    assert client.get("/api/search", params={"q": "5555444"}).json()["total"] == 0  # nor a part of one
+    client.cookies.clear()
+    sign_in(client, "a1.mediator")  # a mediator over the handling body: may
+    assert [i["id"] for i in client.get("/api/search", params={"q": "13955554444"}).json()["items"]] == [a.id]
 
 
 def test_searches_keep_working_during_a_rebuild_and_see_the_new_index_after_the_swap(

@@ -51,3 +51,21 @@ def test_search_without_javascript_is_a_plain_get_form(page_nojs, live_server, e
     assert "q=" in page_nojs.url and page_nojs.locator("#search-total strong").inner_text() == "1"
     page_nojs.goto(f"/cases/{case.id}")
     assert page_nojs.locator("#similar a").first.inner_text() == "查看类似案件"
+
+
+def test_the_facets_stand_beside_the_hits_on_a_desktop_and_below_them_on_a_phone(
+    page, live_server, engine, settings
+) -> None:
+    w, case = _indexed_world(engine, settings)
+    sign_in(page, "a1.mediator")
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto("/search?q=宅基地")
+        hit = page.locator(f"#hit-{case.id}").bounding_box()
+        facets = page.locator(".search-facets").bounding_box()
+        assert hit["y"] < height * 0.75, (width, hit)  # the first hit is on the first screen
+        if width > 800:
+            assert facets["x"] + facets["width"] <= hit["x"] and facets["y"] < hit["y"] + hit["height"]  # side by side
+        else:
+            assert facets["y"] >= hit["y"] + hit["height"]  # below the hits
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sideways

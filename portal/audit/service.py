@@ -6,11 +6,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, or_, select
 
+from portal import inputs
+from portal.audit import actions
 from portal.audit.models import AuditEntry, AuditHead
 from portal.db import utcnow
 from portal.errors import Forbidden
@@ -20,91 +23,14 @@ from portal.scope import Principal
 
 GENESIS = "0" * 64
 
-ACTION_LABELS = {
-    "auth.sign_in": "登录成功",
-    "auth.sign_in_failed": "登录失败",
-    "auth.locked": "登录被锁定",
-    "auth.sign_out": "退出登录",
-    "auth.session_expired": "会话超时",
-    "auth.password_changed": "修改密码",
-    "auth.password_reset": "重置密码",
-    "security.csrf_rejected": "请求校验失败",
-    "security.out_of_scope": "越权访问",
-    "org.create": "新建组织",
-    "org.update": "修改组织",
-    "org.deactivate": "停用组织",
-    "org.activate": "启用组织",
-    "person.create": "新建人员",
-    "person.update": "修改人员",
-    "person.deactivate": "停用人员",
-    "person.activate": "启用人员",
-    "person.view_personal_data": "查看个人信息",
-    "membership.create": "授予角色",
-    "membership.delete": "撤销角色",
-    "export.roster": "导出名册",
-    "export.cases": "导出案件台账",
-    "import.cases": "导入案件台账",
-    "demo.build": "生成演示数据",
-    "case.create": "登记案件",
-    "case.update": "修改案件",
-    "case.view_personal_data": "查看当事人信息",
-    "case.record": "添加案件记录",
-    "case.assign": "指派或撤回调解员",
-    "case.accept": "受理案件",
-    "case.refuse": "不予受理",
-    "case.investigate": "开始调查",
-    "case.mediate": "开始调解",
-    "case.succeed": "调解成功",
-    "case.fail": "调解不成",
-    "case.apply_confirmation": "申请司法确认",
-    "case.record_ruling": "登记司法确认裁定",
-    "case.perform": "协议进入履行",
-    "case.close": "结案",
-    "case.follow_up": "回访",
-    "case.evaluate": "登记评价",
-    "transfer.create": "拟移送",
-    "transfer.sign_off": "审签移送",
-    "transfer.withdraw": "撤回移送",
-    "transfer.accept": "接收移送",
-    "transfer.return": "退回移送",
-    "problem.create": "登记问题",
-    "problem.update": "修改问题",
-    "problem.start": "问题开始化解",
-    "problem.resolve": "问题已化解",
-    "problem.reopen": "问题重新化解",
-    "problem.strike_off": "问题销号",
-    "screening.create": "记录排查",
-    "screening.update": "修改排查记录",
-    "expert.create": "新增专家",
-    "expert.update": "修改专家",
-    "expert.deactivate": "停用专家",
-    "expert.activate": "启用专家",
-}
-
-
-ACTION_FILTERS = [
-    ("auth.", "登录与会话"),
-    ("auth.sign_in_failed", "登录失败"),
-    ("security.", "安全事件"),
-    ("org.", "组织机构变更"),
-    ("person.", "人员变更"),
-    ("membership.", "角色变更"),
-    ("person.view_personal_data", "查看个人信息"),
-    ("export.", "导出与打印"),
-    ("import.", "导入"),
-    ("case.", "案件办理"),
-    ("transfer.", "移送"),
-    ("problem.", "问题清单"),
-    ("screening.", "矛盾纠纷排查"),
-    ("expert.", "专家库"),
-]
-ACTION_PREFIXES = {value for value, _ in ACTION_FILTERS}
 AUDIT_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # 涉及金额: as typed in the form, e.g. "3500.00" (JSON has no decimal type)
+        return str(value)
     if hasattr(value, "value"):  # enums
         return value.value
     return value
@@ -156,15 +82,15 @@ def record(
         seq=head.seq,
         at=utcnow(),
         actor_id=actor.id if actor else None,
-        actor_name=actor.name if actor else actor_name,
+        actor_name=inputs.printable(actor.name if actor else actor_name)[:64],
         org_id=org.id if org else None,
         org_path=org.path if org else "",
         action=action,
         object_type=object_type,
         object_id=str(object_id) if object_id != "" else "",
-        summary=summary[:400],
-        changes=json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else "",
-        address=address[:64],
+        summary=inputs.printable(summary[:400]),  # may quote a refused request's path
+        changes=inputs.printable(json.dumps(changes, ensure_ascii=False, sort_keys=True)) if changes else "",
+        address=inputs.printable(address[:64]),
         prev_hash=head.hash,
         hash="",
     )
@@ -212,22 +138,32 @@ def verify(db: Session, batch: int = 1000) -> Verification:
 class AuditFilter:
     person: str = ""
     org_id: int | None = None
-    action: str = ""
+    action: str = ""  # a group of portal.audit.actions, or one action
     date_from: date | None = None
     date_to: date | None = None
     tz: tzinfo = UTC
 
 
-def scope_condition(principal: Principal):  # noqa: ANN201
-    """Entries about organisations inside the person's admin/supervisor subtrees.
+def _orgs_under(condition):  # noqa: ANN001, ANN202
+    return select(Organisation.id).where(condition).scalar_subquery()
 
+
+def scope_condition(principal: Principal):  # noqa: ANN201
+    """Entries about organisations inside the person's admin/supervisor subtrees, as the tree stands now.
+
+    An entry keeps the path its organisation had when it was written (the path is part of its hash), so the scope is
+    decided by its organisation id: after a move, an organisation's history goes with it to its new parent.
     Entries with no organisation (sign-in failures for unknown names) belong to the top: only
     those who administer or supervise a root organisation see them.
     """
-    condition = principal.path_filter(AuditEntry.org_path, *AUDIT_ROLES)
-    if any(root.count("/") == 2 for root in principal.roots(*AUDIT_ROLES)):
-        condition = or_(condition, AuditEntry.org_path == "")
-    return condition
+
+    def build():  # noqa: ANN202
+        condition = AuditEntry.org_id.in_(_orgs_under(principal.path_filter(Organisation.path, *AUDIT_ROLES)))
+        if any(root.count("/") == 2 for root in principal.roots(*AUDIT_ROLES)):
+            condition = or_(condition, AuditEntry.org_id.is_(None))
+        return condition
+
+    return principal.condition("audit_scope", build)
 
 
 def search(
@@ -241,9 +177,9 @@ def search(
         org = principal.visible_org(db, flt.org_id)
         if not principal.has_role_over(org.path, *AUDIT_ROLES):
             raise Forbidden("您不能查看该机构的操作日志。")
-        query = query.where(AuditEntry.org_path.startswith(org.path, autoescape=True))
+        query = query.where(AuditEntry.org_id.in_(_orgs_under(Organisation.path.startswith(org.path, autoescape=True))))
     if flt.action:
-        query = query.where(AuditEntry.action.startswith(flt.action, autoescape=True))
+        query = query.where(AuditEntry.action.in_(actions.codes_of(flt.action)))
     if flt.date_from:
         query = query.where(AuditEntry.at >= datetime.combine(flt.date_from, datetime.min.time(), flt.tz))
     if flt.date_to:

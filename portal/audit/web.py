@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from portal.audit import service
+from portal import inputs
+from portal.audit import actions, service
 from portal.errors import Forbidden
 from portal.orgs import service as orgs
 from portal.web.render import Db, int_or_none, page, principal_of
 
 PAGE = 100
-
-
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 class AuditController(Controller):
@@ -47,9 +40,9 @@ class AuditController(Controller):
         flt = service.AuditFilter(
             person=person.strip()[:50],
             org_id=int_or_none(org),
-            action=action if action in service.ACTION_PREFIXES else "",
-            date_from=_date(date_from),
-            date_to=_date(date_to),
+            action=action if actions.codes_of(action) else "",
+            date_from=inputs.day_or_none(date_from),
+            date_to=inputs.day_or_none(date_to),
             tz=request.app.state.tz,
         )
         entries = service.search(db, principal, flt, before_seq=int_or_none(before), limit=PAGE + 1)
@@ -67,8 +60,10 @@ class AuditController(Controller):
             entries=[(e, json.loads(e.changes) if e.changes else {}) for e in entries],
             next_url=next_url,
             params=params,
-            labels=service.ACTION_LABELS,
-            action_options=service.ACTION_FILTERS,
+            labels=actions.LABELS,
+            groups=actions.GROUPS,
+            group_of={code: a.group for code, a in actions.ACTIONS.items()},
+            action_options=actions.filter_options(),
             org_options=[
                 (str(o.id), "　" * o.depth + o.name)
                 for o in orgs.visible_orgs(db, principal)

@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 from portal.audit import service as audit
 from portal.audit.models import AuditEntry
 from portal.auth import passwords, sessions, throttle
-from portal.db import utcnow
+from portal.db import lock, utcnow
 from portal.errors import Invalid
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Person
@@ -135,6 +135,8 @@ class PasswordChange:
 
 def change_password(db: Session, person: Person, form: PasswordChange, *, token: str, address: str) -> None:
     """Change the person's own password; every other session of theirs is ended."""
+    lock(db, Person, person.id)  # the signed-in Principal's copy may be older than the row: change the row as it is
+    person = db.exec(select(Person).where(Person.id == person.id).execution_options(populate_existing=True)).one()
     errors: dict[str, str] = {}
     if not passwords.verify_password(person.password_hash, form.current):
         errors["current"] = "当前密码不正确。"

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from portal.auth import service, sessions
 from portal.errors import Invalid
+from portal.web import csrf_binding
 from portal.web.render import Db, address_of, form_of, page, principal_of, redirect, settings_of
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -95,6 +96,10 @@ class LoginController(Controller):
                 max_age=settings.session_max_hours * 3600,
             )
         )
+        # The CSRF token from now on is the new session's (portal.web.csrf_binding).
+        response.set_cookie(
+            csrf_binding.cookie(settings.effective_secret_key(), result.token, secure=settings.cookie_secure)
+        )
         return response
 
 
@@ -144,6 +149,7 @@ class AccountController(Controller):
                 address=address_of(request),
             )
         except Invalid as exc:
+            db.rollback()
             return self._page(request, db, errors=exc.errors, status=422)
         return redirect(
             request, request.app.route_reverse("account"), message="密码已修改。您在其他设备上的登录已退出。"

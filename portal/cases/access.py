@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, Transfer, TransferState
-from portal.db import one_of, utcnow
+from portal.db import lock, one_of, utcnow, writes
 from portal.errors import Forbidden
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -56,8 +56,19 @@ def not_found(case_id: int) -> OutOfScope:
     return OutOfScope("案件不存在或您无权查看。", object_type="case", object_id=case_id)
 
 
+def find_case(db: Session, principal: Principal, case_id: int) -> Case | None:
+    """The case if the person may see it. In a write transaction the case's row is locked first and read afresh
+    (portal.db.lock): whatever the request then checks — version, state, transfers, records — is what the last
+    writer left, and stays so until it commits. Every change to a case starts here."""
+    statement = select(Case).where(Case.id == case_id, visible_condition(principal))
+    if writes(db):
+        lock(db, Case, case_id)
+        statement = statement.execution_options(populate_existing=True)
+    return db.exec(statement).first()
+
+
 def get_case(db: Session, principal: Principal, case_id: int) -> Case:
-    case = db.exec(select(Case).where(Case.id == case_id, visible_condition(principal))).first()
+    case = find_case(db, principal, case_id)
     if case is None:
         raise not_found(case_id)
     return case
@@ -81,10 +92,17 @@ def require_act(principal: Principal, case: Case, roles: tuple[Role, ...], what:
         raise Forbidden(FROZEN)
 
 
+def acting_org(principal: Principal, case: Case) -> Organisation | None:
+    """The organisation a person acts for on a case: the nearest one at or above the case where they hold a role."""
+    covering = [g.org for g in principal.grants if case.org_path.startswith(g.org.path)]
+    return max(covering, key=lambda o: o.depth) if covering else None
+
+
 def log_event(
     db: Session, case: Case, principal: Principal | None, kind: str, summary: str, org: Organisation | None = None
 ) -> None:
-    org = org or db.get(Organisation, case.org_id)
+    """One line of the timeline, with the actor's own organisation for that act (`org`, else the one they act for)."""
+    org = org or (acting_org(principal, case) if principal else None) or db.get(Organisation, case.org_id)
     db.add(
         CaseEvent(
             case_id=case.id,

@@ -20,7 +20,7 @@ def normalise(number: str) -> str:
 
 def resident_id_problem(number: str, *, today: date | None = None) -> str | None:
     """Why an 18-digit 身份证 number is invalid, in Chinese; None when it is valid."""
-    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+    if len(number) != 18 or not (number[:17].isascii() and number[:17].isdigit()) or number[17] not in "0123456789X":
         return "身份证号码应为 18 位，前 17 位为数字，最后一位为数字或 X。"
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

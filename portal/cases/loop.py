@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from portal import clock
+from portal import clock, inputs
 from portal.audit import service as audit
 from portal.cases import transfers
 from portal.cases.access import log_event, record_change, require_act, touch
@@ -57,18 +57,25 @@ def clean_fields(
                 errors[spec.name] = f"请填写{spec.label}。"
             values[spec.name] = ""
             continue
+        reason = inputs.refusal(raw)
+        if reason:
+            errors[spec.name] = spec.label + reason
+            continue
         if spec.type == "date":
             try:
-                day = date.fromisoformat(raw)
-            except ValueError:
-                errors[spec.name] = f"请按 年-月-日 填写{spec.label}。"
+                day = inputs.day(raw, label=spec.label, latest=date.max)  # later than today: said below
+            except inputs.BadInput as exc:
+                errors[spec.name] = exc.message
                 continue
             if day > clock.today():
                 errors[spec.name] = f"{spec.label}不能晚于今天。"
             elif not_before and day < not_before[0]:
                 errors[spec.name] = f"{spec.label}不能早于本案的{not_before[1]}（{not_before[0].isoformat()}）。"
-        elif spec.type == "int" and not raw.isdigit():
-            errors[spec.name] = f"{spec.label}应为整数。"
+        elif spec.type == "int":
+            try:
+                raw = str(inputs.integer(raw, label=spec.label))
+            except inputs.BadInput as exc:
+                errors[spec.name] = exc.message
         elif spec.type == "select" and raw not in spec.options:
             errors[spec.name] = f"请选择{spec.label}。"
         values[spec.name] = raw[:5000]
@@ -82,12 +89,12 @@ def _clean_experts(
     raw = posted if isinstance(posted, list) else [posted] if posted not in (None, "") else []
     ids: list[int] = []
     for item in raw:
-        text = str(item).strip()
-        if not text.isdigit() or int(text) not in experts:
+        expert_id = inputs.id_or_none(item)
+        if expert_id is None or expert_id not in experts:
             errors[spec.name] = "请从专家库中选择专家。"
             return
-        if int(text) not in ids:
-            ids.append(int(text))
+        if expert_id not in ids:
+            ids.append(expert_id)
     if spec.required and not ids:
         errors[spec.name] = f"请选择{spec.label}。"
     values[spec.name] = "、".join(experts[i] for i in ids)

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from portal.db import enum_column, utcnow
+from portal.db import enum_column, utcnow, versioned
 
 
 class CaseState(StrEnum):
@@ -118,6 +118,7 @@ class Case(SQLModel, table=True):
     """A dispute handled by one organisation; `org_path` copies the organisation's path for scoped queries."""
 
     __tablename__ = "case"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
     __table_args__ = (
         UniqueConstraint("number_org_id", "number_year", "number_seq", name="uq_case_number"),
         # Paths are matched by prefix: on PostgreSQL only pattern ops make LIKE 'p%' indexable under any locale.
@@ -144,6 +145,7 @@ class Case(SQLModel, table=True):
     number_org_id: int = Field(foreign_key="organisation.id")
     number_year: int
     number_prefix: str = Field(max_length=20)
+    number_word: str = Field(default="人调字", max_length=10)  # 字号
     number_seq: int
     number: str = Field(max_length=60, index=True)
     title: str = Field(max_length=120)
@@ -239,7 +241,10 @@ class TransferState(StrEnum):
         }[self.value]
 
 
-TRANSFER_KINDS = ["移送", "交办", "上报", "下派", "转办", "访调对接", "诉调对接"]
+TRANSFER_KINDS = ["移送", "交办", "上报", "下派", "转办", "访调对接", "诉调对接", "公调对接"]
+
+
+OPEN_TRANSFER = text("state IN ('awaiting_signoff', 'sent')")
 
 
 class Transfer(SQLModel, table=True):
@@ -249,6 +254,9 @@ class Transfer(SQLModel, table=True):
     __table_args__ = (  # prefix LIKE on both paths (see Case)
         Index("ix_transfer_from_path", "from_path", postgresql_ops={"from_path": "varchar_pattern_ops"}),
         Index("ix_transfer_to_path", "to_path", postgresql_ops={"to_path": "varchar_pattern_ops"}),
+        # one open transfer per case: a draft awaiting sign-off, or one sent and not yet answered
+        Index("uq_transfer_open", "case_id", unique=True, sqlite_where=OPEN_TRANSFER, postgresql_where=OPEN_TRANSFER),
+        Index("ix_transfer_state_due", "state", "answer_due_on"),  # the queues: what waits, what is late
         Index("ix_transfer_sent", "sent_at"),  # a period's transfers (portal.stats)
         Index("ix_transfer_answer_due", "answer_due_on"),
     )
@@ -264,14 +272,29 @@ class Transfer(SQLModel, table=True):
     state: TransferState = Field(default=TransferState.AWAITING_SIGNOFF, sa_type=enum_column(TransferState))
     created_by: int = Field(foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
+    signer_org_id: int | None = Field(default=None, foreign_key="organisation.id")  # whose leader signs (cases.signing)
     signed_by: int | None = Field(default=None, foreign_key="person.id")
     sent_at: datetime | None = None
     answer_due_on: date | None = None
     answered_by: int | None = Field(default=None, foreign_key="person.id")
     answered_at: datetime | None = None
     answer_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    answered_version: int | None = (
+        None  # the case's version after the answer: a return stays in the sender's queue until it moves on
+    )
     feedback: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     fed_back_at: datetime | None = None
+
+
+class ReportRoute(SQLModel, table=True):
+    """Where an organisation's quick reports (随手拍) go when not to the default (cases.reports.default_target)."""
+
+    __tablename__ = "report_route"
+
+    org_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    to_org_id: int | None = Field(default=None, foreign_key="organisation.id")  # None: the default target
+    keep: bool = False  # the unit handles its own reports: they are registered there and go nowhere
+    version: int = 1
 
 
 class CaseRecord(SQLModel, table=True):
@@ -305,3 +328,4 @@ class CaseFile(SQLModel, table=True):
     uploaded_by: int = Field(foreign_key="person.id")
     uploaded_at: datetime = Field(default_factory=utcnow)
     removed: bool = False
+    provided_by: str = Field(default="", max_length=100)  # the party whose ID copy or evidence it is (its 责任者)

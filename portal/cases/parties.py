@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import bindparam, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from portal import clock
+from portal import clock, inputs
 from portal.audit import service as audit
-from portal.cases import ids
+from portal.cases import ids, visits
 from portal.cases.access import record_change, require_act, visible_condition
 from portal.cases.models import ID_TYPES, OPEN_STATES, PARTY_ROLES, Case, Party
 from portal.db import one_of
@@ -34,6 +34,13 @@ PARTY_FIELDS = (
     "phone",
     "address",
 )
+PARTY_LABELS = {
+    "name": "姓名或名称",
+    "ethnicity": "民族",
+    "occupation": "职业",
+    "id_number": "证件号码",
+    "address": "住址",
+}
 # Who needs a party's full identity and phone numbers: the window and the mediators of the handling body.
 PERSONAL_DATA_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 
@@ -93,25 +100,31 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
         err("id_number", problem)
     if kind == "legal" and id_type == "resident_id":
         err("id_type", "单位当事人请填写统一社会信用代码。")
+    elif number and len(number) > 30:
+        err("id_number", "证件号码不能超过 30 个字符。")
     birth = None
     if form.birth_date.strip():
         try:
-            birth = date.fromisoformat(form.birth_date.strip())
+            birth = inputs.day(form.birth_date, label="出生日期")
             if birth > clock.today():
                 err("birth_date", "出生日期不能晚于今天。")
-        except ValueError:
-            err("birth_date", "请按 年-月-日 填写出生日期。")
+        except inputs.BadInput as exc:
+            err("birth_date", exc.message)
     elif id_type == "resident_id" and number and not ids.resident_id_problem(number):
         birth = ids.birth_date_of(number)
     age = None
     if form.age.strip():
-        if not form.age.strip().isdigit() or not 0 < int(form.age) < 130:
+        try:
+            age = inputs.integer(form.age, label="年龄", low=1, high=129)
+        except inputs.BadInput:
             err("age", "年龄应为 1 到 129 之间的整数。")
-        else:
-            age = int(form.age)
     phone = form.phone.strip().replace(" ", "").replace("-", "")
-    if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+    if phone and not (phone.isascii() and phone.isdigit() and 7 <= len(phone) <= 12):
         err("phone", "联系电话应为 7–12 位数字。")
+    for field, label in PARTY_LABELS.items():
+        reason = inputs.refusal(getattr(form, field), name=field == "name")
+        if reason and f"{prefix}{field}" not in errors:
+            err(field, label + reason)
     if any(k.startswith(prefix) for k in errors):
         return None
     return Party(
@@ -259,17 +272,33 @@ def reveal(db: Session, principal: Principal, case: Case, party_id: int, *, addr
 
 @dataclass
 class RepeatFlag:
-    """A party of this case whose ID number appears in other open or recent cases (重复访/越级访)."""
+    """A party of this case whose ID number appears in other open or recent cases (重复访/越级访, cases.visits)."""
 
     party: Party
     visible: list[Case]
     hidden: int
+    skips: set[int] = field(default_factory=set)  # the visible cases that make it a skip-level visit
+    hidden_skips: int = 0
+
+    @property
+    def skipped(self) -> bool:
+        return bool(self.skips or self.hidden_skips)
 
 
 # Prepared once: the case page asks on every view.
 _REPEATS = (
-    select(Party.id_number, Case.id)
+    select(
+        Party.id_number,
+        Case.id,
+        Organisation.tier,
+        Case.received_on,
+        Case.state,
+        Case.closed_on,
+        Case.org_path,
+        Organisation.kind,
+    )
     .join(Case, Case.id == Party.case_id)
+    .join(Organisation, Organisation.id == Case.org_id)
     .where(
         Party.id_number.in_(bindparam("numbers", expanding=True)),
         Case.id != bindparam("case_id"),
@@ -304,17 +333,24 @@ def repeat_flags(
     if not hits:
         return []
     others: dict[str, set[int]] = {}
-    for number, case_id in hits:
+    org = db.get(Organisation, case.org_id)
+    this = visits.Visit(org.tier, case.received_on, case.state, case.closed_on, case.org_path, org.kind)
+    skips = set()
+    for number, case_id, *visit in hits:
         others.setdefault(number, set()).add(case_id)
+        if visits.kind_of(this, visits.Visit(*visit)) == visits.SKIP:
+            skips.add(case_id)
     seen = {
         c.id: c
         for c in db.exec(
-            select(Case).where(Case.id.in_({i for _, i in hits}), visible_condition(principal)).order_by(Case.id)
+            select(Case).where(Case.id.in_({i for _, i, *_ in hits}), visible_condition(principal)).order_by(Case.id)
         ).all()
     }
     flags = []
     for party in parties:
         ids = others.get(party.id_number, set()) if party.id_number else set()
         if ids:
-            flags.append(RepeatFlag(party, [seen[i] for i in sorted(ids) if i in seen], len(ids - seen.keys())))
+            hidden = ids - seen.keys()
+            shown = [seen[i] for i in sorted(ids) if i in seen]
+            flags.append(RepeatFlag(party, shown, len(hidden), skips & seen.keys() & ids, len(hidden & skips)))
     return flags

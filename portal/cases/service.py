@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
 from sqlalchemy import exists, func, or_, union_all
@@ -16,8 +15,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from portal import clock, freshness
+from portal import clock, freshness, inputs
 from portal.audit import service as audit
+from portal.cases import numbers
 from portal.cases import parties as party_service
 from portal.cases.access import get_case, log_event, require_act, touch, transferred_ids, visible_condition
 from portal.cases.models import (
@@ -30,7 +30,9 @@ from portal.cases.models import (
     CaseState,
     DisputeType,
 )
+from portal.cases.numbers import CaseNumber
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs.models import Organisation, Tier
 from portal.paging import Page
 from portal.people.models import Membership, Person, Role
@@ -41,13 +43,13 @@ INTAKE_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 EDIT_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR)
 
 
-def next_number(db: Session, org: Organisation, year: int) -> tuple[int, str]:
-    """The next sequence of `org` in `year`, safely under concurrency, and its display form."""
+def next_number(db: Session, org: Organisation, year: int) -> CaseNumber:
+    """The next number of `org` in `year`, safely under concurrency, in the organisation's format (prefix, 字号)."""
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(CaseSequence).values(org_id=org.id, year=year, last=1)
     statement = statement.on_conflict_do_update(index_elements=["org_id", "year"], set_={"last": CaseSequence.last + 1})
     seq = db.execute(statement.returning(CaseSequence.last)).scalar_one()
-    return seq, f"（{year}）{org.short_name}人调字第{seq:03d}号"
+    return CaseNumber(year, numbers.prefix_of(org), numbers.word_of(org), seq)
 
 
 @dataclass
@@ -137,35 +139,35 @@ def validate_case(db: Session, form: CaseForm, errors: dict[str, str]) -> dict:
         errors["title"] = "请填写案件名称，如：张某与李某宅基地纠纷。"
     elif len(title) > 120:
         errors["title"] = "案件名称不能超过 120 个字符。"
+    inputs.check_text(errors, "title", title, label="案件名称", name=True)
     values["title"] = title
     if form.channel not in CHANNELS:
         errors["channel"] = "请选择来源渠道。"
     values["channel"] = form.channel
-    if not db.get(DisputeType, form.dispute_type or "-"):
+    code = form.dispute_type
+    if not (code.isascii() and code.isalnum() and len(code) <= 10) or not db.get(DisputeType, code):
         errors["dispute_type"] = "请选择纠纷类型。"
     values["dispute_type"] = form.dispute_type
     values["summary"], values["requests"] = form.summary.strip(), form.requests.strip()
     if not values["summary"]:
         errors["summary"] = "请填写纠纷简要情况。"
+    inputs.check_text(errors, "summary", values["summary"], label="纠纷简要情况")
+    inputs.check_text(errors, "requests", values["requests"], label="当事人请求")
     try:
-        values["amount"] = Decimal(form.amount.replace(",", "").strip()) if form.amount.strip() else None
-        if values["amount"] is not None and (values["amount"] < 0 or values["amount"] >= Decimal("1e12")):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors["amount"] = "涉及金额应为不小于 0 的数字（元）。"
+        values["amount"] = inputs.money(form.amount, label="涉及金额") if form.amount.strip() else None
+    except inputs.BadInput as exc:
+        errors["amount"] = exc.message
     try:
-        values["people_involved"] = int(form.people_involved or 1)
-        if values["people_involved"] < 1:
-            raise ValueError
-    except ValueError:
-        errors["people_involved"] = "涉及人数应为正整数。"
+        values["people_involved"] = inputs.integer(form.people_involved or 1, label="涉及人数", low=1, high=1_000_000)
+    except inputs.BadInput as exc:
+        errors["people_involved"] = exc.message
     values["group_dispute"], values["risk_flag"] = bool(form.group_dispute), bool(form.risk_flag)
     try:
-        values["received_on"] = date.fromisoformat(form.received_on) if form.received_on else clock.today()
+        values["received_on"] = inputs.day(form.received_on, label="收到日期") if form.received_on else clock.today()
         if values["received_on"] > clock.today():
             errors["received_on"] = "收到日期不能晚于今天。"
-    except ValueError:
-        errors["received_on"] = "请按 年-月-日 填写收到日期。"
+    except inputs.BadInput as exc:
+        errors["received_on"] = exc.message
     return values
 
 
@@ -173,7 +175,8 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     """Register a case at one window (登记): the case, its parties and its number, in one transaction."""
     if not principal.roots(*INTAKE_ROLES):
         raise Forbidden("只有受理员、调解员和调委会主任可以登记案件。")
-    org = principal.visible_org(db, int(form.org_id)) if form.org_id.strip().isdigit() else None
+    org_id = inputs.id_or_none(form.org_id)
+    org = principal.visible_org(db, org_id) if org_id is not None else None
     if org is not None and not principal.has_role_over(org.path, *INTAKE_ROLES):
         raise Forbidden("您不能在该机构登记案件。")
     errors: dict[str, str] = {}
@@ -183,16 +186,17 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     cleaned = party_service.validate_all(parties, errors)
     if errors:
         raise Invalid(errors)
-    seq, number = next_number(db, org, values["received_on"].year)
+    number = next_number(db, org, values["received_on"].year)
     case = Case(
         **values,
         org_id=org.id,
-        org_path=org.path,
+        org_path=moves.stored_path(db, org),
         number_org_id=org.id,
-        number_year=values["received_on"].year,
-        number_prefix=org.short_name,
-        number_seq=seq,
-        number=number,
+        number_year=number.year,
+        number_prefix=number.prefix,
+        number_word=number.word,
+        number_seq=number.seq,
+        number=number.text,
         created_by=principal.person.id,
     )
     db.add(case)
@@ -260,6 +264,8 @@ class CaseFilter:
     date_to: date | None = None
     overdue: bool = False
     sort: str = "received"
+    ids: tuple[int, ...] = ()  # exactly these cases (an early-warning alert's)
+    flag: str = ""  # a key of FLAGS
     # A statistic's drill-down (portal.stats.drilldown): the cases an indicator counts in a period.
     indicator: str = ""
     ind_from: date | None = None
@@ -267,6 +273,15 @@ class CaseFilter:
     org_only: bool = False  # the organisation itself, not its subordinates (a statistic's 本级 row)
     type_exact: bool = False  # the dispute type itself, not its sub-types
     recent_days: int = 180  # PORTAL_RECENT_CASE_DAYS, for the 重复访 indicator
+
+
+# Named conditions an early-warning alert links to (portal.alerts.rules): (label, condition as of `today`).
+FLAGS = {
+    "group": ("群体性纠纷", lambda today: Case.group_dispute),
+    "risk": ("防激化风险（群体性纠纷除外）", lambda today: Case.risk_flag & ~Case.group_dispute),
+    "followup": ("回访逾期", lambda today: (Case.state == CaseState.CLOSED) & (Case.followup_due_on < today)),
+}
+MAX_IDS = 200
 
 
 # What a list row shows: the case's own columns and its organisation's name, read as plain rows
@@ -362,6 +377,10 @@ def list_cases(
             filters.append(Case.channel == flt.channel)
         if org is not None and not placed:
             filters.append(Case.org_id == org.id if flt.org_only else Case.org_path.like(prefix_pattern(org.path)))
+        if flt.ids:
+            filters.append(Case.id.in_(flt.ids))
+        if flt.flag in FLAGS:
+            filters.append(FLAGS[flt.flag][1](today))
         if tier is not None and not placed:
             filters.append(Organisation.tier == tier)
         if flt.mediator_id is not None:

@@ -14,8 +14,8 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from portal import clock, freshness
-from portal.cases import files, ids, loop, parties, service, transfers
+from portal import clock, freshness, inputs
+from portal.cases import files, ids, loop, parties, service, signing, transfers
 from portal.cases import page as case_page
 from portal.cases.access import can_act, get_case
 from portal.cases.models import (
@@ -207,8 +207,10 @@ def render_case(
             db.get(Organisation, t.from_org_id),
             db.get(Organisation, t.to_org_id),
             {
-                "sign": t.state == TransferState.AWAITING_SIGNOFF
-                and principal.has_role_over(t.from_path, Role.DIRECTOR),
+                "sign": t.state == TransferState.AWAITING_SIGNOFF and signing.can_sign(principal, t),
+                "resume": t.state == TransferState.RETURNED
+                and t.answered_version == case.version
+                and principal.has_role_over(t.from_path, *transfers.SEND_ROLES),
                 "withdraw": t.state in (TransferState.AWAITING_SIGNOFF, TransferState.SENT)
                 and principal.has_role_over(t.from_path, *transfers.SEND_ROLES),
                 "answer": t.state == TransferState.SENT and principal.has_role_over(t.to_path, *transfers.ANSWER_ROLES),
@@ -257,9 +259,12 @@ def render_case(
         actions=actions,
         free_records=free,
         transfers=rows,
+        todo=[row for row in rows if row[3]["sign"] or row[3]["answer"] or row[3]["resume"]],
         can_route=can_route,
         targets=_CASE_CHOICES.get(
-            ("targets", database, case.org_path, case.org_id), generation.directory, lambda: transfers.targets(db, case)
+            ("targets", database, case.org_path, case.org_id),
+            generation.directory,
+            lambda: transfers.target_groups(db, case),
         )
         if can_route
         else [],
@@ -272,7 +277,9 @@ def render_case(
         kind_options=KIND_OPTIONS,
         id_type_options=list(ID_TYPES.items()),
         case_files=shown.files,
+        identity_hidden=() if parties.can_reveal(principal, case) else files.IDENTITY_DOC_TYPES,
         doc_types=[(t, t) for t in files.DOC_TYPES],
+        owner_options=[(p.name, f"{p.role}：{p.name}") for p in party_rows],
         upload_max_mb=settings.upload_max_mb,
         can_upload=works and can_act(principal, case, files.upload_roles(case)),
         can_remove=works and case.state not in files.LOCKED_STATES and can_act(principal, case, files.UPLOAD_ROLES),
@@ -330,23 +337,46 @@ def _list_filter(
             setattr(flt, f"{key}_id", int(value) if value else None)
         elif value:
             setattr(flt, key, value)
+    _alert_filters(flt, params, notes)
     for key, label in (("date_from", "收到日期（起）"), ("date_to", "收到日期（止）")):
         try:
-            setattr(flt, key, date.fromisoformat(params[key]) if params.get(key) else None)
-        except ValueError:
+            setattr(flt, key, inputs.day(params[key], label=label) if params.get(key) else None)
+        except inputs.BadInput:  # not a date, or outside 1900–2100
             notes.append(f"“{label}”不是有效日期，已忽略。")
     drilldown.read_params(flt, params, notes)
     return flt, notes, options
 
 
+def _alert_filters(flt: service.CaseFilter, params: dict[str, str], notes: list[str]) -> None:
+    """The filters an early-warning alert links with (ids, flag; org_only as a statistic's): not in the form, shown
+    above the list."""
+    raw_ids = [v.strip() for v in params.get("ids", "").split(",") if v.strip()]
+    if any(not v.isdigit() for v in raw_ids) or len(raw_ids) > service.MAX_IDS:
+        notes.append("“指定案件”的筛选值无效，已忽略。")
+    else:
+        flt.ids = tuple(sorted({int(v) for v in raw_ids}))
+    if params.get("flag") and params["flag"] not in service.FLAGS:
+        notes.append("“标记”的筛选值无效，已忽略。")
+    elif params.get("flag"):
+        flt.flag = params["flag"]
+
+
+def alert_filter_labels(flt: service.CaseFilter) -> list[str]:
+    """What the alert filters narrow the list to, in words."""
+    labels = [f"指定的 {len(flt.ids)} 件案件"] if flt.ids else []
+    if flt.flag:
+        labels.append(service.FLAGS[flt.flag][0])
+    if flt.org_only and flt.org_id is not None and not flt.indicator:
+        labels.append("只含本级办理，不含下级")
+    return labels
+
+
 class CaseController(Controller):
     path = "/cases"
 
-    # The two busiest pages run on the worker's event loop rather than in its thread pool: their work is a
-    # few milliseconds of indexed reads and Python, and in a thread it would also pay the hand-off and compete
-    # for the GIL with the loop rendering other pages. Slow or heavy handlers (uploads, PDFs, exports) keep
-    # sync_to_thread=True, so that they never hold up the requests around them.
-    @get("/", name="list_cases", sync_to_thread=False)
+    # Every handler that reads the database runs in the worker's threads (STYLE §12), the two busiest pages too:
+    # run on the event loop they once saved a thread hand-off, and under load deadlocked the worker (issue 12).
+    @get("/", name="list_cases", sync_to_thread=True)
     def list_cases(self, request: Request, db: Db) -> Template:
         principal = me(request)
         raw = {k: str(v) for k, v in request.query_params.items()}
@@ -405,6 +435,7 @@ class CaseController(Controller):
             params=params,
             notes=notes,
             filter_options=options,
+            narrowed=alert_filter_labels(flt),
             can_intake=bool(principal.roots(*service.INTAKE_ROLES)),
             drill=drilldown.note(flt, link),
         )
@@ -455,7 +486,8 @@ class CaseController(Controller):
     @get("/new", name="new_case_form", sync_to_thread=True)
     def new_case_form(self, request: Request, db: Db, org: FromQuery[str] = "") -> Template:
         principal = me(request)
-        chosen = principal.visible_org(db, int(org)) if int_or_none(org) is not None else None
+        org_id = inputs.id_or_none(org)
+        chosen = principal.visible_org(db, org_id) if org_id is not None else None
         if not principal.roots(*service.INTAKE_ROLES) or (
             chosen and not principal.has_role_over(chosen.path, *service.INTAKE_ROLES)
         ):
@@ -485,16 +517,20 @@ class CaseController(Controller):
             )
         flags = parties.repeat_flags(db, principal, case, recent_days=request.app.state.settings.recent_case_days)
         if flags:
-            names = "、".join(f"{f.party.name}（另有 {len(f.visible) + f.hidden} 件）" for f in flags)
+            names = "、".join(
+                f"{f.party.name}（另有 {len(f.visible) + f.hidden} 件{'，含越级访' if f.skipped else ''}）"
+                for f in flags
+            )
+            what = "越级访" if any(f.skipped for f in flags) else "重复访"
             return redirect(
                 request,
                 case_url(request, case.id),
                 level="warning",
-                message=f"已登记 {case.number}。重复访/越级访提示：{names}涉及其他在办或近期案件，请核查。",
+                message=f"已登记 {case.number}。{what}提示：{names}涉及其他在办或近期案件，请核查。",
             )
         return redirect(request, case_url(request, case.id), message=f"已登记案件：{case.number}")
 
-    @get("/{case_id:int}", name="show_case", sync_to_thread=False, opt={"writes": reveals})
+    @get("/{case_id:int}", name="show_case", sync_to_thread=True, opt={"writes": reveals})
     def show_case(self, request: Request, db: Db, case_id: FromPath[int], reveal: FromQuery[str] = "") -> Template:
         principal = me(request)
         shown = case_page.read(db, principal, case_id, recent_days=request.app.state.settings.recent_case_days)

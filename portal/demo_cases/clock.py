@@ -45,6 +45,8 @@ def install_clock(session: Session, clock: Clock) -> None:
                 obj.created_at = obj.updated_at = now
             elif isinstance(obj, Transfer):
                 obj.created_at = now
+                if obj.sent_at is not None:  # a letter that needs no sign-off is sent as it is written
+                    obj.sent_at = now
         for obj in db.dirty:
             if isinstance(obj, Case):
                 obj.updated_at = now

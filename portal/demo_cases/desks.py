@@ -11,14 +11,14 @@ class Desk:
 
     intake: str  # registers cases
     window: str  # accepts/refuses, assigns mediators, answers transfers (clerk or director)
-    signer: str  # signs transfer letters off (a director over the organisation)
+    signer: str  # signs its letters off (its own 调委会主任 or 负责人, else the nearest above: cases.signing)
     mediators: tuple[str, ...]
 
 
 DESKS: dict[str, Desk] = {
     "county": Desk("qx.clerk", "qx.clerk", "qx.director", ("qx.mediator1", "qx.mediator2", "qx.director")),
-    "xf": Desk("xf.clerk", "xf.clerk", "qx.director", ("xf.mediator",)),
-    "fy": Desk("fy.clerk", "fy.clerk", "qx.director", ("fy.mediator",)),
+    "xf": Desk("xf.clerk", "xf.clerk", "xf.head", ("xf.mediator",)),
+    "fy": Desk("fy.clerk", "fy.clerk", "fy.head", ("fy.mediator",)),
     "yt": Desk("yt.director", "yt.director", "yt.director", ("yt.mediator", "yt.director")),
     "jt": Desk("jt.mediator", "qx.clerk", "qx.director", ("jt.mediator",)),
     "ld": Desk("ld.mediator", "qx.clerk", "qx.director", ("ld.mediator",)),

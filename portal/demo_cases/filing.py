@@ -3,13 +3,14 @@
 For each chosen case (已评价（待立卷）, one with a written agreement, one with an oral agreement, one whose
 mediation failed, where the demo has them) the archivist over the handling organisation:
 
-- has the parties' ID copies among the materials. The case services lock uploads once a case is evaluated,
-  and the demo history has no files, so the copy the window would have uploaded at acceptance is added as
-  history: stored by SHA-256 like any upload, dated on the acceptance day, uploaded by whoever accepted;
-- uploads the signed scans of every document that needs the parties' signatures (告知书, each 调解记录,
-  协议书 / 口头协议登记表) through `dossiers.service.upload_scan` — small generated page images;
-- runs the pre-check, and files through `dossiers.jobs.request_binding` + `jobs.run` (the same code the
-  background worker runs), with 立卷人 the archivist, 检查人 the nearest director, 保管期限 the suggested term.
+- adds what the pre-check (案卷评查) says the dossier lacks, as the materials upload allows until filing (the demo
+  history has no files): each party's ID copy (named for its party), receipts the 履行 records name, a court's
+  ruling; and uploads the signed scan of every document printed with signature lines (申请书, 登记表, 告知书, 调查
+  记录, each 调解记录, 终止调解告知书, 协议书 — for a simple case the signed 四联单 instead —, 结案报告表, 回访记录)
+  through `dossiers.service.upload_scan` — small generated page images;
+- files through `dossiers.jobs.request_binding` + `jobs.run` (the same code the background worker runs), with
+  卷名 the case title, 档号 as the rule proposes, 立卷人 the archivist, 检查人 the nearest director, 保管期限 the
+  suggested term.
 
 Idempotent: cases already filed (a filed or superseded version) count towards `count`; nothing else is changed.
 """
@@ -18,12 +19,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from archive import samples
-from portal.cases import files
+from archive.order import DOCUMENTS
+from portal.cases import files, parties
 from portal.cases.models import Case, CaseFile, CaseRecord, CaseState
 from portal.db import transaction
 from portal.dossiers import jobs, service
@@ -75,16 +80,17 @@ def filed_demo_cases(db: Session) -> list[int]:
 
 
 def _candidates(db: Session, county: Organisation, count: int) -> list[int]:
-    """Evaluated cases, oldest first: the first with a written agreement, the first with an oral one, the first that failed, then others."""
+    """Evaluated cases, oldest first: the first with a written agreement, the first with an oral one, the first that
+    failed, then others."""
     rows = list(
         db.exec(
             select(Case.id, Case.outcome)
             .where(
                 Case.state == CaseState.EVALUATED,
                 Case.archived_at.is_(None),
-                Case.in_transfer == False,
+                Case.in_transfer == False,  # noqa: E712
                 Case.org_path.startswith(county.path),
-            )  # noqa: E712
+            )
             .order_by(Case.id)
         )
     )
@@ -116,25 +122,90 @@ def _nearest(db: Session, case: Case, role: Role) -> Person | None:
     return row
 
 
-def _add_identity_copy(db: Session, principal: Principal, case: Case, settings: Settings) -> None:
-    """The parties' ID copy, added by the archivist while assembling the dossier (the demo history has no uploads)."""
-    if db.exec(
-        select(CaseFile.id).where(
-            CaseFile.case_id == case.id, CaseFile.doc_type == "当事人身份证明", CaseFile.removed == False
-        )
-    ).first():  # noqa: E712
-        return
-    data = samples.scan(1240, 1754, text=f"ID COPY {case.number}", seed=case.id)
-    files.upload(
+def _add_history(
+    db: Session,
+    principal: Principal,
+    case: Case,
+    settings: Settings,
+    category: str,
+    name: str,
+    provided_by: str = "",
+    day: date | None = None,
+) -> None:
+    """A file the window would have uploaded at the time (the demo history has none), added as the archivist and
+    dated on `day` (10:00 there), when the window would have taken it in."""
+    data = samples.scan(1240, 1754, text=f"{name} {case.number}", seed=case.id + len(name))
+    record = files.upload(
         db,
         principal,
         case,
-        filename="当事人身份证复印件.jpg",
+        filename=f"{name}.jpg",
         data=data,
-        doc_type="当事人身份证明",
+        doc_type=category,
         root=settings.uploads_dir,
         max_bytes=settings.upload_max_mb * 1048576,
+        provided_by=provided_by,
     )
+    if day is not None:
+        record.uploaded_at = datetime.combine(day, clock_time(10, 0), tzinfo=ZoneInfo(settings.timezone)).astimezone(
+            UTC
+        )
+        db.add(record)
+
+
+def _complete(db: Session, principal: Principal, case: Case, settings: Settings) -> None:
+    """Whatever the pre-check says the dossier lacks: each party's ID copy, the signed scan of every document printed
+    with signature lines (a simple case's agreement on the signed 四联单), receipts, a court's ruling."""
+    if not db.exec(
+        select(CaseFile.id).where(
+            CaseFile.case_id == case.id,
+            CaseFile.doc_type == "当事人身份证明",
+            CaseFile.removed == False,  # noqa: E712
+        )
+    ).first():
+        for party in parties.parties_of(db, case):
+            if party.role != "代理人":
+                name = f"{party.name}身份证复印件"
+                _add_history(db, principal, case, settings, "当事人身份证明", name, party.name, case.accepted_on)
+        db.flush()
+    targets = dict(service.scan_targets(db, case))
+    four_part = [k for k in targets if k.startswith("quadruplicate:")]
+    data = service.case_data(db, case, uploads_dir=settings.uploads_dir, with_uploads=False)
+    wanted = []
+    for gap in service.gaps(db, case, uploads_dir=settings.uploads_dir):
+        key = gap.key
+        if four_part and key.split(":")[0] in ("agreement", "oral_agreement"):
+            key = four_part[0]  # the simple case closed on the 四联单: its signed stub is the agreement
+        wanted.append((key, gap))
+    from portal.demo_cases.scans import signed_copies  # PIL and pypdf: loaded by `portal demo`, not by `portal serve`
+
+    printed = signed_copies(data, [k for k, _ in wanted if k.split(":")[0] in DOCUMENTS], seed=case.id)
+    for n, (key, gap) in enumerate(wanted):
+        if key in printed:  # printed here: the signed copy of the real document
+            scan, kind = printed[key]
+            name = f"{targets[key]}-签字.{'jpg' if kind == 'image/jpeg' else 'pdf'}"
+        elif key in targets:  # from outside: a receipt, a court's ruling, a letter
+            scan, name = (
+                samples.scan(1240, 1754, text=f"{key} {case.number}", seed=case.id * 10 + n),
+                f"{targets[key]}.jpg",
+            )
+        elif gap.category:
+            _add_history(db, principal, case, settings, gap.category, gap.message.split("：")[0].removeprefix("缺少"))
+            db.flush()
+            continue
+        else:
+            continue
+        service.upload_scan(
+            db,
+            principal,
+            case,
+            doc_key=key,
+            filename=name,
+            data=scan,
+            root=settings.uploads_dir,
+            max_bytes=settings.upload_max_mb * 1048576,
+        )
+        db.flush()
 
 
 def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
@@ -145,31 +216,15 @@ def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
         if archivist is None:
             raise RuntimeError("办理机构上级没有档案员")
         principal = load_principal(db, archivist)
-        _add_identity_copy(db, principal, case, settings)
-        db.flush()
-        for n, item in enumerate(
-            i
-            for i in service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
-            if i.needs_signature and not i.signed
-        ):
-            scan = samples.scan(1240, 1754, text=f"SIGNED {item.key}", seed=case.id * 10 + n)
-            service.upload_scan(
-                db,
-                principal,
-                case,
-                doc_key=item.key,
-                filename=f"{item.title}-签字.jpg",
-                data=scan,
-                root=settings.uploads_dir,
-                max_bytes=settings.upload_max_mb * 1048576,
-            )
-        db.flush()
+        _complete(db, principal, case, settings)
+        retention = service.suggested_retention(db, case)
         form = jobs.FilingForm(
+            title=case.title,
             filed_by=archivist.name,
             checked_by=(director or archivist).name,
-            retention=service.suggested_retention(db, case),
+            retention=retention,
             volume_number=case.number,
-            notes="演示数据：签字件为生成的示意图片。",
+            notes="演示数据：签字和印章为生成的示意。",
         )
         job = jobs.request_binding(db, principal, case, settings=settings, purpose="file", form=form)
         number, job_id = case.number, job.id

@@ -303,6 +303,7 @@ def plan_cases(count: int, seed: int, today: date) -> list[Plan]:
         plan.received = _received(rng, plan, today)
         plans.append(plan)
     _add_repeat_petitioners(rng, plans, today)
+    _add_spike(random.Random(seed + 1), plans, today)
     plans[1:] = sorted(plans[1:], key=lambda p: p.received)  # the marker first, then in order received
     return plans
 
@@ -321,3 +322,33 @@ def _add_repeat_petitioners(rng: random.Random, plans: list[Plan], today: date) 
         for plan in recent[: rng.choice((2, 2, 3))]:
             plan.applicant = someone
             recent.remove(plan)
+
+
+SPIKE = ("dk", "0701", 6)  # where, which dispute type, how many
+
+
+def _add_spike(rng: random.Random, plans: list[Plan], today: date) -> None:
+    """Last month the re-survey of contract land at 渡口村 brought six boundary disputes (土地承包纠纷) at once, where
+    one every few months is usual: the early warning (portal.alerts) has a spike to explain. Six open village cases
+    drawn at random become these, so the count and the mix of states stay as planned."""
+    where, code, count = SPIKE
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    candidates = [
+        p
+        for p in plans[len(REQUIRED) :]
+        if p.route == "village"
+        and not p.variant
+        and p.applicant is None
+        and p.state in (S.ACCEPTED, S.INVESTIGATING, S.MEDIATING)
+    ]
+    if len(candidates) < count:
+        return
+    scenario = next(s for s in data.SCENARIOS if s[0] == code)
+    for plan in candidates[-count:]:
+        latest = today - timedelta(days=1 + plan.steps[-1][0])
+        received = min(last_month + timedelta(days=rng.randint(1, 14)), latest)
+        if received < last_month:
+            continue
+        plan.start = plan.handler = where
+        plan.dispute_type, plan.scenario, plan.received = code, scenario, received
+        plan.channel = rng.choice(("来访", "主动排查", "网格员上报"))

@@ -229,7 +229,8 @@ class Player:
         self.target_key = target_key
 
     def _sign(self, day: date) -> None:
-        transfers.sign_off(self.db, self.who(self.desk.signer), self.transfer.id, answer_days=ANSWER_DAYS)
+        if self.transfer.sent_at is None:  # letters of a body with no leader of its own go without a sign-off
+            transfers.sign_off(self.db, self.who(self.desk.signer), self.transfer.id, answer_days=ANSWER_DAYS)
         self.transfer.answer_due_on = day + timedelta(days=ANSWER_DAYS)
 
     def _sign2(self, day: date) -> None:

@@ -9,7 +9,7 @@ import click
 from archive import conformance
 from portal import clock
 from portal.db import make_engine
-from portal.dossiers import keeping
+from portal.dossiers import fixity
 from portal.settings import Settings
 
 
@@ -19,20 +19,22 @@ def archive_group() -> None:
 
 
 @archive_group.command(
-    "verify", help="重新计算每个已存卷宗（PDF 和清单）的 SHA-256，报告缺失或被改动的文件；有问题时退出码为 1。"
+    "verify",
+    help="重新计算每个已存文件（卷宗 PDF、清单和上传的原件）的 SHA-256，报告缺失或被改动的文件；有问题时退出码为 1。",
 )
 def verify() -> None:
     settings = Settings()
     clock.set_timezone(settings.timezone)
     engine = make_engine(settings.effective_database_url)
     try:
-        run = keeping.verify_all(engine, settings.archive_dir, trigger="cli")
+        run = fixity.verify_all(engine, settings, trigger="cli")
     finally:
         engine.dispose()
     for problem in run.problems:
         status = "缺失" if problem["status"] == "missing" else "被改动"
+        version = f" 第 {problem['version']} 版" if problem.get("version") else ""
         click.echo(
-            f"{status}：{problem['case']} 第 {problem['version']} 版 {problem['what']} {problem['key']}（应为 {problem['expected']}）"
+            f"{status}：{problem['case']}{version} {problem['what']} {problem['key']}（应为 {problem['expected']}）"
         )
     click.echo(f"已核对 {run.checked} 个文件：缺失 {run.missing} 个，被改动 {run.changed} 个。")
     if run.problems:

@@ -25,8 +25,8 @@ from portal import clock
 from portal.audit import service as audit
 from portal.cases.access import FROZEN, record_change, touch
 from portal.cases.models import Case, CaseEvent
-from portal.db import transaction, utcnow
-from portal.dossiers import service
+from portal.db import flush_once, lock, transaction, utcnow
+from portal.dossiers import catalogue, service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.errors import Forbidden, Invalid
 from portal.orgs.models import Organisation
@@ -50,6 +50,7 @@ def executor() -> ThreadPoolExecutor:
 
 @dataclass
 class FilingForm:
+    title: str = ""  # 卷名: the case title unless edited
     filed_by: str = ""
     checked_by: str = ""
     retention: str = ""
@@ -101,11 +102,16 @@ def request_binding(
         ).first()
         if filed_before and not form.reason.strip():
             errors["reason"] = "本案已立卷过：请说明重新立卷（更正）的原因。"
-        if errors:
-            raise Invalid(errors)
+        if len(form.archive_number.strip()) > 60:
+            errors["archive_number"] = "档号不能超过 60 个字符。"
         problems = service.precheck(db, case, uploads_dir=settings.uploads_dir)
         if problems:
-            raise Forbidden("卷宗不完整，不能立卷归档。请先补齐：" + "；".join(problems))
+            errors["precheck"] = f"卷宗不完整，不能立卷归档：请先补齐“案卷评查”列出的 {len(problems)} 项。"
+        if errors:
+            raise Invalid(errors)
+        form.title = form.title.strip()[:200] or case.title
+        form.archive_number = form.archive_number.strip() or catalogue.propose(db, case, form.retention, settings)
+        catalogue.reserve(db, case, form.archive_number, form.retention, settings)
         params = {k: v.strip()[:500] for k, v in vars(form).items()}
     if _active(db, case):
         raise Forbidden("本案已有一个装订任务在进行，请等待完成。")
@@ -114,6 +120,7 @@ def request_binding(
         case_id=case.id, purpose=purpose, params=params, requested_by=principal.person.id, message="排队等待"
     )
     db.add(job)
+    flush_once(db, "本案已有一个装订任务在进行，请等待完成。")  # one job at a time per case, enforced by the database
     audit.record(
         db,
         "dossier.bind" if purpose == "draft" else "dossier.file_request",
@@ -160,6 +167,7 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
         job.status, job.progress, job.message = "running", 1, "开始装订"
         db.add(job)
         case = db.get(Case, job.case_id)
+        bound_version = case.version  # what the PDF shows: filing it needs the case unchanged until it is frozen
         data = service.case_data(db, case, uploads_dir=settings.uploads_dir)
         params = dict(job.params or {})
         purpose = job.purpose
@@ -170,6 +178,7 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
     today = clock.today()
     filing = FilingData(
         fonds=data.committee,
+        title=params.get("title", ""),
         archive_number=params.get("archive_number", ""),
         volume_number=params.get("volume_number", "") or data.number,
         filed_by=params.get("filed_by", ""),
@@ -201,9 +210,12 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
     manifest = storage.put(root, json.dumps(bound.manifest, ensure_ascii=False, indent=2).encode(), ".json")
     with transaction(engine) as db:
         job = db.get(BindingJob, job_id)
+        lock(db, Case, job.case_id)  # a correction or an edit at this moment waits, or is seen
         case = db.get(Case, job.case_id)
         if purpose == "file" and (case.archived_at is not None or case.state not in service.BINDABLE_STATES):
             raise RuntimeError("案件状态已变化，未立卷。")
+        if purpose == "file" and case.version != bound_version:
+            raise RuntimeError("装订期间案件又有修改，卷宗与案件不一致，未立卷：请重新立卷归档。")
         version = DossierVersion(
             case_id=case.id,
             version=next_version,
@@ -216,8 +228,10 @@ def _run(engine: Engine, settings: Settings, job_id: int) -> None:
             total_pages=bound.total_pages,
             manifest_sha256=manifest.sha256,
             manifest_key=manifest.key,
+            title=filing.title or data.title,
             volume_number=filing.volume_number,
             archive_number=filing.archive_number,
+            notes=filing.notes,
             reason=filing.reason,
             created_by=job.requested_by,
         )

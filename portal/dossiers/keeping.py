@@ -1,124 +1,26 @@
-"""Keeping filed dossiers: fixity checks (on demand and on a schedule), retention review and
-disposal, and hand-over packages."""
+"""Keeping filed dossiers: retention review and disposal, and hand-over packages (fixity: portal.dossiers.fixity)."""
 
 from __future__ import annotations
 
-import logging
-import threading
+import json
 from datetime import date
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from archive import handover, storage
+from archive.manifest import originals
 from archive.retention import TERMS, ends_on
 from portal.audit import service as audit
-from portal.cases.models import Case
-from portal.db import transaction, utcnow
-from portal.dossiers.models import DisposalRecord, DossierVersion, FixityRun
+from portal.cases.models import Case, CaseFile
+from portal.db import lock, utcnow, writes
+from portal.dossiers.models import DisposalRecord, DossierVersion
 from portal.errors import Forbidden, Invalid
-from portal.locks import FileLock
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
-from portal.settings import Settings
 
-log = logging.getLogger(__name__)
 KEEP_ROLES = (Role.ARCHIVIST,)
 REVIEW_ROLES = (Role.ARCHIVIST, Role.ADMIN)
-
-
-def verify_all(engine: Engine, root, *, trigger: str) -> FixityRun:  # noqa: ANN001
-    """Re-hash every stored dossier PDF and manifest; the run (with every problem) is stored."""
-    with Session(engine) as db:
-        rows = list(
-            db.exec(
-                select(DossierVersion, Case.number)
-                .join(Case, Case.id == DossierVersion.case_id)
-                .where(DossierVersion.status != "destroyed")
-                .order_by(DossierVersion.id)
-            )
-        )
-    run = FixityRun(trigger=trigger)
-    problems = []
-    for version, number in rows:
-        for key, expected, what in (
-            (version.storage_key, version.sha256, "PDF"),
-            (version.manifest_key, version.manifest_sha256, "manifest"),
-        ):
-            finding = storage.verify(root, [(key, expected)])[0]
-            run.checked += 1
-            if finding.status != "ok":
-                setattr(run, finding.status, getattr(run, finding.status) + 1)
-                problems.append(
-                    {
-                        "case": number,
-                        "version": version.version,
-                        "what": what,
-                        "key": key,
-                        "status": finding.status,
-                        "expected": expected,
-                        "actual": finding.actual,
-                    }
-                )
-    run.problems = problems
-    run.finished_at = utcnow()
-    with transaction(engine) as db:
-        db.add(run)
-        if problems:
-            audit.record(
-                db,
-                "dossier.fixity_incident",
-                actor_name="系统",
-                object_type="fixity_run",
-                summary=f"固定性检查发现问题：缺失 {run.missing} 个，被改动 {run.changed} 个",
-            )
-        db.flush()
-        db.expunge(run)
-    return run
-
-
-def latest_run(db: Session) -> FixityRun | None:
-    return db.exec(select(FixityRun).order_by(FixityRun.id.desc())).first()
-
-
-class Scheduler:
-    """Runs the fixity check every `interval` minutes in a daemon thread (first run a minute after start).
-
-    Every server worker starts one; only the process holding `fixity.lock` in the data directory checks, the
-    others stand by (and take over at their next turn when that process is gone)."""
-
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.settings = engine, settings
-        self.stop_event = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = FileLock(settings.data_dir / "fixity.lock")
-
-    def start(self) -> None:
-        if self.settings.fixity_interval_minutes <= 0:
-            return
-        self.thread = threading.Thread(target=self._loop, name="fixity", daemon=True)
-        self.thread.start()
-
-    def _loop(self) -> None:
-        delay = 60.0
-        while not self.stop_event.wait(delay):
-            delay = self.settings.fixity_interval_minutes * 60.0
-            self.run_once()
-
-    def run_once(self) -> bool:
-        """One scheduled check, if this process keeps the schedule; whether it ran."""
-        if not (self.lock.held or self.lock.acquire()):
-            return False  # another worker process keeps the schedule
-        try:
-            verify_all(self.engine, self.settings.archive_dir, trigger="schedule")
-        except Exception:  # noqa: BLE001 — a failed check is logged and retried at the next interval
-            log.exception("scheduled fixity check failed")
-        return True
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.lock.release()
 
 
 def due_for_review(db: Session, principal: Principal, today: date) -> list[tuple[DossierVersion, Case]]:
@@ -153,6 +55,9 @@ def disposals(db: Session, principal: Principal, limit: int = 50) -> list[Dispos
 
 def _version_in_scope(db: Session, principal: Principal, version_id: int) -> tuple[DossierVersion, Case]:
     version = db.get(DossierVersion, version_id)
+    if version is not None and writes(db):  # two decisions at once: the second sees the first (portal.db.lock)
+        lock(db, Case, version.case_id)
+        db.refresh(version)
     case = db.get(Case, version.case_id) if version else None
     if version is None or case is None or not principal.sees(case.org_path):
         raise OutOfScope("卷宗不存在或您无权查看。", object_type="dossier_version", object_id=version_id)
@@ -252,8 +157,17 @@ def handover_candidates(db: Session, principal: Principal, limit: int = 500) -> 
     )
 
 
-def export(db: Session, principal: Principal, version_ids: list[int], *, root, address: str = "") -> bytes:  # noqa: ANN001
-    """A zip of the chosen filed dossiers (PDF + manifest each) with a checksum list; every file re-checked first."""
+def export(
+    db: Session,
+    principal: Principal,
+    version_ids: list[int],
+    *,
+    root,
+    uploads_root,
+    address: str = "",  # noqa: ANN001
+) -> bytes:
+    """A zip of the chosen filed dossiers — PDF, manifest and every original upload each (self-contained: the
+    Office files an A-1b dossier lists as kept apart are in it too) — with a checksum list; every file re-checked."""
     if not principal.roots(*KEEP_ROLES):
         raise Forbidden("只有档案员可以移交卷宗。")
     if not version_ids:
@@ -263,12 +177,18 @@ def export(db: Session, principal: Principal, version_ids: list[int], *, root, a
         version, case = _version_in_scope(db, principal, version_id)
         if not principal.has_role_over(case.org_path, *KEEP_ROLES) or version.status != "filed":
             raise OutOfScope("卷宗不存在或不能移交。", object_type="dossier_version", object_id=version_id)
-        import json
-
         pdf = storage.read(root, version.storage_key, version.sha256)
         manifest = json.loads(storage.read(root, version.manifest_key, version.manifest_sha256))
         name = f"{(version.volume_number or case.number).replace('/', '_')}_v{version.version}"
-        entries.append(handover.Entry(name=name, pdf=pdf, manifest=manifest, sha256=version.sha256))
+        entries.append(
+            handover.Entry(
+                name=name,
+                pdf=pdf,
+                manifest=manifest,
+                sha256=version.sha256,
+                originals=_originals(db, case, manifest, uploads_root),
+            )
+        )
     data = handover.build_zip(entries, {"created": utcnow().isoformat(timespec="seconds"), "by": principal.person.name})
     audit.record(
         db,
@@ -280,3 +200,19 @@ def export(db: Session, principal: Principal, version_ids: list[int], *, root, a
         address=address,
     )
     return data
+
+
+def _originals(db: Session, case: Case, manifest: dict, uploads_root) -> list[handover.Original]:  # noqa: ANN001
+    """The uploaded files the dossier was bound from, read from the upload store through their SHA-256."""
+    out = []
+    for document in originals(manifest):
+        stored = db.exec(
+            select(CaseFile).where(CaseFile.case_id == case.id, CaseFile.sha256 == document["sha256"])
+        ).first()
+        if stored is None:
+            raise Invalid(
+                {"version_id": f"{case.number}：原件“{document['filename']}”已不在存储中，不能移交（固定性事件）。"}
+            )
+        data = storage.read(uploads_root, stored.storage_key, stored.sha256)
+        out.append(handover.Original(filename=document["filename"] or stored.filename, data=data, sha256=stored.sha256))
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.db import utcnow
@@ -29,8 +29,10 @@ class DossierVersion(SQLModel, table=True):
     total_pages: int
     manifest_sha256: str = Field(max_length=64)
     manifest_key: str = Field(max_length=120)
+    title: str = Field(default="", max_length=200)  # 卷名 as filed
     volume_number: str = Field(default="", max_length=60)
     archive_number: str = Field(default="", max_length=60)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # 备注
     filed_by: int | None = Field(default=None, foreign_key="person.id")
     filed_by_name: str = Field(default="", max_length=64)
     checker_name: str = Field(default="", max_length=64)
@@ -42,10 +44,29 @@ class DossierVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+ACTIVE_JOB = text("status IN ('queued', 'running')")
+
+
+class ArchiveNumber(SQLModel, table=True):
+    """A 档号 given to a case: unique (the primary key), so two filings can never take the same one; kept when a
+    correction files a new version, never reused. `series` and `seq` are the 全宗号-年度-保管期限 and the 件号."""
+
+    __tablename__ = "archive_number"
+
+    number: str = Field(primary_key=True, max_length=60)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    series: str = Field(default="", max_length=60, index=True)
+    seq: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class BindingJob(SQLModel, table=True):
     """A binding running in the background: its progress, and its error when it fails (kept, never lost)."""
 
     __tablename__ = "dossier_job"
+    __table_args__ = (  # one binding at a time per case
+        Index("uq_dossier_job_active", "case_id", unique=True, sqlite_where=ACTIVE_JOB, postgresql_where=ACTIVE_JOB),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

@@ -14,20 +14,23 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-import archive.order as order_mod
+import archive.contents as contents
 from archive import pages as pagemod
-from archive.model import CaseData, PartyData, RecordData, TransferData, UploadData
+from archive import review
+from archive.model import UploadData
+from archive.order import DOCUMENTS
+from archive.render import cn_date
 from archive.retention import default_retention
 from portal import clock
 from portal.audit import service as audit
-from portal.cases import files, ids, loop, parties
-from portal.cases.access import can_act, events_of, log_event
-from portal.cases.models import ID_TYPES, Case, CaseFile, CaseState, DisputeType, Transfer, TransferState
+from portal.cases import files, loop, parties
+from portal.cases.access import can_act, log_event
+from portal.cases.models import Case, CaseFile, CaseState, DisputeType
+from portal.dossiers.archive_data import case_data
 from portal.dossiers.models import BindingJob, DossierVersion, SignedScan
 from portal.errors import Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.people.models import Role
-from portal.people.service import mask_phone
 from portal.scope import OutOfScope, Principal
 
 BIND_ROLES = (Role.CLERK, Role.MEDIATOR, Role.DIRECTOR, Role.ARCHIVIST)
@@ -46,107 +49,6 @@ def require(principal: Principal, case: Case, roles: tuple[Role, ...], what: str
         raise Forbidden(f"只有办理机构的{'、'.join(r.label for r in roles)}可以{what}。")
 
 
-def case_data(
-    db: Session, case: Case, *, uploads_dir: Path, reveal: bool = True, with_uploads: bool = True
-) -> CaseData:
-    """The case as plain archive data; `reveal` False masks ID and phone numbers."""
-    committee = db.get(Organisation, case.org_id)
-    dispute = db.get(DisputeType, case.dispute_type)
-    party_rows = parties.parties_of(db, case)
-    party_data = tuple(
-        PartyData(
-            role=p.role,
-            name=p.name,
-            kind=p.kind,
-            sex=p.sex,
-            ethnicity=p.ethnicity,
-            age=str(p.age or ""),
-            occupation=p.occupation,
-            id_label=ID_TYPES.get(p.id_type, "证件号码") if p.id_type else "证件号码",
-            id_number=p.id_number if reveal else ids.mask_id(p.id_number),
-            phone=p.phone if reveal else mask_phone(p.phone),
-            address=p.address,
-        )
-        for p in party_rows
-    )
-    records = tuple(
-        RecordData(
-            kind=r.kind, held_on=r.held_on, fields={k: str(v) for k, v in (r.fields or {}).items()}, ref=str(r.id)
-        )
-        for r in loop.records_of(db, case)
-    )
-    scans = {s.file_id: s.doc_key for s in db.exec(select(SignedScan).where(SignedScan.case_id == case.id))}
-    uploads: list[UploadData] = []
-    if with_uploads:
-        for f in files.files_of(db, case):
-            uploads.append(
-                UploadData(
-                    filename=f.filename,
-                    media_type=f.media_type,
-                    data=files.read(uploads_dir, f),
-                    doc_type=f.doc_type,
-                    sha256=f.sha256,
-                    uploaded_on=f.uploaded_at.date(),
-                    replaces=scans.get(f.id, ""),
-                )
-            )
-    transfer_rows = list(
-        db.exec(
-            select(Transfer)
-            .where(
-                Transfer.case_id == case.id,
-                Transfer.state != TransferState.AWAITING_SIGNOFF,
-                Transfer.state != TransferState.WITHDRAWN,
-            )
-            .order_by(Transfer.id)
-        )
-    )
-    transfers = tuple(
-        TransferData(
-            kind=t.kind,
-            from_org=_org_name(db, t.from_org_id),
-            to_org=_org_name(db, t.to_org_id),
-            letter=t.letter,
-            sent_on=t.sent_at.date() if t.sent_at else None,
-            state=t.state.value,
-            answered_on=t.answered_at.date() if t.answered_at else None,
-            answer=t.answer_reason,
-        )
-        for t in transfer_rows
-    )
-    mediators = tuple(person.name for _, person in loop.mediators_of(db, case))
-    events = tuple((e.at.date(), e.actor_name, e.summary) for e in events_of(db, case))
-    return CaseData(
-        number=case.number,
-        title=case.title,
-        committee=committee.name if committee else "",
-        dispute_type=dispute.name if dispute else case.dispute_type,
-        dispute_code=case.dispute_type,
-        channel=case.channel,
-        summary=case.summary,
-        requests=case.requests,
-        state=case.state.value,
-        outcome=case.outcome or "",
-        received_on=case.received_on,
-        accepted_on=case.accepted_on,
-        closed_on=case.closed_on,
-        group_dispute=case.group_dispute,
-        people_involved=case.people_involved,
-        mediators=mediators,
-        parties=party_data,
-        records=records,
-        uploads=tuple(uploads),
-        transfers=transfers,
-        events=events,
-        judicial_confirmation=any(r.kind == "confirmation_ruling" for r in records),
-    )
-
-
-def _org_name(db: Session, org_id: int) -> str:
-    org = db.get(Organisation, org_id)
-    return org.name if org else ""
-
-
 def suggested_retention(db: Session, case: Case) -> str:
     dispute = db.get(DisputeType, case.dispute_type)
     confirmed = bool(loop.records_of(db, case, "confirmation_ruling"))
@@ -159,31 +61,43 @@ def suggested_retention(db: Session, case: Case) -> str:
     )
 
 
+def gaps(db: Session, case: Case, *, uploads_dir: Path) -> list[review.Problem]:
+    """The pre-check's findings, derived from the case's own record (archive.review), with the keys they name."""
+    return review.precheck(case_data(db, case, uploads_dir=uploads_dir, with_uploads=False))
+
+
 def precheck(db: Session, case: Case, *, uploads_dir: Path) -> list[str]:
     """What is missing or unsigned, and which uploads cannot be bound — each naming what to add."""
     data = case_data(db, case, uploads_dir=uploads_dir)
-    problems = [p.message for p in order_mod.precheck(data)]
+    problems = [p.message for p in review.precheck(data)]
     problems += pagemod.inspect(data.uploads)
     if case.state not in BINDABLE_STATES:
         problems.insert(0, f"案件当前为“{case.state.label}”，评价完成（已评价待立卷）或不予受理后才能立卷。")
     return problems
 
 
-def contents_preview(db: Session, case: Case, *, uploads_dir: Path) -> list[order_mod.Item]:
-    return order_mod.compose(case_data(db, case, uploads_dir=uploads_dir))
+def contents_preview(db: Session, case: Case, *, uploads_dir: Path) -> list[contents.Item]:
+    return contents.compose(case_data(db, case, uploads_dir=uploads_dir, with_uploads=False))
+
+
+def _titled(data, key: str) -> str:  # noqa: ANN001
+    prefix, _, ref = key.partition(":")
+    if prefix == "notes":
+        return "卷内备考表"
+    title = DOCUMENTS[prefix].title
+    if prefix == "transfer":
+        transfer = data.transfers[int(ref)]
+        return f"移送函（{transfer.kind}）及回执：{transfer.from_org} → {transfer.to_org}"
+    record = next((r for r in data.records if r.ref == ref and r.kind != "evaluation"), None) if ref else None
+    if prefix == "quadruplicate" and record is None:
+        return f"{title}（空白，现场填写）"
+    return f"{title}（{cn_date(record.held_on)}）" if record and record.held_on else title
 
 
 def printable(db: Session, case: Case) -> list[tuple[str, str]]:
     """(key, title) of the standard documents this case can print now."""
     data = case_data(db, case, uploads_dir=Path("."), with_uploads=False)
-    out = []
-    for key, record, _ in order_mod.generated_keys(data):
-        title = order_mod.DOCUMENTS[key.split(":")[0]][2]
-        if record and record.held_on:
-            title += f"（{record.held_on.isoformat()}）"
-        out.append((key, title))
-    out.append(("notes", "卷内备考表"))
-    return out
+    return [(key, _titled(data, key)) for key in contents.printable_keys(data)]
 
 
 def print_document(
@@ -198,8 +112,8 @@ def print_document(
     address: str = "",
 ) -> tuple[str, bytes]:
     """One standard document as PDF; numbers masked unless the person may reveal them (audited when shown in full)."""
-    from archive.binding import document_pdf
     from archive.model import Options
+    from archive.printing import document_pdf
 
     reveal = parties.can_reveal(principal, case)
     data = case_data(db, case, uploads_dir=uploads_dir, reveal=reveal, with_uploads=False)
@@ -221,8 +135,10 @@ def print_document(
 
 
 def scan_targets(db: Session, case: Case) -> list[tuple[str, str]]:
-    """Documents a signed scan can replace."""
-    return [(k, t) for k, t in printable(db, case) if k != "notes"]
+    """Documents a signed scan can replace, and those from outside (a ruling, a receipt, a letter) it can be."""
+    data = case_data(db, case, uploads_dir=Path("."), with_uploads=False)
+    own = [(k, _titled(data, k)) for k in contents.printable_keys(data) if k not in ("notes", "quadruplicate")]
+    return own + [(want.key, want.title) for want in contents.expected(data)]
 
 
 def upload_scan(
@@ -254,6 +170,8 @@ def upload_scan(
         errors["file"] = f"文件过大，单个文件不能超过 {max_bytes // 1048576} MB。"
     elif kind is None or kind.media_type not in ("application/pdf", "image/jpeg", "image/png", "image/tiff"):
         errors["file"] = "签字扫描件只接受 PDF 或 JPEG/PNG/TIFF 图片（按文件内容判断）。"
+    elif problem := files.refusal(kind, data):  # the materials' checker: JavaScript, encryption, polyglots
+        errors["file"] = problem
     else:
         problems = pagemod.inspect([UploadData(filename or "扫描件", kind.media_type, data, "签字文书扫描件", "")])
         if problems:
@@ -262,9 +180,12 @@ def upload_scan(
         raise Invalid(errors)
     digest, key = files.store(root, data)
     name = Path(filename or "scan").name[:200] or "scan"
+    outside = {
+        want.key: want.category for want in contents.expected(case_data(db, case, uploads_dir=root, with_uploads=False))
+    }
     record = CaseFile(
         case_id=case.id,
-        doc_type="签字文书扫描件",
+        doc_type=outside.get(doc_key, "签字文书扫描件"),  # a ruling or a receipt keeps its own category
         filename=name,
         media_type=kind.media_type,
         size=len(data),

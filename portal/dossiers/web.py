@@ -15,15 +15,14 @@ from sqlmodel import Session
 
 from archive import storage
 from archive.retention import TERMS
-from portal import clock
 from portal.audit import service as audit
 from portal.cases.access import get_case
 from portal.cases.models import Case
-from portal.dossiers import jobs, keeping, service
+from portal.dossiers import catalogue, fixity, jobs, service
 from portal.dossiers.models import DossierVersion
+from portal.dossiers.web_archive import ArchiveController
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.orgs.models import Organisation
-from portal.people.models import Role
 from portal.scope import Principal
 from portal.web.render import Db, address_of, form_of, page, principal_of, redirect, settings_of
 
@@ -78,9 +77,7 @@ def render_dossier(
     versions = service.versions_of(db, case)
     problems = service.precheck(db, case, uploads_dir=settings.uploads_dir)
     items = service.contents_preview(db, case, uploads_dir=settings.uploads_dir)
-    form = form or jobs.FilingForm(
-        retention=service.suggested_retention(db, case), filed_by=principal.person.name, volume_number=case.number
-    )
+    form = form or (_filing_defaults(db, case, principal, settings) if can["file"] else jobs.FilingForm())
     return page(
         request,
         "dossiers/show.html",
@@ -105,6 +102,22 @@ def render_dossier(
         errors=errors or {},
         suggested=service.suggested_retention(db, case),
         filed_before=any(v.status != "draft" for v in versions),
+    )
+
+
+def _filing_defaults(db, case: Case, principal: Principal, settings) -> jobs.FilingForm:  # noqa: ANN001
+    """The filing form as offered: the case title as 卷名, the proposed 档号, the suggested 保管期限 — or, after a
+    correction, what the last filed version said (卷名, 档号, 卷号, 检查人, 备注, 保管期限), so nothing is lost."""
+    last = catalogue.carried(db, case)
+    retention = (last.retention if last else "") or service.suggested_retention(db, case)
+    return jobs.FilingForm(
+        title=(last.title if last else "") or case.title,
+        filed_by=principal.person.name,
+        checked_by=last.checked_by if last else "",
+        retention=retention,
+        volume_number=(last.volume_number if last else "") or case.number,
+        archive_number=(last.archive_number if last else "") or catalogue.propose(db, case, retention, settings),
+        notes=last.notes if last else "",
     )
 
 
@@ -263,109 +276,13 @@ def _serve_version(
     return _pdf(content, f"{case.number}-卷宗-v{version.version}.pdf", inline=inline)
 
 
-class ArchiveController(Controller):
-    path = "/archive"
-
-    @get("/disposal", name="disposal_review", sync_to_thread=True)
-    def disposal_review(self, request: Request, db: Db) -> Template:
-        principal = _me(request)
-        rows = keeping.due_for_review(db, principal, clock.today())
-        return page(
-            request,
-            "dossiers/disposal.html",
-            title="到期卷宗鉴定",
-            nav="cases",
-            crumbs=[("到期卷宗鉴定", None)],
-            rows=rows,
-            records=keeping.disposals(db, principal),
-            terms=[(t, t) for t in TERMS],
-            can_decide=bool(principal.roots(*keeping.KEEP_ROLES)),
-        )
-
-    @post("/disposal/{version_id:int}", name="decide_disposal", sync_to_thread=True)
-    def decide_disposal(self, request: Request, db: Db, version_id: FromPath[int], data: Form) -> Redirect:
-        principal = _me(request)
-        try:
-            keeping.decide(
-                db,
-                principal,
-                version_id,
-                decision=str(data.get("decision", "")),
-                new_retention=str(data.get("new_retention", "")),
-                reason=str(data.get("reason", "")),
-                root=settings_of(request).archive_dir,
-                today=clock.today(),
-                address=address_of(request),
-            )
-        except Invalid as exc:
-            db.rollback()
-            return redirect(
-                request,
-                request.app.route_reverse("disposal_review"),
-                message="；".join(exc.errors.values()),
-                level="error",
-            )
-        return redirect(request, request.app.route_reverse("disposal_review"), message="已登记处置决定。")
-
-    @get("/handover", name="handover_form", sync_to_thread=True)
-    def handover_form(self, request: Request, db: Db) -> Template:
-        principal = _me(request)
-        return page(
-            request,
-            "dossiers/handover.html",
-            title="卷宗移交",
-            nav="cases",
-            crumbs=[("卷宗移交", None)],
-            rows=keeping.handover_candidates(db, principal),
-        )
-
-    @post("/handover", name="export_handover", sync_to_thread=True)
-    def export_handover(self, request: Request, db: Db, data: Form) -> Response | Redirect:
-        principal = _me(request)
-        chosen = data.get("version_id", [])
-        ids = [int(v) for v in (chosen if isinstance(chosen, list) else [chosen]) if str(v).isdigit()]
-        try:
-            data = keeping.export(
-                db, principal, ids, root=settings_of(request).archive_dir, address=address_of(request)
-            )
-        except Invalid as exc:
-            db.rollback()
-            return redirect(
-                request,
-                request.app.route_reverse("handover_form"),
-                message="；".join(exc.errors.values()),
-                level="error",
-            )
-        name = f"卷宗移交包-{clock.today().isoformat()}.zip"
-        return Response(
-            content=data,
-            media_type="application/zip",
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"},
-        )
-
-    @get("/fixity", name="fixity_status", sync_to_thread=True)
-    def fixity_status(self, request: Request, db: Db) -> Template:
-        principal = _me(request)
-        if not principal.roots(Role.ADMIN, Role.ARCHIVIST):
-            raise Forbidden("只有管理员和档案员可以查看固定性检查结果。")
-        return page(
-            request,
-            "dossiers/fixity.html",
-            partial="dossiers/_fixity.html",
-            title="卷宗固定性检查",
-            nav="workspace",
-            crumbs=[("工作台", request.app.route_reverse("workspace")), ("卷宗固定性检查", None)],
-            run=keeping.latest_run(db),
-        )
-
-
 dossier_router = Router(path="/", route_handlers=[DossierController, ArchiveController])
 
 
 def start_keeping(app) -> None:  # noqa: ANN001
     """On start-up: jobs a stopped server left unfinished are marked failed; the fixity schedule starts."""
     jobs.recover_interrupted(app.state.engine)
-    scheduler = keeping.Scheduler(app.state.engine, app.state.settings)
+    scheduler = fixity.Scheduler(app.state.engine, app.state.settings)
     scheduler.start()
     app.state.fixity_scheduler = scheduler
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from portal.db import utcnow
+from portal.db import utcnow, versioned
 
 # The fields offered in the form and the filter; replaceable data, not a closed list in the schema.
 EXPERT_FIELDS = ["法律", "医学", "建筑", "心理", "农业", "财会", "交通", "劳动保障", "其他"]
@@ -17,6 +17,7 @@ class Expert(SQLModel, table=True):
     """An expert owned by an organisation and usable across its subtree."""
 
     __tablename__ = "expert"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
     __table_args__ = (
         Index("ix_expert_org_path", "org_path", postgresql_ops={"org_path": "varchar_pattern_ops"}),
     )  # prefix LIKE

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import literal, or_
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.experts.models import EXPERT_FIELDS, Expert
+from portal.orgs import moves
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Role
-from portal.people.service import mask_phone
+from portal.people.service import kept_phone, mask_phone
 from portal.scope import OutOfScope, Principal
 
 MANAGE_ROLES = (Role.ADMIN, Role.DIRECTOR)
 AUDITED_FIELDS = ("org_id", "name", "field", "employer", "title", "phone", "notes")
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_PHONE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})")  # ASCII digits: \d would take "１３８…"
 
 
 def _serves(principal: Principal, path: str) -> bool:
@@ -102,7 +104,7 @@ class ExpertForm:
             field=e.field,
             employer=e.employer,
             title=e.title,
-            phone=e.phone,
+            phone=mask_phone(e.phone),  # shown whole it would be an unaudited reveal (people.service.kept_phone)
             notes=e.notes,
             version=str(e.version),
         )
@@ -110,8 +112,8 @@ class ExpertForm:
 
 def require_manager_org(db: Session, principal: Principal, org_id: str) -> Organisation | None:
     """Permission before validation: an outsider learns nothing from the form's errors."""
-    if org_id.strip().isdigit():
-        org = principal.visible_org(db, int(org_id))
+    if (chosen := inputs.id_or_none(org_id)) is not None:
+        org = principal.visible_org(db, chosen)
         if not principal.has_role_over(org.path, *MANAGE_ROLES):
             raise Forbidden("只有本级或上级的管理员和调委会主任可以管理专家库。")
         return org
@@ -138,10 +140,16 @@ def _validate(form: ExpertForm, org: Organisation | None) -> dict:
     if len(values["title"]) > 50:
         errors["title"] = "职称职务不能超过 50 个字符。"
     phone = form.phone.strip().replace(" ", "")
-    if phone and not _PHONE.match(phone):
+    if phone and not _PHONE.fullmatch(phone):
         errors["phone"] = "请填写 11 位手机号码或带区号的固定电话。"
     values["phone"] = phone
     values["notes"] = values["notes"][:4000]
+    inputs.check_fields(
+        errors,
+        form,
+        {"name": "姓名", "employer": "工作单位", "title": "职称职务", "notes": "备注"},
+        names=("name", "employer", "title"),
+    )
     if errors:
         raise Invalid(errors)
     assert org is not None
@@ -156,7 +164,7 @@ def create(db: Session, principal: Principal, form: ExpertForm, *, address: str 
     org = require_manager_org(db, principal, form.org_id)
     values = _validate(form, org)
     assert org is not None
-    expert = Expert(**values, org_path=org.path, created_by=principal.person.id)
+    expert = Expert(**values, org_path=moves.stored_path(db, org), created_by=principal.person.id)
     db.add(expert)
     db.flush()
     audit.record(
@@ -185,11 +193,11 @@ def _check(db: Session, principal: Principal, expert_id: int, version: str) -> E
 def update(db: Session, principal: Principal, expert_id: int, form: ExpertForm, *, address: str = "") -> Expert:
     expert = _check(db, principal, expert_id, form.version)
     org = require_manager_org(db, principal, form.org_id) if form.org_id.strip() else None
-    values = _validate(form, org)
+    values = _validate(replace(form, phone=kept_phone(form.phone, expert.phone)), org)
     before = _audited(expert)
     for key, value in values.items():
         setattr(expert, key, value)
-    expert.org_path = org.path if org else expert.org_path
+    expert.org_path = moves.stored_path(db, org) if org else expert.org_path
     expert.version += 1
     expert.updated_at = utcnow()
     db.add(expert)

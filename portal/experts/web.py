@@ -131,6 +131,7 @@ class ExpertController(Controller):
         try:
             expert = service.create(db, principal, form, address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             return self._form(
                 request, db, principal, form=form, expert=None, errors=exc.errors, message=exc.message, status=422
             )

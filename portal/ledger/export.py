@@ -88,6 +88,7 @@ def case_line(
             "org": names.org(case.number_org_id),
             "year": case.number_year,
             "prefix": case.number_prefix,
+            "word": case.number_word,
             "seq": case.number_seq,
             "text": case.number,
         },

@@ -15,6 +15,8 @@ from portal.cases.models import STATE_LABELS, DisputeType
 
 # Column → ledger field; each column may be headed in Chinese or in English.
 COLUMNS: dict[str, str] = {
+    "案号": "number",  # kept as written when well formed (portal.cases.numbers); empty: numbered at import
+    "number": "number",
     "机构": "org",
     "org": "org",
     "案件名称": "title",

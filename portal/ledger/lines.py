@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from portal import inputs
+from portal.cases import numbers
 from portal.cases import parties as party_service
 from portal.cases.loop import clean_fields
 from portal.cases.models import (
@@ -22,17 +24,24 @@ from portal.cases.models import (
     Transfer,
     TransferState,
 )
+from portal.cases.numbers import CaseNumber
 from portal.cases.record_kinds import RECORD_KINDS
 from portal.cases.service import CaseForm, validate_case
+from portal.orgs import moves
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 
 NO_ORG = "机构不存在或不在您的导入范围内。"
+_PARTS = {"year": "年份", "prefix": "前缀", "word": "字号", "seq": "序号"}
+NO_ROUTE = "移送记录的移送方和接收方都不在您的导入范围内：只能导入本机构（或下级机构）参与的移送。"
 
 
-def number_text(year: int, prefix: str, seq: int) -> str:
-    """The display form of a case number, as portal.cases.service.next_number writes it."""
-    return f"（{year}）{prefix}人调字第{seq:03d}号"
+def no_person(username: Any) -> str:
+    """One answer for a login name that does not exist and one outside the importer's scope: neither is told apart."""
+    return f"没有登录名为“{_text(username)[:64]}”的人员，或该人员不在您的导入范围内。"
+
+
+NUMBER_FORM = "（年份）前缀字号第序号号，如（2025）东人调字第003号、（2024）清医调字第012号"
 
 
 @dataclass
@@ -41,7 +50,7 @@ class Draft:
 
     line: int
     case: Case
-    number: tuple[Organisation, int, str, int] | None  # (numbering org, year, prefix, seq), or None to issue one
+    number: tuple[Organisation, CaseNumber, str] | None  # (numbering org, its parts, the text kept), or None: issue one
     parties: list[Party] = field(default_factory=list)
     mediators: list[tuple[int, bool]] = field(default_factory=list)
     records: list[CaseRecord] = field(default_factory=list)
@@ -52,8 +61,9 @@ class Draft:
 class Lookup:
     """Organisations, people and dispute types by reference, cached for one file."""
 
-    def __init__(self, db: Session) -> None:
+    def __init__(self, db: Session, *, knows: Callable[[Session, Person], bool] | None = None) -> None:
         self.db = db
+        self.knows = knows  # whether a person may be named by this file (None: anyone)
         self._orgs: dict[Any, Organisation | None] = {}
         self._people: dict[str, Person | None] = {}
 
@@ -61,8 +71,8 @@ class Lookup:
         """By id (`5`, `"5"`, `{"id": 5}`), or by name (`{"name": …, "short_name": …}` or a full or short name)."""
         if isinstance(ref, bool) or ref in (None, "", {}):
             return None
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-            ref = {"id": int(ref)}
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isascii() and ref.strip().isdigit()):
+            ref = {"id": ref}
         if isinstance(ref, str):
             name = ref.strip()
             return self._named(name, None) or self._named(None, name)
@@ -75,14 +85,19 @@ class Lookup:
             if org is not None and wanted not in (None, "") and str(org.id) != str(wanted):
                 return None  # an id that contradicts the name: refuse rather than guess
             return org
-        if isinstance(wanted, int) or (isinstance(wanted, str) and wanted.isdigit()):
-            key = ("id", int(wanted))
+        if isinstance(wanted, int | str) and not isinstance(wanted, bool):
+            org_id = inputs.id_or_none(wanted)
+            if org_id is None:
+                return None
+            key = ("id", org_id)
             if key not in self._orgs:
-                self._orgs[key] = self.db.get(Organisation, int(wanted))
+                self._orgs[key] = self.db.get(Organisation, org_id)
             return self._orgs[key]
         return None
 
     def _named(self, name: str | None, short: str | None) -> Organisation | None:
+        if any(n is not None and (len(n) > 100 or inputs.refusal(n, name=True)) for n in (name, short)):
+            return None  # no organisation is called that: do not ask the database
         key = ("name", name, short)
         if key not in self._orgs:
             query = select(Organisation)
@@ -95,19 +110,30 @@ class Lookup:
         return self._orgs[key]
 
     def person(self, username: Any) -> Person | None:
-        key = str(username or "").strip()
+        """The person with this login name, if the file may name them (see `knows`)."""
+        key = str(username or "").strip() if isinstance(username, str | int) else ""
+        if len(key) > 64 or inputs.refusal(key, name=True):
+            return None
         if key not in self._people:
-            self._people[key] = self.db.exec(select(Person).where(Person.username == key)).first() if key else None
+            found = self.db.exec(select(Person).where(Person.username == key)).first() if key else None
+            self._people[key] = found if found is None or self.knows is None or self.knows(self.db, found) else None
         return self._people[key]
 
 
 @dataclass
 class Scope:
-    """Where a file may put cases: `allows(org)` for the handling organisation, `related(case_org, org)` for the others."""
+    """Where a file may put cases: `allows(org)` for the handling organisation, `related(case_org, org)` for the others;
+    `sees(org)` is the importer's own scope: a number's organisation and one end of every transfer must lie in it;
+    `knows(db, person)` says which people a file may name (mediators, authors): those the importer can see."""
 
     allows: Callable[[Organisation], bool]
     default_org: Organisation | None = None
     importer: Person | None = None
+    sees: Callable[[Organisation], bool] | None = None
+    knows: Callable[[Session, Person], bool] | None = None
+
+    def inside(self, org: Organisation) -> bool:
+        return self.sees(org) if self.sees is not None else self.allows(org)
 
     def related(self, case_org: Organisation, org: Organisation) -> bool:
         """Transfers, numbers and events may name bodies of the same tree (routing goes up, down and sideways)."""
@@ -132,7 +158,12 @@ class LineReader:
         if errors or org is None:
             return None
         creator = self._person(data, "created_by", errors, "created_by", fallback=self.scope.importer)
-        case = Case(**values, org_id=org.id, org_path=org.path, created_by=creator.id if creator else None)
+        case = Case(
+            **values,
+            org_id=org.id,
+            org_path=moves.stored_path(self.lookup.db, org),
+            created_by=creator.id if creator else None,
+        )
         for name in ("created_at", "updated_at"):
             if (moment := self._moment(data, name, errors, name)) is not None:
                 setattr(case, name, moment)
@@ -188,29 +219,52 @@ class LineReader:
         values["in_transfer"] = _flag(data.get("in_transfer"))
         return values
 
-    def _number(self, raw: Any, org: Organisation, errors: dict[str, str]) -> tuple[Organisation, int, str, int] | None:
+    def _number(
+        self, raw: Any, org: Organisation, errors: dict[str, str]
+    ) -> tuple[Organisation, CaseNumber, str] | None:
+        """The case number as written (kept exactly when it is well formed, whatever its 字号), or its parts; None to
+        number the case at import in the organisation's format."""
         if raw in (None, "", {}):
             return None
+        if isinstance(raw, str):
+            raw = {"text": raw}
         if not isinstance(raw, dict):
-            errors["number"] = '案号应写成 {"year": 年份, "prefix": 前缀, "seq": 序号} 或省略。'
+            errors["number"] = '案号应写成案号文字、{"year": 年份, "prefix": 前缀, "word": 字号, "seq": 序号} 或省略。'
             return None
         numbering = self.lookup.org(raw["org"]) if raw.get("org") else org
-        if numbering is None or not (numbering.id == org.id or self.scope.related(org, numbering)):
+        # Only numbers of bodies inside the importer's scope: whether another body's number is taken is not theirs to
+        # learn (a dry run would tell them).
+        if numbering is None or not (numbering.id == org.id or self.scope.inside(numbering)):
             errors["number.org"] = NO_ORG
             return None
-        year, seq, prefix = raw.get("year"), raw.get("seq"), _text(raw.get("prefix"))
+        text = _text(raw.get("text")).strip()
+        year, seq, prefix, word = raw.get("year"), raw.get("seq"), raw.get("prefix"), _text(raw.get("word")).strip()
+        if text:
+            parsed = numbers.parse(text, words=(word, numbers.word_of(numbering)))
+            if parsed is None or len(text) > 60:
+                errors["number.text"] = f"案号“{text[:60]}”无法识别，应为{NUMBER_FORM}。"
+                return None
+            given = {"year": year, "prefix": prefix, "word": word or None, "seq": seq}
+            found = {"year": parsed.year, "prefix": parsed.prefix, "word": parsed.word, "seq": parsed.seq}
+            wrong = [k for k, v in given.items() if v not in (None, "") and v != found[k]]
+            if wrong:
+                errors["number.text"] = f"案号文字“{text}”与{'、'.join(_PARTS[k] for k in wrong)}不符。"
+                return None
+            return numbering, parsed, text
         if not isinstance(year, int) or not 1949 < year < 2200:
             errors["number.year"] = "案号年份应为四位整数。"
-        if not isinstance(seq, int) or seq < 1:
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= inputs.INT4_MAX:
             errors["number.seq"] = "案号序号应为正整数。"
+        prefix = _text(prefix).strip()
         if not prefix or len(prefix) > 20:
             errors["number.prefix"] = "请填写案号前缀（机构简称，不超过 20 个字）。"
+        word = word or numbers.word_of(numbering)
+        if problem := numbers.word_problem(word):
+            errors["number.word"] = problem
         if any(k.startswith("number") for k in errors):
             return None
-        if raw.get("text") and raw["text"] != number_text(year, prefix, seq):
-            errors["number.text"] = f"案号文字与年份、前缀、序号不符，应为“{number_text(year, prefix, seq)}”。"
-            return None
-        return numbering, year, prefix, seq
+        parts = CaseNumber(year, prefix, word, seq)
+        return numbering, parts, parts.text
 
     def _parties(self, raw: Any, errors: dict[str, str]) -> list[Party]:
         if not isinstance(raw, list) or not raw:
@@ -243,7 +297,7 @@ class LineReader:
             )
             person = self.lookup.person(username)
             if person is None:
-                errors[f"mediators[{i}]"] = f"没有登录名为“{_text(username)}”的人员。"
+                errors[f"mediators[{i}]"] = no_person(username)
             elif person.id in {pid for pid, _ in found}:
                 errors[f"mediators[{i}]"] = "同一调解员重复列出。"
             else:
@@ -287,6 +341,9 @@ class LineReader:
                 if other is None or not self.scope.related(org, other):
                     errors[f"{where}.{end}"] = NO_ORG
                 ends[end] = other
+            # Routing between two other bodies would let them see the case as if they had routed it.
+            if all(ends.values()) and not any(self.scope.inside(end) for end in ends.values()):
+                errors[where] = NO_ROUTE
             kind, state, letter = _text(item.get("kind")), _text(item.get("state")), _text(item.get("letter")).strip()
             if kind not in TRANSFER_KINDS:
                 errors[f"{where}.kind"] = "移送方式应为 " + "、".join(TRANSFER_KINDS) + " 之一。"
@@ -309,9 +366,9 @@ class LineReader:
                 continue
             transfer = Transfer(
                 from_org_id=ends["from"].id,
-                from_path=ends["from"].path,
+                from_path=moves.stored_path(self.lookup.db, ends["from"]),
                 to_org_id=ends["to"].id,
-                to_path=ends["to"].path,
+                to_path=moves.stored_path(self.lookup.db, ends["to"]),
                 kind=kind,
                 letter=letter[:10000],
                 state=TransferState(state),
@@ -366,7 +423,7 @@ class LineReader:
             return fallback
         person = self.lookup.person(username)
         if person is None:
-            errors[where] = f"没有登录名为“{_text(username)}”的人员。"
+            errors[where] = no_person(username)
         return person
 
     @staticmethod
@@ -375,9 +432,9 @@ class LineReader:
         if raw in (None, ""):
             return None
         try:
-            return date.fromisoformat(str(raw))
-        except ValueError:
-            errors[where] = "请按 年-月-日（如 2025-03-01）填写日期。"
+            return inputs.day(raw)
+        except inputs.BadInput as exc:
+            errors[where] = exc.message
             return None
 
     @staticmethod
@@ -386,9 +443,14 @@ class LineReader:
         if raw in (None, ""):
             return None
         try:
-            moment = datetime.fromisoformat(str(raw))
+            moment = datetime.fromisoformat(str(raw)) if str(raw).isascii() else None
         except ValueError:
+            moment = None
+        if moment is None:
             errors[where] = "请按 ISO 8601 填写时间（如 2025-03-01T08:30:00+08:00）。"
+            return None
+        if not inputs.EARLIEST <= moment.date() <= inputs.LATEST:
+            errors[where] = f"时间应在 {inputs.EARLIEST.year} 年到 {inputs.LATEST.year} 年之间。"
             return None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

@@ -11,11 +11,20 @@ from portal.orgs import service as orgs
 from portal.orgs.models import Organisation
 from portal.scope import Principal
 
-__all__ = ["TooLarge", "export_visible", "import_orgs", "import_upload", "require_import"]
+__all__ = ["TooLarge", "export_visible", "import_orgs", "import_upload", "read_upload", "require_import"]
 
 
-class TooLarge(ValueError):
-    """The upload exceeds the configured limit."""
+TooLarge = importer.TooLarge
+
+
+def read_upload(content: bytes, *, max_bytes: int) -> importer.Parsed:
+    """The uploaded file, checked for size and read (importer.parse): before the request touches the database."""
+    if len(content) > max_bytes:
+        raise TooLarge(
+            f"文件大小为 {len(content) / 1024 / 1024:.1f} MB，超过了 {max_bytes / 1024 / 1024:g} MB 的上限。"
+            "请拆分成几个文件分别导入。"
+        )
+    return importer.parse(content, max_bytes=max_bytes)
 
 
 def import_orgs(db: Session, principal: Principal) -> list[Organisation]:
@@ -40,23 +49,18 @@ def require_import(db: Session, principal: Principal, org_id: int | None) -> Org
 def import_upload(
     db: Session,
     principal: Principal,
-    content: bytes,
+    parsed: importer.Parsed,
     *,
     org_id: int | None,
     dry_run: bool,
     address: str = "",
-    max_bytes: int,
 ) -> importer.Report:
-    """Check the person and the size, then import all or nothing (nothing at all on a dry run)."""
+    """Check the person, then import all or nothing (nothing at all on a dry run)."""
     org = require_import(db, principal, org_id)
-    if len(content) > max_bytes:
-        raise TooLarge(
-            f"文件大小为 {len(content) / 1024 / 1024:.1f} MB，超过了 {max_bytes / 1024 / 1024:g} MB 的上限。请拆分成几个文件分别导入。"
-        )
     home = org or next((g.org for g in principal.grants if g.role in importer.IMPORT_ROLES), None)
     report = importer.import_file(
         db,
-        content,
+        parsed,
         importer.web_scope(principal, org),
         dry_run=dry_run,
         actor=principal.person,

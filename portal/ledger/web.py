@@ -66,25 +66,26 @@ class LedgerController(Controller):
         assert principal is not None
         org = str(data.get("org_id") or "")
         dry_run = bool(data.get("dry_run"))
-        service.require_import(db, principal, int_or_none(org))
         upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return self._form(request, db, org=org, dry_run=dry_run, message="请选择要导入的文件。", status=422)
-        content = upload.file.read()
-        try:
-            report = service.import_upload(
-                db,
-                principal,
-                content,
-                org_id=int_or_none(org),
-                dry_run=dry_run,
-                address=address_of(request),
-                max_bytes=_max_bytes(request),
-            )
-        except service.TooLarge as exc:
-            return self._form(request, db, org=org, dry_run=dry_run, message=str(exc), status=413)
-        except importer.UnreadableFile as exc:
-            return self._form(request, db, org=org, dry_run=dry_run, message=str(exc), status=415)
+        # The file is read before the first statement: the request's write transaction (on SQLite, the write lock
+        # every other user's change waits for) begins there, and a workbook can take seconds to read. Only people who
+        # may import somewhere get that far (without an organisation, the check reads nothing).
+        service.require_import(db, principal, None)
+        parsed, refusal = None, None
+        if isinstance(upload, UploadFile) and upload.filename:
+            try:
+                parsed = service.read_upload(upload.file.read(), max_bytes=_max_bytes(request))
+            except service.TooLarge as exc:
+                refusal = (str(exc), 413)
+            except importer.UnreadableFile as exc:
+                refusal = (str(exc), 415)
+        service.require_import(db, principal, int_or_none(org))
+        if parsed is None:
+            message, status = refusal or ("请选择要导入的文件。", 422)
+            return self._form(request, db, org=org, dry_run=dry_run, message=message, status=status)
+        report = service.import_upload(
+            db, principal, parsed, org_id=int_or_none(org), dry_run=dry_run, address=address_of(request)
+        )
         if not report.ok:
             return self._form(request, db, org=org, dry_run=dry_run, report=report, status=422)
         return self._form(request, db, org=org, dry_run=dry_run, report=report)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal.db import enum_column, utcnow
+from portal.db import enum_column, utcnow, versioned
 
 
 class Tier(StrEnum):
@@ -72,6 +72,7 @@ class Organisation(SQLModel, table=True):
     """One body in the tree; `path` is '/1/5/23/' (ancestors and itself), for subtree scope."""
 
     __tablename__ = "organisation"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
     # Paths are matched by prefix: on PostgreSQL only pattern ops make LIKE 'p%' indexable under any locale.
     __table_args__ = (Index("ix_organisation_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 
@@ -81,6 +82,8 @@ class Organisation(SQLModel, table=True):
     depth: int = 0
     name: str = Field(max_length=100)
     short_name: str = Field(max_length=20)
+    number_prefix: str = Field(default="", max_length=20)  # 案号前缀; empty: the short name (portal.cases.numbers)
+    number_word: str = Field(default="人调字", max_length=10)  # 案号字号: 人调字, 医调字, 交调字, 诉调字 …
     division_code: str | None = Field(default=None, max_length=12)
     tier: Tier = Field(sa_type=enum_column(Tier))
     kind: OrgKind = Field(sa_type=enum_column(OrgKind))

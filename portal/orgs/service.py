@@ -8,16 +8,30 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, func, literal, update
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
 from portal.auth import sessions
+from portal.cases import numbers
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves, ordering
 from portal.orgs.models import TIER_ORDER, Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
 from portal.scope import Principal
 
-_DIVISION_CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
-AUDITED_FIELDS = ("name", "short_name", "division_code", "tier", "kind", "parent_id", "sort_order", "active")
+_DIVISION_CODE = re.compile(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?")
+AUDITED_FIELDS = (
+    "name",
+    "short_name",
+    "number_prefix",
+    "number_word",
+    "division_code",
+    "tier",
+    "kind",
+    "parent_id",
+    "sort_order",
+    "active",
+)
 
 
 @dataclass
@@ -37,7 +51,7 @@ def visible_orgs(
         query = query.where(Organisation.name.contains(q, autoescape=True) | (Organisation.short_name == q))
     if tier:
         query = query.where(Organisation.tier == tier)
-    return list(db.exec(query.order_by(Organisation.depth, Organisation.sort_order, Organisation.id)).all())
+    return ordering.tree_order(db.exec(query).all())
 
 
 def acting_orgs(db: Session, principal: Principal, *roles: Role) -> list[Organisation]:
@@ -49,11 +63,10 @@ def acting_orgs(db: Session, principal: Principal, *roles: Role) -> list[Organis
 def org_choices(db: Session, principal: Principal) -> list[tuple[int, str, int]]:
     """Organisations in scope as (id, name, depth), each followed by its subtree: the light query behind drop-downs."""
     rows = db.exec(
-        select(Organisation.id, Organisation.name, Organisation.depth)
+        select(Organisation.id, Organisation.name, Organisation.depth, Organisation.parent_id, Organisation.sort_order)
         .where(principal.path_filter(Organisation.path))
-        .order_by(Organisation.path)
     ).all()
-    return [(oid, name, depth) for oid, name, depth in rows]
+    return [(row.id, row.name, row.depth) for row in ordering.tree_order(rows)]
 
 
 def build_tree(orgs: list[Organisation]) -> list[TreeNode]:
@@ -107,6 +120,8 @@ class OrgForm:
 
     name: str = ""
     short_name: str = ""
+    number_prefix: str = ""
+    number_word: str = numbers.DEFAULT_WORD
     division_code: str = ""
     tier: str = ""
     kind: str = ""
@@ -119,6 +134,8 @@ class OrgForm:
         return cls(
             name=org.name,
             short_name=org.short_name,
+            number_prefix=org.number_prefix,
+            number_word=org.number_word,
             division_code=org.division_code or "",
             tier=org.tier.value,
             kind=org.kind.value,
@@ -138,15 +155,24 @@ def _validate(
         errors["name"] = "请填写机构名称。"
     elif len(name) > 100:
         errors["name"] = "机构名称不能超过 100 个字符。"
+    inputs.check_text(errors, "name", name, label="机构名称", name=True)
     values["name"] = name
     short = form.short_name.strip()
     if not short:
         errors["short_name"] = "请填写简称（用作案号前缀，如“峄”）。"
-    elif len(short) > 10 or not re.fullmatch(r"[\w\u3400-\u9fff]+", short):
+    elif len(short) > 10 or not re.fullmatch(r"[0-9A-Za-z_\u3400-\u9fff]+", short):
         errors["short_name"] = "简称为 1–10 个汉字、字母或数字。"
     values["short_name"] = short
+    prefix = form.number_prefix.strip()
+    if prefix and (len(prefix) > 10 or not re.fullmatch(r"[\w\u3400-\u9fff]+", prefix)):
+        errors["number_prefix"] = "案号前缀为 1–10 个汉字、字母或数字，不填则用简称。"
+    values["number_prefix"] = prefix
+    word = form.number_word.strip() or numbers.DEFAULT_WORD
+    if problem := numbers.word_problem(word):
+        errors["number_word"] = problem
+    values["number_word"] = word
     code = form.division_code.strip()
-    if code and not _DIVISION_CODE.match(code):
+    if code and not _DIVISION_CODE.fullmatch(code):
         errors["division_code"] = "行政区划代码应为 6、9 或 12 位数字。"
     values["division_code"] = code or None
     try:
@@ -158,16 +184,15 @@ def _validate(
     except ValueError:
         errors["kind"] = "请选择机构类别。"
     try:
-        values["sort_order"] = int(form.sort_order or 0)
-    except ValueError:
-        errors["sort_order"] = "排序号应为整数。"
+        values["sort_order"] = inputs.integer(form.sort_order or 0, label="排序号", low=-1_000_000, high=1_000_000)
+    except inputs.BadInput as exc:
+        errors["sort_order"] = exc.message
     parent: Organisation | None = None
     if form.parent_id.strip():
-        try:
-            parent = principal.visible_org(db, int(form.parent_id))
-        except ValueError:
+        if (parent_id := inputs.id_or_none(form.parent_id)) is None:
             errors["parent_id"] = "上级机构无效。"
         else:
+            parent = principal.visible_org(db, parent_id)
             if editing and parent.path.startswith(editing.path):
                 errors["parent_id"] = "不能把机构移到它自己或它的下级之下。"
             elif not principal.has_role_over(parent.path, Role.ADMIN):
@@ -195,8 +220,8 @@ def _validate(
 def create(db: Session, principal: Principal, form: OrgForm, *, address: str = "") -> Organisation:
     if not principal.can_admin:
         raise Forbidden("只有管理员可以新建组织机构。")
-    if form.parent_id.strip().isdigit():  # permission before validation: an outsider learns nothing from errors
-        principal.require_admin_over(principal.visible_org(db, int(form.parent_id)))
+    if (parent_id := inputs.id_or_none(form.parent_id)) is not None:  # permission before validation: an outsider
+        principal.require_admin_over(principal.visible_org(db, parent_id))  # learns nothing from the errors
     values, parent = _validate(db, principal, form, editing=None)
     assert parent is not None
     org = Organisation(**values, depth=parent.depth + 1)
@@ -234,8 +259,9 @@ def update_org(db: Session, principal: Principal, org_id: int, form: OrgForm, *,
     before = {k: getattr(org, k) for k in AUDITED_FIELDS}
     for key, value in values.items():
         setattr(org, key, value)
+    followed: dict[str, int] = {}
     if moved and parent is not None:
-        _move_subtree(db, org, parent)
+        followed = _move_subtree(db, org, parent)
     org.version += 1
     org.updated_at = utcnow()
     db.add(org)
@@ -249,7 +275,7 @@ def update_org(db: Session, principal: Principal, org_id: int, form: OrgForm, *,
             org=org,
             object_type="organisation",
             object_id=org.id,
-            summary=f"修改组织：{org.name}",
+            summary=f"修改组织：{org.name}" + (moves.summary(followed) if moved else ""),
             changes=changes,
             address=address,
         )
@@ -260,8 +286,9 @@ def _parent_path(org: Organisation) -> str:
     return org.path[: org.path.rstrip("/").rfind("/") + 1]
 
 
-def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> None:
-    """Rewrite the materialised paths of the organisation and everything below it."""
+def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> dict[str, int]:
+    """Rewrite the materialised paths of the organisation and everything below it, and every stored copy of them
+    (portal.orgs.moves), in this transaction."""
     old_path, new_path = org.path, f"{parent.path}{org.id}/"
     shift = parent.depth + 1 - org.depth
     db.execute(
@@ -273,7 +300,9 @@ def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    changed = moves.follow(db, old_path, new_path)
     db.refresh(org)
+    return changed
 
 
 def set_active(

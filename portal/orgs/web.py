@@ -207,6 +207,7 @@ class OrgController(Controller):
         try:
             org = service.create(db, principal, form, address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             return self._form(
                 request, db, principal, form=form, org=None, errors=exc.errors, message=exc.message, status=422
             )

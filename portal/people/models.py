@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal.db import enum_column, utcnow
+from portal.db import enum_column, utcnow, versioned
 
 
 class Role(StrEnum):
@@ -17,6 +17,7 @@ class Role(StrEnum):
     CLERK = "clerk"
     MEDIATOR = "mediator"
     DIRECTOR = "director"
+    HEAD = "head"  # 负责人 of a body without a 调委会主任 (信访局 and 法院 centres, 派出所): signs its letters
     ARCHIVIST = "archivist"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
@@ -30,6 +31,7 @@ ROLE_LABELS = {
     Role.CLERK: "受理员",
     Role.MEDIATOR: "调解员",
     Role.DIRECTOR: "调委会主任",
+    Role.HEAD: "负责人",
     Role.ARCHIVIST: "档案员",
     Role.SUPERVISOR: "督导",
     Role.ADMIN: "管理员",
@@ -49,6 +51,7 @@ class Person(SQLModel, table=True):
     """A person with an account; `password_hash` is empty until a password is set."""
 
     __tablename__ = "person"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)

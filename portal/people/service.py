@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
 from portal.auth import passwords, sessions
 from portal.auth.service import home_org
-from portal.db import utcnow
+from portal.db import lock, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.paging import Page
 from portal.people.models import MediatorKind, Membership, Person, Role
 from portal.scope import OutOfScope, Principal
 
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{2,63}")
+_PHONE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})")  # ASCII digits: \d would take "１３８…"
 ROSTER_ROLES = (Role.MEDIATOR, Role.DIRECTOR)
 
 
@@ -29,6 +30,12 @@ def mask_phone(phone: str | None) -> str:
         return ""
     digits = phone.replace("-", "")
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
+
+
+def kept_phone(typed: str, stored: str | None) -> str:
+    """An edit form shows the stored phone masked (showing it whole would be an unaudited reveal): sent back as it was
+    shown, it means "unchanged" and the stored number stands; anything else is a new number to check."""
+    return (stored or "") if stored and typed.strip() == mask_phone(stored) else typed
 
 
 def _in_scope(principal: Principal, *roles: Role):  # noqa: ANN202
@@ -172,13 +179,15 @@ class PersonForm:
 
     @classmethod
     def of(cls, person: Person) -> PersonForm:
-        return cls(username=person.username, name=person.name, phone=person.phone or "", version=str(person.version))
+        return cls(
+            username=person.username, name=person.name, phone=mask_phone(person.phone), version=str(person.version)
+        )
 
 
 def _validate_account(db: Session, form: PersonForm, *, editing: Person | None) -> dict:
     errors: dict[str, str] = {}
     username, name, phone = form.username.strip(), form.name.strip(), form.phone.strip().replace(" ", "")
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         errors["username"] = "登录名为 3–64 位字母、数字或 . _ -，以字母或数字开头。"
     elif db.exec(
         select(Person.id).where(
@@ -190,8 +199,9 @@ def _validate_account(db: Session, form: PersonForm, *, editing: Person | None) 
         errors["name"] = "请填写姓名。"
     elif len(name) > 50:
         errors["name"] = "姓名不能超过 50 个字符。"
-    if phone and not _PHONE.match(phone):
+    if phone and not _PHONE.fullmatch(phone):
         errors["phone"] = "请填写 11 位手机号码或带区号的固定电话。"
+    inputs.check_text(errors, "name", name, label="姓名", name=True)
     if errors:
         raise Invalid(errors)
     return {"username": username, "name": name, "phone": phone or None}
@@ -202,14 +212,15 @@ def _membership_values(
 ) -> tuple[Organisation | None, dict]:
     org = None
     try:
-        org = principal.visible_org(db, int(org_id))
+        org = principal.visible_org(db, inputs.identifier(org_id))
         if not principal.has_role_over(org.path, Role.ADMIN):
             errors["org_id"] = "只能在您管理范围内的机构授予角色。"
         elif not org.active:
             errors["org_id"] = "该机构已停用。"
-    except (ValueError, OutOfScope):
+    except (inputs.BadInput, OutOfScope):
         errors["org_id"] = "请选择机构。"
     values: dict = {"specialities": specialities.strip()[:200]}
+    inputs.check_text(errors, "specialities", values["specialities"], label="擅长领域")
     try:
         values["role"] = Role(role)
     except ValueError:
@@ -225,8 +236,8 @@ def _membership_values(
 def create_person(db: Session, principal: Principal, form: PersonForm, *, address: str = "") -> Person:
     if not principal.can_admin:
         raise Forbidden("只有管理员可以新建人员。")
-    if form.org_id.strip().isdigit():  # permission before validation, as for organisations
-        principal.require_admin_over(principal.visible_org(db, int(form.org_id)))
+    if (org_id := inputs.id_or_none(form.org_id)) is not None:  # permission before validation, as for organisations
+        principal.require_admin_over(principal.visible_org(db, org_id))
     errors: dict[str, str] = {}
     try:
         values = _validate_account(db, form, editing=None)
@@ -264,7 +275,7 @@ def update_person(db: Session, principal: Principal, person_id: int, form: Perso
     require_manage(db, principal, person)
     if str(person.version) != form.version.strip():
         raise Conflict("该人员信息已被他人修改。请查看最新内容后重新填写您的修改。")
-    values = _validate_account(db, form, editing=person)
+    values = _validate_account(db, replace(form, phone=kept_phone(form.phone, person.phone)), editing=person)
     before = {"username": person.username, "name": person.name, "phone": mask_phone(person.phone)}
     for key, value in values.items():
         setattr(person, key, value)
@@ -299,11 +310,12 @@ def add_membership(
     specialities: str = "",
     address: str = "",
 ) -> Membership:
+    lock(db, Person, person_id)  # a person's roles change one request at a time (not twice, never the last one)
     person = visible_person(db, principal, person_id)
     if not principal.can_admin:
         raise Forbidden("只有管理员可以授予角色。")
-    if org_id.strip().isdigit():
-        principal.require_admin_over(principal.visible_org(db, int(org_id)))
+    if (chosen := inputs.id_or_none(org_id)) is not None:
+        principal.require_admin_over(principal.visible_org(db, chosen))
     errors: dict[str, str] = {}
     org, values = _membership_values(db, principal, org_id, role, mediator_kind, specialities, errors)
     if (
@@ -336,6 +348,7 @@ def add_membership(
 def remove_membership(
     db: Session, principal: Principal, person_id: int, membership_id: int, *, address: str = ""
 ) -> None:
+    lock(db, Person, person_id)
     person = visible_person(db, principal, person_id)
     membership = db.get(Membership, membership_id)
     if membership is None or membership.person_id != person.id:

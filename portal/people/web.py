@@ -43,17 +43,7 @@ def _admin_orgs(db: Session, principal: Principal) -> list[tuple[str, str]]:
 
 
 def _page_links(request: Request, result: service.PeoplePage, params: dict) -> dict:
-    def link(number: int) -> str:
-        return f"{request.url.path}?{urlencode({**params, 'page': number})}"
-
-    return {
-        "number": result.number,
-        "total": result.total,
-        "has_prev": result.has_prev,
-        "has_next": result.has_next,
-        "prev_url": link(result.number - 1),
-        "next_url": link(result.number + 1),
-    }
+    return result.links(request.url.path, params)
 
 
 class PeopleController(Controller):
@@ -175,8 +165,8 @@ class PeopleController(Controller):
         assert principal is not None
         if not principal.can_admin:
             raise Forbidden("只有管理员可以新建人员。")
-        if int_or_none(org) is not None:
-            principal.require_admin_over(principal.visible_org(db, int(org)))
+        if (org_id := int_or_none(org)) is not None:
+            principal.require_admin_over(principal.visible_org(db, org_id))
         return self._form(request, db, principal, form=service.PersonForm(org_id=org), person=None)
 
     @post("/", name="create_person", sync_to_thread=True)
@@ -187,6 +177,7 @@ class PeopleController(Controller):
         try:
             person = service.create_person(db, principal, form, address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             form.password = ""
             return self._form(
                 request, db, principal, form=form, person=None, errors=exc.errors, message=exc.message, status=422

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from portal.db import enum_column, utcnow
+from portal.db import enum_column, utcnow, versioned
 
 
 class ProblemState(StrEnum):
@@ -51,10 +51,13 @@ class Problem(SQLModel, table=True):
     """One item on an organisation's list; `org_path` copies the organisation's path for scoped queries."""
 
     __tablename__ = "problem"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
     __table_args__ = (
         Index(
             "ix_problem_scope_list", "org_path", "found_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}
         ),
+        # a screening finding becomes one problem item (rows without a finding are NULL there, and never collide)
+        Index("uq_problem_finding", "screening_id", "screening_finding", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

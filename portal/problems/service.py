@@ -8,9 +8,11 @@ from datetime import date
 from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.paging import Page
@@ -43,11 +45,9 @@ TRANSITIONS = {
 }
 
 
-def parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if value.strip() else None
-    except ValueError:
-        raise ValueError(value) from None
+def parse_date(value: str, *, label: str = "日期") -> date | None:
+    """A date as typed (portal.inputs.day: 年-月-日, 1900–2100), or None when empty; BadInput says why not."""
+    return inputs.day(value, label=label) if value.strip() else None
 
 
 def visible_problem(db: Session, principal: Principal, problem_id: int) -> Problem:
@@ -197,8 +197,8 @@ class ProblemForm:
 
 def require_editor_org(db: Session, principal: Principal, org_id: str) -> Organisation | None:
     """Permission before validation: an outsider learns nothing from the form's errors."""
-    if org_id.strip().isdigit():
-        org = principal.visible_org(db, int(org_id))
+    if (chosen := inputs.id_or_none(org_id)) is not None:
+        org = principal.visible_org(db, chosen)
         if not principal.has_role_over(org.path, *EDIT_ROLES):
             raise Forbidden("只有本级或上级的受理员、调解员和调委会主任可以登记和修改问题。")
         return org
@@ -221,6 +221,8 @@ def _validate(db: Session, form: ProblemForm, org: Organisation | None, *, today
         errors["title"] = "问题名称不能超过 120 个字符。"
     values["title"] = title
     values["description"] = form.description.strip()[:4000]
+    inputs.check_text(errors, "title", title, label="问题名称", name=True)
+    inputs.check_text(errors, "description", values["description"], label="问题描述")
     if form.source not in SOURCES:
         errors["source"] = "请选择问题来源。"
     values["source"] = form.source
@@ -229,22 +231,22 @@ def _validate(db: Session, form: ProblemForm, org: Organisation | None, *, today
     except ValueError:
         errors["risk"] = "请选择风险等级。"
     try:
-        values["found_on"] = parse_date(form.found_on)
+        values["found_on"] = parse_date(form.found_on, label="发现日期")
         if values["found_on"] is None:
             errors["found_on"] = "请填写发现日期。"
         elif values["found_on"] > today:
             errors["found_on"] = "发现日期不能晚于今天。"
-    except ValueError:
-        errors["found_on"] = "日期格式应为 2026-03-01。"
+    except inputs.BadInput as exc:
+        errors["found_on"] = exc.message
     try:
-        values["due_on"] = parse_date(form.due_on)
+        values["due_on"] = parse_date(form.due_on, label="化解期限")
         if values["due_on"] and values.get("found_on") and values["due_on"] < values["found_on"]:
             errors["due_on"] = "化解期限不能早于发现日期。"
-    except ValueError:
-        errors["due_on"] = "日期格式应为 2026-03-01。"
+    except inputs.BadInput as exc:
+        errors["due_on"] = exc.message
     values["responsible_id"] = None
     if form.responsible_id.strip():
-        person_id = int(form.responsible_id) if form.responsible_id.strip().isdigit() else -1
+        person_id = inputs.id_or_none(form.responsible_id) or -1
         ok = (
             org is not None
             and db.exec(
@@ -296,7 +298,7 @@ def create(
     assert org is not None
     problem = Problem(
         **values,
-        org_path=org.path,
+        org_path=moves.stored_path(db, org),
         screening_id=screening_id,
         screening_finding=finding,
         created_by=principal.person.id,
@@ -337,7 +339,7 @@ def update(
     before = {k: getattr(problem, k) for k in AUDITED_FIELDS}
     for key, value in values.items():
         setattr(problem, key, value)
-    problem.org_path = org.path if org else problem.org_path
+    problem.org_path = moves.stored_path(db, org) if org else problem.org_path
     problem.version += 1
     problem.updated_at = utcnow()
     db.add(problem)
@@ -384,6 +386,8 @@ def transition(
     note = note.strip()
     if step.note_label and not note:
         raise Invalid({"note": f"请填写{step.note_label}。"})
+    if reason := inputs.refusal(note):
+        raise Invalid({"note": (step.note_label or "说明") + reason})
     before = problem.state
     problem.state = step.target
     if action == "resolve":

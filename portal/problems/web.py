@@ -197,6 +197,7 @@ class ProblemController(Controller):
         try:
             problem = service.create(db, principal, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             return self._form(
                 request, db, principal, form=form, problem=None, errors=exc.errors, message=exc.message, status=422
             )
@@ -251,6 +252,7 @@ class ProblemController(Controller):
                 address=address_of(request),
             )
         except Invalid as exc:
+            db.rollback()
             problem = service.visible_problem(db, principal, problem_id)
             return self._show(
                 request,

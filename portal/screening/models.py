@@ -7,13 +7,14 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from portal.db import utcnow
+from portal.db import utcnow, versioned
 
 
 class ScreeningRound(SQLModel, table=True):
     """One round by one organisation; `findings` holds one finding per line."""
 
     __tablename__ = "screening_round"
+    __mapper_args__ = versioned  # written WHERE version = :seen (portal.db)
     __table_args__ = (
         Index(
             "ix_screening_round_scope", "org_path", "held_on", "id", postgresql_ops={"org_path": "varchar_pattern_ops"}

@@ -8,9 +8,11 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from portal import inputs
 from portal.audit import service as audit
-from portal.db import utcnow
+from portal.db import lock, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
+from portal.orgs import moves
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -166,8 +168,8 @@ class RoundForm:
 
 def require_recorder_org(db: Session, principal: Principal, org_id: str) -> Organisation | None:
     """Permission before validation, as for problem items."""
-    if org_id.strip().isdigit():
-        org = principal.visible_org(db, int(org_id))
+    if (chosen := inputs.id_or_none(org_id)) is not None:
+        org = principal.visible_org(db, chosen)
         if not can_record(principal, org.path):
             raise Forbidden("只有本级或上级的受理员、调解员和调委会主任可以记录排查。")
         return org
@@ -184,13 +186,13 @@ def _validate(form: RoundForm, org: Organisation | None, *, today: date) -> dict
     elif not org.active:
         errors["org_id"] = "该机构已停用。"
     try:
-        values["held_on"] = problems.parse_date(form.held_on)
+        values["held_on"] = problems.parse_date(form.held_on, label="排查日期")
         if values["held_on"] is None:
             errors["held_on"] = "请填写排查日期。"
         elif values["held_on"] > today:
             errors["held_on"] = "排查日期不能晚于今天。"
-    except ValueError:
-        errors["held_on"] = "日期格式应为 2026-03-01。"
+    except inputs.BadInput as exc:
+        errors["held_on"] = exc.message
     for name, label in (("participants", "参加人员"), ("area", "排查范围")):
         values[name] = getattr(form, name).strip()
         if not values[name]:
@@ -202,13 +204,18 @@ def _validate(form: RoundForm, org: Organisation | None, *, today: date) -> dict
     count = form.findings_count.strip()
     if not count:
         values["findings_count"] = len(lines)
-    elif not count.isdigit():
-        errors["findings_count"] = "发现问题数应为非负整数。"
-    elif int(count) < len(lines):
-        errors["findings_count"] = f"发现问题数不能少于列出的 {len(lines)} 条。"
     else:
-        values["findings_count"] = int(count)
+        try:
+            values["findings_count"] = inputs.integer(count, label="发现问题数", high=100_000)
+        except inputs.BadInput as exc:
+            errors["findings_count"] = exc.message
+        else:
+            if values["findings_count"] < len(lines):
+                errors["findings_count"] = f"发现问题数不能少于列出的 {len(lines)} 条。"
     values["notes"] = form.notes.strip()[:4000]
+    inputs.check_fields(
+        errors, form, {"participants": "参加人员", "area": "排查范围", "findings": "发现的问题", "notes": "备注"}
+    )
     if errors:
         raise Invalid(errors)
     return values
@@ -220,7 +227,7 @@ def create_round(
     org = require_recorder_org(db, principal, form.org_id)
     values = _validate(form, org, today=today)
     assert org is not None
-    found = ScreeningRound(**values, org_id=org.id, org_path=org.path, created_by=principal.person.id)
+    found = ScreeningRound(**values, org_id=org.id, org_path=moves.stored_path(db, org), created_by=principal.person.id)
     db.add(found)
     db.flush()
     audit.record(
@@ -272,10 +279,12 @@ def update_round(
     return found
 
 
-def finding_items(db: Session, found: ScreeningRound) -> dict[int, Problem]:
-    """Problem items made from the round's findings, by finding number (1-based)."""
+def finding_items(db: Session, found: ScreeningRound, principal: Principal | None = None) -> dict[int, Problem | None]:
+    """Problem items made from the round's findings, by finding number (1-based). With `principal`, an item that has
+    since moved to an organisation outside their scope is None: the finding is registered, but where it went and
+    how it stands are not theirs to see."""
     rows = db.exec(select(Problem).where(Problem.screening_id == found.id, Problem.screening_finding != None)).all()  # noqa: E711
-    return {p.screening_finding: p for p in rows}
+    return {p.screening_finding: p if principal is None or principal.sees(p.org_path) else None for p in rows}
 
 
 def problem_from_finding(
@@ -289,6 +298,7 @@ def problem_from_finding(
     address: str = "",
 ) -> Problem:
     """Register one finding of the round as a problem item (source 排查) of the round's organisation."""
+    lock(db, ScreeningRound, round_id)  # two registrations of one finding at once: the second sees the first
     found = visible_round(db, principal, round_id)
     if not principal.has_role_over(found.org_path, *problems.EDIT_ROLES):
         raise Forbidden("只有本级或上级的受理员、调解员和调委会主任可以登记问题。")

@@ -102,7 +102,7 @@ class ScreeningController(Controller):
             ],
             round=found,
             org=org,
-            linked=service.finding_items(db, found),
+            linked=service.finding_items(db, found, principal),
             risk_options=RISK_OPTIONS,
             can_edit=service.can_record(principal, found.org_path),
             can_register=principal.has_role_over(found.org_path, *problems.EDIT_ROLES),
@@ -164,6 +164,7 @@ class ScreeningController(Controller):
         try:
             found = service.create_round(db, principal, form, today=clock.today(), address=address_of(request))
         except Invalid as exc:
+            db.rollback()
             return self._form(
                 request, db, principal, form=form, found=None, errors=exc.errors, message=exc.message, status=422
             )
@@ -208,6 +209,7 @@ class ScreeningController(Controller):
                 db, principal, round_id, finding, form, today=clock.today(), address=address_of(request)
             )
         except Invalid as exc:
+            db.rollback()
             found = service.visible_round(db, principal, round_id)
             return self._show(
                 request,

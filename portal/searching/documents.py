@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
-import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -23,13 +23,8 @@ from search import CaseDoc
 log = logging.getLogger(__name__)
 MAX_FILE_TEXT = 200_000  # characters of one uploaded PDF that are indexed
 MAX_DOSSIER_TEXT = 400_000  # characters of one bound dossier that are indexed
-# Mobile and landline numbers inside free text (uploads, dossiers) are masked before indexing, like on the
-# pages (138****5678): a snippet must not show what the case page would mask. search/ masks ID numbers.
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    return PHONE.sub(lambda m: (m.group(1) or m.group(4)) + "****" + (m.group(3) or m.group(6)), text)
+# Identity and phone numbers in every text (titles, records, uploads, dossier pages) are masked by search/ before
+# anything is stored in the index, as the pages mask them (search.numbers): no snippet shows a full number to anyone.
 
 
 class Lookup:
@@ -54,28 +49,51 @@ class Lookup:
         return [org] + [self.orgs[i] for i in reversed(org.ancestor_ids) if i in self.orgs]
 
 
-def pdf_text(source: Path | io.BytesIO) -> list[str]:
-    """The text of each page of a PDF; [] when it cannot be read (a scan, a damaged file)."""
+def _extract(source: Path | io.BytesIO | Callable[[], io.BytesIO]) -> list[str] | None:
+    """The text of each page of a PDF (a scan's pages are empty); None when it cannot be read."""
     try:
         from pypdf import PdfReader
 
+        source = source() if callable(source) else source
         reader = PdfReader(source if isinstance(source, io.BytesIO) else str(source))
         return [(page.extract_text() or "") for page in reader.pages]
     except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop indexing
         log.warning("cannot extract text from %s: %s", source, exc)
+        return None
+
+
+def kept_text(texts_dir: Path | None, sha256: str, source: Path | Callable[[], io.BytesIO]) -> list[str]:
+    """The text of each page of a stored PDF, extracted once per file: kept under `texts_dir` by its SHA-256 (what
+    is stored by checksum never changes). A large PDF takes seconds to read, and every change to its case indexes
+    the case again. A file that could not be read is tried again next time."""
+    kept = texts_dir / sha256[:2] / f"{sha256}.json" if texts_dir is not None and sha256 else None
+    if kept is not None and kept.is_file():
+        try:
+            return json.loads(kept.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass  # a damaged copy: read the file again
+    pages = _extract(source)
+    if pages is None:
         return []
+    if kept is not None:
+        storage.write_once(kept, json.dumps(pages, ensure_ascii=False).encode(), read_only=False)
+    return pages
 
 
-def dossier_pages(archive_dir: Path, version: DossierVersion) -> list[str]:
+def dossier_pages(archive_dir: Path, version: DossierVersion, texts_dir: Path | None = None) -> list[str]:
     """The text of each page of a filed dossier (read through its checksum), capped; [] when unreadable."""
+
+    def verified() -> io.BytesIO:
+        return io.BytesIO(storage.read(archive_dir, version.storage_key, version.sha256))
+
     try:
-        data = storage.read(archive_dir, version.storage_key, version.sha256)
+        found = kept_text(texts_dir, version.sha256, verified)
     except Exception as exc:  # noqa: BLE001 - a missing or changed file is fixity's business, not the indexer's
         log.warning("cannot read dossier %s of case %s: %s", version.id, version.case_id, exc)
         return []
     pages, used = [], 0
-    for text in pdf_text(io.BytesIO(data)):
-        text = mask_phones(text)[: max(0, MAX_DOSSIER_TEXT - used)]
+    for text in found:
+        text = text[: max(0, MAX_DOSSIER_TEXT - used)]
         used += len(text)
         pages.append(text)
     return pages
@@ -88,6 +106,19 @@ def _record_text(record: CaseRecord) -> str:
     return label + "：" + "；".join(values)
 
 
+def _labels(case: Case, org: Organisation | None) -> list[str]:
+    """Words for what the facets show as codes, so that people can type them: the handling body's tier and kind, the
+    case's flags (state, channel and outcome go in as they are)."""
+    words = [org.tier.label, org.kind.label] if org else []
+    if case.group_dispute:
+        words.append("群体性纠纷")
+    if case.risk_flag:
+        words.append("重大风险")
+    if case.in_transfer:
+        words.append("移送中")
+    return words
+
+
 def build(
     db: Session,
     case_ids: Iterable[int],
@@ -95,10 +126,12 @@ def build(
     uploads_dir: Path | None = None,
     archive_dir: Path | None = None,
     lookup: Lookup | None = None,
+    texts_dir: Path | None = None,
 ) -> tuple[list[CaseDoc], list[int]]:
     """(documents of the cases that exist, ids of those that no longer do).
 
-    With `archive_dir`, the newest filed dossier of each case is indexed page by page (hits link to the page)."""
+    With `archive_dir`, the newest filed dossier of each case is indexed page by page (hits link to the page).
+    With `texts_dir`, the text of every PDF is read from there once extracted (kept_text)."""
     ids = sorted(set(case_ids))
     if not ids:
         return [], []
@@ -151,9 +184,9 @@ def build(
         chain = lookup.chain(case.org_id)
         text = [case.summary, case.requests, *(_record_text(r) for r in records[case_id]), *letters[case_id]]
         for f in files[case_id]:
-            pages = pdf_text(uploads_dir / f.storage_key) if uploads_dir else []
+            pages = kept_text(texts_dir, f.sha256, uploads_dir / f.storage_key) if uploads_dir else []
             if pages:
-                text.append(f"{f.doc_type}《{f.filename}》：" + mask_phones("\n".join(pages))[:MAX_FILE_TEXT])
+                text.append(f"{f.doc_type}《{f.filename}》：" + "\n".join(pages)[:MAX_FILE_TEXT])
         version = filed.get(case_id)
         docs.append(
             CaseDoc(
@@ -163,9 +196,11 @@ def build(
                 number_year=case.number_year,
                 number_prefix=case.number_prefix,
                 number_seq=case.number_seq,
+                number_word=case.number_word,
                 title=case.title,
                 parties=[p.name for p in parties[case_id]],
                 id_numbers=[p.id_number for p in parties[case_id] if p.id_number],
+                phones=[p.phone for p in parties[case_id] if p.phone],
                 dispute_type=case.dispute_type,
                 dispute_type_names=lookup.type_names(case.dispute_type),
                 channel=case.channel,
@@ -173,6 +208,7 @@ def build(
                 status_label=case.state.label,
                 outcome=case.outcome or "",
                 outcome_label=OUTCOMES.get(case.outcome or "", ""),
+                labels=_labels(case, chain[0] if chain else None),
                 org_id=case.org_id,
                 org_name=chain[0].name if chain else "",
                 org_paths=[o.path for o in chain],
@@ -183,7 +219,7 @@ def build(
                 closed_on=case.closed_on,
                 filed_on=clock.local_date(version.filed_at) if version and version.filed_at else None,
                 text="\n".join(t for t in text if t),
-                dossier_pages=dossier_pages(archive_dir, version) if version and archive_dir else [],
+                dossier_pages=dossier_pages(archive_dir, version, texts_dir) if version and archive_dir else [],
             )
         )
     return docs, [i for i in ids if i not in cases]

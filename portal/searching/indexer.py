@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlalchemy import delete, func
@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 import search
 from portal.cases.models import Case
+from portal.db import read_only
 from portal.locks import FileLock
 from portal.searching import documents
 from portal.searching.models import SearchOutbox
@@ -28,6 +29,11 @@ from portal.settings import Settings
 log = logging.getLogger("portal.indexer")
 REBUILD_CHUNK = 1000
 MERGE_AFTER_SEGMENTS = 8
+
+
+def texts_dir(settings: Settings) -> Path:
+    """The text of stored PDFs, extracted once and kept by SHA-256 (documents.kept_text)."""
+    return settings.data_dir / "texts"
 
 
 def lock_path(settings: Settings) -> Path:
@@ -47,27 +53,41 @@ class Indexer:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
+        # Everything but deleting done outbox rows only reads: on SQLite never under the write lock, which a batch
+        # would otherwise hold while it reads the cases (and once extracted the text of every PDF of them).
+        self.reader = read_only(engine)
         self.root = settings.index_dir
         self.batch = settings.indexer_batch_size
+        self.texts_dir = texts_dir(settings)
+
+    def build(self, db: Session, ids: Iterable[int], **kwargs: object) -> tuple[list, list[int]]:
+        settings = self.settings
+        return documents.build(
+            db,
+            ids,
+            uploads_dir=settings.uploads_dir,
+            archive_dir=settings.archive_dir,
+            texts_dir=self.texts_dir,
+            **kwargs,
+        )
 
     # -- one batch
     def drain_once(self, *, apply_live: bool = True) -> tuple[int, set[int]]:
         """Index one batch of the outbox; returns (rows done, case ids touched)."""
-        with Session(self.engine) as db:
+        with Session(self.reader) as db:
             rows = db.exec(
                 select(SearchOutbox.id, SearchOutbox.case_id).order_by(SearchOutbox.id).limit(self.batch)
             ).all()
             if not rows:
                 return 0, set()
             ids = {case_id for _, case_id in rows}
-            if apply_live:
-                docs, gone = documents.build(
-                    db, ids, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir
-                )
-                search.apply(self.root, docs, gone)  # committed to the index first …
+            docs, gone = self.build(db, ids) if apply_live else ([], [])
+        if apply_live:
+            search.apply(self.root, docs, gone)  # committed to the index first …
+        with Session(self.engine) as db:  # … then the rows go: a crash in between only repeats the batch
             db.exec(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _ in rows])))
-            db.commit()  # … then the rows go: a crash in between only repeats the batch
-            return len(rows), ids
+            db.commit()
+        return len(rows), ids
 
     def drain(self) -> int:
         done = 0
@@ -80,9 +100,8 @@ class Indexer:
     # -- rebuild
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Fill a new generation in chunks while the live one keeps serving (and keeps taking the outbox), then swap."""
-        with Session(self.engine) as db:
+        with Session(self.reader) as db:
             ids = list(db.exec(select(Case.id).order_by(Case.id)).all())
-            search.add_words(documents.place_names(db))
             lookup = documents.Lookup(db)
         try:
             live = search.SearchIndex(self.root).status()["ok"]
@@ -93,14 +112,8 @@ class Indexer:
         try:
             for start in range(0, len(ids), REBUILD_CHUNK):
                 chunk = ids[start : start + REBUILD_CHUNK]
-                with Session(self.engine) as db:
-                    docs, _ = documents.build(
-                        db,
-                        chunk,
-                        uploads_dir=self.settings.uploads_dir,
-                        archive_dir=self.settings.archive_dir,
-                        lookup=lookup,
-                    )
+                with Session(self.reader) as db:
+                    docs, _ = self.build(db, chunk, lookup=lookup)
                 job.add(docs)
                 # Changes made meanwhile: to the live index now, to the new one before the swap.
                 while True:
@@ -110,10 +123,8 @@ class Indexer:
                         break
                 if progress:
                     progress(min(start + REBUILD_CHUNK, len(ids)), len(ids))
-            with Session(self.engine) as db:
-                docs, gone = documents.build(
-                    db, touched, uploads_dir=self.settings.uploads_dir, archive_dir=self.settings.archive_dir
-                )
+            with Session(self.reader) as db:
+                docs, gone = self.build(db, touched)
             job.add(docs, gone)
             job.finish()
         except BaseException:
@@ -147,8 +158,6 @@ class Indexer:
         """The loop: catch up, then poll the outbox; take rebuild requests; merge when idle."""
         poll = self.settings.indexer_poll_seconds
         healthy = False
-        with Session(self.engine) as db:
-            search.add_words(documents.place_names(db))
         while not stop.is_set():
             try:
                 if reindex_request(self.settings).exists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,11 +15,16 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 import search
+from portal import freshness, inputs
 from portal.cases.access import get_case, transferred_ids, visible_condition
 from portal.cases.models import Case, Party
 from portal.cases.parties import PERSONAL_DATA_ROLES
+from portal.db import lock
+from portal.dossiers.service import may_download
 from portal.errors import Invalid, NotFound
+from portal.people.models import Person
 from portal.scope import Principal
+from portal.searching import documents
 from portal.searching.models import SavedSearch
 
 FALLBACK_NOTE = "全文索引暂不可用，正在使用数据库检索：较慢，只按案号、案件名称、当事人姓名和案情摘要逐词查找，不支持高级语法、分面和高亮。"
@@ -34,6 +40,22 @@ FACET_LABELS = {
 log = logging.getLogger("portal.search")
 _indexes: dict[Path, search.SearchIndex] = {}
 _lock = threading.Lock()
+_LONG_DIGITS = re.compile(r"\d{6,}")
+_dictionary_at: dict[str, str | None] = {}  # database → the directory generation the query dictionary was loaded at
+
+
+def load_dictionary(db: Session) -> None:
+    """Make the query dictionary's place and organisation names those of the database now (search.set_words).
+
+    Every search calls this, so every worker process splits a query the same way from the same data: an organisation
+    created or renamed is in every process's dictionary from the next search on (the generation of the organisation
+    table, read in one statement, says whether anything changed; portal.freshness)."""
+    generation = freshness.current(db).directory
+    key = freshness.database_of(db)
+    if key not in _dictionary_at or _dictionary_at[key] != generation:
+        search.set_words(documents.place_names(db))
+        _dictionary_at.clear()  # one dictionary per process: only the database loaded last is current
+        _dictionary_at[key] = generation
 
 
 def index_for(root: Path) -> search.SearchIndex:
@@ -83,8 +105,8 @@ class Outcome:
 
 def _request(params: dict, principal: Principal, size: int) -> search.SearchRequest:
     try:
-        page = max(1, min(int(params.get("page") or 1), 1000))
-    except ValueError:
+        page = min(inputs.integer(params.get("page") or 1, label="页码", low=1), 1000)
+    except inputs.BadInput:
         page = 1
     filters = {k: str(params[k])[:60] for k in search.FACETS if params.get(k)}
     return search.SearchRequest(
@@ -103,17 +125,46 @@ def run(
     req = _request(params, principal, size)
     req.facets = facets
     scope = scope_of(db, principal)
+    load_dictionary(db)
     try:
-        return Outcome(index_for(index_root).search(req, scope), params=params)
+        results = index_for(index_root).search(req, scope)
+        results.hits = still_visible(db, principal, scope, results.hits)
+        return Outcome(results, params=params)
     except search.IndexUnavailable as exc:
         return Outcome(fallback_search(db, principal, req, scope), fallback=True, reason=exc.reason, params=params)
+
+
+def dossier_readers(db: Session, principal: Principal, hits: list[search.Hit]) -> set[int]:
+    """The hits whose filed dossier the person may open (portal.dossiers.service.may_download): only those get the
+    link to a dossier page; the others see the page number as text."""
+    ids = {h.case_id for h in hits if any(s.page for s in h.snippets)}
+    if not ids:
+        return set()
+    return {c.id for c in db.exec(select(Case).where(Case.id.in_(ids))).all() if may_download(principal, c)}
+
+
+def still_visible(db: Session, principal: Principal, scope: search.Scope, hits: list[search.Hit]) -> list[search.Hit]:
+    """The shown hits that the person may still see in the database: after an organisation moves, its cases' documents
+    keep their old scope until the indexer has rewritten them (docs/org-moves.md); no snippet of a case that moved
+    out of sight is shown meanwhile. One indexed lookup of at most a page of ids."""
+    if not hits:
+        return hits
+    ids = [h.case_id for h in hits]
+    seen = set(db.exec(select(Case.id).where(Case.id.in_(ids), visible_condition(principal, via=scope.case_ids))).all())
+    return [h for h in hits if h.case_id in seen]
 
 
 def fallback_search(
     db: Session, principal: Principal, req: search.SearchRequest, scope: search.Scope
 ) -> search.SearchResults:
-    """Every plain word must appear in the number, title, summary or a party's name; same scope as the index."""
+    """Every plain word must appear in the number, title, summary or a party's name; same scope as the index.
+
+    The database holds identity and phone numbers unmasked: a word with a long run of digits answers nothing unless
+    the person may search such numbers (the index would not have found it either: its texts are masked)."""
     words = [w.strip('"') for w in req.q.split() if w.strip('"') and not w.startswith("-") and ":" not in w][:8]
+    if not req.id_numbers and any(_LONG_DIGITS.search(search.normalise(w)) for w in words):
+        note = "数据库检索不按证件号码或电话查找：您的角色不能按证件号码或电话搜索。"
+        return search.SearchResults(total=0, hits=[], page=1, pages=1, notes=[FALLBACK_NOTE, note], plain=True)
     visible = visible_condition(principal, via=scope.case_ids)
     conditions = []
     for w in words:
@@ -160,8 +211,9 @@ def suggest(db: Session, principal: Principal, index_root: Path, prefix: str) ->
 
 def similar(db: Session, principal: Principal, index_root: Path, case_id: int) -> list[search.Hit]:
     get_case(db, principal, case_id)  # 404 outside the scope, before anything is looked up
+    scope = scope_of(db, principal)
     try:
-        return index_for(index_root).similar(case_id, scope_of(db, principal))
+        return still_visible(db, principal, scope, index_for(index_root).similar(case_id, scope))
     except search.IndexUnavailable:
         return []
 
@@ -204,6 +256,7 @@ def save(db: Session, principal: Principal, name: str, params: dict) -> SavedSea
         raise Invalid("请为保存的搜索起一个名称。")
     if not query:
         raise Invalid("空的搜索不能保存。")
+    lock(db, Person, principal.person.id)  # two saves at once count each other
     if len(saved_of(db, principal)) >= 20:
         raise Invalid("最多保存 20 个搜索。")
     saved = SavedSearch(person_id=principal.person.id, name=name, params=query)

@@ -70,6 +70,7 @@ class SearchController(Controller):
             params=params,
             outcome=outcome,
             labels=_labels(db, outcome.results) if outcome else {},
+            dossier_readers=service.dossier_readers(db, principal, outcome.results.hits) if outcome else set(),
             facet_labels=service.FACET_LABELS,
             base=base,
             urlencode=urlencode,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import anyio
+from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlmodel import Session
 
 from portal.auth import service as auth_service
 from portal.auth import sessions
-from portal.db import transaction
+from portal.db import transaction, utcnow
+from portal.people.models import Person
 from portal.scope import Principal, load_principal
+from portal.web.render import client_address
 
 
 class SessionExpired(NotAuthorizedException):
@@ -20,39 +23,43 @@ class SessionExpired(NotAuthorizedException):
 
 
 def authenticate(connection: ASGIConnection) -> Principal:
-    """Load the principal for the request's session cookie, or raise NotAuthorized."""
+    """Load the principal for the request's session cookie, or raise NotAuthorized.
+
+    One read of the session row on every request (sessions.check), so that a session ended in any worker process is
+    refused here at once; the Principal itself is kept while its generation holds. Writes only when the session has
+    just expired (ended, audited); its last-seen time is moved on by the app's Toucher, outside the request.
+    """
     token = connection.cookies.get(sessions.COOKIE_NAME)
     if not token:
         raise NotAuthorizedException("请先登录。")
     state = connection.app.state
     settings = state.settings
     idle, max_age = timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
-    with transaction(state.reader) as db:  # every request passes here: read, and write only when needed
-        loaded = sessions.load(db, token, idle=idle, max_age=max_age, touch=False)
-        principal = load_principal(db, loaded.person, loaded.session.id) if loaded.session and loaded.person else None
-        needs_write = loaded.expired or (loaded.session is not None and sessions.due_for_touch(loaded.session))
-    if needs_write:
+    now = utcnow()
+    with Session(state.reader) as db:
+        seen = sessions.check(db, token)
+        if seen is None:
+            raise NotAuthorizedException("请先登录。")
+        expired = seen.expired(now, idle=idle, max_age=max_age)
+        principal = None if expired else sessions.recall(token, seen.generation)
+        if principal is None and not expired:
+            principal = load_principal(db, db.get(Person, seen.person_id), sessions.digest(token))
+            sessions.remember(token, seen.person_id, seen.generation, principal, settings.session_cache_seconds)
+    if expired:
         with transaction(state.engine) as db:
-            again = sessions.load(db, token, idle=idle, max_age=max_age)
-            if again.expired and again.person is not None:
-                auth_service.session_expired(
-                    db, again.person, address=connection.client.host if connection.client else ""
-                )
-    # Raised after the transaction commits, so the ended session and its audit entry are kept.
-    if principal is None:
-        raise SessionExpired("会话已超时，请重新登录。") if loaded.expired else NotAuthorizedException("请先登录。")
-    sessions.remember(token, principal.person.id, principal, settings.session_cache_seconds)
+            person = sessions.end_expired(db, token)
+            if person is not None:
+                auth_service.session_expired(db, person, address=client_address(connection, settings))
+        # Raised after the transaction commits, so the ended session and its audit entry are kept.
+        raise SessionExpired("会话已超时，请重新登录。")
+    if seen.due_for_touch(now):
+        state.toucher.touch(token, now)
+    assert isinstance(principal, Principal)
     return principal
 
 
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        # A session this process remembers needs neither the database nor a thread.
-        token = connection.cookies.get(sessions.COOKIE_NAME)
-        remembered = sessions.recall(token) if token else None
-        principal = (
-            remembered
-            if isinstance(remembered, Principal)
-            else await anyio.to_thread.run_sync(authenticate, connection)
-        )
+        # In the thread pool the handlers use (never on the event loop, STYLE §12): it reads the database.
+        principal = await sync_to_thread(authenticate, connection)
         return AuthenticationResult(user=principal, auth=principal.session_id)

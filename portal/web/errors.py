@@ -10,12 +10,14 @@ from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from portal.audit import service as audit
 from portal.auth import sessions
 from portal.auth.service import home_org
-from portal.db import transaction
-from portal.errors import Conflict, Forbidden, NotFound
+from portal.db import STALE, is_duplicate, transaction
+from portal.errors import Busy, Conflict, Forbidden, Invalid, NotFound
 from portal.scope import OutOfScope
 from portal.web.auth import SessionExpired
 from portal.web.render import address_of, is_fragment, page, principal_of
@@ -28,6 +30,17 @@ def is_api(request: Request) -> bool:
     return request.url.path == "/api" or request.url.path.startswith("/api/")
 
 
+TITLES = {
+    400: "请求无效",
+    403: "无权操作",
+    404: "未找到",
+    409: "已被他人处理",
+    422: "内容无法保存",
+    429: "请求过多",
+    503: "系统繁忙",
+}
+
+
 def _error_page(request: Request, status: int, message: str) -> Response:
     if is_api(request):
         return Response(
@@ -35,8 +48,8 @@ def _error_page(request: Request, status: int, message: str) -> Response:
             status_code=status,
             headers={"Cache-Control": "no-store"},
         )
-    template = f"errors/{status}.html" if status in (400, 403, 404, 429, 500) else "errors/500.html"
-    title = {400: "请求无效", 403: "无权操作", 404: "未找到", 429: "请求过多"}.get(status, "出错了")
+    template = f"errors/{status}.html" if status in (400, 403, 404, 409, 422, 429, 500, 503) else "errors/500.html"
+    title = TITLES.get(status, "出错了")
     return page(request, template, title=title, status=status, message=message)
 
 
@@ -80,7 +93,50 @@ def on_forbidden(request: Request, exc: Forbidden) -> Response:
 
 
 def on_conflict(request: Request, exc: Conflict) -> Response:
-    return _error_page(request, 400, exc.message)
+    """Someone else changed or answered it first (on either database): say so, and change nothing."""
+    return _error_page(request, 409, exc.message)
+
+
+def on_integrity(request: Request, exc: IntegrityError) -> Response:
+    """A row that may exist only once, made by someone else first (a unique constraint, where the service did not
+    name it itself with flush_once): the same 409 as any other change that came second."""
+    if not is_duplicate(exc):
+        return on_server_error(request, exc)
+    log.info("duplicate refused on %s %s: %s", request.method, request.url.path, exc.orig)
+    return _error_page(request, 409, STALE)
+
+
+BUSY = "系统繁忙，请稍后重试。"
+RETRY_AFTER_SECONDS = 5
+
+
+def is_busy(exc: Exception) -> bool:
+    """A database that could not answer in time, not a bug: SQLite's write lock held past the busy timeout,
+    PostgreSQL breaking a deadlock or a serialisation conflict (class 40), a lock or statement timeout, a lost
+    connection (class 08); or no pooled connection free within the pool's timeout."""
+    if isinstance(exc, PoolTimeout | Busy):
+        return True
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or ""  # psycopg
+    if state:
+        return state.startswith(("40", "08", "55P03", "57014", "57P"))
+    return any(word in str(orig) for word in ("database is locked", "database is busy", "database table is locked"))
+
+
+def on_busy(request: Request, exc: Exception) -> Response:
+    """Nothing was saved; the user may simply try again, and a client is told when (Retry-After)."""
+    if not is_busy(exc):
+        return on_server_error(request, exc)
+    log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
+    response = _error_page(request, 503, BUSY)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def on_invalid(request: Request, exc: Invalid) -> Response:
+    """Input refused where no form could be shown again (forms catch Invalid themselves and keep what was typed)."""
+    reasons = "；".join(str(reason) for reason in exc.errors.values())
+    return _error_page(request, 422, f"{exc.message}{'：' + reasons if reasons else ''}")
 
 
 def on_permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
@@ -143,6 +199,11 @@ HANDLERS = {
     NotFoundException: on_not_found,
     Forbidden: on_forbidden,
     Conflict: on_conflict,
+    OperationalError: on_busy,
+    Busy: on_busy,
+    IntegrityError: on_integrity,
+    PoolTimeout: on_busy,
+    Invalid: on_invalid,
     PermissionDeniedException: on_permission_denied,
     NotAuthorizedException: on_not_authorized,
     HTTPException: on_http_exception,

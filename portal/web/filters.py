@@ -59,14 +59,24 @@ def register(env: Environment, tz: tzinfo, static_dir: Path) -> None:
 
 
 @lru_cache(maxsize=512)
-def _options_html(pairs: tuple[tuple[str, str], ...]) -> str:
-    return "".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in pairs)
+def _options_html(pairs: tuple[tuple[str, str | tuple], ...]) -> str:
+    return "".join(
+        f'<optgroup label="{escape(value)}">{_options_html(label)}</optgroup>'
+        if isinstance(label, tuple)
+        else f'<option value="{escape(value)}">{escape(label)}</option>'
+        for value, label in pairs
+    )
+
+
+def _frozen(pairs) -> tuple:  # noqa: ANN001
+    """(value, label) pairs as strings; a label that is itself a list of pairs makes an <optgroup> labelled `value`."""
+    return tuple((str(v), _frozen(label) if isinstance(label, list) else str(label)) for v, label in pairs)
 
 
 def options(pairs, selected: object = None) -> Markup:  # noqa: ANN001
     """A select's <option>s for (value, label) pairs, `selected` (a value, or several) marked. The HTML of a list of
     pairs is kept: forms repeat the same organisations, people and types on every page."""
-    html = _options_html(tuple((str(v), str(label)) for v, label in pairs))
+    html = _options_html(_frozen(pairs))
     chosen = [selected] if isinstance(selected, str) or not isinstance(selected, Iterable) else selected
     for value in chosen:
         if value not in (None, ""):

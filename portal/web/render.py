@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from ipaddress import ip_address
 from typing import Any, TypeVar
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from portal import inputs
 from portal.errors import Conflict, Invalid
 from portal.scope import Principal
 from portal.settings import Settings
@@ -31,7 +34,30 @@ def principal_of(request: Request) -> Principal | None:
 
 
 def address_of(request: Request) -> str:
-    return request.client.host if request.client else ""
+    return client_address(request, settings_of(request))
+
+
+def client_address(connection: ASGIConnection, settings: Settings) -> str:
+    """The address of the person asking: the connection's peer, or — when the peer is one of the reverse proxies
+    named in PORTAL_TRUSTED_PROXIES — the nearest address in X-Forwarded-For that is not one of them (the entries to
+    its left are whatever the browser sent, and are not believed). Sign-in throttling and the audit trail use it."""
+    peer = connection.client.host if connection.client else ""
+    networks = settings.trusted_networks
+    if not networks or not _among(peer, networks):
+        return peer
+    hops = [hop.strip() for hop in connection.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _among(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def _among(address: str, networks: tuple) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def is_fragment(request: Request) -> bool:
@@ -106,6 +132,7 @@ def save_edit(
     try:
         return save()
     except Invalid as exc:
+        db.rollback()  # whatever the save flushed before it was refused goes
         return rerender(reload(), errors=exc.errors, message=exc.message, status=422)
     except Conflict as exc:
         db.rollback()
@@ -115,9 +142,12 @@ def save_edit(
 
 
 def int_or_none(value: str | None) -> int | None:
+    """A non-negative whole number from a query parameter (ASCII digits, within int4), or None (portal.inputs)."""
+    if value is None or str(value).strip() == "":
+        return None
     try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
+        return inputs.integer(value, low=0)
+    except inputs.BadInput:
         return None
 
 

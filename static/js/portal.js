@@ -86,6 +86,68 @@
     }
   });
 
+  // The quick report's photo slots: without JavaScript all are shown; with it, one more appears as each is filled.
+  function showPhotoSlots(root) {
+    if (!root || !root.querySelectorAll) { return; }
+    var forms = root.querySelectorAll(".quick-report");
+    if (root.matches && root.matches(".quick-report")) { forms = [root]; }
+    Array.prototype.forEach.call(forms, function (form) {
+      var open = true;
+      Array.prototype.forEach.call(form.querySelectorAll("[data-photo-slot]"), function (slot) {
+        var input = slot.querySelector("input");
+        slot.hidden = !open;
+        open = open && input && input.files && input.files.length > 0;
+      });
+    });
+  }
+
+  // One type at a time: a tapped chip clears the full list's choice, a choice from the list clears the chips.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var form = target.closest && target.closest(".quick-report");
+    if (!form) { return; }
+    if (target.closest("[data-photo-slot]")) { showPhotoSlots(form); }
+    if (target.name === "dispute_type") { form.querySelector("[name=dispute_type_more]").value = ""; }
+    if (target.name === "dispute_type_more" && target.value) {
+      Array.prototype.forEach.call(form.querySelectorAll("[name=dispute_type]"), function (radio) { radio.checked = false; });
+    }
+  });
+  // On a phone the case page's long sections start folded (actions stay open), except the one the address points
+  // at and any holding a form error; a link to a folded section unfolds it. Without JavaScript all stay open.
+  var PHONE = "(max-width: 40rem)";
+
+  function target() {
+    var id = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
+    return id ? document.getElementById(id) : null;
+  }
+
+  function foldForPhone(root) {
+    if (!root || !root.querySelectorAll || !window.matchMedia || !window.matchMedia(PHONE).matches) { return; }
+    var wanted = target();
+    Array.prototype.forEach.call(root.querySelectorAll("details[data-fold]:not([data-folded])"), function (fold) {
+      fold.setAttribute("data-folded", "");
+      if (wanted && (fold === wanted || fold.contains(wanted))) { return; }
+      if (fold.querySelector(".field--error, [aria-invalid='true']")) { return; }
+      fold.open = false;
+    });
+  }
+
+  function unfold() {
+    var wanted = target();
+    var fold = wanted && (wanted.matches("details[data-fold]") ? wanted : wanted.closest("details[data-fold]"));
+    if (fold) { fold.open = true; }
+  }
+
+  window.addEventListener("hashchange", unfold);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href^='#']");
+    if (link) { window.setTimeout(unfold, 0); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { foldForPhone(document); });
+  document.addEventListener("htmx:load", function (event) { foldForPhone(event.detail && event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { showPhotoSlots(document); });
+  document.addEventListener("htmx:load", function (event) { showPhotoSlots(event.detail && event.detail.elt); });
+
   document.addEventListener("htmx:sendError", function () {
     showFlash("error", "无法连接服务器，请检查网络后重试。");
   });

@@ -101,7 +101,7 @@ def wait_group_gone(pgid: int, timeout: float = 5) -> list[int]:
     return left
 
 
-def wait_for_healthz(proc: subprocess.Popen[bytes], base_url: str, log: Path, timeout: float = 20) -> httpx.Response:
+def wait_for_healthz(proc: subprocess.Popen[bytes], base_url: str, log: Path, timeout: float = 90) -> httpx.Response:
     """The first 200 answer of `base_url`/healthz from the server `proc`; fails if the server exits or stays silent."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

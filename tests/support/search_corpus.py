@@ -94,13 +94,18 @@ def make_doc(
     id_numbers: list[str] | None = None,
     dossier: list[str] | None = None,
     prefix: str | None = None,
+    word: str = "人调字",
+    channel: str = "来访",
+    status: tuple[str, str] | None = None,
+    labels: list[str] | None = None,
+    phones: list[str] | None = None,
 ) -> CaseDoc:
     path, org_name, parent = ORGS[org]
     seq = seq if seq is not None else case_id % 997 + 100
     prefix = prefix or PREFIX[path]
-    number = f"（{year}）{prefix}人调字第{seq:03d}号"
+    number = f"（{year}）{prefix}{word}第{seq:03d}号"
     names = TYPES[dtype]
-    return CaseDoc(
+    doc = CaseDoc(
         id=case_id,
         version=1,
         number=number,
@@ -112,9 +117,9 @@ def make_doc(
         id_numbers=id_numbers or [],
         dispute_type=dtype,
         dispute_type_names=[n for n in names if n],
-        channel="来访",
-        status=STATES[state][0],
-        status_label=STATES[state][1],
+        channel=channel,
+        status=(status or STATES[state])[0],
+        status_label=(status or STATES[state])[1],
         outcome="written" if state in (1, 3) else "",
         outcome_label="书面协议" if state in (1, 3) else "",
         org_id=int(path.strip("/").split("/")[-1]),
@@ -127,6 +132,10 @@ def make_doc(
         text=text,
         dossier_pages=dossier or [],
     )
+    # Set after construction, so that the corpus also builds with the search package before these fields existed
+    # (the README's "before" figures of the widened relevance set).
+    doc.number_word, doc.labels, doc.phones = word, list(labels or []), list(phones or [])
+    return doc
 
 
 def background(n: int = 800, seed: int = 11) -> list[CaseDoc]:
@@ -389,6 +398,7 @@ def planted() -> list[CaseDoc]:
             parties=["司马相如", "卓文君"],
             dtype="0101",
             id_numbers=["370102199001011234"],
+            phones=["13912345678"],
             text="双方系夫妻，司马相如（身份证号370102199001011234）要求离婚。",
         ),
         d(
@@ -398,7 +408,131 @@ def planted() -> list[CaseDoc]:
             dtype="06",
             text="白小飞在阳光小学体育课上摔伤门牙，家长要求学校赔偿。",
         ),
+        # --- issue 15: the classes an independent check found missing ---------------------------------------
+        # a CJK character next to Latin letters or digits, and single characters, only in long texts
+        d(
+            P + 31,
+            title="医疗费用纠纷",
+            parties=["阮明", "县中医院"],
+            dtype="06",
+            text=LONG + "患者拍了X光片后发现骨折，医院未及时告知。",
+        ),
+        d(
+            P + 32,
+            title="邻里渗水纠纷",
+            parties=["俞海", "柏青"],
+            dtype="06",
+            text=LONG + "两家同住锦华苑A座，水管破裂浸湿邻居吊顶。",
+        ),
+        d(
+            P + 33,
+            title="装修款纠纷",
+            parties=["诸葛亮亮", "宏图装饰"],
+            dtype="04",
+            text=LONG + "双方约定装修款12800元，已付一半。",
+        ),
+        d(
+            P + 34,
+            title="赡养费纠纷",
+            parties=["戚老汉", "戚大宝"],
+            dtype="0101",
+            text=LONG + "第三次调解时双方终于达成一致。",
+        ),
+        d(
+            P + 35,
+            title="林木纠纷",
+            parties=["庞德", "聂远"],
+            dtype="0301",
+            text=LONG + "屋后老樟树上刻有㐂字，双方都说是祖上所刻。",
+        ),
+        # a later case citing an earlier one's full number; numbers of other 字号
+        d(
+            P + 36,
+            title="相邻排水纠纷",
+            parties=["芮东", "包西"],
+            dtype="0201",
+            prefix="东门",
+            seq=21,
+            year=2024,
+            text="两家排水沟堵塞。",
+        ),
+        d(
+            P + 37,
+            title="相邻排水纠纷（再次申请）",
+            parties=["芮东", "包西"],
+            dtype="0201",
+            text=LONG + "本案与（2024）东门人调字第021号系同一纠纷，双方再次申请调解。",
+        ),
+        d(
+            P + 38,
+            title="手术并发症赔偿",
+            parties=["翟敏", "市二院"],
+            dtype="06",
+            org=4,
+            prefix="清",
+            word="医调字",
+            seq=12,
+            year=2024,
+            text="患者手术后伤口感染要求赔偿。",
+        ),
+        d(
+            P + 39,
+            title="追尾事故赔偿",
+            parties=["管仲", "鲍叔"],
+            dtype="14",
+            prefix="X",
+            word="交调字",
+            seq=7,
+            year=2025,
+            text="两车追尾，责任认定后协商赔偿。",
+        ),
+        # exclusion with a synonym: 离婚's synonym 解除婚姻 has its bigrams 解除 除婚 婚姻 here, apart
+        d(
+            P + 40,
+            title="婚约财物纠纷",
+            parties=["邝文", "邝武"],
+            dtype="04",
+            text="双方订婚后解除婚约，因婚姻观念不同，男方要求返还财物。",
+        ),
+        # an exact phrase against its words apart in titles
+        d(P + 41, title="物业纠纷", parties=["甄甲", "甄乙"], dtype="15", text="业主反映楼上装修噪音扰民已有两个月。"),
+        d(P + 42, title="物业纠纷", parties=["甄丙", "甄丁"], dtype="15", text="夜间装修噪音扰民，多次投诉无果。"),
+        *[
+            d(P + 43 + i, title=f"装修与噪音及扰民问题{i}", parties=["甄某", "邻居"], dtype="15", text="业主多次投诉。")
+            for i in range(6)
+        ],
+        # states, channels, tiers and kinds of body typed as words
+        d(
+            P + 50,
+            title="讨要货款纠纷",
+            parties=["幸福", "安康"],
+            dtype="04",
+            channel="信访移交",
+            text="经信访局移送。",
+        ),
+        d(
+            P + 51,
+            title="租赁合同纠纷",
+            parties=["卜算", "项羽"],
+            dtype="04",
+            status=("failed", "调解不成"),
+            text="双方分歧较大。",
+        ),
+        d(
+            P + 52,
+            title="劳务费纠纷",
+            parties=["郝仁", "甘霖"],
+            dtype="04",
+            labels=["县(区)", "行业性专业性调委会"],
+            text="劳务费结算争议。",
+        ),
     ]
+
+
+LONG = "".join(
+    f"第{i + 1}次记录：调解员组织双方面对面调解，释法明理，听取双方意见，做了大量工作，双方仍有分歧。"
+    for i in range(12)
+)
 
 
 # (query, judged relevant planted ids, what it probes)
@@ -504,4 +638,34 @@ JUDGED: list[tuple[str, set[int], str]] = [
     ("天花板霉变面积", _p(23), "dossier page"),
     ("赡养", _p(22), "word"),
     ("养老", _p(19, 22), "synonym"),
+    # --- issue 15 (the classes an independent check found missing; the queries above are unchanged) -------
+    ("X光", _p(31), "cjk next to latin, long text"),
+    ("X光片", _p(31), "cjk next to latin, long text"),
+    ("A座", _p(32), "cjk next to latin, long text"),
+    ("12800元", _p(33), "cjk next to digits, long text"),
+    ("第三次", _p(34), "cjk before a number word, long text"),
+    ("㐂", _p(35), "rare single char, long text"),
+    ("（2024）东门人调字第021号", _p(36, 37), "full number cited in a later case"),
+    ("(2024)东门人调字", _p(36, 37), "number year+prefix+zihao, ascii brackets"),
+    ("（2024）东门人调字", _p(36, 37), "number year+prefix+zihao, full-width brackets"),
+    ("(2024)东门", _p(36, 37), "number year+prefix without zihao"),
+    ("东门人调字", _p(36, 37), "number prefix+zihao"),
+    ("第021号", _p(36, 37), "number 第…号"),
+    ("021号", _p(36, 37), "number …号"),
+    ("（２０２４）东门人调字第０２１号", _p(36, 37), "full-width number"),
+    ("清医调字", _p(38), "number other zihao"),
+    ("（2024）清医调字第012号", _p(38), "number other zihao, full"),
+    ("x交调字第007号", _p(39), "number other zihao, latin prefix"),
+    ("婚约 -离婚", _p(40), "exclusion with a synonym"),
+    ("婚约 -车祸", _p(9, 40), "exclusion with a synonym"),
+    ("装修噪音扰民", _p(41, 42), "exact phrase above its words apart"),
+    ("信访移交", _p(11, 50), "channel as a word"),
+    ("调解不成", _p(51), "state as a word"),
+    ("行业", _p(52), "kind of body as a word"),
+    ("县(区)", _p(52), "tier as a word"),
+    ("证件:370102199001011234", set(), "field the role may not use: nothing"),
+    ("证件:370102199001011234 离婚", set(), "field the role may not use: nothing"),
+    ("电话:13912345678", set(), "phone, role may not: nothing"),
+    ("role:电话:13912345678", _p(29), "phone, role may"),
+    ("role:13912345678", _p(29), "bare phone, role may"),
 ]

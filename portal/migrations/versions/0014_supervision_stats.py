@@ -8,8 +8,8 @@ follow-up's day, evaluated, satisfied (columns of the case) and the 重复访 ga
 worked out for existing cases. The statistics count a period's cases from an index on each date they
 count by that holds every column their conditions read.
 
-Revision ID: 0009_supervision_stats
-Revises: 0008
+Revision ID: 0014_supervision_stats
+Revises: 0013_alert_reviews
 """
 
 import os
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0009_supervision_stats"
-down_revision = "0008"
+revision = "0014_supervision_stats"
+down_revision = "0013_alert_reviews"
 branch_labels = None
 depends_on = None
 
