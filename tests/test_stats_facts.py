@@ -10,6 +10,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from alembic import command
 from factories import build_world
 from sqlalchemy import event, text
 from sqlmodel import Session, select
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 from portal import clock
 from portal.cases import parties, service
 from portal.cases.models import Case, CaseRecord, Party
-from portal.db import transaction
+from portal.db import alembic_config, migrate, transaction
 from portal.people.models import Person
 from portal.scope import load_principal
 from portal.stats import facts
@@ -198,6 +199,25 @@ def test_a_bulk_load_is_brought_up_to_date_by_refresh_all(engine) -> None:
     with engine.begin() as conn:
         facts.refresh_all(conn)
     assert check(engine)[cases[1]] == (None, False, False, 2)
+
+
+def test_the_migration_works_out_the_facts_of_the_cases_there_are(engine, db_url) -> None:  # noqa: ANN001
+    """0015_stats_facts on a database with cases, parties and records (made at the head, then taken down to 0014)."""
+    world = build_world(engine)
+    today = clock.today()
+    with transaction(engine) as db:
+        ids = [intake(db, world, today - timedelta(days=n), [IDS[n % 2], IDS[2]]).id for n in (40, 9, 2)]
+        records = [("followup", 5, {}), ("followup", 1, {}), ("evaluation", None, {"score": 4}), ("mediation", 3, {})]
+        for kind, ago, fields in records:
+            held = today - timedelta(days=ago) if ago is not None else None
+            db.add(CaseRecord(case_id=ids[0], kind=kind, held_on=held, fields=fields))
+        db.add(CaseRecord(case_id=ids[1], kind="evaluation", fields={"score": "3"}))
+    want = check(engine)
+    engine.dispose()
+    command.downgrade(alembic_config(db_url), "0014_supervision_stats")
+    migrate(db_url)
+    assert check(engine) == want
+    assert {i: f[3] for i, f in want.items() if i in ids} == {ids[0]: None, ids[1]: 31, ids[2]: 7}
 
 
 def test_parties_changed_at_once_in_two_transactions_are_both_counted(engine, db_backend) -> None:
