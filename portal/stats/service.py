@@ -122,8 +122,9 @@ def _compute(
 ) -> queries.Groups:
     """The cells of each (periods, indicators) pair: {group: {(period key, indicator key[, "cases"]): value}}.
 
-    Indicators dated by a column of the case are counted per day over the days of every period asked (without a
-    breakdown), one pass per date, and each period adds up its days; with a breakdown, per period and group."""
+    Indicators dated by a column of the case are counted per day over the days of a pair's periods (without a
+    breakdown), one pass per pair and date, and each period adds up its days; with a breakdown, per period and
+    group."""
     dialect = db.get_bind().dialect.name
     merged: queries.Groups = {}
 
@@ -133,26 +134,33 @@ def _compute(
             for k, v in values.items():
                 target[rename(k)] = v
 
-    columns: dict = {}
-    for _, indicators in asked:
-        for ind in indicators:
-            if (column := _column(ind)) is not None and ind not in columns.setdefault(column, []):
-                columns[column].append(ind)
-    every = {k: p for periods, _ in asked for k, p in periods.items()}
     if by is None:
-        spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(_union(every.values()))]
-        for column, indicators in columns.items():
-            days = queries.daily(db, principal, place, column, indicators, spans)
-            for key, values in _sum_days(days, every).items():
-                put({None: values}, lambda k, key=key: (key, *k))
+        # One pass per pair and date: the trend's years need only its few indicators, the headline's all of them
+        # over its three periods (one pass over the union of both would count every indicator over the trend's days).
+        for periods, indicators in asked:
+            spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(_union(periods.values()))]
+            for column, dated in _by_column(indicators).items():
+                days = queries.daily(db, principal, place, column, dated, spans)
+                for key, values in _sum_days(days, periods).items():
+                    put({None: values}, lambda k, key=key: (key, *k))
     else:
-        for key, period in every.items():
+        columns = _by_column([i for _, indicators in asked for i in indicators])
+        for key, period in {k: p for periods, _ in asked for k, p in periods.items()}.items():
             span = basis.span(period, dialect, "s0")
-            for column, indicators in columns.items():
-                put(queries.grouped(db, principal, place, column, indicators, span, by), lambda k, key=key: (key, *k))
+            for column, dated in columns.items():
+                put(queries.grouped(db, principal, place, column, dated, span, by), lambda k, key=key: (key, *k))
     for periods, indicators in asked:
         put(_others(db, principal, place, periods, indicators, by, basis), lambda k: k)
     return merged
+
+
+def _by_column(indicators: Iterable[Indicator]) -> dict:
+    """{date column of the case: its indicators (once each, in order)}, for those dated by such a column."""
+    columns: dict = {}
+    for ind in indicators:
+        if (column := _column(ind)) is not None and ind not in columns.setdefault(column, []):
+            columns[column].append(ind)
+    return columns
 
 
 def _column(indicator: Indicator):  # noqa: ANN202
