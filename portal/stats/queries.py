@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import String, and_, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
 
 from portal.cases.models import Case, CaseMediator, Transfer
@@ -108,6 +109,11 @@ def _shape(family: str, place: Place, by: str | None, asks: Sequence[Ask]) -> Ha
     return (family, place.key, by, first.zone, cells)
 
 
+def _no_index(column: ColumnElement[str]) -> ColumnElement[str]:
+    """`+column`: SQLite's way of saying that a term must not use an index (the value is unchanged)."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=String())
+
+
 def _dated_cells(indicators: Sequence[Indicator], span: Span) -> list[tuple[Key, Any]]:
     """Each indicator's count (and sum) over the cases of a statement that are dated in the period already."""
     cells: list[tuple[Key, Any]] = []
@@ -137,8 +143,9 @@ def _dated(
 
     def build():  # noqa: ANN202
         cells = _dated_cells(indicators, spans[0])
-        # SQLite: always the date's index (it holds the path too), never the path index, which is not covering.
-        path = Case.org_path + "" if db.get_bind().dialect.name == "sqlite" else Case.org_path
+        # SQLite: always the date's index (it holds the path too), never the path index, which is not covering. A unary
+        # plus (a no-op) rather than `|| ''` keeps it off the path index: no string made per row (a third of the CPU).
+        path = _no_index(Case.org_path) if db.get_bind().dialect.name == "sqlite" else Case.org_path
         where = and_(place.condition(principal, path, Case.org_id), or_(*[s.days(column) for s in spans]))
         query, grouped_by = group(select(*[c for _, c in cells]).select_from(Case).where(where))
         return [k for k, _ in cells], query.add_columns(grouped_by).group_by(grouped_by)
