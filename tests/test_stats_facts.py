@@ -220,6 +220,23 @@ def test_the_migration_works_out_the_facts_of_the_cases_there_are(engine, db_url
     assert {i: f[3] for i, f in want.items() if i in ids} == {ids[0]: None, ids[1]: 31, ids[2]: 7}
 
 
+def waiting_for_a_lock(engine, pid: list[int], locktype: str | None = None) -> bool:  # noqa: ANN001
+    """Whether the PostgreSQL backend whose id another thread puts in `pid` waits for a lock (of this type), polled
+    until it does: wait for the state."""
+    query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = :pid"
+    with engine.connect() as conn:
+        for _ in range(600):
+            if (
+                pid
+                and conn.execute(
+                    text(query + (" AND locktype = :type" if locktype else "")), {"pid": pid[0], "type": locktype}
+                ).scalar()
+            ):
+                return True
+            time.sleep(0.1)
+    return False
+
+
 def test_parties_changed_at_once_in_two_transactions_are_both_counted(engine, db_backend) -> None:
     """PostgreSQL: the second transaction's rewrite waits for the first's (an advisory lock), then sees its party.
     Without the lock each would count only its own party, and the first case would miss its repeat."""
@@ -253,16 +270,7 @@ def test_parties_changed_at_once_in_two_transactions_are_both_counted(engine, db
 
         other = threading.Thread(target=second)
         other.start()
-        with engine.connect() as conn:  # wait for the state: the second transaction waits for the advisory lock
-            for _ in range(600):
-                waiting = conn.execute(
-                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid = :pid"),
-                    {"pid": second_pid[0] if second_pid else 0},
-                ).scalar()
-                if waiting:
-                    break
-                time.sleep(0.1)
-            assert waiting == 1
+        assert waiting_for_a_lock(engine, second_pid, "advisory")  # the second waits for the 重复访 lock
         resume.set()
         committer.join(60)
         other.join(60)
@@ -271,17 +279,6 @@ def test_parties_changed_at_once_in_two_transactions_are_both_counted(engine, db
         event.remove(Session, "before_commit", hold)
         first.close()
     assert {i: f[3] for i, f in check(engine).items() if i in (a, b)} == {a: 0, b: 0}
-
-
-def waiting_for_a_lock(engine, pid: int) -> bool:  # noqa: ANN001
-    """Whether the PostgreSQL backend `pid` waits for a lock (polled until it does: wait for the state)."""
-    with engine.connect() as conn:
-        for _ in range(600):
-            query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = :pid")
-            if conn.execute(query, {"pid": pid}).scalar():
-                return True
-            time.sleep(0.1)
-    return False
 
 
 def test_records_added_at_once_in_two_transactions_are_both_counted(engine, db_backend) -> None:
@@ -311,19 +308,16 @@ def test_records_added_at_once_in_two_transactions_are_both_counted(engine, db_b
         committer.start()
         assert paused.wait(60)
         pid: list[int] = []
-        ready = threading.Event()
 
         def second() -> None:
             with transaction(engine) as db:
                 pid.append(db.execute(text("SELECT pg_backend_pid()")).scalar())
-                ready.set()
                 db.add(CaseRecord(case_id=case_id, kind="evaluation", fields={"score": "5"}))
                 db.add(CaseRecord(case_id=case_id, kind="followup", held_on=today - timedelta(days=2), fields={}))
 
         other = threading.Thread(target=second)
         other.start()
-        assert ready.wait(60)
-        assert waiting_for_a_lock(engine, pid[0])  # the second's rewrite waits for the first's commit
+        assert waiting_for_a_lock(engine, pid)  # the second's rewrite waits for the first's commit
         resume.set()
         committer.join(60)
         other.join(60)
