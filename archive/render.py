@@ -131,6 +131,20 @@ def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None):  # n
     return StaticFetcher()
 
 
+def _opaque(finish):  # noqa: ANN001, ANN202
+    """PDF/A-1 forbids transparency groups; WeasyPrint draws SVG text anchored at its middle or end (the charts'
+    labels) in one. Nothing in an A-1 document is transparent, so the group changes nothing and is dropped."""
+
+    def run(document, pdf) -> None:  # noqa: ANN001
+        for obj in pdf.objects:
+            group = getattr(obj, "extra", {}).get("Group") if hasattr(obj, "extra") else None
+            if group is not None and str(group.get("S", "")) == "/Transparency":
+                del obj.extra["Group"]
+        finish(document, pdf)
+
+    return run
+
+
 class Renderer:
     """Renders HTML from templates/pdf into WeasyPrint documents sharing one font configuration."""
 
@@ -173,10 +187,11 @@ class Renderer:
             Attachment(string=data, name=name, description=desc, relationship=rel)
             for name, data, desc, rel in (attachments or [])
         ]
+        finish = xmp.finisher(self.variant, properties or {})
         return document.write_pdf(
             pdf_variant=self.variant,
             attachments=atts if self.variant == "pdf/a-3b" else None,
-            finisher=xmp.finisher(self.variant, properties or {}),
+            finisher=_opaque(finish) if self.variant == "pdf/a-1b" else finish,
             uncompressed_pdf=False,
         )
 

@@ -31,6 +31,7 @@ from portal.alerts.web import AlertController
 from portal.api.web import ApiController
 from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.web import AuditController
+from portal.bulletins.web import BulletinController
 from portal.auth.sessions import Toucher
 from portal.auth.web import AccountController, LoginController, logout
 from portal.cases.web import CaseController
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SimilarCasesController,
             SearchApiController,
             StatsController,
+            BulletinController,
             StatsApiController,
             dossier_router,
             AlertController,

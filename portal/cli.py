@@ -15,6 +15,7 @@ from portal.admin import AdminRequest
 from portal.admin import create_admin as create
 from portal.audit import service as audit_service
 from portal.db import alembic_config, make_engine
+from portal.bulletins.demo import issue_demo_bulletin
 from portal.demo import DEMO_PASSWORD, build_demo
 from portal.demo_cases import build_demo_cases
 from portal.demo_cases.filing import file_demo_dossiers
@@ -85,7 +86,7 @@ def _require_migrated(settings: Settings) -> None:
 
 
 @main.command(
-    help="生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档。仅用于演示模式。"
+    help="生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档，及上月的研判预警专报。仅用于演示模式。"
 )
 def demo() -> None:
 
@@ -97,10 +98,12 @@ def demo() -> None:
     report = build_demo(engine, password=DEMO_PASSWORD)
     cases_report = build_demo_cases(engine)
     filing_report = file_demo_dossiers(engine, settings)
+    bulletin_line = issue_demo_bulletin(engine, settings)
     engine.dispose()
     click.echo(report.summary())
     click.echo(cases_report.summary())
     click.echo(filing_report.summary())
+    click.echo(bulletin_line)
     click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
 
 

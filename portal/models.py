@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from portal.alerts.models import AlertReview
 from portal.audit.models import AuditEntry, AuditHead
 from portal.auth.models import LoginFailure, WebSession
+from portal.bulletins.models import Bulletin, BulletinIssue
 from portal.cases.models import (
     Case,
     CaseEvent,
@@ -48,4 +49,5 @@ __all__ = [
     "metadata",
 ]
 __all__ += ["CaseRepeat", "Expert", "Problem", "ProblemEvent", "ScreeningRound", "Supervision"]
+__all__ += ["Bulletin", "BulletinIssue"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]

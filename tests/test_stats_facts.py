@@ -202,7 +202,7 @@ def test_a_bulk_load_is_brought_up_to_date_by_refresh_all(engine) -> None:
 
 
 def test_the_migration_works_out_the_facts_of_the_cases_there_are(engine, db_url) -> None:  # noqa: ANN001
-    """0015_stats_facts on a database with cases, parties and records (made at the head, then taken down to 0014)."""
+    """0016_stats_facts on a database with cases, parties and records (made at the head, then taken down to 0015)."""
     world = build_world(engine)
     today = clock.today()
     with transaction(engine) as db:
@@ -214,7 +214,7 @@ def test_the_migration_works_out_the_facts_of_the_cases_there_are(engine, db_url
         db.add(CaseRecord(case_id=ids[1], kind="evaluation", fields={"score": "3"}))
     want = check(engine)
     engine.dispose()
-    command.downgrade(alembic_config(db_url), "0014_supervision_stats")
+    command.downgrade(alembic_config(db_url), "0015_bulletins")
     migrate(db_url)
     assert check(engine) == want
     assert {i: f[3] for i, f in want.items() if i in ids} == {ids[0]: None, ids[1]: 31, ids[2]: 7}

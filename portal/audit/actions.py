@@ -21,11 +21,19 @@ GROUPS: dict[str, str] = {
     "screening": "矛盾纠纷排查",
     "expert": "专家库",
     "alert": "预警研判",
+    "bulletin": "研判预警专报",
     "system": "系统",
 }
 
 _TABLE: dict[str, tuple[str, str]] = {
     "alert.review": ("研判预警", "alert"),
+    "bulletin.create": ("起草专报", "bulletin"),
+    "bulletin.update": ("修改专报", "bulletin"),
+    "bulletin.issue": ("签发专报", "bulletin"),
+    "bulletin.view": ("查看专报", "bulletin"),
+    "bulletin.print": ("打印专报", "bulletin"),
+    "bulletin.download": ("下载专报", "bulletin"),
+    "bulletin.annex": ("下载专报附件", "bulletin"),
     "auth.sign_in": ("登录成功", "auth"),
     "auth.sign_in_failed": ("登录失败", "auth"),
     "auth.locked": ("登录被锁定", "auth"),
@@ -40,6 +48,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "org.deactivate": ("停用组织", "org"),
     "org.activate": ("启用组织", "org"),
     "org.report_route": ("设置随手拍上报去向", "org"),
+    "org.supervise": ("设置督导关系", "org"),
+    "org.unsupervise": ("解除督导关系", "org"),
     "person.create": ("新建人员", "person"),
     "person.update": ("修改人员", "person"),
     "person.deactivate": ("停用人员", "person"),

@@ -7,8 +7,8 @@ changes a case's records or parties, and they are worked out here for the cases 
 the statistics count by (0014) become indexes that hold every column the indicators of that date read, so that a
 period is counted from its date's index alone.
 
-Revision ID: 0015_stats_facts
-Revises: 0014_supervision_stats
+Revision ID: 0016_stats_facts
+Revises: 0015_bulletins
 """
 
 from datetime import date
@@ -16,8 +16,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_stats_facts"
-down_revision = "0014_supervision_stats"
+revision = "0016_stats_facts"
+down_revision = "0015_bulletins"
 branch_labels = None
 depends_on = None
 
