@@ -8,12 +8,9 @@ report, an assessment or an export can cite the cases behind any number.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from decimal import Decimal
-from itertools import accumulate
 from urllib.parse import urlencode
 
 from sqlmodel import Session, select
@@ -23,28 +20,12 @@ from portal.orgs.models import TIER_ORDER, Organisation
 from portal.people.models import Person
 from portal.scope import Principal
 from portal.stats import queries
-from portal.stats.conditions import ANCHOR_COLUMNS
+from portal.stats.compute import Basis, compute
 from portal.stats.dimensions import Place, Slot, fold_path, org_slots
 from portal.stats.indicators import CASE_FAMILIES, INDICATORS, Indicator
 from portal.stats.periods import Period, change
-from portal.stats.span import Span
 
 Number = int | float | Decimal | None
-
-
-@dataclass(frozen=True)
-class Basis:
-    """What every period's SQL shares: today, the zone, the 重复访 window (PORTAL_RECENT_CASE_DAYS)."""
-
-    today: date
-    zone: str = "Asia/Shanghai"
-    recent_days: int = 180
-
-    def span(self, period: Period, dialect: str, name: str = "s") -> Span:
-        return self.span_of(period.start, period.end, dialect, name)
-
-    def span_of(self, start: date, end: date, dialect: str, name: str = "s") -> Span:
-        return Span(start, end, self.today, dialect, self.zone, self.recent_days, name)
 
 
 @dataclass(frozen=True)
@@ -112,127 +93,6 @@ def expand(keys: Iterable[str]) -> list[Indicator]:
     wanted = [INDICATORS[k] for k in keys if k in INDICATORS]
     needed = {k for i in wanted if i.is_rate for k in (i.numerator, i.denominator)}
     return wanted + [INDICATORS[k] for k in needed if k not in {i.key for i in wanted}]
-
-
-Asked = list[tuple[dict[str, Period], list[Indicator]]]  # (periods by key, indicators) pairs, keys distinct
-
-
-def _compute(
-    db: Session, principal: Principal, place: Place, asked: Asked, by: str | None, basis: Basis
-) -> queries.Groups:
-    """The cells of each (periods, indicators) pair: {group: {(period key, indicator key[, "cases"]): value}}.
-
-    Indicators dated by a column of the case are counted per day over the days of a pair's periods (without a
-    breakdown), one pass per pair and date, and each period adds up its days; with a breakdown, per period and
-    group."""
-    dialect = db.get_bind().dialect.name
-    merged: queries.Groups = {}
-
-    def put(groups: queries.Groups, rename) -> None:  # noqa: ANN001
-        for group, values in groups.items():
-            target = merged.setdefault(group, {})
-            for k, v in values.items():
-                target[rename(k)] = v
-
-    if by is None:
-        # One pass per pair and date: the trend's years need only its few indicators, the headline's all of them
-        # over its three periods (one pass over the union of both would count every indicator over the trend's days).
-        for periods, indicators in asked:
-            spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(_union(periods.values()))]
-            for column, dated in _by_column(indicators).items():
-                days = queries.daily(db, principal, place, column, dated, spans)
-                for key, values in _sum_days(days, periods).items():
-                    put({None: values}, lambda k, key=key: (key, *k))
-    else:
-        columns = _by_column([i for _, indicators in asked for i in indicators])
-        for key, period in {k: p for periods, _ in asked for k, p in periods.items()}.items():
-            span = basis.span(period, dialect, "s0")
-            for column, dated in columns.items():
-                put(queries.grouped(db, principal, place, column, dated, span, by), lambda k, key=key: (key, *k))
-    for periods, indicators in asked:
-        put(_others(db, principal, place, periods, indicators, by, basis), lambda k: k)
-    return merged
-
-
-def _by_column(indicators: Iterable[Indicator]) -> dict:
-    """{date column of the case: its indicators (once each, in order)}, for those dated by such a column."""
-    columns: dict = {}
-    for ind in indicators:
-        if (column := _column(ind)) is not None and ind not in columns.setdefault(column, []):
-            columns[column].append(ind)
-    return columns
-
-
-def _column(indicator: Indicator):  # noqa: ANN202
-    """The date column of the case that places the indicator's cases in a period (None: counted per cell)."""
-    return ANCHOR_COLUMNS.get(indicator.anchor) if indicator.family == "case" else None
-
-
-def _others(
-    db: Session,
-    principal: Principal,
-    place: Place,
-    periods: dict[str, Period],
-    indicators: list[Indicator],
-    by: str | None,
-    basis: Basis,
-) -> queries.Groups:
-    """The cells counted one conditional sum per cell: 司法确认, transfers, 排查 and 问题清单."""
-    dialect = db.get_bind().dialect.name
-    # The statements know the periods by their place in the list (s0, s1 …), so that other dates reuse them.
-    slots = {f"s{n}": key for n, key in enumerate(periods)}
-    spans = {slot: basis.span(periods[key], dialect, slot) for slot, key in slots.items()}
-    asks = {
-        family: [
-            queries.Ask(slot, i, s)
-            for slot, s in spans.items()
-            for i in indicators
-            if i.family == family and _column(i) is None
-        ]
-        for family in CASE_FAMILIES
-    }
-    families = {i.family for i in indicators}
-    results = [
-        queries.per_cell(db, principal, place, asks["case"], by),
-        queries.transfers(db, principal, place, asks["sent"], by, side="sent"),
-        queries.transfers(db, principal, place, asks["answer"], by, side="answer"),
-        queries.screening(db, principal, place, spans, by) if "screening" in families else {},
-        queries.problems(db, principal, place, spans, by) if "problem" in families else {},
-    ]
-    merged: queries.Groups = {}
-    for groups in results:
-        for group, values in groups.items():
-            merged.setdefault(group, {}).update({(slots[k[0]], *k[1:]): v for k, v in values.items()})
-    if "screening" in families and by in (None, "org"):
-        bodies = queries.screening_bodies(db, principal, place)
-        for key, period in periods.items():
-            for path, cadence in bodies:
-                cell = merged.setdefault(path if by == "org" else None, {})
-                cell[(key, "rounds_due")] = cell.get((key, "rounds_due"), 0) + max(1, round(period.days / cadence))
-    return merged
-
-
-def _union(periods: Iterable[Period]) -> list[tuple[date, date]]:
-    """The days of these periods as few disjoint ranges, in order (adjacent ones joined)."""
-    out: list[tuple[date, date]] = []
-    for start, end in sorted((p.start, p.end) for p in periods):
-        if out and start <= out[-1][1] + timedelta(days=1):
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
-def _sum_days(days: dict[date, dict], periods: dict[str, Period]) -> dict[str, dict]:
-    """Each period's values: the sums of its days' (running totals, so a year of days is added up once)."""
-    ordered = sorted(days)
-    keys = {k for values in days.values() for k in values}
-    running = {k: list(accumulate((days[d].get(k) or 0 for d in ordered), initial=0)) for k in keys}
-    out = {}
-    for name, period in periods.items():
-        first, last = bisect_left(ordered, period.start), bisect_right(ordered, period.end)
-        out[name] = {k: totals[last] - totals[first] for k, totals in running.items()}
-    return out
 
 
 def _fold(groups: queries.Groups, key_of) -> queries.Groups:  # noqa: ANN001
@@ -303,7 +163,7 @@ def table(
 ) -> Table:
     """One period's indicators for a place: a total row, and with `by` one row per value of that dimension."""
     indicators = expand(keys)
-    totals = _compute(db, principal, place, [({"p": period}, indicators)], None, basis)
+    totals = compute(db, principal, place, [({"p": period}, indicators)], None, basis)
     return _table(db, principal, place, period, indicators, by, totals.get(None, {}), "p", basis)
 
 
@@ -323,7 +183,7 @@ def _table(
     total = Row("total", "合计", _cells(totals, key, period, indicators, place, {}), place)
     if by is None:
         return Table(period, by, indicators, [], total)
-    groups = _compute(db, principal, place, [({"p": period}, indicators)], by, basis)
+    groups = compute(db, principal, place, [({"p": period}, indicators)], by, basis)
     return Table(period, by, indicators, _rows(db, principal, place, period, indicators, by, groups), total)
 
 
@@ -411,7 +271,7 @@ def headline(
     keys = list(keys)
     indicators = expand(keys)
     periods = _compared(period)
-    values = _compute(db, principal, place, [(periods, indicators)], None, basis).get(None, {})
+    values = compute(db, principal, place, [(periods, indicators)], None, basis).get(None, {})
     return _headline(values, periods, indicators, keys, place)
 
 
@@ -433,7 +293,7 @@ def trend(
     """One row per period, oldest first."""
     indicators = expand(keys)
     named = {f"t{n}": p for n, p in enumerate(periods)}
-    values = _compute(db, principal, place, [(named, indicators)], None, basis).get(None, {})
+    values = compute(db, principal, place, [(named, indicators)], None, basis).get(None, {})
     return _trend(values, named, indicators, place)
 
 
@@ -466,7 +326,7 @@ def overview(
     indicators, columns, lines = expand(keys), expand(breakdown), expand(trend_keys)
     compared = _compared(period)
     named = {f"t{n}": p for n, p in enumerate(period.trend())}
-    values = _compute(db, principal, place, [(compared, indicators), (named, lines)], None, basis).get(None, {})
+    values = compute(db, principal, place, [(compared, indicators), (named, lines)], None, basis).get(None, {})
     return Overview(
         headline=_headline(values, compared, indicators, keys, place),
         table=_table(db, principal, place, period, columns, by, values, "cur", basis),
