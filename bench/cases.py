@@ -160,6 +160,8 @@ class Result:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     server_cpu: float = 0.0  # seconds of server CPU the scenario cost (warm-up included)
+    db_cpu: float = 0.0  # seconds of PostgreSQL's CPU, where measured (bench/stats.py)
+    load: float = 0.0  # the 1-minute load average while it ran, where measured (bench/stats.py)
 
     @property
     def cpu_ms_per_request(self) -> float:

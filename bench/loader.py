@@ -21,6 +21,7 @@ from portal.demo_cases import data
 from portal.demo_cases.people import resident_id
 from portal.orgs.models import Organisation, OrgKind, Tier
 from portal.people.models import Membership, Person, Role
+from portal.stats import facts
 
 BATCH = 5000
 
@@ -628,6 +629,7 @@ def load_cases(
             conn.execute(
                 text("SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), (SELECT max(id) FROM \"case\"))")
             )
+        facts.refresh_all(conn)  # the statistics' facts, which the ORM's listener keeps for everything else
     # The state autovacuum reaches soon after a bulk load: statistics for the planner and, on PostgreSQL, the
     # visibility map that lets index-only scans skip the table (VACUUM runs outside a transaction).
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

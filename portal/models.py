@@ -24,6 +24,7 @@ from portal.people.models import Membership, Person
 from portal.problems.models import Problem, ProblemEvent
 from portal.screening.models import ScreeningRound
 from portal.searching.models import SavedSearch, SearchOutbox  # noqa: F401 - and the outbox listener, via portal.searching.outbox
+from portal.stats.models import CaseRepeat
 
 metadata = SQLModel.metadata
 
@@ -47,6 +48,6 @@ __all__ = [
     "WebSession",
     "metadata",
 ]
-__all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound", "Supervision"]
+__all__ += ["CaseRepeat", "Expert", "Problem", "ProblemEvent", "ScreeningRound", "Supervision"]
 __all__ += ["Bulletin", "BulletinIssue"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]
