@@ -29,6 +29,8 @@ from sqlmodel import Session
 from portal import clock, serving
 from portal.alerts.web import AlertController
 from portal.api.web import ApiController
+from portal.assessment.web import AssessmentController
+from portal.assessment.web_rubric import RubricController
 from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.web import AuditController
 from portal.auth.sessions import Toucher
@@ -53,6 +55,7 @@ from portal.searching.service import start_warming
 from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
 from portal.stats.web import StatsApiController, StatsController
+from portal.training.web import TrainingController
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
 from portal.web.csrf_binding import SessionBoundCsrf
@@ -221,6 +224,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StatsApiController,
             dossier_router,
             AlertController,
+            TrainingController,
+            AssessmentController,
+            RubricController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),

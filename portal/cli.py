@@ -19,6 +19,7 @@ from portal.db import alembic_config, make_engine
 from portal.demo import DEMO_PASSWORD, build_demo
 from portal.demo_cases import build_demo_cases
 from portal.demo_cases.filing import file_demo_dossiers
+from portal.demo_management import build_demo_management
 from portal.settings import Settings
 
 
@@ -102,11 +103,13 @@ def demo() -> None:
     cases_report = build_demo_cases(engine)
     filing_report = file_demo_dossiers(engine, settings)
     bulletin_line = issue_demo_bulletin(engine, settings)
+    management_report = build_demo_management(engine)
     engine.dispose()
     click.echo(report.summary())
     click.echo(cases_report.summary())
     click.echo(filing_report.summary())
     click.echo(bulletin_line)
+    click.echo(management_report.summary())
     click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
 
 

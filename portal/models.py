@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from portal.alerts.models import AlertReview
+from portal.assessment.models import Assessment, Rubric, RubricItem, Score, ScoreItem
 from portal.audit.models import AuditEntry, AuditHead
 from portal.auth.models import LoginFailure, WebSession
 from portal.bulletins.models import Bulletin, BulletinIssue
@@ -25,6 +26,7 @@ from portal.problems.models import Problem, ProblemEvent
 from portal.screening.models import ScreeningRound
 from portal.searching.models import SavedSearch, SearchOutbox  # noqa: F401 - and the outbox listener, via portal.searching.outbox
 from portal.stats.models import CaseRepeat
+from portal.training.models import TrainingAttendee, TrainingSession
 
 metadata = SQLModel.metadata
 
@@ -51,3 +53,4 @@ __all__ = [
 __all__ += ["CaseRepeat", "Expert", "Problem", "ProblemEvent", "ScreeningRound", "Supervision"]
 __all__ += ["Bulletin", "BulletinIssue"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]
+__all__ += ["Assessment", "Rubric", "RubricItem", "Score", "ScoreItem", "TrainingAttendee", "TrainingSession"]

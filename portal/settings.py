@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     alert_p_yellow: float = 0.01
     alert_p_red: float = 0.001
     alert_repeat_cases: int = 3  # a party's ID number in this many open or recent cases is a repeat petition
+    assess_last_months: int = 2  # 考核: ranked last this many months running → 提醒谈话, one month more → 约谈问责
     dossier_due_days: int = (
         60  # the register check (portal.stats.consistency): closed this long without a filed dossier
     )

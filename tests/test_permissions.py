@@ -277,6 +277,7 @@ def test_role_gets_the_right_answer_on_every_route(client, engine, settings, use
     """With `moved`, everything is made while the townships sit under the wrong counties and then moved home: the
     answers must be the same, as every stored path follows a move (portal.orgs.moves)."""
     CONTEXT["settings"] = settings  # for routes whose objects live on disk (uploaded files)
+    CONTEXT["username"] = username  # for routes whose answer tells a role held from one read through supervision
     world = build_world(engine, misplaced=moved)
     if username == SUPERVISION_ACCOUNT:
         add_supervising_body(engine, world)

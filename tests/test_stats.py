@@ -132,6 +132,8 @@ def test_the_page_links_each_number_to_a_list_with_that_total(client, engine, hi
             assert shown == f"全部 {link['data-count']}", link["href"]
         elif "/screening" in link["href"]:
             assert soup.select_one("[data-total]").text == link["data-count"], link["href"]
+        elif "/training" in link["href"]:
+            assert soup.select_one("#training-total [data-total]").text == link["data-count"], link["href"]
         else:
             assert soup.select_one("#problems-total [data-total]").text == link["data-count"], link["href"]
 

@@ -22,6 +22,8 @@ GROUPS: dict[str, str] = {
     "expert": "专家库",
     "alert": "预警研判",
     "bulletin": "研判预警专报",
+    "assessment": "考核",
+    "training": "培训",
     "system": "系统",
 }
 
@@ -112,6 +114,13 @@ _TABLE: dict[str, tuple[str, str]] = {
     "expert.update": ("修改专家", "expert"),
     "expert.deactivate": ("停用专家", "expert"),
     "expert.activate": ("启用专家", "expert"),
+    "training.create": ("登记培训", "training"),
+    "training.update": ("修改培训", "training"),
+    "assessment.rubric": ("修改考核细则", "assessment"),
+    "assessment.compute": ("计算考核得分", "assessment"),
+    "assessment.adjust": ("调整考核得分", "assessment"),
+    "assessment.publish": ("发布考核结果", "assessment"),
+    "export.assessment": ("导出或打印考核结果", "export"),
     "demo.build": ("生成演示数据", "system"),
 }
 

@@ -25,6 +25,7 @@ from portal.orgs.models import Organisation
 from portal.problems.models import Problem
 from portal.screening.models import ScreeningRound
 from portal.searching.models import SearchOutbox
+from portal.training.models import TrainingSession
 
 # Every column that stores an organisation's materialised path. A new one joins here (tests/test_org_moves.py walks
 # the models and fails on a path column missing from this list).
@@ -35,6 +36,7 @@ STORED_PATHS = (
     Problem.org_path,
     ScreeningRound.org_path,
     Expert.org_path,
+    TrainingSession.org_path,
 )
 
 
@@ -81,7 +83,14 @@ def follow(db: Session, old_path: str, new_path: str) -> dict[str, int]:
 
 def summary(changed: dict[str, int]) -> str:
     """What moved with the organisation, for the audit entry: e.g. "（随迁：案件 14、移送 3、问题 2）"."""
-    labels = {"case": "案件", "transfer": "移送记录", "problem": "问题", "screening_round": "排查", "expert": "专家"}
+    labels = {
+        "case": "案件",
+        "transfer": "移送记录",
+        "problem": "问题",
+        "screening_round": "排查",
+        "expert": "专家",
+        "training_session": "培训",
+    }
     counts: dict[str, int] = {}
     for key, count in changed.items():
         table = key.split(".")[0]

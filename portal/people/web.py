@@ -13,12 +13,14 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session
 
+from portal import clock
 from portal.audit import service as audit
 from portal.errors import Forbidden, Invalid
 from portal.orgs import service as orgs
 from portal.people import service
 from portal.people.models import ROLE_LABELS, MediatorKind, Person, Role
 from portal.scope import Principal
+from portal.training import history as training
 from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, reveals, save_edit
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -304,6 +306,7 @@ class RosterController(Controller):
             crumbs=[("调解员名册", None)],
             chosen=chosen,
             rows=rows,
+            trained=training.histories(db, list({p.id for p, _, _ in rows}), year=clock.today().year),
             org=org,
             subtree=subtree,
             org_options=[(str(o.id), "　" * o.depth + o.name) for o in orgs.visible_orgs(db, principal)],

@@ -21,6 +21,7 @@ from portal.stats.dimensions import Place
 from portal.stats.indicators import CASE_FAMILIES, Indicator
 from portal.stats.periods import Period
 from portal.stats.span import Span
+from portal.training import stats as training
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def _others(
         queries.transfers(db, principal, place, asks["answer"], by, side="answer"),
         queries.screening(db, principal, place, spans, by) if "screening" in families else {},
         queries.problems(db, principal, place, spans, by) if "problem" in families else {},
+        training.groups(db, principal, place, spans, by, {i.key for i in indicators}) if "training" in families else {},
     ]
     merged: queries.Groups = {}
     for groups in results:

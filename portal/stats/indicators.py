@@ -10,6 +10,8 @@ Families, by what is counted and where in the organisation tree it is placed:
 - ``sent``: cases with a transfer sent from the organisation (上报, 下派, 移送), placed at the sender;
 - ``answer``: cases with a transfer to the organisation that it answered late or not at all, placed at the receiver;
 - ``screening`` and ``problem``: 排查 rounds and 问题清单 items, placed at their organisation;
+- ``training``: training sessions and their attendees (placed at the organiser), mediators and those trained (placed
+  where they hold the role), computed by portal.training.stats;
 - ``rate``: a numerator over a denominator, both indicators of the registry, in the same period and place.
 """
 
@@ -29,9 +31,9 @@ from portal.stats.span import Span
 class Indicator:
     key: str
     name: str
-    unit: str  # 件 | 人 | 元 | 轮 | 项 | %
+    unit: str  # 件 | 人 | 元 | 轮 | 项 | 场 | 人次 | %
     definition: str  # the one-line 统计口径 shown beside it
-    family: str  # case | sent | answer | screening | problem | rate
+    family: str  # case | sent | answer | screening | problem | training | rate
     section: str
     anchor: c.Condition | None = None  # case family: the date (or record) that places a case in a period
     extra: c.Condition | None = None  # case family: what else a counted case must be
@@ -58,7 +60,8 @@ class Indicator:
 
 
 _A, _M, _F, _T, _E, _R, _S = "受理", "调解", "流转", "时限", "评价", "风险", "排查与问题清单"
-SECTIONS = [_A, _M, _F, _T, _E, _R, _S]
+_TR = "培训"
+SECTIONS = [_A, _M, _F, _T, _E, _R, _S, _TR]
 
 
 def _case(
@@ -121,6 +124,33 @@ _evaluated = _case("evaluated", "已评价数", "结案日期在本期、有网�
 _satisfied = _case(
     "satisfied", "满意数", "已评价的案件中，全部评价均为 4 分或 5 分（满意、非常满意）的。", _E, c.closed, c.satisfied
 )
+
+_trained = Indicator(
+    "trained_mediators",
+    "受训调解员数",
+    "人",
+    "本范围内现任调解员中，参加过举办日期在本期的培训（任何机构举办）的人数。",
+    "training",
+    _TR,
+)
+_mediators = Indicator(
+    "mediators", "调解员数", "人", "本范围内现任（账号在用）调解员人数，按任职机构统计。", "training", _TR
+)
+_TRAINING = [
+    Indicator("training_sessions", "培训场次", "场", "本范围内机构举办、举办日期在本期的培训。", "training", _TR),
+    Indicator(
+        "training_attendees",
+        "培训人次",
+        "人次",
+        "本范围内机构举办、举办日期在本期的培训的参训人次之和。",
+        "training",
+        _TR,
+        lists="training_sessions",
+    ),
+    _trained,
+    _mediators,
+    _rate("trained_share", "调解员受训率", _trained, _mediators),
+]
 
 INDICATORS: dict[str, Indicator] = {
     i.key: i
@@ -255,6 +285,7 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator("problems_registered", "问题清单登记数", "项", "发现日期在本期的问题清单事项。", "problem", _S),
         Indicator("problems_struck", "问题清单销号数", "项", "销号日期在本期、已销号的问题清单事项。", "problem", _S),
+        *_TRAINING,
     ]
 }
 

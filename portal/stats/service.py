@@ -24,6 +24,7 @@ from portal.stats.compute import Basis, compute
 from portal.stats.dimensions import Place, Slot, fold_path, org_slots
 from portal.stats.indicators import CASE_FAMILIES, INDICATORS, Indicator
 from portal.stats.periods import Period, change
+from portal.training import stats as training
 
 Number = int | float | Decimal | None
 
@@ -113,8 +114,10 @@ def _link(indicator: Indicator, period: Period, place: Place, params: dict[str, 
     if indicator.family in CASE_FAMILIES:
         query = {"ind": indicator.key, "ind_from": days[0], "ind_to": days[1], **place.params(), **params}
         return Link("list_cases", tuple(query.items()))
-    if params:  # screening and problems have no breakdown but by organisation
+    if params:  # screening, problems and training have no breakdown but by organisation
         return None
+    if indicator.key in ("training_sessions", "training_attendees"):
+        return Link("list_training", training.link_params(place, *days))
     if indicator.key in ("rounds_held", "findings"):
         return Link("list_screening", (*place.params().items(), ("held_from", days[0]), ("held_to", days[1])))
     if indicator.key == "problems_registered":

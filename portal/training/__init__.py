@@ -1,0 +1,1 @@
+"""Training records (培训): sessions, attendees, and their statistics."""
