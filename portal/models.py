@@ -48,3 +48,9 @@ __all__ = [
 ]
 __all__ += ["Expert", "Problem", "ProblemEvent", "ScreeningRound", "Supervision"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]
+
+from portal.meetings.models import Meeting, MeetingBody, MeetingCase, MeetingDecision  # noqa: E402
+from portal.subsidies.models import Claim, ClaimShare, ClaimStep, PaymentBatch, Tariff, TariffRate  # noqa: E402
+
+__all__ += ["Meeting", "MeetingBody", "MeetingCase", "MeetingDecision"]
+__all__ += ["Claim", "ClaimShare", "ClaimStep", "PaymentBatch", "Tariff", "TariffRate"]
