@@ -21,6 +21,8 @@ GROUPS: dict[str, str] = {
     "screening": "矛盾纠纷排查",
     "expert": "专家库",
     "alert": "预警研判",
+    "subsidy": "个案补贴",
+    "meeting": "联席会议",
     "system": "系统",
 }
 
@@ -102,6 +104,16 @@ _TABLE: dict[str, tuple[str, str]] = {
     "expert.update": ("修改专家", "expert"),
     "expert.deactivate": ("停用专家", "expert"),
     "expert.activate": ("启用专家", "expert"),
+    "subsidy.tariff": ("制定补贴标准", "subsidy"),
+    "subsidy.claim": ("申报个案补贴", "subsidy"),
+    "subsidy.approve": ("审核同意补贴", "subsidy"),
+    "subsidy.refuse": ("不予补贴", "subsidy"),
+    "subsidy.batch": ("编制补贴发放表", "subsidy"),
+    "subsidy.paid": ("确认补贴已发放", "subsidy"),
+    "export.subsidy_batch": ("导出补贴发放表", "export"),
+    "meeting.create": ("记录联席会议", "meeting"),
+    "meeting.decision": ("联席会议议定事项", "meeting"),
+    "export.meeting_minutes": ("打印联席会议纪要", "export"),
     "demo.build": ("生成演示数据", "system"),
 }
 
