@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import exists, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, or_, select
 
 from portal import inputs
@@ -133,10 +134,11 @@ def can_decide(principal: Principal, claim: Claim, case: Case) -> bool:
     )
 
 
+_OWN = aliased(ClaimShare)  # queries that select shares themselves must not correlate this one
+
+
 def _mine(principal: Principal):  # noqa: ANN202
-    return exists(
-        select(ClaimShare.id).where(ClaimShare.claim_id == Claim.id, ClaimShare.person_id == principal.person.id)
-    )
+    return exists(select(_OWN.id).where(_OWN.claim_id == Claim.id, _OWN.person_id == principal.person.id))
 
 
 def visible_condition(principal: Principal):  # noqa: ANN201
