@@ -160,6 +160,16 @@ class SettledMemory:
             gc.unfreeze()
 
 
+# Libraries that log every step at INFO (WeasyPrint a line per page, style sheet and font; fontTools per subset): their
+# warnings and errors still show, their progress does not flood the portal's log or a failing test's output.
+CHATTY_LOGGERS = ("weasyprint", "weasyprint.progress", "fontTools", "fontTools.subset", "fontTools.ttLib")
+
+
+def quiet_libraries() -> None:
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -180,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     indexer = IndexerThread(settings, engine)  # one per worker; only the one holding the lock indexes
     memory = SettledMemory()
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
+    quiet_libraries()
 
     return Litestar(
         route_handlers=[

@@ -40,6 +40,14 @@ for _name in [n for n in os.environ if n.startswith("PORTAL_") and not n.startsw
     del os.environ[_name]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """WeasyPrint's and fontTools' progress (INFO, a line per page and font) would flood a failing test's output:
+    the tests that render PDFs without the app (archive/) get the app's levels too."""
+    from portal.app import quiet_libraries
+
+    quiet_libraries()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run browser tests last: Playwright's sync API keeps an event loop on the main thread."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
