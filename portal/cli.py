@@ -18,7 +18,9 @@ from portal.db import alembic_config, make_engine
 from portal.demo import DEMO_PASSWORD, build_demo
 from portal.demo_cases import build_demo_cases
 from portal.demo_cases.filing import file_demo_dossiers
+from portal.meetings.demo import build_demo_meetings
 from portal.settings import Settings
+from portal.subsidies.demo import build_demo_subsidies
 
 
 def _settings() -> Settings:
@@ -97,10 +99,14 @@ def demo() -> None:
     report = build_demo(engine, password=DEMO_PASSWORD)
     cases_report = build_demo_cases(engine)
     filing_report = file_demo_dossiers(engine, settings)
+    subsidy_report = build_demo_subsidies(engine)
+    meetings_summary = build_demo_meetings(engine)
     engine.dispose()
     click.echo(report.summary())
     click.echo(cases_report.summary())
     click.echo(filing_report.summary())
+    click.echo(subsidy_report.summary())
+    click.echo(meetings_summary)
     click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
 
 

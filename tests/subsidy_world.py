@@ -38,8 +38,13 @@ def add_office(engine: Engine, world: World) -> None:
         db.add(Supervision(org_id=office.id, supervised_id=a1.id))
 
 
-def add_tariff(
-    engine: Engine,
+def add_tariff(engine: Engine, world: World, **kwargs: object) -> int:
+    with transaction(engine) as db:
+        return insert_tariff(db, world, **kwargs)  # type: ignore[arg-type]
+
+
+def insert_tariff(
+    db: Session,
     world: World,
     *,
     org: str = "a",
@@ -48,20 +53,20 @@ def add_tariff(
     failed: Decimal | None = None,
     rates: dict[str, Decimal] = RATES,
 ) -> int:
-    with transaction(engine) as db:
-        tariff = Tariff(
-            org_id=world.org(org).id,
-            effective_from=since,
-            oral_ratio=Decimal("0.5"),
-            failed_ratio=failed,
-            yearly_cap=cap,
-            require_performed=True,
-        )
-        db.add(tariff)
-        db.flush()
-        for grade in GRADES:
-            db.add(TariffRate(tariff_id=tariff.id, grade=grade, amount=rates[grade]))
-        return tariff.id
+    tariff = Tariff(
+        org_id=world.org(org).id,
+        effective_from=since,
+        oral_ratio=Decimal("0.5"),
+        failed_ratio=failed,
+        yearly_cap=cap,
+        require_performed=True,
+    )
+    db.add(tariff)
+    db.flush()
+    for grade in GRADES:
+        db.add(TariffRate(tariff_id=tariff.id, grade=grade, amount=rates[grade]))
+    db.flush()
+    return tariff.id
 
 
 def filed_case(

@@ -41,7 +41,8 @@ def convener_orgs(db: Session, principal: Principal) -> list[Organisation]:
 
 
 def can_record(principal: Principal, convener: Organisation) -> bool:
-    return any(g.role in CONVENE_ROLES and convener.path.startswith(g.path) for g in principal.memberships)
+    """Decisions are added by the convening body's leaders, or by those of a body above it or supervising it."""
+    return principal.has_role_over(convener.path, *CONVENE_ROLES)
 
 
 def _visible(principal: Principal):  # noqa: ANN202
@@ -139,8 +140,13 @@ def create(db: Session, principal: Principal, form: MeetingForm, *, today: date,
     if not conveners:
         raise Forbidden("联席会议由调委会主任、负责人、督导或管理员记录。")
     errors: dict[str, str] = {}
-    convener = conveners.get(inputs.id_or_none(form.org_id) or -1)
+    chosen = inputs.id_or_none(form.org_id)
+    if chosen is None and len(conveners) == 1:
+        chosen = next(iter(conveners))
+    convener = conveners.get(chosen or -1)
     if convener is None:
+        if chosen is not None:
+            principal.visible_org(db, chosen)  # outside the scope: not found, as everywhere
         errors["org_id"] = "请选择召集单位。"
     held_on = None
     try:

@@ -83,6 +83,8 @@ def terms(db: Session, case: Case) -> Terms:
     tariff = tariffs.applicable(db, org, day) if org else None
     problems: list[str] = []
     ratio = Decimal(1)
+    if db.exec(select(Claim.id).where(Claim.case_id == case.id)).first() is not None:
+        problems.append(DUPLICATE)
     if not is_filed(db, case.id):
         problems.append("卷宗尚未通过案卷评查并立卷归档，立卷后方可申报。")
     if tariff is None:
@@ -270,9 +272,9 @@ def create(db: Session, principal: Principal, case_id: int, *, grade: str, note:
         case.org_path, Role.DIRECTOR
     ):
         raise Forbidden("个案补贴由本案的调解员或调委会主任申报。")
-    if db.exec(select(Claim.id).where(Claim.case_id == case.id)).first() is not None:
-        raise Conflict(DUPLICATE)
     found = terms(db, case)
+    if DUPLICATE in found.problems:
+        raise Conflict(DUPLICATE)
     if found.problems or found.tariff is None:
         raise Invalid({"case_id": "；".join(found.problems)}, "本案暂不能申报个案补贴。")
     grade = _grade(grade)
