@@ -42,6 +42,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "org.deactivate": ("停用组织", "org"),
     "org.activate": ("启用组织", "org"),
     "org.report_route": ("设置随手拍上报去向", "org"),
+    "org.supervise": ("设定督导关系", "org"),
+    "org.unsupervise": ("解除督导关系", "org"),
     "person.create": ("新建人员", "person"),
     "person.update": ("修改人员", "person"),
     "person.deactivate": ("停用人员", "person"),
