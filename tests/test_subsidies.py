@@ -20,7 +20,7 @@ from portal.audit.models import AuditEntry
 from portal.db import transaction
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.scope import load_principal
-from portal.subsidies import batches, claims, money, sheets
+from portal.subsidies import batches, claims, money, reading, sheets
 from portal.subsidies.models import Claim, ClaimShare, ClaimState, PaymentBatch
 
 
@@ -58,7 +58,7 @@ def test_a_claim_goes_through_three_approvals_with_a_regrade_and_into_a_capped_b
     with transaction(engine) as db:
         claim = claims.create(db, who(db, w, "a1.mediator"), case.id, grade="general", note="两次调解")
         assert claim.amount == Decimal("150.10") and claim.needs_office and claim.state is ClaimState.DIRECTOR
-        shares = [s.amount for s in claims.shares_of(db, claim)]
+        shares = [s.amount for s in reading.shares_of(db, claim)]
         assert shares == [Decimal("75.05"), Decimal("75.05")]
     with pytest.raises(Forbidden):  # the 司法所 cannot take the director's step
         decide(engine, w, "a1.office", claim.id)
@@ -69,7 +69,7 @@ def test_a_claim_goes_through_three_approvals_with_a_regrade_and_into_a_capped_b
     assert regraded.state is ClaimState.BUREAU and regraded.amount == Decimal("200.20")
     assert decide(engine, w, "a.supervisor", claim.id).state is ClaimState.APPROVED
     with Session(engine) as db:
-        assert sorted(s.amount for s in claims.shares_of(db, db.get(Claim, claim.id))) == [Decimal("100.10")] * 2
+        assert sorted(s.amount for s in reading.shares_of(db, db.get(Claim, claim.id))) == [Decimal("100.10")] * 2
 
     # a second claim of both (重大 300: 150 each), so the yearly cap of 250 bites: each has 100.10 this year already
     with Session(engine) as db:
@@ -149,7 +149,7 @@ def test_only_filed_performed_cases_with_a_tariff_may_claim_and_only_their_peopl
     with transaction(engine) as db, pytest.raises(Forbidden):
         claims.create(db, who(db, w, "a.clerk"), other.id, grade="simple")
     with Session(engine) as db:
-        claimable = {c.id for c in claims.claimable_cases(db, who(db, w, "a1.mediator"))}
+        claimable = {c.id for c in reading.claimable_cases(db, who(db, w, "a1.mediator"))}
         assert other.id in claimable and unfiled.id not in claimable
 
 
@@ -174,7 +174,7 @@ def test_amounts_are_exact_decimals_that_round_trip_and_add_up(engine, county) -
         case = filed_case(db, county)
     with transaction(engine) as db:
         claim = claims.create(db, who(db, county, "a1.mediator"), case.id, grade="simple")
-        share = claims.shares_of(db, claim)[0]
+        share = reading.shares_of(db, claim)[0]
     for value in tricky:
         with transaction(engine) as db:
             row = db.get(ClaimShare, share.id)

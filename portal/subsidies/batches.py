@@ -23,8 +23,8 @@ from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import OutOfScope, Principal
 from portal.subsidies import money
-from portal.subsidies.claims import visible_condition
 from portal.subsidies.models import Claim, ClaimShare, ClaimState, PaymentBatch, Tariff
+from portal.subsidies.reading import visible_condition
 
 PAY_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 MADE = "该机构本月的补贴发放表已经编制，不能重复编制。"

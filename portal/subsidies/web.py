@@ -18,7 +18,7 @@ from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.people.models import Role
 from portal.scope import Principal
-from portal.subsidies import batches, claims, money, sheets, tariffs
+from portal.subsidies import batches, claims, money, reading, sheets, tariffs
 from portal.subsidies.models import GRADES, STATE_LABELS, STEP_LABELS, ClaimState, Tariff
 from portal.web.render import Db, address_of, form_of, int_or_none, page, principal_of, redirect, settings_of
 
@@ -58,7 +58,7 @@ class SubsidyController(Controller):
         state_: Annotated[str, QueryParameter(name="state")] = "",
     ) -> Template:
         principal, state = _me(request), state_
-        flt = claims.ClaimFilter(
+        flt = reading.ClaimFilter(
             state=ClaimState(state) if state in ClaimState._value2member_map_ else None, org_id=int_or_none(org)
         )
         return page(
@@ -68,9 +68,9 @@ class SubsidyController(Controller):
             title="个案补贴",
             nav="subsidies",
             crumbs=[(CRUMB[0], None)],
-            rows=claims.list_claims(db, principal, flt),
-            counts=claims.counts(db, principal),
-            claimable=claims.claimable_cases(db, principal),
+            rows=reading.list_claims(db, principal, flt),
+            counts=reading.counts(db, principal),
+            claimable=reading.claimable_cases(db, principal),
             state=state,
             org=org,
             state_options=[(s.value, label) for s, label in STATE_LABELS.items()],
@@ -157,7 +157,7 @@ class SubsidyController(Controller):
         )
 
     def _show(self, request: Request, db: Session, principal: Principal, claim_id: int, **extra: Any) -> Template:
-        claim, case = claims.get_claim(db, principal, claim_id)
+        claim, case = reading.get_claim(db, principal, claim_id)
         tariff = db.get(Tariff, claim.tariff_id)
         return page(
             request,
@@ -171,8 +171,8 @@ class SubsidyController(Controller):
             org=db.get(Organisation, case.org_id),
             tariff=tariff,
             payer=db.get(Organisation, claim.payer_id),
-            shares=claims.shares_of(db, claim),
-            steps=claims.steps_of(db, claim),
+            shares=reading.shares_of(db, claim),
+            steps=reading.steps_of(db, claim),
             can_decide=claims.can_decide(principal, claim, case),
             step_label=STEP_LABELS.get(claims.STEPS.get(claim.state, ""), ""),
             step_labels=STEP_LABELS,
