@@ -46,6 +46,7 @@ from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
 from portal.experts.web import ExpertController
 from portal.health import healthz
 from portal.ledger.web import LedgerController
+from portal.meetings.web import MeetingController
 from portal.orgs.web import OrgController
 from portal.people.web import PeopleController, RosterController
 from portal.problems.web import ProblemController
@@ -55,6 +56,7 @@ from portal.searching.service import start_warming
 from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
 from portal.stats.web import StatsApiController, StatsController
+from portal.subsidies.web import SubsidyController
 from portal.training.web import TrainingController
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
@@ -227,6 +229,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TrainingController,
             AssessmentController,
             RubricController,
+            SubsidyController,
+            MeetingController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),

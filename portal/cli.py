@@ -20,7 +20,9 @@ from portal.demo import DEMO_PASSWORD, build_demo
 from portal.demo_cases import build_demo_cases
 from portal.demo_cases.filing import file_demo_dossiers
 from portal.demo_management import build_demo_management
+from portal.meetings.demo import build_demo_meetings
 from portal.settings import Settings
+from portal.subsidies.demo import build_demo_subsidies
 
 
 def _settings() -> Settings:
@@ -104,12 +106,16 @@ def demo() -> None:
     filing_report = file_demo_dossiers(engine, settings)
     bulletin_line = issue_demo_bulletin(engine, settings)
     management_report = build_demo_management(engine)
+    subsidy_report = build_demo_subsidies(engine)
+    meetings_summary = build_demo_meetings(engine)
     engine.dispose()
     click.echo(report.summary())
     click.echo(cases_report.summary())
     click.echo(filing_report.summary())
     click.echo(bulletin_line)
     click.echo(management_report.summary())
+    click.echo(subsidy_report.summary())
+    click.echo(meetings_summary)
     click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
 
 

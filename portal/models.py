@@ -54,3 +54,9 @@ __all__ += ["CaseRepeat", "Expert", "Problem", "ProblemEvent", "ScreeningRound",
 __all__ += ["Bulletin", "BulletinIssue"]
 __all__ += ["BindingJob", "DisposalRecord", "DossierVersion", "FixityRun", "SignedScan"]
 __all__ += ["Assessment", "Rubric", "RubricItem", "Score", "ScoreItem", "TrainingAttendee", "TrainingSession"]
+
+from portal.meetings.models import Meeting, MeetingBody, MeetingCase, MeetingDecision  # noqa: E402
+from portal.subsidies.models import Claim, ClaimShare, ClaimStep, PaymentBatch, Tariff, TariffRate  # noqa: E402
+
+__all__ += ["Meeting", "MeetingBody", "MeetingCase", "MeetingDecision"]
+__all__ += ["Claim", "ClaimShare", "ClaimStep", "PaymentBatch", "Tariff", "TariffRate"]

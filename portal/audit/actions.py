@@ -24,6 +24,8 @@ GROUPS: dict[str, str] = {
     "bulletin": "研判预警专报",
     "assessment": "考核",
     "training": "培训",
+    "subsidy": "个案补贴",
+    "meeting": "联席会议",
     "system": "系统",
 }
 
@@ -121,6 +123,16 @@ _TABLE: dict[str, tuple[str, str]] = {
     "assessment.adjust": ("调整考核得分", "assessment"),
     "assessment.publish": ("发布考核结果", "assessment"),
     "export.assessment": ("导出或打印考核结果", "export"),
+    "subsidy.tariff": ("制定补贴标准", "subsidy"),
+    "subsidy.claim": ("申报个案补贴", "subsidy"),
+    "subsidy.approve": ("审核同意补贴", "subsidy"),
+    "subsidy.refuse": ("不予补贴", "subsidy"),
+    "subsidy.batch": ("编制补贴发放表", "subsidy"),
+    "subsidy.paid": ("确认补贴已发放", "subsidy"),
+    "export.subsidy_batch": ("导出补贴发放表", "export"),
+    "meeting.create": ("记录联席会议", "meeting"),
+    "meeting.decision": ("联席会议议定事项", "meeting"),
+    "export.meeting_minutes": ("打印联席会议纪要", "export"),
     "demo.build": ("生成演示数据", "system"),
 }
 
