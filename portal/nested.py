@@ -128,7 +128,9 @@ class Shape(Generic[M]):
     def instance(self, values: list) -> M:
         """A transient instance, made as the ORM makes a loaded one (its dictionary filled, no events, no validation)."""
         instance = self._new()
-        instance.__dict__.update(zip(self._keys, (read(v) for read, v in zip(self._readers, values))))
+        instance.__dict__.update(
+            zip(self._keys, (read(v) for read, v in zip(self._readers, values, strict=True)), strict=True)
+        )
         return instance
 
     def load(self, value: list | None) -> list:

@@ -17,6 +17,7 @@ arriving meanwhile wait in that socket's queue instead of being refused.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import signal
@@ -100,10 +101,8 @@ def _worker(config: uvicorn.Config, sock: socket.socket, slot: int, counts: Any)
     config.configure_logging()
     server = uvicorn.Server(config)
     _balance = Balance(slot, counts, lambda: len(server.server_state.connections))  # uvicorn's set of open connections
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole process group; the parent stops the rest
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent stops the rest
-        pass
 
 
 def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> None:

@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     alert_p_yellow: float = 0.01
     alert_p_red: float = 0.001
     alert_repeat_cases: int = 3  # a party's ID number in this many open or recent cases is a repeat petition
-    dossier_due_days: int = 60  # the register check (portal.stats.consistency): closed this long without a filed dossier
+    dossier_due_days: int = (
+        60  # the register check (portal.stats.consistency): closed this long without a filed dossier
+    )
     upload_max_mb: int = 20
     indexer_batch_size: int = 200
     indexer_poll_seconds: float = 0.5

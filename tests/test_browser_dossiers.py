@@ -153,7 +153,7 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
     bound = [d for d in manifest["documents"] if d["pages"] != "—"]
     starts = [int(d["pages"].split("-")[0]) for d in bound]
     assert starts[0] == 1 and starts == sorted(starts) and len(set(starts)) == len(starts)
-    for doc_entry, start in zip(bound, starts):
+    for doc_entry, start in zip(bound, starts, strict=True):
         assert re.search(rf"(?<![\d-]){re.escape(doc_entry['pages'])}(?![\d-])", contents), doc_entry
         first = reader.pages[front + start - 1]
         if doc_entry["source"] == "generated":

@@ -23,7 +23,9 @@ def locked_minutes(db: Session, settings: Settings, username: str, address: str)
     since = utcnow() - window
     worst = 0
     for key, limit in zip(
-        _keys(username, address), (settings.login_max_failures_account, settings.login_max_failures_address)
+        _keys(username, address),
+        (settings.login_max_failures_account, settings.login_max_failures_address),
+        strict=True,
     ):
         count, last = db.exec(
             select(func.count(), func.max(LoginFailure.at)).where(LoginFailure.key == key, LoginFailure.at > since)

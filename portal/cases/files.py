@@ -258,8 +258,10 @@ def record_upload(
 
 # Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
 _FILES = (
-    select(CaseFile).where(CaseFile.case_id == bindparam("case_id"), CaseFile.removed == False).order_by(CaseFile.id)
-)  # noqa: E712
+    select(CaseFile)
+    .where(CaseFile.case_id == bindparam("case_id"), CaseFile.removed == False)  # noqa: E712
+    .order_by(CaseFile.id)
+)
 
 
 def files_of(db: Session, case: Case) -> list[CaseFile]:

@@ -28,7 +28,7 @@ def resident_id_problem(number: str, *, today: date | None = None) -> str | None
         return "身份证号码中的出生日期无效。"
     if born > (today or clock.today()) or born.year < 1900:
         return "身份证号码中的出生日期无效。"
-    check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS)) % 11]
+    check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
     if number[17] != check:
         return "身份证号码校验位不正确，请核对。"
     return None
@@ -38,7 +38,7 @@ def uscc_problem(code: str) -> str | None:
     """Why a 统一社会信用代码 is invalid, in Chinese; None when it is valid."""
     if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
         return "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、Z、S、V）。"
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS))
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
     if _USCC_CHARS[(31 - total % 31) % 31] != code[17]:
         return "统一社会信用代码校验位不正确，请核对。"
     return None

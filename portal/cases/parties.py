@@ -121,10 +121,10 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
     phone = form.phone.strip().replace(" ", "").replace("-", "")
     if phone and not (phone.isascii() and phone.isdigit() and 7 <= len(phone) <= 12):
         err("phone", "联系电话应为 7–12 位数字。")
-    for field, label in PARTY_LABELS.items():
-        reason = inputs.refusal(getattr(form, field), name=field == "name")
-        if reason and f"{prefix}{field}" not in errors:
-            err(field, label + reason)
+    for key, label in PARTY_LABELS.items():
+        reason = inputs.refusal(getattr(form, key), name=key == "name")
+        if reason and f"{prefix}{key}" not in errors:
+            err(key, label + reason)
     if any(k.startswith(prefix) for k in errors):
         return None
     return Party(

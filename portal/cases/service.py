@@ -488,7 +488,7 @@ def mediator_choices(db: Session, case: Case) -> list[tuple[int, str]]:
         .join(Organisation, Organisation.id == Membership.org_id)
         .where(
             Membership.role.in_([Role.MEDIATOR, Role.DIRECTOR]),
-            Person.active == True,
+            Person.active == True,  # noqa: E712
             Organisation.active == True,  # noqa: E712
             or_(
                 Organisation.path.startswith(case.org_path, autoescape=True),

@@ -191,10 +191,9 @@ def _schedule(rng: random.Random, plan: Plan) -> None:
     elif plan.state is S.ACCEPTED:
         plan.steps = steps
         return
-    elif plan.state is S.INVESTIGATING or rng.random() < 0.45:
-        if plan.route != "village_up":
-            add("investigate", (0, 2))
-            add("investigation", (1, 5))
+    elif (plan.state is S.INVESTIGATING or rng.random() < 0.45) and plan.route != "village_up":
+        add("investigate", (0, 2))
+        add("investigation", (1, 5))
     if plan.state is S.INVESTIGATING:
         plan.steps = steps
         return

@@ -104,13 +104,13 @@ def lines_of(db: Session, rows: Iterator[tuple[int, list[str]]]) -> Iterator[tup
             continue
         if header is None:
             header = [COLUMNS.get(c.strip().lower()) or COLUMNS.get(c.strip()) for c in row]
-            unknown = [c for c, f in zip(row, header) if c and f is None]
+            unknown = [c for c, f in zip(row, header, strict=True) if c and f is None]
             if unknown:
                 raise FlatError(f"第 {number} 行（表头）：无法识别的列：{'、'.join(unknown)}。可用的列见导入格式说明。")
             if "title" not in header:
                 raise FlatError(f"第 {number} 行（表头）：缺少“案件名称”列。")
             continue
-        values = {f: v for f, v in zip(header, row) if f and v}
+        values = {f: v for f, v in zip(header, row, strict=False) if f and v}  # a short row leaves the rest empty
         yield number, _ledger_object(values, types)
 
 

@@ -63,8 +63,9 @@ def acting_orgs(db: Session, principal: Principal, *roles: Role) -> list[Organis
 def org_choices(db: Session, principal: Principal) -> list[tuple[int, str, int]]:
     """Organisations in scope as (id, name, depth), each followed by its subtree: the light query behind drop-downs."""
     rows = db.exec(
-        select(Organisation.id, Organisation.name, Organisation.depth, Organisation.parent_id, Organisation.sort_order)
-        .where(principal.path_filter(Organisation.path))
+        select(
+            Organisation.id, Organisation.name, Organisation.depth, Organisation.parent_id, Organisation.sort_order
+        ).where(principal.path_filter(Organisation.path))
     ).all()
     return [(row.id, row.name, row.depth) for row in ordering.tree_order(rows)]
 
@@ -319,8 +320,8 @@ def set_active(
         live_children = db.exec(
             select(func.count())
             .select_from(Organisation)
-            .where(Organisation.parent_id == org.id, Organisation.active == True)
-        ).one()  # noqa: E712
+            .where(Organisation.parent_id == org.id, Organisation.active == True)  # noqa: E712
+        ).one()
         if live_children:
             raise Forbidden(f"该机构下还有 {live_children} 个在用的下级机构，请先停用或移走它们。")
     org.active = active

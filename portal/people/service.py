@@ -129,8 +129,10 @@ def roster_choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
         )
     )
     rows = db.exec(
-        select(Person.id, Person.name).where(Person.active == True, exists(in_scope)).order_by(Person.name, Person.id)
-    ).all()  # noqa: E712
+        select(Person.id, Person.name)
+        .where(Person.active == True, exists(in_scope))  # noqa: E712
+        .order_by(Person.name, Person.id)
+    ).all()
     return [(pid, name) for pid, name in rows]
 
 

@@ -255,9 +255,9 @@ def _validate(db: Session, form: ProblemForm, org: Organisation | None, *, today
                 .join(Person, Person.id == Membership.person_id)
                 .where(
                     Membership.person_id == person_id,
-                    Person.active == True,
+                    Person.active == True,  # noqa: E712
                     Organisation.path.startswith(org.path, autoescape=True),
-                )  # noqa: E712
+                )
             ).first()
         )
         if ok:

@@ -97,7 +97,7 @@ class ProblemController(Controller):
             dated=dated,
             counts=service.counts(db, principal, today=today, org_id=flt.org_id),
             org_options=org_options(orgs.visible_orgs(db, principal)),
-            state_options=[(s.value, l) for s, l in STATE_LABELS.items()],
+            state_options=[(s.value, label) for s, label in STATE_LABELS.items()],
             risk_options=RISK_OPTIONS,
             can_create=bool(principal.roots(*service.EDIT_ROLES)),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -45,10 +46,8 @@ def indexer_command(once: bool) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         click.echo(f"索引程序已启动（pid 锁：{indexing.lock_path(settings)}）。")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             worker.run(stop, lock=lock)
-        except KeyboardInterrupt:
-            pass
     finally:
         lock.release()
         engine.dispose()

@@ -26,9 +26,8 @@ def _case_ids(session: Session) -> set[int]:
         if isinstance(obj, Case):
             if obj.id is not None:
                 ids.add(obj.id)
-        elif isinstance(obj, WATCHED):
-            if getattr(obj, "case_id", None) is not None:
-                ids.add(obj.case_id)
+        elif isinstance(obj, WATCHED) and getattr(obj, "case_id", None) is not None:
+            ids.add(obj.case_id)
     return ids
 
 

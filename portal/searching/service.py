@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -69,10 +70,10 @@ def index_for(root: Path) -> search.SearchIndex:
 def warm(index_root: Path) -> None:
     """Before the first search: jieba's dictionary (~0.7 s) and the index's per-segment sets (search.SearchIndex.warm)."""
     search.warm_up()
-    try:
+    with contextlib.suppress(
+        search.IndexUnavailable
+    ):  # not built yet: the indexer builds it, the searches fill the sets
         index_for(index_root).warm()
-    except search.IndexUnavailable:
-        pass  # not built yet: the indexer builds it, and the first searches fill the sets
 
 
 def start_warming(index_root: Path, then: Callable[[], None] | None = None) -> None:

@@ -34,8 +34,8 @@ def _labels(db, results) -> dict[str, dict[str, str]]:  # noqa: ANN001
     types = dict(db.exec(select(DisputeType.code, DisputeType.name)).all())
     return {
         "dtype": types,
-        "status": {s.value: l for s, l in STATE_LABELS.items()},
-        "tier": {t.value: l for t, l in TIER_LABELS.items()},
+        "status": {s.value: label for s, label in STATE_LABELS.items()},
+        "tier": {t.value: label for t, label in TIER_LABELS.items()},
         "org": {str(k): v for k, v in orgs.items()},
         "outcome": OUTCOMES,
     }

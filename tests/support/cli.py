@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -73,10 +74,8 @@ def stop_portal(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
 
 def kill_group(pgid: int) -> None:
     """SIGKILL whatever is left in the process group the test created with start_new_session."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def group_members(pgid: int) -> list[int]:

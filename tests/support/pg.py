@@ -9,6 +9,7 @@ trusts every local connection (user `postgres`, no password).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -191,10 +192,8 @@ class PostgresServer:
         if self.root is None:
             return
         if (self.datadir / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(RuntimeError):
                 self._run(str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate", "-w")
-            except RuntimeError:
-                pass
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
