@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from portal.cases.models import MEDIATION_STATES, Case, CaseRecord, Party, Transfer, TransferState
 from portal.orgs.models import Organisation, Tier
@@ -93,7 +94,7 @@ def _kind(record) -> ColumnElement[str]:  # noqa: ANN001
 def followed_up_in_time(_s: Span) -> ColumnElement[bool]:
     return exists(
         select(_FOLLOWUP.id).where(
-            _FOLLOWUP.case_id == Case.id, _kind(_FOLLOWUP) == "followup", _FOLLOWUP.held_on <= Case.followup_due_on
+            _FOLLOWUP.case_id == Case.id, _kind(_FOLLOWUP) == "followup", col(_FOLLOWUP.held_on) <= Case.followup_due_on
         )
     )
 
@@ -115,7 +116,8 @@ def satisfied(s: Span) -> ColumnElement[bool]:
 
 def mediation_overdue(s: Span) -> ColumnElement[bool]:
     late = or_(
-        and_(Case.concluded_on.is_(None), Case.state.in_(MEDIATION_STATES)), Case.concluded_on > Case.mediation_due_on
+        and_(Case.concluded_on.is_(None), Case.state.in_(MEDIATION_STATES)),
+        col(Case.concluded_on) > Case.mediation_due_on,
     )
     return and_(Case.mediation_due_on < s.today_param, late)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import cast
 from urllib.parse import urlencode
 
 from sqlalchemy import func
@@ -108,7 +109,7 @@ def _compare(indicator: Indicator, now: Number, before: Number) -> float | None:
 def expand(keys: Iterable[str]) -> list[Indicator]:
     """The indicators asked for, and those their rates divide."""
     wanted = [INDICATORS[k] for k in keys if k in INDICATORS]
-    needed = {k for i in wanted if i.is_rate for k in (i.numerator, i.denominator)}
+    needed = {k for i in wanted if i.is_rate for k in (i.numerator, i.denominator) if k is not None}
     return wanted + [INDICATORS[k] for k in needed if k not in {i.key for i in wanted}]
 
 
@@ -187,7 +188,7 @@ def _compute_now(
     merged: queries.Groups = {}
     for groups in results:
         for group, values in groups.items():
-            merged.setdefault(group, {}).update({(slots[k[0]], *k[1:]): v for k, v in values.items()})
+            merged.setdefault(group, {}).update({(slots[cast(str, k[0])], *k[1:]): v for k, v in values.items()})
     if "screening" in families and by in (None, "org"):
         bodies = queries.screening_bodies(db, principal, place)
         for key, period in periods.items():
@@ -246,7 +247,7 @@ def _cells(
         link = _link(ind, period, place, params)
         cells[ind.key] = Cell(value, link, items if link else None)
     for ind in indicators:
-        if ind.is_rate:
+        if ind.is_rate and ind.numerator is not None and ind.denominator is not None:  # a rate names both
             top, bottom = cells[ind.numerator].value, cells[ind.denominator].value
             rate = float(top) / float(bottom) if top is not None and bottom else None
             cells[ind.key] = Cell(rate, parts=(top, bottom))
