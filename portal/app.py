@@ -267,7 +267,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         before_request=check_request,  # ids, query parameters and form bodies no handler should see
         before_send=[add_security_headers, serving.balance_connections],
-        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=errors.HANDLERS,
         # The schema documents the JSON API only: pages are left out here, ApiController opts back in.
         openapi_config=OpenAPIConfig(
             title="调解卷宗门户 API",

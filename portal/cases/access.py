@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, exists, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, Transfer, TransferState
@@ -18,7 +18,7 @@ def _transfer_conditions(principal: Principal):  # noqa: ANN202
     sent_to_us = one_of(Transfer.state, (TransferState.SENT, TransferState.ACCEPTED)) & principal.path_filter(
         Transfer.to_path
     )
-    sent_by_us = (Transfer.state != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.from_path)
+    sent_by_us = (col(Transfer.state) != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.from_path)
     return or_(sent_to_us, sent_by_us)
 
 

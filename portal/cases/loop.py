@@ -232,6 +232,8 @@ def _effects(db: Session, case: Case, transition: Transition, record: CaseRecord
         case.concluded_on = today
     elif transition.action == "close":
         closed = _held_on(RECORD_KINDS["closure"], record.fields) if record else today
+        if closed is None:  # 结案日期 is a required field of the closure report (record_kinds)
+            raise ValueError("结案报告缺少结案日期")
         case.closed_on = closed
         case.followup_due_on = closed + timedelta(days=deadlines.followup_days)
         transfers.feed_back(db, case)

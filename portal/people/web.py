@@ -139,7 +139,7 @@ class PeopleController(Controller):
         status: int = 200,
         latest: Person | None = None,
     ) -> Template:
-        crumbs = [("人员", request.app.route_reverse("list_people"))]
+        crumbs: list[tuple[str, str | None]] = [("人员", request.app.route_reverse("list_people"))]
         if person:
             crumbs += [(person.name, request.app.route_reverse("show_person", person_id=person.id)), ("修改", None)]
         else:

@@ -20,7 +20,7 @@ from portal import freshness, inputs
 from portal.cases.access import get_case, transferred_ids, visible_condition
 from portal.cases.models import Case, Party
 from portal.cases.parties import PERSONAL_DATA_ROLES
-from portal.db import lock
+from portal.db import lock, stored_id
 from portal.dossiers.service import may_download
 from portal.errors import Invalid, NotFound
 from portal.people.models import Person
@@ -145,7 +145,7 @@ def dossier_readers(db: Session, principal: Principal, hits: list[search.Hit]) -
     ids = {h.case_id for h in hits if any(s.page for s in h.snippets)}
     if not ids:
         return set()
-    return {c.id for c in db.exec(select(Case).where(Case.id.in_(ids))).all() if may_download(principal, c)}
+    return {stored_id(c.id) for c in db.exec(select(Case).where(Case.id.in_(ids))).all() if may_download(principal, c)}
 
 
 def still_visible(db: Session, principal: Principal, scope: search.Scope, hits: list[search.Hit]) -> list[search.Hit]:
@@ -279,7 +279,7 @@ def delete_saved(db: Session, principal: Principal, saved_id: int) -> None:
 
 def saved_with_counts(db: Session, principal: Principal, index_root: Path) -> list[tuple[SavedSearch, int | None]]:
     """Each saved search with its live count (None when only the database could answer)."""
-    out = []
+    out: list[tuple[SavedSearch, int | None]] = []
     for saved in saved_of(db, principal):
         outcome = run(db, principal, index_root, dict(parse_qsl(saved.params)), size=1, facets=False)
         out.append((saved, outcome.results.total))
