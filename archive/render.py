@@ -6,11 +6,11 @@ two renders at a time, and XMP that PDFBox Preflight accepts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -139,11 +139,11 @@ def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None) -> UR
     return StaticFetcher()
 
 
-def _opaque(finish):  # noqa: ANN001, ANN202
+def _opaque(finish: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
     """PDF/A-1 forbids transparency groups; WeasyPrint draws SVG text anchored at its middle or end (the charts'
     labels) in one. Nothing in an A-1 document is transparent, so the group changes nothing and is dropped."""
 
-    def run(document, pdf) -> None:  # noqa: ANN001
+    def run(document: Any, pdf: Any) -> None:
         for obj in pdf.objects:
             group = getattr(obj, "extra", {}).get("Group") if hasattr(obj, "extra") else None
             if group is not None and str(group.get("S", "")) == "/Transparency":

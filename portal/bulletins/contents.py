@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.alerts import service as alerts
 from portal.alerts.alert import Alert
@@ -177,7 +177,7 @@ def typical_cases(
 def candidates(db: Session, principal: Principal, org: Organisation, month: Month, limit: int = 40) -> list[CaseLine]:
     """Cases an editor may pick as typical: those of the subtree concluded (or else received) in the month."""
     period = month_period(month)
-    concluded = (Case.concluded_on >= period.start) & (Case.concluded_on <= period.end)
+    concluded = (col(Case.concluded_on) >= period.start) & (col(Case.concluded_on) <= period.end)
     received = (Case.received_on >= period.start) & (Case.received_on <= period.end)
     cases = db.exec(
         select(Case)

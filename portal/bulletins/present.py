@@ -132,7 +132,7 @@ def view(contents: Contents, *, font: str | None = None) -> View:
             f"按纠纷类型：登记数与调解成功数{label}",
             [r.label for r in types],
             [
-                (n, [r.cells[k].value or 0 for r in types])
+                (n, [float(r.cells[k].value or 0) for r in types])
                 for k, n in (("received", "登记数"), ("succeeded", "调解成功数"))
             ],
         ),
@@ -140,14 +140,14 @@ def view(contents: Contents, *, font: str | None = None) -> View:
             "bulletin-place",
             f"按地区：登记数{label}",
             [r.label for r in c.by_place.rows],
-            [("登记数", [r.cells["received"].value or 0 for r in c.by_place.rows])],
+            [("登记数", [float(r.cells["received"].value or 0) for r in c.by_place.rows])],
         ),
         "tier": charts.bars(
             "bulletin-tier",
             f"按层级：登记数与就地化解数{label}",
             [r.label for r in c.by_tier.rows],
             [
-                (n, [r.cells[k].value or 0 for r in c.by_tier.rows])
+                (n, [float(r.cells[k].value or 0) for r in c.by_tier.rows])
                 for k, n in (("received", "登记数"), ("local", "就地化解数"))
             ],
         ),
@@ -155,7 +155,7 @@ def view(contents: Contents, *, font: str | None = None) -> View:
             "bulletin-trend",
             f"近 {len(c.trend)} 个月走势",
             [r.label for r in c.trend],
-            [(i.name, [r.cells[i.key].value or 0 for r in c.trend]) for i in c.trend_indicators],
+            [(i.name, [float(r.cells[i.key].value or 0) for r in c.trend]) for i in c.trend_indicators],
         ),
     }
     return View(summary, headline, grids, {k: _fonted(v, font) for k, v in made.items()}, contents)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from sqlalchemy import exists
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from portal import inputs
 from portal.audit import service as audit
@@ -62,7 +63,7 @@ def list_meetings(db: Session, principal: Principal, *, limit: int = 200) -> lis
         .order_by(Meeting.held_on.desc(), Meeting.id.desc())
         .limit(limit)
     ).all()
-    return [tuple(r) for r in rows]
+    return cast(list[tuple[Meeting, Organisation]], [tuple(r) for r in rows])
 
 
 def get_meeting(db: Session, principal: Principal, meeting_id: int) -> tuple[Meeting, Organisation]:
@@ -107,7 +108,13 @@ def view(db: Session, principal: Principal, meeting_id: int) -> MeetingView:
         .where(MeetingDecision.meeting_id == meeting.id)
         .order_by(MeetingDecision.id)
     ).all()
-    return MeetingView(meeting, convener, list(bodies), [tuple(c) for c in cases], [tuple(d) for d in decisions])
+    return MeetingView(
+        meeting,
+        convener,
+        list(bodies),
+        cast(list[tuple[Case, str]], [tuple(c) for c in cases]),
+        cast(list[tuple[MeetingDecision, Organisation, Person, Problem]], [tuple(d) for d in decisions]),
+    )
 
 
 @dataclass
@@ -254,7 +261,7 @@ def add_decision(
         holds = db.exec(
             select(Membership.id)
             .join(Organisation, Organisation.id == Membership.org_id)
-            .where(Membership.person_id == owner.id, Organisation.path.startswith(org.path, autoescape=True))
+            .where(Membership.person_id == owner.id, col(Organisation.path).startswith(org.path, autoescape=True))
         ).first()
         if holds is None or not owner.active:
             errors["owner_id"] = "责任人须在责任单位或其下级单位任职。"

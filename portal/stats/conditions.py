@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import and_, case, exists, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from portal.cases.models import MEDIATION_STATES, Case, CaseRecord, Transfer, TransferState
 from portal.orgs.models import Organisation, Tier
@@ -91,27 +92,28 @@ def settled_locally(_s: Span) -> ColumnElement[bool]:
 
 # The record facts are columns of the case (portal.stats.facts keeps them with every change of its records).
 def followed_up_in_time(_s: Span) -> ColumnElement[bool]:
-    return Case.followed_up_on <= Case.followup_due_on
+    return col(Case.followed_up_on) <= col(Case.followup_due_on)
 
 
 def evaluated(_s: Span) -> ColumnElement[bool]:
-    return Case.evaluated == true()
+    return col(Case.evaluated) == true()
 
 
 def satisfied(_s: Span) -> ColumnElement[bool]:
-    return Case.satisfied == true()
+    return col(Case.satisfied) == true()
 
 
 def mediation_overdue(s: Span) -> ColumnElement[bool]:
     late = or_(
-        and_(Case.concluded_on.is_(None), Case.state.in_(MEDIATION_STATES)), Case.concluded_on > Case.mediation_due_on
+        and_(Case.concluded_on.is_(None), Case.state.in_(MEDIATION_STATES)),
+        col(Case.concluded_on) > col(Case.mediation_due_on),
     )
-    return and_(Case.mediation_due_on < s.today_param, late)
+    return and_(col(Case.mediation_due_on) < s.today_param, late)
 
 
 def followup_overdue(s: Span) -> ColumnElement[bool]:
-    missed = or_(Case.followed_up_on.is_(None), Case.followed_up_on > Case.followup_due_on)
-    return and_(Case.followup_due_on < s.today_param, missed)
+    missed = or_(Case.followed_up_on.is_(None), col(Case.followed_up_on) > col(Case.followup_due_on))
+    return and_(col(Case.followup_due_on) < s.today_param, missed)
 
 
 def repeat_visit(s: Span) -> ColumnElement[bool]:

@@ -92,7 +92,7 @@ def _compare(indicator: Indicator, now: Number, before: Number) -> float | None:
 def expand(keys: Iterable[str]) -> list[Indicator]:
     """The indicators asked for, and those their rates divide."""
     wanted = [INDICATORS[k] for k in keys if k in INDICATORS]
-    needed = {k for i in wanted if i.is_rate for k in (i.numerator, i.denominator)}
+    needed = {k for i in wanted if i.is_rate for k in (i.numerator, i.denominator) if k is not None}
     return wanted + [INDICATORS[k] for k in needed if k not in {i.key for i in wanted}]
 
 
@@ -148,6 +148,7 @@ def _cells(
         cells[ind.key] = Cell(value, link, items if link else None)
     for ind in indicators:
         if ind.is_rate:
+            assert ind.numerator is not None and ind.denominator is not None  # a rate divides two indicators
             top, bottom = cells[ind.numerator].value, cells[ind.denominator].value
             rate = float(top) / float(bottom) if top is not None and bottom else None
             cells[ind.key] = Cell(rate, parts=(top, bottom))

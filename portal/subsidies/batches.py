@@ -11,9 +11,10 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.audit import service as audit
 from portal.cases.models import Case
@@ -59,7 +60,7 @@ def visible_batches(db: Session, principal: Principal) -> list[tuple[PaymentBatc
         .where(principal.path_filter(Organisation.path, *PAY_ROLES))
         .order_by(PaymentBatch.month.desc(), Organisation.path)
     ).all()
-    return [tuple(r) for r in rows]
+    return cast(list[tuple[PaymentBatch, Organisation]], [tuple(r) for r in rows])
 
 
 def get_batch(db: Session, principal: Principal, batch_id: int) -> tuple[PaymentBatch, Organisation]:
@@ -74,7 +75,7 @@ def paid_in_year(db: Session, person_id: int, year: int) -> Decimal:
     """What batches of `year` paid the person so far (of every body); summed here in Decimal (see money_sum)."""
     return money_sum(
         db.exec(
-            select(ClaimShare.paid)
+            select(col(ClaimShare.paid))
             .join(Claim, Claim.id == ClaimShare.claim_id)
             .join(PaymentBatch, PaymentBatch.id == Claim.batch_id)
             .where(ClaimShare.person_id == person_id, PaymentBatch.month.startswith(f"{year:04d}-"))
@@ -107,7 +108,7 @@ def make(db: Session, principal: Principal, org_id: int, raw_month: str, *, addr
                 Claim.payer_id == org.id,
                 Claim.state == ClaimState.APPROVED,
                 Claim.batch_id.is_(None),
-                Claim.approved_on <= end,
+                col(Claim.approved_on) <= end,
             )
             .order_by(Claim.approved_on, Claim.id)
             .execution_options(populate_existing=True)
@@ -125,7 +126,7 @@ def make(db: Session, principal: Principal, org_id: int, raw_month: str, *, addr
     )
     db.add(batch)
     flush_once(db, MADE)
-    caps = dict(db.exec(select(Tariff.id, Tariff.yearly_cap).where(Tariff.org_id == org.id)).all())
+    caps = dict(db.exec(select(col(Tariff.id), col(Tariff.yearly_cap)).where(Tariff.org_id == org.id)).all())
     paid_so_far: dict[int, Decimal] = {}
     total = money.ZERO
     for claim in claims:
@@ -256,7 +257,7 @@ def year_totals(db: Session, principal: Principal, year: int) -> list[YearTotal]
     batches as approved and as paid after the cap, and approved shares not yet in a batch."""
     prefix = f"{year:04d}-"
     rows = db.exec(
-        select(ClaimShare, Claim.state, PaymentBatch.month, Claim.approved_on)
+        select(ClaimShare, Claim.state, PaymentBatch.month, col(Claim.approved_on))
         .join(Claim, Claim.id == ClaimShare.claim_id)
         .join(Case, Case.id == Claim.case_id)
         .outerjoin(PaymentBatch, PaymentBatch.id == Claim.batch_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import inputs
 from portal.audit import service as audit
@@ -135,7 +135,8 @@ def can_decide(principal: Principal, claim: Claim, case: Case) -> bool:
 
 
 def _rate(db: Session, tariff_id: int, grade: str) -> Decimal:
-    return db.exec(select(TariffRate.amount).where(TariffRate.tariff_id == tariff_id, TariffRate.grade == grade)).one()
+    amount = db.exec(select(col(TariffRate.amount)).where(TariffRate.tariff_id == tariff_id, TariffRate.grade == grade))
+    return Decimal(amount.one())
 
 
 def _grade(raw: str) -> str:

@@ -80,7 +80,7 @@ def build_demo_subsidies(engine: Engine) -> DemoSubsidyReport:
             select(Case).join(DossierVersion, DossierVersion.case_id == Case.id).where(DossierVersion.status == "filed")
         ).all()
         deciders = _deciders(db)
-        for case, (grade, goal) in zip(sorted(filed, key=lambda c: c.id), PLAN, strict=False):
+        for case, (grade, goal) in zip(sorted(filed, key=lambda c: c.id or 0), PLAN, strict=False):
             lead = db.exec(
                 select(Person)
                 .join(CaseMediator, CaseMediator.person_id == Person.id)

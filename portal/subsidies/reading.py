@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from portal.cases import access
 from portal.cases.models import Case, CaseMediator
@@ -68,7 +68,7 @@ def list_claims(db: Session, principal: Principal, flt: ClaimFilter, *, limit: i
         query = query.where(Claim.state == flt.state)
     if flt.org_id is not None:
         org = principal.visible_org(db, flt.org_id)
-        query = query.where(Case.org_path.startswith(org.path, autoescape=True))
+        query = query.where(col(Case.org_path).startswith(org.path, autoescape=True))
     return [tuple(r) for r in db.exec(query.order_by(Claim.created_at.desc(), Claim.id.desc()).limit(limit)).all()]
 
 
