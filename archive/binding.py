@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from archive import pages as pagemod
 from archive.contents import Item, compose
@@ -37,7 +38,7 @@ class Row:
     sha256: str = ""
     source: str = ""  # generated | signed_scan | upload | attachment
     filename: str = ""  # the original file name of an upload
-    entry: dict | None = field(default=None, repr=False, compare=False)  # what was laid out for it
+    entry: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # what was laid out for it
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Bound:
     page_count: int  # numbered body pages
     total_pages: int
     rows: list[Row]
-    manifest: dict
+    manifest: dict[str, Any]
     variant: str
     attachments: list[str] = field(default_factory=list)
 
@@ -97,7 +98,7 @@ def bind(
         raise pagemod.Unbindable("；".join(problems))
     renderer = Renderer(options.variant, options.page_number_position)
     report(5, "读取上传材料")
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     attachments_only: list[Item] = []
     for n, item in enumerate(items):
         if item.upload is not None:
@@ -127,9 +128,10 @@ def bind(
         page_count = len(body.pages)
         rows: list[Row] = []
         numbered = iter(range(1, len(entries) + 1))
-        files_only = {id(i) for i in attachments_only}
+        files_only = {id(i): i.upload for i in attachments_only if i.upload is not None}
         for item in items:  # in the dossier's order: an item without pages keeps its place, marked as a file
-            if id(item) in files_only:
+            upload = files_only.get(id(item))
+            if upload is not None:
                 note = "电子文件，已嵌入" if options.variant == "pdf/a-3b" else "电子文件，原件另存"
                 rows.append(
                     Row(
@@ -139,9 +141,9 @@ def bind(
                         pages="—",
                         note=note,
                         key=item.key,
-                        sha256=item.upload.sha256,
+                        sha256=upload.sha256,
                         source="attachment",
-                        filename=item.upload.filename,
+                        filename=upload.filename,
                     )
                 )
                 continue
@@ -167,7 +169,7 @@ def bind(
             )
         # Generated documents are hashed by the HTML they were rendered from, so the manifest names each one.
         for row in rows:
-            if row.source == "generated":
+            if row.source == "generated" and row.entry is not None:  # every laid-out row has its entry
                 item = row.entry["item"]
                 transfer = case.transfers[item.transfer_index] if item.transfer_index is not None else None
                 html = renderer.html(

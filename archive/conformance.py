@@ -38,9 +38,9 @@ class Report:
 
 
 def _fonts(pdf: pikepdf.Pdf) -> list[tuple[str, bool]]:
-    found: dict[tuple, tuple[str, bool]] = {}
+    found: dict[tuple[int, int], tuple[str, bool]] = {}
 
-    def visit(font: pikepdf.Dictionary) -> None:
+    def visit(font: pikepdf.Object) -> None:
         key = font.objgen if font.is_indirect else (id(font), 0)
         if key in found:
             return
@@ -58,7 +58,7 @@ def _fonts(pdf: pikepdf.Pdf) -> list[tuple[str, bool]]:
         embedded = descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
         found[key] = (name, embedded)
 
-    def resources(res: pikepdf.Dictionary, depth: int = 0) -> None:
+    def resources(res: pikepdf.Object | None, depth: int = 0) -> None:
         if res is None or depth > 8:
             return
         for font in (res.get("/Font") or {}).values():
@@ -99,7 +99,7 @@ def check(data: bytes, *, run_qpdf: bool = True) -> Report:
             report.problems.append("XMP 元数据缺少 pdfaid:part（不是 PDF/A）")
         elif report.part == 1 and pdf.pdf_version > "1.4":
             report.problems.append(f"PDF/A-1 须为 PDF 1.4，实为 {pdf.pdf_version}")
-        intents = root.get("/OutputIntents") or []
+        intents: pikepdf.Object | list[pikepdf.Object] = root.get("/OutputIntents") or []
         if not any(str(i.get("/S")) == "/GTS_PDFA1" and i.get("/DestOutputProfile") is not None for i in intents):
             report.problems.append("缺少 PDF/A 输出意图（OutputIntent GTS_PDFA1 与 ICC 配置文件）")
         fonts = _fonts(pdf)
@@ -121,7 +121,7 @@ def check(data: bytes, *, run_qpdf: bool = True) -> Report:
         declared = {spec.objgen for spec in (root.get("/AF") or [])}
         if embedded is not None:
             entries = list(embedded.get("/Names") or [])
-            for name, spec in zip(entries[::2], entries[1::2]):
+            for name, spec in zip(entries[::2], entries[1::2], strict=False):  # a stray odd entry is ignored
                 report.embedded_files.append(str(name))
                 if report.part and report.part < 3:
                     report.problems.append(f"PDF/A-{report.part} 不允许嵌入文件：{name}")

@@ -47,7 +47,7 @@ class Item:
     title: str
     author: str
     day: date | None
-    sort: tuple
+    sort: tuple[object, ...]
     template: str | None = None
     record: RecordData | None = None
     transfer_index: int | None = None
@@ -135,7 +135,7 @@ def _document_author(case: CaseData, prefix: str, record: RecordData | None, tra
         return case.body(case.registered_by)
     if prefix == "rights":
         return case.body(case.accepted_by)
-    if prefix == "transfer":
+    if prefix == "transfer" and transfer_index is not None:  # generated_keys gives every transfer its index
         return case.transfers[transfer_index].from_org
     if prefix == "confirmation_application":
         return principals(case)
@@ -155,7 +155,7 @@ def _document_title(case: CaseData, prefix: str, transfer_index: int | None, ite
     if prefix == "mediation":
         number = sum(1 for i in items if i.key.startswith("mediation:")) + 1
         return f"{title}（第{number}次）"
-    if prefix == "transfer":
+    if prefix == "transfer" and transfer_index is not None:
         own = transfer_form(case.transfers[transfer_index].kind)
         return own[1] if own else f"移送函（{case.transfers[transfer_index].kind}）及回执"
     return title

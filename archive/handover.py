@@ -9,6 +9,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,12 @@ class Entry:
 
     name: str  # folder name inside the package, e.g. 2026-007_v1
     pdf: bytes
-    manifest: dict
+    manifest: dict[str, Any]
     sha256: str  # as recorded at filing; checked again here
     originals: list[Original] = field(default_factory=list)
 
 
-def _files(entries: list[Entry], meta: dict) -> list[tuple[str, bytes]]:
+def _files(entries: list[Entry], meta: dict[str, Any]) -> list[tuple[str, bytes]]:
     files: list[tuple[str, bytes]] = []
     for entry in entries:
         actual = hashlib.sha256(entry.pdf).hexdigest()
@@ -69,7 +70,7 @@ def _safe(filename: str) -> str:
     return name[:120]
 
 
-def build_zip(entries: list[Entry], meta: dict | None = None) -> bytes:
+def build_zip(entries: list[Entry], meta: dict[str, Any] | None = None) -> bytes:
     """The package as zip bytes; `SHA256SUMS` (sha256sum format) covers every other file."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -78,7 +79,7 @@ def build_zip(entries: list[Entry], meta: dict | None = None) -> bytes:
     return out.getvalue()
 
 
-def build_folder(entries: list[Entry], target: Path, meta: dict | None = None) -> list[Path]:
+def build_folder(entries: list[Entry], target: Path, meta: dict[str, Any] | None = None) -> list[Path]:
     written = []
     for name, data in _files(entries, meta or {}):
         path = target / name

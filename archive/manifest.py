@@ -5,23 +5,27 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from archive.model import CaseData, FilingData, Options
+
+if TYPE_CHECKING:
+    from archive.binding import Row
 
 
 def build_manifest(
     case: CaseData,
     filing: FilingData,
     options: Options,
-    rows: list,
+    rows: list[Row],
     *,
     page_count: int,
     front_pages: int,
     tail_pages: int,
     created: str,
     title: str,
-    period: tuple,
-) -> dict:
+    period: tuple[date | None, date | None],
+) -> dict[str, Any]:
     """The manifest of one binding; `rows` are the contents as written (archive.binding.Row)."""
     return {
         "format": "mediation-dossier/1",
@@ -73,7 +77,7 @@ def build_manifest(
     }
 
 
-def originals(manifest: dict) -> list[dict]:
+def originals(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """The uploaded files a dossier holds (scans, uploads, attachments): what a hand-over carries as originals."""
     seen: set[str] = set()
     out = []

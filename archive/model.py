@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -120,4 +121,4 @@ class Options:
     variant: str = "pdf/a-3b"  # or "pdf/a-1b"
     page_number_position: str = "top-right"  # top-right | top-left | outer | bottom-right | bottom-center | bottom-left
     image_dpi: int = 150
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)

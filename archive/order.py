@@ -8,6 +8,7 @@ archive.contents; what the case's own record says must be there, and is not, arc
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from archive.model import CaseData
 
@@ -101,7 +102,8 @@ RECORD_DOCUMENTS = (
     "confirmation_application",
 )
 PRINTABLE = (*DOCUMENTS, "notes")
-# A transfer's letter by its kind where the sender has its own form (the police's for 公调对接); else DOCUMENTS["transfer"].
+# A transfer's letter by its kind where the sender has its own form (the police's for 公调对接);
+# else DOCUMENTS["transfer"].
 TRANSFER_FORMS: dict[str, tuple[str, str]] = {
     "公调对接": ("docs/police_transfer.html", "公安机关移交人民调解函（附回执）"),
 }
@@ -152,6 +154,17 @@ def simple_case(case: CaseData) -> bool:
     return sessions <= SIMPLE_MAX_SESSIONS and not case.group_dispute and not confirmed
 
 
-def with_slots(order: tuple[Slot, ...], **changes: dict) -> tuple[Slot, ...]:
-    """A copy of `order` with some slots changed (e.g. `with_slots(DEFAULT_ORDER, followup={"required": "accepted"})`)."""
+class SlotChange(TypedDict, total=False):
+    """What `with_slots` may change in a slot."""
+
+    title: str
+    sort_key: int
+    required: str
+    uploads: tuple[str, ...]
+
+
+def with_slots(order: tuple[Slot, ...], **changes: SlotChange) -> tuple[Slot, ...]:
+    """A copy of `order` with some slots changed.
+
+    E.g. `with_slots(DEFAULT_ORDER, followup={"required": "accepted"})`."""
     return tuple(replace(s, **changes[s.code]) if s.code in changes else s for s in order)

@@ -111,7 +111,8 @@ def check_pdf(upload: UploadData) -> int:
 
 
 def pdf_pages(upload: UploadData, dpi: int) -> list[bytes]:
-    """Each page rasterised (pdftoppm): the dossier stays PDF/A whatever the upload's fonts; the original is kept too."""
+    """Each page rasterised (pdftoppm): the dossier stays PDF/A whatever the upload's fonts; the original is kept
+    too."""
     check_pdf(upload)
     with tempfile.TemporaryDirectory(prefix="dossier-pdf-") as tmp:
         source = Path(tmp) / "in.pdf"
@@ -137,7 +138,8 @@ def prepare(upload: UploadData, dpi: int = 150) -> Prepared:
     if upload.media_type in ATTACH_TYPES:
         return Prepared(upload, [], attachment_only=True)
     raise Unbindable(
-        f"“{upload.filename}”的类型（{upload.media_type or '未知'}）不能装订：只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档。"
+        f"“{upload.filename}”的类型（{upload.media_type or '未知'}）不能装订："
+        "只接受 PDF、JPEG/PNG/TIFF 图片和 Word、Excel 文档。"
     )
 
 

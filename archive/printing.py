@@ -18,7 +18,7 @@ def document_pdf(
     if prefix not in PRINTABLE:
         raise KeyError(key)
     renderer = Renderer(options.variant, options.page_number_position)
-    context: dict = {
+    context: dict[str, object] = {
         "case": case,
         "record": None,
         "transfer": None,

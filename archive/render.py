@@ -6,15 +6,20 @@ two renders at a time, and XMP that PDFBox Preflight accepts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from archive import xmp
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+    from weasyprint.urls import URLFetcher
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates" / "pdf"
@@ -44,10 +49,12 @@ def cn_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            day: date = date.fromisoformat(value)
         except ValueError:
             return value
-    return f"{value.year}年{value.month}月{value.day}日"
+    else:
+        day = value
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
@@ -107,15 +114,16 @@ def page_number_css(position: str) -> str:
     return " ".join(css)
 
 
-def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None):  # noqa: ANN201
-    """Serve `static/` from disk and `mem:` resources from the dict; refuse everything else (no network, no file:// elsewhere)."""
+def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None) -> URLFetcher:
+    """Serve `static/` from disk and `mem:` resources from the dict; refuse everything else (no network, no file://
+    elsewhere)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     root = static.resolve()
     store = memory if memory is not None else {}
 
     class StaticFetcher(URLFetcher):
-        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
             parts = urlsplit(url)
             if parts.scheme == "mem" and url[4:] in store:
                 data = store[url[4:]]
@@ -129,6 +137,20 @@ def fetcher(static: Path = STATIC, memory: dict[str, bytes] | None = None):  # n
             raise ValueError(f"refused to fetch {url!r}: only static/ and the dossier's own images")
 
     return StaticFetcher()
+
+
+def _opaque(finish: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """PDF/A-1 forbids transparency groups; WeasyPrint draws SVG text anchored at its middle or end (the charts'
+    labels) in one. Nothing in an A-1 document is transparent, so the group changes nothing and is dropped."""
+
+    def run(document: Any, pdf: Any) -> None:
+        for obj in pdf.objects:
+            group = getattr(obj, "extra", {}).get("Group") if hasattr(obj, "extra") else None
+            if group is not None and str(group.get("S", "")) == "/Transparency":
+                del obj.extra["Group"]
+        finish(document, pdf)
+
+    return run
 
 
 class Renderer:
@@ -156,7 +178,7 @@ class Renderer:
         """`page` (a file in templates/pdf) rendered with `context`."""
         return self.env.get_template(page).render({"variant": self.variant, **context})
 
-    def document(self, html: str):  # noqa: ANN201
+    def document(self, html: str) -> Document:
         """Lay out `html` (a WeasyPrint Document: pages with their anchors)."""
         from weasyprint import CSS, HTML
 
@@ -165,7 +187,13 @@ class Renderer:
             string=html, base_url=self.static.resolve().as_uri() + "/", url_fetcher=fetcher(self.static, self.memory)
         ).render(stylesheets=[stylesheet], font_config=self.fonts)
 
-    def write(self, document, *, attachments: list | None = None, properties: dict[str, str] | None = None) -> bytes:  # noqa: ANN001
+    def write(
+        self,
+        document: Document,
+        *,
+        attachments: list[tuple[str, bytes, str, str]] | None = None,
+        properties: dict[str, str] | None = None,
+    ) -> bytes:
         """The PDF/A bytes: subset fonts, attachments (A-3 only), XMP with the archive's own properties."""
         from weasyprint import Attachment
 
@@ -173,10 +201,11 @@ class Renderer:
             Attachment(string=data, name=name, description=desc, relationship=rel)
             for name, data, desc, rel in (attachments or [])
         ]
+        finish = xmp.finisher(self.variant, properties or {})
         return document.write_pdf(
             pdf_variant=self.variant,
             attachments=atts if self.variant == "pdf/a-3b" else None,
-            finisher=xmp.finisher(self.variant, properties or {}),
+            finisher=_opaque(finish) if self.variant == "pdf/a-1b" else finish,
             uncompressed_pdf=False,
         )
 

@@ -17,7 +17,8 @@ def default_retention(
     group_dispute: bool = False,
     major: bool = False,
 ) -> str:
-    """10年; 30年 for land, house and expropriation cases and those with judicial confirmation; 永久 for major group disputes."""
+    """10年; 30年 for land, house and expropriation cases and those with judicial confirmation; 永久 for major group
+    disputes."""
     if group_dispute and major:
         return "永久"
     words = ("土地", "宅基地", "房屋", "征地", "拆迁", "征收", "山林")

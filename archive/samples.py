@@ -67,7 +67,8 @@ def case(
     signed: bool = True,
     received: date = date(2026, 3, 2),
 ) -> CaseData:
-    """A written-agreement case with evidence scans, followed up; `signed` adds the signed scans of the documents that need them."""
+    """A written-agreement case with evidence scans, followed up; `signed` adds the signed scans of the documents
+    that need them."""
     applicant = "王䶮" if rare else "王建国"
     respondent = "吉𠮷堃喆" if rare else "李明"
     accepted = received + timedelta(days=1)

@@ -8,7 +8,12 @@ pdfaid" when they are declared once on rdf:RDF, as WeasyPrint does (DOMAIN §7).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    from pydyf import PDF
+    from weasyprint import Document
 
 NS_DOSSIER = "http://tiaojie.example.cn/ns/dossier/1.0/"
 PROPERTIES = {  # XMP name → (meaning, for the extension schema)
@@ -70,7 +75,10 @@ def packet(
             + "</rdf:Seq></dc:creator>"
         )
     if description:
-        dc += f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{_text(description)}</rdf:li></rdf:Alt></dc:description>'
+        dc += (
+            f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{_text(description)}</rdf:li></rdf:Alt>'
+            "</dc:description>"
+        )
     if dc:
         parts.append(_description({"dc": "http://purl.org/dc/elements/1.1/"}, dc))
     basic = ""
@@ -123,12 +131,12 @@ def packet(
     ).encode()
 
 
-def finisher(variant: str, properties: dict[str, str]) -> Callable:
+def finisher(variant: str, properties: dict[str, str]) -> Callable[[Document, PDF], None]:
     """A WeasyPrint finisher that replaces the XMP stream WeasyPrint wrote with `packet()`."""
     part = int(variant.split("-")[1][0])
     conformance = variant[-1].upper()
 
-    def finish(document, pdf) -> None:  # noqa: ANN001
+    def finish(document: Document, pdf: PDF) -> None:
         meta = document.metadata
         reference = pdf.catalog["Metadata"]
         raw = reference.decode() if isinstance(reference, bytes) else str(reference)

@@ -160,6 +160,8 @@ class Result:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     server_cpu: float = 0.0  # seconds of server CPU the scenario cost (warm-up included)
+    db_cpu: float = 0.0  # seconds of PostgreSQL's CPU, where measured (bench/stats.py)
+    load: float = 0.0  # the 1-minute load average while it ran, where measured (bench/stats.py)
 
     @property
     def cpu_ms_per_request(self) -> float:
@@ -299,8 +301,9 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         loaded = load_cases(engine, args.cases, seed=args.seed)
         rows = loaded.cases + loaded.parties + loaded.events + loaded.mediators + loaded.records + loaded.files
         note(
-            f"[{backend}] loaded {loaded.cases:,} cases, {loaded.parties:,} parties, {loaded.events:,} events, {loaded.mediators:,} mediators, "
-            f"{loaded.records:,} records, {loaded.files:,} files in {loaded.seconds:.1f} s ({rows / max(loaded.seconds, 1e-9):,.0f} rows/s)"
+            f"[{backend}] loaded {loaded.cases:,} cases, {loaded.parties:,} parties, {loaded.events:,} events, "
+            f"{loaded.mediators:,} mediators, {loaded.records:,} records, {loaded.files:,} files "
+            f"in {loaded.seconds:.1f} s ({rows / max(loaded.seconds, 1e-9):,.0f} rows/s)"
         )
         ids = visible_ids(engine)
         note(f"[{backend}] visible: county user {len(ids['county']):,} cases, village user {len(ids['village']):,}")
@@ -308,7 +311,8 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
         # The portal on the database's own machine reaches it through the Unix socket (--pg-via tcp: over 127.0.0.1).
         if pg:
             note(
-                f"[{backend}] the server connects {'through the Unix socket' if args.pg_via == 'socket' else 'over TCP to 127.0.0.1'}"
+                f"[{backend}] the server connects "
+                f"{'through the Unix socket' if args.pg_via == 'socket' else 'over TCP to 127.0.0.1'}"
             )
         server = Server(
             pg.socket_url("bench") if pg and args.pg_via == "socket" else url, data_dir, workers=args.workers
@@ -326,7 +330,8 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
             result.server_cpu = server.cpu_seconds() - cpu_before
             results.append(result)
             print(
-                f"  [{backend}] {scenario.name}: {len(result.latencies)} ok, p95 {result.pct(95):.1f} ms, errors {result.errors}"
+                f"  [{backend}] {scenario.name}: {len(result.latencies)} ok, "
+                f"p95 {result.pct(95):.1f} ms, errors {result.errors}"
                 + (f" {dict(result.statuses)}" if result.statuses else ""),
                 flush=True,
             )
@@ -352,7 +357,10 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> tuple[li
 
 
 def table(all_results: dict[str, list[Result]]) -> str:
-    head = f"{'db':<11}{'scenario':<28}{'requests':>9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}{'cpu/req':>9}"
+    head = (
+        f"{'db':<11}{'scenario':<28}{'requests':>9}{'req/s':>8}"
+        f"{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}{'cpu/req':>9}"
+    )
     lines = [head, "-" * len(head)]
     for backend, results in all_results.items():
         for r in results:
@@ -414,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
     print(
-        f"{args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s per scenario, target p95 < {TARGET_P95_MS:.0f} ms (times in ms)"
+        f"{args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s per scenario, "
+        f"target p95 < {TARGET_P95_MS:.0f} ms (times in ms)"
     )
     print(table(all_results))
     return 0

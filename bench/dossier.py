@@ -75,7 +75,8 @@ def main() -> None:
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"| {r['pages']} / {r['total_pages']} | {r['variant']} | {r['seconds']} s | {r['peak_mb']} MB | {r['pdf_mb']} MB |",
+            f"| {r['pages']} / {r['total_pages']} | {r['variant']} | {r['seconds']} s "
+            f"| {r['peak_mb']} MB | {r['pdf_mb']} MB |",
             flush=True,
         )
 

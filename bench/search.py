@@ -69,9 +69,12 @@ def fts_reference(db_file: Path, queries: dict[str, list[str]], scope_path: str)
     conn = sqlite3.connect(db_file)
     conn.execute("DROP TABLE IF EXISTS bench_fts")
     conn.execute("CREATE VIRTUAL TABLE bench_fts USING fts5(number, title, body, parties, tokenize='trigram')")
-    conn.execute("""INSERT INTO bench_fts(rowid, number, title, body, parties)
-                    SELECT c.id, c.number, c.title, c.summary || ' ' || c.requests, (SELECT group_concat(name, ' ') FROM party WHERE case_id = c.id)
-                    FROM "case" c""")
+    conn.execute(
+        "INSERT INTO bench_fts(rowid, number, title, body, parties)\n"
+        "                    SELECT c.id, c.number, c.title, c.summary || ' ' || c.requests,"
+        " (SELECT group_concat(name, ' ') FROM party WHERE case_id = c.id)\n"
+        '                    FROM "case" c'
+    )
     conn.commit()
 
     def run(q: str) -> None:
@@ -79,12 +82,14 @@ def fts_reference(db_file: Path, queries: dict[str, list[str]], scope_path: str)
         if all(len(w) >= 3 for w in words):
             match = " AND ".join(f'"{w}"' for w in words)
             sql = (
-                "SELECT c.id, snippet(bench_fts, 2, '<mark>', '</mark>', '…', 12) FROM bench_fts JOIN \"case\" c ON c.id = bench_fts.rowid "
+                "SELECT c.id, snippet(bench_fts, 2, '<mark>', '</mark>', '…', 12) "
+                'FROM bench_fts JOIN "case" c ON c.id = bench_fts.rowid '
                 "WHERE bench_fts MATCH ? AND c.org_path LIKE ? ORDER BY rank LIMIT 20"
             )
             conn.execute(sql, (match, scope_path + "%")).fetchall()
             conn.execute(
-                'SELECT count(*) FROM bench_fts JOIN "case" c ON c.id = bench_fts.rowid WHERE bench_fts MATCH ? AND c.org_path LIKE ?',
+                'SELECT count(*) FROM bench_fts JOIN "case" c ON c.id = bench_fts.rowid '
+                "WHERE bench_fts MATCH ? AND c.org_path LIKE ?",
                 (match, scope_path + "%"),
             ).fetchone()
         else:  # trigram cannot match fewer than 3 characters: LIKE over the table, as FTS5 itself would
@@ -125,7 +130,8 @@ def main() -> None:
             engine, args.cases, files=False
         )  # the index reads files' text; the loader's files have none
         print(
-            f"loaded {loaded.cases} cases ({loaded.parties} parties, {loaded.records} records, {loaded.mediators} mediators) in {loaded.seconds:.0f} s"
+            f"loaded {loaded.cases} cases ({loaded.parties} parties, {loaded.records} records, "
+            f"{loaded.mediators} mediators) in {loaded.seconds:.0f} s"
         )
     if args.procs:
         search_writing.REBUILD_PROCS = args.procs
@@ -160,7 +166,8 @@ def main() -> None:
     }
     print(f"load before the queries: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
-        "| query kind | Whoosh county p50 / p95 (first-pass max) [CPU p95] ms | Whoosh village p50 / p95 (first-pass max) [CPU p95] "
+        "| query kind | Whoosh county p50 / p95 (first-pass max) [CPU p95] ms "
+        "| Whoosh village p50 / p95 (first-pass max) [CPU p95] "
         "| FTS5 trigram p50 / p95 |"
     )
     print("|---|---|---|---|")
@@ -171,7 +178,8 @@ def main() -> None:
             county = timed(lambda q: service.run(db, principal, settings.index_dir, {"q": q}), qs)
             small = timed(lambda q: service.run(db, village, settings.index_dir, {"q": q}), qs)
             print(
-                f"| {kind} | {county[0]:.0f} / {county[1]:.0f} ({county[2]:.0f}) [{county[3]:.0f}] | {small[0]:.0f} / {small[1]:.0f} ({small[2]:.0f}) [{small[3]:.0f}] "
+                f"| {kind} | {county[0]:.0f} / {county[1]:.0f} ({county[2]:.0f}) [{county[3]:.0f}] "
+                f"| {small[0]:.0f} / {small[1]:.0f} ({small[2]:.0f}) [{small[3]:.0f}] "
                 f"| {fts[kind][0]:.0f} / {fts[kind][1]:.0f} |"
             )
 

@@ -88,8 +88,9 @@ def main() -> None:
         refresh_ok = refresh_keeps_deletions(Path(tmp) / "refresh")
     times.sort()
     print(
-        f"{whoosh.versionstring():>8} | docs {len(docs)} | build {len(docs) / build:.0f} docs/s | query p50 {statistics.median(times):.1f} ms "
-        f"p95 {times[int(len(times) * 0.95)]:.1f} ms | recall@10 {hits / found:.3f} | refresh after delete correct: {refresh_ok} | "
+        f"{whoosh.versionstring():>8} | docs {len(docs)} | build {len(docs) / build:.0f} docs/s "
+        f"| query p50 {statistics.median(times):.1f} ms p95 {times[int(len(times) * 0.95)]:.1f} ms "
+        f"| recall@10 {hits / found:.3f} | refresh after delete correct: {refresh_ok} | "
         f"runtime warnings {len(runtime)} | compile warnings {compile_warnings()} | Python {sys.version.split()[0]}"
     )
 

@@ -28,13 +28,14 @@ from sqlmodel import Session
 
 from portal import clock, serving
 from portal.alerts.web import AlertController
+from portal.api.web import ApiController
 from portal.assessment.web import AssessmentController
 from portal.assessment.web_rubric import RubricController
-from portal.api.web import ApiController
 from portal.audit.models import AuditEntry, AuditHead
 from portal.audit.web import AuditController
 from portal.auth.sessions import Toucher
 from portal.auth.web import AccountController, LoginController, logout
+from portal.bulletins.web import BulletinController
 from portal.cases.web import CaseController
 from portal.cases.web_files import CaseFilesController
 from portal.cases.web_loop import CaseLoopController
@@ -45,6 +46,7 @@ from portal.dossiers.web import dossier_router, start_keeping, stop_keeping
 from portal.experts.web import ExpertController
 from portal.health import healthz
 from portal.ledger.web import LedgerController
+from portal.meetings.web import MeetingController
 from portal.orgs.web import OrgController
 from portal.people.web import PeopleController, RosterController
 from portal.problems.web import ProblemController
@@ -54,6 +56,7 @@ from portal.searching.service import start_warming
 from portal.searching.web import SearchApiController, SearchController, SimilarCasesController
 from portal.settings import Settings
 from portal.stats.web import StatsApiController, StatsController
+from portal.subsidies.web import SubsidyController
 from portal.training.web import TrainingController
 from portal.web import errors, filters, forms
 from portal.web.auth import SessionAuthMiddleware
@@ -219,12 +222,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SimilarCasesController,
             SearchApiController,
             StatsController,
+            BulletinController,
             StatsApiController,
             dossier_router,
             AlertController,
             TrainingController,
             AssessmentController,
             RubricController,
+            SubsidyController,
+            MeetingController,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], name="static", opt={"exclude_from_auth": True}
             ),
@@ -261,7 +267,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         before_request=check_request,  # ids, query parameters and form bodies no handler should see
         before_send=[add_security_headers, serving.balance_connections],
-        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=errors.HANDLERS,
         # The schema documents the JSON API only: pages are left out here, ApiController opts back in.
         openapi_config=OpenAPIConfig(
             title="调解卷宗门户 API",

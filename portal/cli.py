@@ -14,12 +14,15 @@ from portal import clock, db
 from portal.admin import AdminRequest
 from portal.admin import create_admin as create
 from portal.audit import service as audit_service
+from portal.bulletins.demo import issue_demo_bulletin
 from portal.db import alembic_config, make_engine
 from portal.demo import DEMO_PASSWORD, build_demo
 from portal.demo_cases import build_demo_cases
 from portal.demo_cases.filing import file_demo_dossiers
 from portal.demo_management import build_demo_management
+from portal.meetings.demo import build_demo_meetings
 from portal.settings import Settings
+from portal.subsidies.demo import build_demo_subsidies
 
 
 def _settings() -> Settings:
@@ -86,7 +89,10 @@ def _require_migrated(settings: Settings) -> None:
 
 
 @main.command(
-    help="生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档。仅用于演示模式。"
+    help=(
+        "生成演示县（幂等）：组织机构、约 40 名各角色人员、约 300 件演示案件，其中 3 件已立卷归档，"
+        "及上月的研判预警专报。仅用于演示模式。"
+    )
 )
 def demo() -> None:
 
@@ -98,12 +104,18 @@ def demo() -> None:
     report = build_demo(engine, password=DEMO_PASSWORD)
     cases_report = build_demo_cases(engine)
     filing_report = file_demo_dossiers(engine, settings)
+    bulletin_line = issue_demo_bulletin(engine, settings)
     management_report = build_demo_management(engine)
+    subsidy_report = build_demo_subsidies(engine)
+    meetings_summary = build_demo_meetings(engine)
     engine.dispose()
     click.echo(report.summary())
     click.echo(cases_report.summary())
     click.echo(filing_report.summary())
+    click.echo(bulletin_line)
     click.echo(management_report.summary())
+    click.echo(subsidy_report.summary())
+    click.echo(meetings_summary)
     click.echo(f"演示账户的密码均为：{DEMO_PASSWORD}")
 
 

@@ -161,14 +161,24 @@ def lock(db: Session, model: type, row_id: object) -> None:
     a read-only session takes no lock. Lock one kind of row per transaction, or always in the same order.
     """
     if db.get_bind().dialect.name == "postgresql" and writes(db):
-        db.execute(select(model.id).where(model.id == row_id).with_for_update())  # type: ignore[attr-defined]
+        db.execute(select(model.id).where(model.id == row_id).with_for_update())
 
 
 # For `__mapper_args__` of a model with a `version` column: the ORM then writes it with `… AND version = :seen` and
 # raises StaleDataError when another transaction changed the row since it was read. The services still bump the
 # version themselves (version_id_generator=False), as they compare it with the one a form carried.
-versioned = declared_attr(lambda cls: {"version_id_col": cls.__table__.c.version, "version_id_generator": False})
+versioned = declared_attr.directive(  # .directive: a declarative directive, typed as what it returns (same at runtime)
+    lambda cls: {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+)
 STALE = "该内容刚刚已被他人修改或处理。请刷新页面查看最新内容后再操作。"
+
+
+def stored_id(value: int | None) -> int:
+    """The id of a row read from the database (or flushed): SQLModel types primary keys `int | None`, None only before
+    the first flush, so code that hands a stored row's id on narrows it here."""
+    if value is None:
+        raise ValueError("a row without its id: not flushed yet")
+    return value
 
 
 def flush_once(db: Session, message: str) -> None:

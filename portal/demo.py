@@ -109,7 +109,8 @@ def build_demo(engine: Engine, *, password: str) -> DemoReport:
                 actor_name="portal demo",
                 org=root,
                 summary=(
-                    f"生成演示数据：机构 {report.orgs_created} 个，人员 {report.people_created} 名，角色 {report.memberships_created} 个"
+                    f"生成演示数据：机构 {report.orgs_created} 个，人员 {report.people_created} 名，"
+                    f"角色 {report.memberships_created} 个"
                 ),
             )
     return report

@@ -7,6 +7,8 @@ Every name, place, code and phone number here is invented. Division codes are we
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal.orgs.models import OrgKind
 from portal.people.models import MediatorKind, Role
 
@@ -76,7 +78,7 @@ GRID = "网格员：矛盾排查、信息上报"
 
 # username, name, mobile, memberships: (org key, role[, mediator kind, specialities]).
 # The first membership's organisation is the account's home organisation.
-PEOPLE = [
+PEOPLE: list[tuple[str, str, str, list[tuple[Any, ...]]]] = [  # username, name, phone, (org key, role, …)
     # 市
     ("yc.admin", "孙晓岚", "13907210101", [("city", Role.ADMIN)]),
     # 县矛调中心 (一站式多元化解中心)

@@ -44,7 +44,7 @@ def _key(*aggregates) -> ColumnElement[str]:  # noqa: ANN002
     into one short text: as a column it rides along with every row of a page's own statement (see confirmed_by),
     where seven typed columns cost more to decode, fifty times over, than the statement they save."""
     parts = [func.coalesce(cast(select(aggregate).scalar_subquery(), String), "") for aggregate in aggregates]
-    joined = parts[0]
+    joined: ColumnElement[str] = parts[0]
     for part in parts[1:]:
         joined = joined + "|" + part
     return joined
@@ -72,7 +72,8 @@ def _saw(db: Session, values: tuple) -> Generation:
 
 
 def current(db: Session) -> Generation:
-    """Read before computing anything to keep: a value is stored under the generation read before it, never a later one."""
+    """Read before computing anything to keep:
+    a value is stored under the generation read before it, never a later one."""
     return _saw(db, tuple(db.exec(_CURRENT).one()))
 
 

@@ -80,8 +80,9 @@ def _reader(type_: TypeEngine) -> Callable[[Any], Any]:
     """How a value of `type_` comes back from JSON; a type not listed here is refused when the shape is made, not
     guessed at (numbers with decimals, for one, would come back as floats)."""
     if isinstance(type_, TypeDecorator):
-        # e.g. SQLModel's AutoString (converts nothing) and UTCDateTime (makes a datetime aware): the stored value as its
-        # implementation reads it, then the decorator's own conversion, which for these does not depend on the dialect.
+        # e.g. SQLModel's AutoString (converts nothing) and UTCDateTime (makes a datetime aware): the stored value as
+        # its implementation reads it, then the decorator's own conversion, which for these does not depend on the
+        # dialect.
         inner = _reader(type_.impl_instance)
         if type(type_).process_result_value is TypeDecorator.process_result_value:
             return inner
@@ -126,7 +127,8 @@ class Shape(Generic[M]):
         return (*self.columns, *self.extra)
 
     def instance(self, values: list) -> M:
-        """A transient instance, made as the ORM makes a loaded one (its dictionary filled, no events, no validation)."""
+        """A transient instance, made as the ORM makes a loaded one
+        (its dictionary filled, no events, no validation)."""
         instance = self._new()
         instance.__dict__.update(
             zip(self._keys, (read(v) for read, v in zip(self._readers, values, strict=True)), strict=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy import false, or_
 from sqlalchemy.orm import aliased
@@ -137,7 +137,7 @@ class Principal:
                 _CONDITIONS.clear()
             value = _CONDITIONS[shared] = build()
         self._cache[key] = value
-        return value
+        return cast(T, value)  # what build() made for this key
 
     @property
     def can_admin(self) -> bool:

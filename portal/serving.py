@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import uvicorn
+from litestar.types import Message, Scope
 
 log = logging.getLogger("portal.serving")
 
@@ -90,7 +91,7 @@ class Balance:
 _balance: Balance | None = None  # set in a worker process started by serve()
 
 
-async def balance_connections(message: dict, scope: dict) -> None:  # noqa: ARG001
+async def balance_connections(message: Message, scope: Scope) -> None:  # noqa: ARG001
     """App-level before_send hook: close this connection after the response if the worker holds more than its share."""
     if _balance is not None and message["type"] == "http.response.start" and _balance.should_let_go():
         message["headers"] = [*message.get("headers", []), (b"connection", b"close")]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from litestar import Request, get
 from litestar.response import Redirect, Template
 from sqlalchemy import and_, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import clock
 from portal.alerts.web import panel as alert_panel
@@ -46,8 +46,10 @@ def case_summary(db: Session, principal: Principal, today: date, soon_days: int)
     soon = today + timedelta(days=soon_days)
     working = Case.state.in_(MEDIATION_STATES)
     due_soon = or_(
-        and_(working, Case.mediation_due_on >= today, Case.mediation_due_on <= soon),
-        and_(Case.state == CaseState.CLOSED, Case.followup_due_on >= today, Case.followup_due_on <= soon),
+        and_(working, col(Case.mediation_due_on) >= today, col(Case.mediation_due_on) <= soon),
+        and_(
+            col(Case.state) == CaseState.CLOSED, col(Case.followup_due_on) >= today, col(Case.followup_due_on) <= soon
+        ),
     )
 
     def count(*conditions) -> int:  # noqa: ANN002

@@ -42,6 +42,9 @@ class CaseDoc:
     dossier_pages: list[str] = field(default_factory=list)  # the bound dossier, one string per PDF page
 
 
+ScopeKey = tuple[bool, tuple[str, ...], tuple[int, ...]]  # (everything, paths, case ids): Scope.key
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a person may see: subtrees by path prefix, plus cases reached otherwise (transfers); None = everything."""
@@ -51,7 +54,7 @@ class Scope:
     everything: bool = False
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> ScopeKey:
         return (self.everything, self.paths, self.case_ids)
 
 

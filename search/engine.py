@@ -8,8 +8,11 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh import query as Q
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
 
 from search import fast, highlight, store
 from search.documents import (
@@ -19,14 +22,17 @@ from search.documents import (
     Hit,
     IndexUnavailable,
     Scope,
+    ScopeKey,
     SearchRequest,
     SearchResults,
     Snippet,
 )
-from search.nodes import EVERYTHING, Sub, Term, any_of
+from search.nodes import EVERYTHING, Node, Sub, Term, any_of
 from search.query import parse
 from search.text import is_cjk, normalise, runs
 from search.writing import LIST_SEP, from_day
+
+SegmentHits = tuple[Searcher, int, fast.Segment, int, int]  # (leaf searcher, offset, its sets, matching bits, count)
 
 
 @dataclass
@@ -43,15 +49,15 @@ class SearchIndex:
         self.root = Path(root)
         self._lock = threading.RLock()
         self._name: str | None = None
-        self._ix = None
-        self._searcher = None
-        self._filters: dict[tuple, set[int] | None] = {}
+        self._ix: FileIndex | None = None
+        self._searcher: Searcher | None = None
+        self._filters: dict[ScopeKey, set[int] | None] = {}
         self._segdata: dict[object, fast.Segment] = {}
 
     # -- the live searcher
-    def _current(self):  # noqa: ANN202
+    def _current(self) -> Searcher:
         name = store.current_name(self.root)
-        if self._searcher is None or name != self._name:
+        if self._searcher is None or self._ix is None or name != self._name:
             self.close()
             self._ix = store.open_generation(self.root, name)
             self._searcher = _holding_files(self._ix.searcher())
@@ -87,7 +93,7 @@ class SearchIndex:
                 for name in FACETS:
                     data.facet(reader, name)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, object]:
         """{'ok', 'reason', 'generation', 'documents'} — never raises."""
         with self._lock:
             try:
@@ -103,7 +109,7 @@ class SearchIndex:
                     "outdated": exc.outdated,
                 }
 
-    def _scope_filter(self, s, scope: Scope) -> set[int] | None:  # noqa: ANN001
+    def _scope_filter(self, s: Searcher, scope: Scope) -> set[int] | None:
         if scope.everything:
             return None
         if scope.key not in self._filters:
@@ -115,7 +121,7 @@ class SearchIndex:
         return self._filters[scope.key]
 
     # -- per-segment sets (search/fast.py)
-    def _segments(self, s) -> list[tuple[object, int, fast.Segment]]:  # noqa: ANN001
+    def _segments(self, s: Searcher) -> list[tuple[Searcher, int, fast.Segment]]:
         """(leaf searcher, docnum offset, cached sets) for each segment of the live searcher."""
         out = []
         for sub, offset in _leaves(s):
@@ -131,7 +137,7 @@ class SearchIndex:
             del self._segdata[k]
         return out
 
-    def _scope_bits(self, sub, data: fast.Segment, scope: Scope) -> int | None:  # noqa: ANN001
+    def _scope_bits(self, sub: Searcher, data: fast.Segment, scope: Scope) -> int | None:
         if scope.everything:
             return None
         if scope.key not in data.scopes:
@@ -160,7 +166,7 @@ class SearchIndex:
         by_date = req.sort == "date" or parsed.empty
         with self._lock:
             s = self._current()
-            segs = []
+            segs: list[SegmentHits] = []
             total, exact = 0, True
             for sub, offset, data in self._segments(s):
                 reader = sub.reader()
@@ -194,12 +200,12 @@ class SearchIndex:
             features = [] if by_date else parsed.features
             ranked = self._rank(segs, query, features, page * size, exact=exact)
             hits = [
-                self._hit(s.stored_fields(docnum), score, parsed.terms if req.snippets else None)
+                self._hit(s.reader().stored_fields(docnum), score, parsed.terms if req.snippets else None)
                 for docnum, score in ranked[(page - 1) * size : page * size]
             ]
-            facets = {}
+            facets: dict[str, list[FacetValue]] = {}
             if req.facets:
-                counts = {f: Counter() for f in FACETS}
+                counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
                 for sub, _offset, data, bits, n in segs:
                     if n:
                         docs = fast.ids_of(bits, data.n) if n < data.n * fast.LIST_FACETS_BELOW else None
@@ -219,7 +225,9 @@ class SearchIndex:
             total=total, hits=hits, page=page, pages=pages, facets=facets, notes=notes, plain=parsed.plain
         )
 
-    def _rank(self, segs, query, features, want: int, *, exact: bool) -> list[tuple[int, float]]:  # noqa: ANN001
+    def _rank(
+        self, segs: list[SegmentHits], query: Node, features: list[tuple[Node, float]], want: int, *, exact: bool
+    ) -> list[tuple[int, float]]:
         """The first `want` hits as (global docnum, score): by the weights of the query's ranking features each matches
         (search/query.py, search/fast.py), newest first.
 
@@ -259,21 +267,23 @@ class SearchIndex:
                 return ranked
             offer *= 4  # too many candidates were not real matches: offer more and look again
 
-    def _hit(self, f: dict, score: float, terms: set[str] | None) -> Hit:
+    def _hit(self, f: dict[str, Any], score: float, terms: set[str] | None) -> Hit:
         """A hit from its stored fields: snippets only from the stored short texts and the body, for the shown page only
         (`terms` None: no snippets)."""
         snippets = []
-        for name in ("dossier", "body") if terms is not None else ():
-            found = highlight.best_window(f.get(name) or "", terms)
-            if found:
-                html, offset = found
-                page = highlight.page_of(f[name], offset) if name == "dossier" else None
-                snippets.append(Snippet(name, html, page))
-                break
-        for name in ("parties", "mediators", "orgs") if terms else ():
-            text = f.get(name) or ""
-            if text and highlight._spans(normalise(text), terms):  # noqa: SLF001
-                snippets.append(Snippet(name, highlight.marked(text, terms)))
+        if terms is not None:
+            for name in ("dossier", "body"):
+                found = highlight.best_window(f.get(name) or "", terms)
+                if found:
+                    html, offset = found
+                    page = highlight.page_of(f[name], offset) if name == "dossier" else None
+                    snippets.append(Snippet(name, html, page))
+                    break
+        if terms:
+            for name in ("parties", "mediators", "orgs"):
+                text = f.get(name) or ""
+                if text and highlight._spans(normalise(text), terms):  # noqa: SLF001
+                    snippets.append(Snippet(name, highlight.marked(text, terms)))
         return Hit(
             case_id=int(f["cid"]),
             number=f.get("numtext") or "",
@@ -296,7 +306,7 @@ class SearchIndex:
         if not text or not any(True for _ in runs(text)):
             return []
         node = any_of([Term("numparts", text), Sub("numtext", text), Sub("parties", text), Sub("orgs", text)])
-        found: list[tuple[int, dict]] = []
+        found: list[tuple[int, dict[str, Any]]] = []
         with self._lock:
             s = self._current()
             for sub, _offset, data in self._segments(s):
@@ -314,7 +324,7 @@ class SearchIndex:
                 if not exact:
                     docs = fast.verify(sub, data, node, docs)
                 rec, _order = data.received_order(reader)
-                found += [(rec[d], sub.stored_fields(d)) for d in docs]
+                found += [(rec[d], sub.reader().stored_fields(d)) for d in docs]
         found.sort(key=lambda item: -item[0])
         out: list[Suggestion] = []
         seen: set[tuple[str, str]] = set()
@@ -342,7 +352,7 @@ class SearchIndex:
             allowed = self._scope_filter(s, scope)
             if allowed is not None and not allowed:
                 return []
-            stored = s.stored_fields(docnum)
+            stored = s.reader().stored_fields(docnum)
             terms = [
                 Q.Term("title", t, boost=2.0 * w)
                 for t, w in s.key_terms_from_text("title", stored.get("title") or "", numterms=12)
@@ -388,7 +398,7 @@ class SearchIndex:
         return report
 
 
-def _holding_files(searcher):  # noqa: ANN001, ANN202
+def _holding_files(searcher: Searcher) -> Searcher:
     """The searcher, with every segment's stored fields and field lengths opened now rather than on first use.
 
     whoosh3 opens those column files lazily, and an indexer commit that merges small segments deletes the merged
@@ -405,8 +415,10 @@ def _holding_files(searcher):  # noqa: ANN001, ANN202
     return searcher
 
 
-def _leaves(searcher):  # noqa: ANN001, ANN202
-    return searcher.leaf_searchers() if not searcher.is_atomic() else [(searcher, 0)]
+def _leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
+    """(leaf searcher, docnum offset) for each segment."""
+    leaves: list[tuple[Searcher, int]] = searcher.leaf_searchers() if not searcher.is_atomic() else [(searcher, 0)]
+    return leaves
 
 
 def _telling(term: str) -> bool:

@@ -22,11 +22,15 @@ an indexer commit that adds a small segment leaves the big segment's caches inta
 from __future__ import annotations
 
 from collections import Counter, OrderedDict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
+from typing import Any
 
 from whoosh import query as Q
-from whoosh.reading import TermNotFound
+from whoosh.reading import IndexReader, TermInfo, TermNotFound
+from whoosh.searching import Searcher
 
+from search.documents import ScopeKey
 from search.nodes import All, AnyOf, Node, Range, Sub, Term, Without
 from search.text import normalise
 
@@ -38,7 +42,7 @@ INFO_CACHE = 20_000  # term-table entries kept per segment (a few dozen bytes ea
 LIST_FACETS_BELOW = 1 / 8  # count facets document by document when fewer than this share of a segment's documents match
 
 
-def from_ids(ids, n: int) -> int:  # noqa: ANN001
+def from_ids(ids: Iterable[int], n: int) -> int:
     ba = bytearray(n)
     deque(map(ba.__setitem__, ids, repeat(1)), maxlen=0)
     return int.from_bytes(ba, "little")
@@ -65,24 +69,24 @@ def count(bits: int) -> int:
 class Segment:
     """Cached sets of one segment (valid as long as the segment exists: its postings never change)."""
 
-    def __init__(self, reader) -> None:  # noqa: ANN001
+    def __init__(self, reader: IndexReader) -> None:
         self.n = reader.doc_count_all()
         self.ones = int.from_bytes(b"\x01" * self.n, "little") if self.n else 0
         self.terms: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.facets: dict[str, dict[str, int]] = {}
         self.facet_values: dict[str, list[str]] = {}  # facet → each document's value
-        self.scopes: dict[tuple, int] = {}
-        self.live_key: tuple | None = None
+        self.scopes: dict[ScopeKey, int] = {}  # Scope.key → its documents
+        self.live_key: tuple[int] | None = None
         self.live = self.ones
         self.received: list[int] | None = None
         self.newest: list[int] | None = None
         self.memo: dict[Node, tuple[int, bool]] = {}  # one search's evaluated conditions (cleared per search)
-        self.infos: dict[tuple[str, str], object | None] = {}  # term → its term-table entry (see info)
+        self.infos: dict[tuple[str, str | bytes], TermInfo | None] = {}  # term → its term-table entry (see info)
         self.texts: dict[tuple[int, str], str] = {}  # one search's normalised stored texts (see text)
-        self.stored: dict[int, dict] = {}  # one search's stored fields
+        self.stored: dict[int, dict[str, Any]] = {}  # one search's stored fields
 
     # -- base sets
-    def live_bits(self, reader) -> int:  # noqa: ANN001
+    def live_bits(self, reader: IndexReader) -> int:
         deleted = (
             reader.deleted_docs_set
             if hasattr(reader, "deleted_docs_set")
@@ -94,7 +98,7 @@ class Segment:
             self.live_key = key
         return self.live
 
-    def term(self, reader, field: str, text: str) -> int:  # noqa: ANN001
+    def term(self, reader: IndexReader, field: str, text: str) -> int:
         key = (field, text)
         hit = self.terms.get(key)
         if hit is not None:
@@ -107,7 +111,7 @@ class Segment:
                 self.terms.popitem(last=False)
         return bits
 
-    def info(self, reader, field: str, text) -> object | None:  # noqa: ANN001
+    def info(self, reader: IndexReader, field: str, text: str | bytes) -> TermInfo | None:
         """The term's entry in the segment's term table (its document frequency, where its postings are), kept: a
         word's terms are looked up to order them by frequency and then read, and the lookup is most of a rare term's
         cost. None when the segment does not have the term."""
@@ -115,7 +119,7 @@ class Segment:
         if key in self.infos:
             return self.infos[key]
         try:
-            info = reader._terms.term_info(field, reader._text_to_bytes(field, text))  # noqa: SLF001
+            info: TermInfo | None = _term_table(reader).term_info(field, reader._text_to_bytes(field, text))  # noqa: SLF001
         except (TermNotFound, KeyError, ValueError):
             info = None
         if len(self.infos) >= INFO_CACHE:
@@ -123,14 +127,14 @@ class Segment:
         self.infos[key] = info
         return info
 
-    def _read(self, reader, field: str, text) -> tuple[int, int]:  # noqa: ANN001
+    def _read(self, reader: IndexReader, field: str, text: str | bytes) -> tuple[int, int]:
         if field not in reader.schema:
             return 0, 0
+        btext = reader._text_to_bytes(field, text)  # noqa: SLF001 - idempotent on bytes (FieldType.to_bytes)
         try:
-            btext = reader._text_to_bytes(field, text)  # noqa: SLF001
-            terms = reader._terms  # noqa: SLF001
+            terms = _term_table(reader)
         except AttributeError:  # not a segment reader: the slow, general way
-            ids = list(reader.postings(field, text).all_ids()) if (field, text) in reader else []
+            ids = list(reader.postings(field, btext).all_ids()) if (field, btext) in reader else []
             return from_ids(ids, self.n), len(ids)
         info = self.info(reader, field, text)
         if info is None:
@@ -152,10 +156,10 @@ class Segment:
             raw._next_block()  # noqa: SLF001
         return int.from_bytes(ba, "little"), df
 
-    def facet(self, reader, field: str) -> dict[str, int]:  # noqa: ANN001
+    def facet(self, reader: IndexReader, field: str) -> dict[str, int]:
         """Value → the set of documents with it."""
         if field not in self.facets:
-            values = {}
+            values: dict[str, int] = {}
             for btext in reader.lexicon(field):
                 value = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
                 values[value] = self._read(reader, field, btext)[0]
@@ -167,15 +171,15 @@ class Segment:
             self.facet_values[field] = of_doc
         return self.facets[field]
 
-    def facet_counts(self, reader, field: str, bits: int, docs: list[int] | None) -> Counter:  # noqa: ANN001
-        """Value → how many documents of `bits` have it: from each document's value when they are listed (`docs`, a few),
-        otherwise by intersecting `bits` with each value's set (two operations over the segment per value)."""
+    def facet_counts(self, reader: IndexReader, field: str, bits: int, docs: list[int] | None) -> Counter[str]:
+        """Value → how many documents of `bits` have it: from each document's value when they are listed (`docs`, a
+        few), otherwise by intersecting `bits` with each value's set (two operations over the segment per value)."""
         values = self.facet(reader, field)
         if docs is not None:
             return Counter(map(self.facet_values[field].__getitem__, docs))
         return Counter({value: (bits & vbits).bit_count() for value, vbits in values.items()})
 
-    def received_order(self, reader) -> tuple[list[int], list[int]]:  # noqa: ANN001
+    def received_order(self, reader: IndexReader) -> tuple[list[int], list[int]]:
         """(`received` by docnum, docnums newest first — ties: higher docnum first)."""
         if self.newest is None or self.received is None:
             try:
@@ -187,8 +191,11 @@ class Segment:
             self.newest = sorted(range(self.n), key=lambda d: (rec[d], d), reverse=True)
         return self.received, self.newest
 
-    def best(self, reader, bits: int, n: int, weights: list[tuple[int, float]], want: int) -> dict[int, float]:  # noqa: ANN001
-        """The `want` best of the `n` documents in `bits` → score: the sum of the weights of the sets each is in, ties newest first.
+    def best(
+        self, reader: IndexReader, bits: int, n: int, weights: list[tuple[int, float]], want: int
+    ) -> dict[int, float]:
+        """The `want` best of the `n` documents in `bits` → score: the sum of the weights of the sets each is in, ties
+        newest first.
 
         The scores are summed as bitsets too: one byte per document holds 1 + its boosts in half points (every boost is
         a multiple of 0.5; scaled down when a long query's boosts could overflow a byte). Then only the documents of the
@@ -222,7 +229,7 @@ class Segment:
         return out
 
     # -- a query (search.nodes) as a set: (bits, exact)
-    def evaluate(self, searcher, node: Node) -> tuple[int, bool]:  # noqa: ANN001
+    def evaluate(self, searcher: Searcher, node: Node) -> tuple[int, bool]:
         """The documents of `node` as a bitset, and whether that is exact; when it is not, it holds every document that
         matches (and some that may not: `verify` settles those). Under an exclusion, only what surely matches is
         subtracted."""
@@ -233,7 +240,7 @@ class Segment:
             found = self.memo[node] = self._evaluate(searcher, node)
         return found
 
-    def _evaluate(self, searcher, node: Node) -> tuple[int, bool]:  # noqa: ANN001
+    def _evaluate(self, searcher: Searcher, node: Node) -> tuple[int, bool]:
         if isinstance(node, Sub):
             return self.substring(searcher.reader(), node)
         if isinstance(node, All):
@@ -269,12 +276,12 @@ class Segment:
             return from_ids(query.docs(searcher), self.n), True
         raise TypeError(f"not a query node: {node!r}")
 
-    def substring(self, reader, node: Sub) -> tuple[int, bool]:  # noqa: ANN001
+    def substring(self, reader: IndexReader, node: Sub) -> tuple[int, bool]:
         """The AND of the word's terms, rarest first; when few candidates are left, the commoner terms are not read at
         all (the text is looked at anyway)."""
         if node.prefix is not None:
             return self.prefixed(reader, node.field, node.prefix), node.exact
-        terms = node.terms
+        terms: Sequence[str] = node.terms
         if len(terms) > 1:
             terms = sorted(terms, key=lambda t: self.frequency(reader, node.field, t))
         bits = self.ones
@@ -286,7 +293,7 @@ class Segment:
                 return bits, False
         return bits, node.exact
 
-    def prefixed(self, reader, field: str, char: str) -> int:  # noqa: ANN001
+    def prefixed(self, reader: IndexReader, field: str, char: str) -> int:
         """The documents whose field has a term beginning with `char`: those where the CJK character occurs (a bigram
         after it, a join, or the character alone at the end of a run: search.text.terms). Kept like a common term."""
         key = (field, "\0" + char)
@@ -297,7 +304,7 @@ class Segment:
         if field not in reader.schema:
             return 0
         try:
-            terms = reader._terms  # noqa: SLF001
+            terms = _term_table(reader)
             prefix = reader._text_to_bytes(field, char)  # noqa: SLF001
         except AttributeError:  # not a segment reader: the slow, general way
             ids = [d for t in reader.expand_prefix(field, char) for d in reader.postings(field, t).all_ids()]
@@ -322,7 +329,7 @@ class Segment:
                 self.terms.popitem(last=False)
         return bits
 
-    def frequency(self, reader, field: str, text: str) -> int:  # noqa: ANN001
+    def frequency(self, reader: IndexReader, field: str, text: str) -> int:
         if (field, text) in self.terms:
             return 0  # read already: free
         try:
@@ -331,7 +338,7 @@ class Segment:
             return 0
         return info.doc_frequency() if info is not None else 0
 
-    def combine(self, searcher, node: Node, exact: dict[Node, int]) -> int:  # noqa: ANN001
+    def combine(self, searcher: Searcher, node: Node, exact: dict[Node, int]) -> int:
         """`node` as a set, with the sets of some words given (`exact`, see verify)."""
         if node in exact:
             return exact[node]
@@ -349,14 +356,14 @@ class Segment:
             return self.combine(searcher, node.keep, exact) & ~self.combine(searcher, node.drop, exact)
         return self.evaluate(searcher, node)[0]
 
-    def text(self, searcher, docnum: int, field: str) -> str:  # noqa: ANN001
+    def text(self, searcher: Searcher, docnum: int, field: str) -> str:
         """A document's stored text of `field`, normalised (kept until the next search)."""
         key = (docnum, field)
         found = self.texts.get(key)
         if found is None:
             stored = self.stored.get(docnum)
             if stored is None:
-                stored = self.stored[docnum] = searcher.stored_fields(docnum)
+                stored = self.stored[docnum] = searcher.reader().stored_fields(docnum)
             found = self.texts[key] = normalise(stored.get(field) or "")
         return found
 
@@ -366,9 +373,9 @@ class Segment:
         self.texts.clear()
         self.stored.clear()
 
-    def weights(self, searcher, features: list[tuple[Node, float]]) -> list[tuple[int, float]]:  # noqa: ANN001
+    def weights(self, searcher: Searcher, features: list[tuple[Node, float]]) -> list[tuple[int, float]]:
         """(bits, weight) of each ranking feature the segment has any document of."""
-        out = []
+        out: list[tuple[int, float]] = []
         for node, weight in features:
             bits = self.evaluate(searcher, node)[0]
             if bits:
@@ -376,7 +383,7 @@ class Segment:
         return out
 
 
-def verify(searcher, data: Segment, node: Node, docnums: list[int]) -> list[int]:  # noqa: ANN001
+def verify(searcher: Searcher, data: Segment, node: Node, docnums: list[int]) -> list[int]:
     """The docnums (ascending) that really match `node`: each word that is not one term is looked up once per candidate
     in the document's stored text, normalised (kept for the rest of the search); then the conditions are combined as
     sets, as `evaluate` does, with those words' sets now exact."""
@@ -392,7 +399,13 @@ def verify(searcher, data: Segment, node: Node, docnums: list[int]) -> list[int]
     return ids_of(data.combine(searcher, node, exact) & candidates, data.n)
 
 
-def _leaves(node: Node):  # noqa: ANN202
+def _term_table(reader: IndexReader) -> Any:
+    """A segment reader's term table: Whoosh's private `SegmentReader._terms` (untyped there), read on purpose (see the
+    module docstring); AttributeError for any other reader, which the callers answer the slow, general way."""
+    return reader._terms  # type: ignore[attr-defined]  # noqa: SLF001 - only SegmentReader has it
+
+
+def _leaves(node: Node) -> Iterator[Node]:
     if isinstance(node, (All, AnyOf)):
         for item in node.items:
             yield from _leaves(item)

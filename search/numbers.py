@@ -45,7 +45,7 @@ def mask(text: str) -> str:
     out, pos = [], 0
     for m in NUMBER.finditer(norm):
         out.append(text[pos : m.start()])
-        out.append(_masked(m.lastgroup, text[m.start() : m.end()]))
+        out.append(_masked(m.lastgroup or "", text[m.start() : m.end()]))  # every alternative is a named group
         pos = m.end()
     if pos == 0:
         return text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Mapping
+from typing import Any
+
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, FieldType, Schema
 from whoosh.formats import Existence
 from whoosh.system import emptybytes
@@ -28,7 +31,7 @@ SHORT_FIELDS = tuple(TEXT_FIELDS)
 MATCH_FIELDS = ("numtext", *SHORT_FIELDS, "body", "dossier")
 
 
-def match_text(fields: dict) -> str:
+def match_text(fields: Mapping[str, Any]) -> str:
     """All the text a plain word is looked up in, from a document's stored fields (one field per line)."""
     return "\n".join(fields.get(name) or "" for name in MATCH_FIELDS)
 
@@ -39,9 +42,10 @@ class Words(FieldType):
     The terms are computed as one set per value (no token objects), which is most of what indexing costs."""
 
     def __init__(self, *, stored: bool = False) -> None:
-        super().__init__(format=Existence(), analyzer=WordsTokenizer(), stored=stored)
+        # whoosh3 annotates `analyzer` as an Analyzer, but a field takes a bare Tokenizer as well (its _check_analyzer)
+        super().__init__(format=Existence(), analyzer=WordsTokenizer(), stored=stored)  # type: ignore[arg-type]
 
-    def index(self, value, **kwargs):  # noqa: ANN001, ANN003, ANN201, ARG002
+    def index(self, value: str, **kwargs: Any) -> Generator[tuple[bytes, int, float, bytes], Any, None]:  # noqa: ARG002
         return ((t.encode("utf-8"), 1, 1.0, emptybytes) for t in terms(normalise(value)))
 
 

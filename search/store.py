@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
 
 from search.documents import IndexUnavailable
 from search.schema import SCHEMA_VERSION, schema
@@ -25,7 +26,7 @@ def current_name(root: Path) -> str | None:
         return None
 
 
-def open_generation(root: Path, name: str | None = None):  # noqa: ANN201
+def open_generation(root: Path, name: str | None = None) -> FileIndex:
     """The live index; IndexUnavailable (never a new empty index) when it is missing, outdated or damaged."""
     name = name or current_name(root)
     if name is None:
@@ -43,7 +44,7 @@ def open_generation(root: Path, name: str | None = None):  # noqa: ANN201
         raise IndexUnavailable(f"索引无法打开：{type(exc).__name__}: {exc}") from exc
 
 
-def new_generation(root: Path):  # noqa: ANN201
+def new_generation(root: Path) -> tuple[str, FileIndex]:
     """A new, empty generation directory (not live until `swap`)."""
     root.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"

@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from whoosh.analysis import Token, Tokenizer
+
+if TYPE_CHECKING:
+    import jieba
 
 # --- normalisation: traditional → simplified, full-width → half-width, case; always 1 char → 1 char ---------
 _TABLE: dict[int, str] | None = None
@@ -141,19 +145,19 @@ class WordsTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self))
 
-    def __call__(
+    def __call__(  # noqa: ARG002 - Whoosh's tokenizer signature
         self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):  # noqa: ANN001, ANN204, ARG002
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for text in sorted(terms(normalise(value))):
             t.text, t.boost, t.stopped = text, 1.0, False
@@ -194,7 +198,7 @@ DOMAIN_WORDS = [
     "卷宗",
     "欠薪",
 ]
-_jieba = None
+_jieba: jieba.Tokenizer | None = None
 _jieba_lock = threading.Lock()
 _base_total = 0  # jieba's dictionary total with the domain words, before any names
 _overlay: dict[
@@ -225,7 +229,7 @@ def add_words(words: Iterable[str]) -> None:
     set_words(_names | {normalise(w) for w in words})
 
 
-def _load_names(tok) -> None:  # noqa: ANN001 - under _jieba_lock
+def _load_names(tok: jieba.Tokenizer) -> None:  # under _jieba_lock
     """Back to the base dictionary exactly (undoing the previous names), then these names."""
     freq = tok.FREQ
     for entry, before in _overlay.items():
@@ -242,7 +246,7 @@ def _load_names(tok) -> None:  # noqa: ANN001 - under _jieba_lock
         tok.add_word(w, freq=50000)
 
 
-def _tokenizer():  # noqa: ANN202
+def _tokenizer() -> jieba.Tokenizer:
     global _jieba, _base_total
     if _jieba is None:
         with _jieba_lock:

@@ -53,7 +53,8 @@ def add_person(db, username: str, name: str, *grants: tuple[Organisation, Role],
 
 @dataclass
 class World:
-    """city → county A (→ township A1 → village A1a → group; + a professional committee) and county B (→ township B1)."""
+    """city → county A (→ township A1 → village A1a → group; + a professional committee)
+    and county B (→ township B1)."""
 
     orgs: dict[str, Organisation] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)

@@ -261,7 +261,8 @@ ROUTES = [
         "case",
         INTAKE,
         lambda db, w, s: (
-            f"/cases/{case_of(db, w, s, 'plain', 'remove').id}/parties/{party_id(db, w, s, 'plain', 'remove', '第三人')}/delete"
+            f"/cases/{case_of(db, w, s, 'plain', 'remove').id}"
+            f"/parties/{party_id(db, w, s, 'plain', 'remove', '第三人')}/delete"
         ),
         lambda db, w, s: {},
         ok=303,
@@ -281,7 +282,8 @@ ROUTES = [
         "case",
         ASSIGN,
         lambda db, w, s: (
-            f"/cases/{case_of(db, w, s, 'staffed', 'unassign').id}/mediators/{assignment_id(db, w, s, 'unassign')}/delete"
+            f"/cases/{case_of(db, w, s, 'staffed', 'unassign').id}"
+            f"/mediators/{assignment_id(db, w, s, 'unassign')}/delete"
         ),
         lambda db, w, s: {},
         ok=303,

@@ -1,4 +1,5 @@
-"""bench/cases.py cannot rot: its bulk loader (bench/loader.py) fills a small SQLite database the case list reads, scoped."""
+"""bench/cases.py cannot rot:
+its bulk loader (bench/loader.py) fills a small SQLite database the case list reads, scoped."""
 
 from __future__ import annotations
 

@@ -77,7 +77,8 @@ def test_an_archivist_binds_files_and_downloads_the_dossier_then_the_case_refuse
     expect(page.locator("#precheck-ok")).to_contain_text("必备材料齐全")
     expect(page.locator("#dossier-order")).to_contain_text("人民调解协议书（签字件）")
 
-    # without JavaScript: a draft binding; the page refreshes itself (noscript meta refresh) until the download is offered
+    # without JavaScript: a draft binding; the page refreshes itself (noscript meta refresh)
+    # until the download is offered
     sign_in(page_nojs, "a.archivist")
     open_dossier(page_nojs, case_id, number)
     page_nojs.get_by_role("button", name="装订卷宗（草稿，供检查）").click()

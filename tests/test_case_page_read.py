@@ -1,4 +1,5 @@
-"""The case page's one statement (portal.cases.page, portal.nested) gives what the separate reads give, typed as the ORM types them."""
+"""The case page's one statement (portal.cases.page, portal.nested) gives what the separate reads give,
+typed as the ORM types them."""
 
 from __future__ import annotations
 

@@ -62,7 +62,8 @@ def head_revision(url: str) -> str:
 
 @pytest.fixture(params=BACKENDS)
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """A database that exists but was never migrated: a new SQLite path, or a PostgreSQL database made without template."""
+    """A database that exists but was never migrated:
+    a new SQLite path, or a PostgreSQL database made without template."""
     if request.param == "sqlite":
         yield sqlite_url(tmp_path / "fresh" / "portal.sqlite3")
         return

@@ -230,7 +230,8 @@ def assert_the_planted_spike_is_an_explained_alert(engine) -> None:  # noqa: ANN
 
 
 def test_a_few_evaluated_demo_cases_are_filed_with_verified_dossiers_once(demo_engine, settings) -> None:
-    """`portal demo` ends with filed dossiers: bound through the dossier services, stored by SHA-256, verified; a rerun files nothing."""
+    """`portal demo` ends with filed dossiers: bound through the dossier services, stored by SHA-256, verified;
+    a rerun files nothing."""
     import hashlib
 
     from archive import storage

@@ -93,7 +93,8 @@ def test_page_nojs_runs_no_script(page_nojs, live_server):
 
 @pytest.mark.browser
 def test_chinese_text_renders_with_a_cjk_font(page):
-    """Noto CJK (the portal's first choice, see static/css) is installed: Chinese gets real glyphs (wide, no fallback boxes).
+    """Noto CJK (the portal's first choice, see static/css) is installed:
+    Chinese gets real glyphs (wide, no fallback boxes).
 
     Without a font-family Chromium may fall back to another installed CJK font (WenQuanYi, for the
     PDF/A-1b dossiers), so the span names the font the portal's stylesheet names first."""

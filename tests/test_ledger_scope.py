@@ -1,5 +1,6 @@
 """A ledger import tells an importer nothing about what lies outside their scope, and brings in no routing between
-other bodies; a hostile line (nested thousands deep, control characters, absurd numbers and dates) is refused by line."""
+other bodies; a hostile line (nested thousands deep, control characters, absurd numbers and dates)
+is refused by line."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ def test_routing_history_must_involve_the_importing_scope(engine, ends: tuple[st
     assert (
         report.errors
         == [
-            "第 1 行：transfers[0]：移送记录的移送方和接收方都不在您的导入范围内：只能导入本机构（或下级机构）参与的移送。"
+            "第 1 行：transfers[0]：移送记录的移送方和接收方都不在您的导入范围内："
+            "只能导入本机构（或下级机构）参与的移送。"
         ]
     ) is refused
     with Session(engine) as db:

@@ -22,8 +22,8 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
 
 
 def measure(index: SearchIndex, judged=JUDGED) -> tuple[float, float, list[tuple[str, float, float]]]:  # noqa: ANN001
-    """Mean recall@10 and MRR. A query judged to find nothing scores 1 for finding nothing, 0 otherwise; `role:` before a
-    query searches as a role that may search identity and phone numbers."""
+    """Mean recall@10 and MRR. A query judged to find nothing scores 1 for finding nothing, 0 otherwise;
+    `role:` before a query searches as a role that may search identity and phone numbers."""
     rows = []
     for q, relevant, _what in judged:
         may = q.startswith("role:")

@@ -1,4 +1,5 @@
-"""Search in the portal, on SQLite and PostgreSQL: outbox in the same transaction, the indexer, scope, fallback, rebuild."""
+"""Search in the portal, on SQLite and PostgreSQL:
+outbox in the same transaction, the indexer, scope, fallback, rebuild."""
 
 from __future__ import annotations
 

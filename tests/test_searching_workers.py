@@ -21,7 +21,8 @@ from test_cli import env_for
 
 from portal.cases.models import Case
 
-QUERY = "凤鸣山庄纠纷"  # jieba: 凤鸣山庄 / 纠纷 once the organisation's name is in its dictionary, else 凤 / 鸣 / 山庄 / 纠纷
+# jieba: 凤鸣山庄 / 纠纷 once the organisation's name is in its dictionary, else 凤 / 鸣 / 山庄 / 纠纷
+QUERY = "凤鸣山庄纠纷"
 
 
 def _owner(port: int, client_port: int, pids: list[int]) -> int | None:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlmodel import Session, col, select
 
 from portal.alerts.months import Month
 from portal.cases.access import visible_condition
@@ -119,10 +122,13 @@ def monthly_counts(db: Session, principal: Principal, area: Area, month: Month) 
         return Counts({}, None)
     # On SQLite the date is tested on an expression too: the three years are most of the table, and the type index
     # holds every column the count needs (a scan of it reads no table rows).
+    received: SQLCoreOperations[Any]
+    since: str | date
+    until: str | date
     if is_sqlite(db):
         received, since, until = func.date(Case.received_on), str(first.first), str(month.last)
     else:
-        received, since, until = Case.received_on, first.first, month.last
+        received, since, until = col(Case.received_on), first.first, month.last
     place, month_of = area.place_column(db), month_column(db)
     rows = db.exec(
         select(Case.dispute_type, place, month_of, func.count())

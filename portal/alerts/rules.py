@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.alerts.alert import Alert, place_key
 from portal.alerts.cells import Area, Place
@@ -119,12 +119,12 @@ def overdue_transfers(db: Session, principal: Principal, area: Area, month: Mont
     receiver's when it lies in the area, else the sender's)."""
     inside = prefix_pattern(area.path)
     rows = db.exec(
-        select(Transfer.to_path, Transfer.from_path, Transfer.case_id, Transfer.answer_due_on)
+        select(Transfer.to_path, Transfer.from_path, Transfer.case_id, col(Transfer.answer_due_on))
         .join(Case, Case.id == Transfer.case_id)
         .where(
             visible_condition(principal, db),
             Transfer.state == TransferState.SENT,
-            Transfer.answer_due_on < today,
+            col(Transfer.answer_due_on) < today,
             Transfer.to_path.like(inside) | Transfer.from_path.like(inside),
         )
     ).all()

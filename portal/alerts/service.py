@@ -108,7 +108,7 @@ def report(
     every few seconds."""
     key = (freshness.database_of(db), principal.scope, org.id, org.path, month, today, thresholds(settings))
     recent = _RECENT.get(key) if within is not None else None
-    if recent is not None and time.monotonic() - recent[0] <= within:
+    if recent is not None and within is not None and time.monotonic() - recent[0] <= within:
         return _with_reviews(db, recent[1])
     generation = freshness.current(db)
 

@@ -58,7 +58,7 @@ def get_rubric(db: Session, principal: Principal, rubric_id: int) -> Rubric:
     return found
 
 
-def managed_rubrics(db: Session, principal: Principal) -> list[tuple[Rubric, Organisation, Organisation]]:
+def managed_rubrics(db: Session, principal: Principal) -> list[tuple[Rubric, Organisation, Organisation | None]]:
     rows = db.exec(select(Rubric).where(Rubric.active == True).order_by(Rubric.id)).all()  # noqa: E712
     out = []
     for r in rows:
@@ -147,7 +147,7 @@ def save_rubric(
     inputs.check_fields(errors, form, {"name": "细则名称", "grades": "等次", "below": "最低等次"}, names=("name",))
     if errors:
         raise Invalid(errors)
-    assert owner is not None and assessed is not None
+    assert owner is not None and assessed is not None and assessed.id is not None
     if found is None:
         found = Rubric(org_id=owner.id, assessed_id=assessed.id, name=name, created_by=principal.person.id)
     elif form.version != str(found.version):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from portal import inputs
 from portal.audit import actions
@@ -177,7 +177,9 @@ def search(
         org = principal.visible_org(db, flt.org_id)
         if not principal.has_role_over(org.path, *AUDIT_ROLES):
             raise Forbidden("您不能查看该机构的操作日志。")
-        query = query.where(AuditEntry.org_id.in_(_orgs_under(Organisation.path.startswith(org.path, autoescape=True))))
+        query = query.where(
+            AuditEntry.org_id.in_(_orgs_under(col(Organisation.path).startswith(org.path, autoescape=True)))
+        )
     if flt.action:
         query = query.where(AuditEntry.action.in_(actions.codes_of(flt.action)))
     if flt.date_from:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, exists, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, Transfer, TransferState
@@ -18,7 +18,7 @@ def _transfer_conditions(principal: Principal):  # noqa: ANN202
     sent_to_us = one_of(Transfer.state, (TransferState.SENT, TransferState.ACCEPTED)) & principal.path_filter(
         Transfer.to_path
     )
-    sent_by_us = (Transfer.state != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.from_path)
+    sent_by_us = (col(Transfer.state) != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.from_path)
     return or_(sent_to_us, sent_by_us)
 
 
@@ -116,7 +116,8 @@ def log_event(
     )
 
 
-# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+# Prepared once (bound per call): the case page runs it on every view,
+# and SQLAlchemy then neither rebuilds nor re-keys it.
 _EVENTS = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.at, CaseEvent.id)
 
 
@@ -141,7 +142,8 @@ def record_change(
     summary: str,
     address: str = "",
 ) -> None:
-    """A change to a case: its version moves on (so a concurrent edit notices), the timeline says what, the audit trail who."""
+    """A change to a case: its version moves on (so a concurrent edit notices), the timeline says what,
+    the audit trail who."""
     touch(case)
     db.add(case)
     log_event(db, case, principal, kind, event)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, false, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.cases import areas, signing
 from portal.cases.models import MEDIATION_STATES, Case, CaseState, Transfer, TransferState
@@ -87,14 +87,14 @@ def _collect(db: Session, area: Callable, *, today: date, days: int) -> Level:
     queries = {
         "mediation": select(Case.id, Case.number, Case.title, Organisation.name, Case.mediation_due_on)
         .join(Organisation, Organisation.id == Case.org_id)
-        .where(Case.state.in_(MEDIATION_STATES), Case.mediation_due_on <= until, area(Case.org_path)),
+        .where(Case.state.in_(MEDIATION_STATES), col(Case.mediation_due_on) <= until, area(Case.org_path)),
         "followup": select(Case.id, Case.number, Case.title, Organisation.name, Case.followup_due_on)
         .join(Organisation, Organisation.id == Case.org_id)
-        .where(Case.state == CaseState.CLOSED, Case.followup_due_on <= until, area(Case.org_path)),
+        .where(col(Case.state) == CaseState.CLOSED, col(Case.followup_due_on) <= until, area(Case.org_path)),
         "answer": select(Case.id, Case.number, Case.title, Organisation.name, Transfer.answer_due_on)
         .join(Case, Case.id == Transfer.case_id)
         .join(Organisation, Organisation.id == Transfer.to_org_id)
-        .where(Transfer.state == TransferState.SENT, Transfer.answer_due_on <= until, area(Transfer.to_path)),
+        .where(col(Transfer.state) == TransferState.SENT, col(Transfer.answer_due_on) <= until, area(Transfer.to_path)),
     }
     level = Level()
     for kind, query in queries.items():

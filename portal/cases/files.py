@@ -151,7 +151,8 @@ def refusal(kind: Sniffed, data: bytes) -> str | None:
 
 
 def store(root: Path, data: bytes) -> tuple[str, str]:
-    """Write the bytes under `root` by their SHA-256, atomically (archive.storage.write_once); the same content is kept once."""
+    """Write the bytes under `root` by their SHA-256, atomically (archive.storage.write_once); the same content
+    is kept once."""
     digest = hashlib.sha256(data).hexdigest()
     key = f"{digest[:2]}/{digest}"
     storage.write_once(root / key, data, read_only=False)
@@ -256,7 +257,8 @@ def record_upload(
     return record
 
 
-# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+# Prepared once (bound per call): the case page runs it on every view,
+# and SQLAlchemy then neither rebuilds nor re-keys it.
 _FILES = (
     select(CaseFile)
     .where(CaseFile.case_id == bindparam("case_id"), CaseFile.removed == False)  # noqa: E712

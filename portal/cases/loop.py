@@ -121,7 +121,8 @@ def _held_on(kind: RecordKind, values: dict) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
-# Prepared once (bound per call): the case page runs them on every view, and SQLAlchemy then neither rebuilds nor re-keys them.
+# Prepared once (bound per call): the case page runs them on every view,
+# and SQLAlchemy then neither rebuilds nor re-keys them.
 _RECORDS = (
     select(CaseRecord).where(CaseRecord.case_id == bindparam("case_id")).order_by(CaseRecord.held_on, CaseRecord.id)
 )
@@ -231,6 +232,8 @@ def _effects(db: Session, case: Case, transition: Transition, record: CaseRecord
         case.concluded_on = today
     elif transition.action == "close":
         closed = _held_on(RECORD_KINDS["closure"], record.fields) if record else today
+        if closed is None:  # 结案日期 is a required field of the closure report (record_kinds)
+            raise ValueError("结案报告缺少结案日期")
         case.closed_on = closed
         case.followup_due_on = closed + timedelta(days=deadlines.followup_days)
         transfers.feed_back(db, case)

@@ -95,6 +95,25 @@ class CaseSequence(SQLModel, table=True):
     last: int = 0
 
 
+_DIMS = ("org_path", "org_id", "dispute_type", "channel")  # where a case is counted, and what it is broken down by
+STAT_INDEXES = {
+    "ix_case_stat_received": (
+        "received_on",
+        *_DIMS,
+        "state",
+        "group_dispute",
+        "risk_flag",
+        "people_involved",
+        "amount",
+    ),
+    "ix_case_stat_accepted": ("accepted_on", *_DIMS),
+    "ix_case_stat_concluded": ("concluded_on", *_DIMS, "outcome", "number_org_id"),
+    "ix_case_stat_closed": ("closed_on", *_DIMS, "followup_due_on", "followed_up_on", "evaluated", "satisfied"),
+    "ix_case_stat_mediation_due": ("mediation_due_on", *_DIMS, "state", "concluded_on"),
+    "ix_case_stat_followup_due": ("followup_due_on", *_DIMS, "followed_up_on"),
+}
+
+
 class Case(SQLModel, table=True):
     """A dispute handled by one organisation; `org_path` copies the organisation's path for scoped queries."""
 
@@ -115,12 +134,9 @@ class Case(SQLModel, table=True):
         ),  # a type's page in date order; counts without the table
         Index("ix_case_received", "received_on", "id"),
         Index("ix_case_updated", "updated_at"),  # the newest change: whether cached list counts still hold
-        # The statistics' period dates (portal.stats): a month's cases are found from each date's index.
-        Index("ix_case_accepted", "accepted_on"),
-        Index("ix_case_concluded", "concluded_on"),
-        Index("ix_case_closed", "closed_on"),
-        Index("ix_case_mediation_due", "mediation_due_on"),
-        Index("ix_case_followup_due", "followup_due_on"),
+        # The statistics (portal.stats) count a period's cases from the index of the date that places them
+        # (STAT_INDEXES): each holds every column the indicators and breakdowns of that date read.
+        *(Index(name, *columns) for name, columns in STAT_INDEXES.items()),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -149,6 +165,10 @@ class Case(SQLModel, table=True):
     concluded_on: date | None = None  # the day mediation ended, in success or failure (the statistics' 调结 date)
     mediation_due_on: date | None = None
     followup_due_on: date | None = None
+    # Facts about the case's own records, kept by portal.stats.facts in the transaction that changes them:
+    followed_up_on: date | None = None  # the first 回访 record's day
+    evaluated: bool = False  # it has an evaluation (网上, 现场 or 回访评价)
+    satisfied: bool = False  # … and every evaluation scored 4 or 5
     in_transfer: bool = False
     archived_at: datetime | None = None  # filed (立卷归档): the case is frozen until an archivist opens a correction
     version: int = 1

@@ -20,6 +20,7 @@ from portal import freshness, nested
 from portal.cases import parties as party_service
 from portal.cases.access import not_found, visible_condition
 from portal.cases.models import Case, CaseEvent, CaseFile, CaseMediator, CaseRecord, Party, Transfer
+from portal.db import stored_id
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 from portal.scope import Principal
@@ -96,7 +97,7 @@ def read(db: Session, principal: Principal, case_id: int, *, recent_days: int) -
         parties=sorted((party for party, _ in listed), key=lambda p: (p.sort_order, p.id)),
         repeated={party.id_number for party, elsewhere in listed if elsewhere},
         records=sorted(_RECORDS.load(first[4]), key=_undated_last),
-        mediators=sorted(mediators, key=lambda pair: (not pair[0].lead, pair[0].id)),
+        mediators=sorted(mediators, key=lambda pair: (not pair[0].lead, stored_id(pair[0].id))),
         events=sorted(_EVENTS.load(first[6]), key=lambda e: (e.at, e.id)),
-        files=sorted(_FILES.load(first[7]), key=lambda f: f.id),
+        files=sorted(_FILES.load(first[7]), key=lambda f: stored_id(f.id)),
     )

@@ -14,7 +14,7 @@ from portal.audit import service as audit
 from portal.cases import ids, visits
 from portal.cases.access import record_change, require_act, visible_condition
 from portal.cases.models import ID_TYPES, OPEN_STATES, PARTY_ROLES, Case, Party
-from portal.db import one_of
+from portal.db import one_of, stored_id
 from portal.errors import Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.people.models import Role
@@ -127,7 +127,7 @@ def validate(form: PartyForm, errors: dict[str, str], prefix: str = "") -> Party
             err(key, label + reason)
     if any(k.startswith(prefix) for k in errors):
         return None
-    return Party(
+    return Party(  # type: ignore[call-arg]  # case_id: set when the party is added to its case
         role=form.role,
         kind=kind,
         name=name[:100],
@@ -164,7 +164,7 @@ def add_party(db: Session, principal: Principal, case: Case, form: PartyForm, *,
     party = validate(form, errors)
     if party is None:
         raise Invalid(errors)
-    party.case_id = case.id
+    party.case_id = stored_id(case.id)
     party.sort_order = len(parties_of(db, case))
     db.add(party)
     record_change(
@@ -202,7 +202,8 @@ def remove_party(db: Session, principal: Principal, case: Case, party_id: int, *
     )
 
 
-# Prepared once (bound per call): the case page runs it on every view, and SQLAlchemy then neither rebuilds nor re-keys it.
+# Prepared once (bound per call): the case page runs it on every view,
+# and SQLAlchemy then neither rebuilds nor re-keys it.
 _PARTIES = select(Party).where(Party.case_id == bindparam("case_id")).order_by(Party.sort_order, Party.id)
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.audit import service as audit
 from portal.cases import areas, signing, transfers
@@ -49,7 +49,7 @@ def queue_condition(db: Session, principal: Principal, queue: str, today: date, 
     if queue == "sent":
         return principal.path_filter(Transfer.from_path)
     if queue == "received":
-        return (Transfer.state != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.to_path)
+        return (col(Transfer.state) != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.to_path)
     answering, sending = desk or desk_of(db, principal)
     answers, sends = answering(Transfer.to_path), sending(Transfer.from_path)
     if queue == "inbox":
@@ -57,7 +57,7 @@ def queue_condition(db: Session, principal: Principal, queue: str, today: date, 
     if queue == "returned":  # until the sender acts on the case (every change moves its version on)
         return (Transfer.state == TransferState.RETURNED) & sends & (Case.version == Transfer.answered_version)
     if queue == "overdue":  # unanswered past the deadline: the receiver's to answer, the sender's to chase
-        return (Transfer.state == TransferState.SENT) & (Transfer.answer_due_on < today) & or_(answers, sends)
+        return (col(Transfer.state) == TransferState.SENT) & (col(Transfer.answer_due_on) < today) & or_(answers, sends)
     return visible(principal)
 
 
@@ -65,7 +65,7 @@ def visible(principal: Principal):  # noqa: ANN201
     """Transfers the person may list: those of their bodies' letters, and those sent to their bodies."""
     return or_(
         principal.path_filter(Transfer.from_path),
-        (Transfer.state != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.to_path),
+        (col(Transfer.state) != TransferState.AWAITING_SIGNOFF) & principal.path_filter(Transfer.to_path),
     )
 
 

@@ -239,6 +239,8 @@ def set_route(
         if moved.rowcount != 1:
             raise stale
     route = db.get(ReportRoute, unit.id)
+    if route is None:  # written just above: only a concurrent removal takes it away
+        raise stale
     db.refresh(route)
     after = target_of(db, unit)
     audit.record(

@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import exists, func, or_, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from portal import clock, freshness, inputs
 from portal.audit import service as audit
@@ -31,6 +33,7 @@ from portal.cases.models import (
     DisputeType,
 )
 from portal.cases.numbers import CaseNumber
+from portal.db import stored_id
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs import moves
 from portal.orgs.models import Organisation, Tier
@@ -202,7 +205,7 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     db.add(case)
     db.flush()
     for i, party in enumerate(cleaned):
-        party.case_id, party.sort_order = case.id, i
+        party.case_id, party.sort_order = stored_id(case.id), i
         db.add(party)
     log_event(db, case, principal, "register", f"登记案件 {number}（{values['channel']}）", org)
     audit.record(
@@ -403,6 +406,7 @@ def list_cases(
         scope = visible_condition(
             principal, via=via, path_column=(Case.org_path + "") if by_type and sqlite else Case.org_path
         )
+        count_query: SelectOfScalar[Any] | Select[Any, Any]
         if by_type:  # a GROUP BY would tempt SQLite onto the state index over every case; these rows are few
             count_query = select(Case.state).where(scope, *conditions())
         else:
@@ -442,8 +446,8 @@ def list_cases(
         if not sqlite and len(codes) > 1 and state is not None and flt.sort != "number":
             # A type with sub-types, in one state, by date, on PostgreSQL: ix_case_type_state holds each code's cases of
             # a state in date order, but PostgreSQL does not merge an IN list's ranges in order — it read and sorted all
-            # ~1,100 closed 婚姻家庭 cases of the county for every page. So each code gives its first pages in order, and
-            # only those few rows are merged. (SQLite sorts the IN list's covering entries in ~0.2 ms; the larger
+            # ~1,100 closed 婚姻家庭 cases of the county for every page. So each code gives its first pages in order,
+            # and only those few rows are merged. (SQLite sorts the IN list's covering entries in ~0.2 ms; the larger
             # statement would cost it more in SQLAlchemy than it saves.)
             others = conditions(types=False) + state_filter
             per_code = [
@@ -462,7 +466,8 @@ def list_cases(
             .order_by(*order)
         )
 
-    # Built once per scope and filter (Principal.condition): SQLAlchemy keys a statement it has seen without walking it again.
+    # Built once per scope and filter (Principal.condition):
+    # SQLAlchemy keys a statement it has seen without walking it again.
     key = ("case_list", database, dataclasses.astuple(flt), codes, via, dense, today, page, size)
     rows = db.exec(principal.condition(key, statement)).all()
     return CasePage(list(rows), total, page, size, state_counts, generation=freshness.confirmed_by(db, rows))
@@ -471,8 +476,8 @@ def list_cases(
 def overdue_condition(today: date):  # noqa: ANN201
     """Open cases past their mediation deadline, or closed ones whose follow-up is late."""
     return or_(
-        Case.state.in_(MEDIATION_STATES) & (Case.mediation_due_on < today),
-        (Case.state == CaseState.CLOSED) & (Case.followup_due_on < today),
+        Case.state.in_(MEDIATION_STATES) & (col(Case.mediation_due_on) < today),
+        (col(Case.state) == CaseState.CLOSED) & (col(Case.followup_due_on) < today),
     )
 
 
@@ -491,7 +496,7 @@ def mediator_choices(db: Session, case: Case) -> list[tuple[int, str]]:
             Person.active == True,  # noqa: E712
             Organisation.active == True,  # noqa: E712
             or_(
-                Organisation.path.startswith(case.org_path, autoescape=True),
+                col(Organisation.path).startswith(case.org_path, autoescape=True),
                 Organisation.id.in_(_path_ids(case.org_path)),
             ),
         )

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from portal.cases.areas import staffed
 from portal.cases.models import Transfer
+from portal.db import stored_id
 from portal.orgs.models import Organisation
 from portal.people.models import Membership, Role
 from portal.scope import Principal
@@ -58,6 +59,6 @@ def can_sign(principal: Principal, transfer: Transfer) -> bool:
 
 def to_sign_condition(principal: Principal):  # noqa: ANN201
     """SQL over Transfer: letters (in any state) whose signing body the person leads."""
-    led = sorted({g.org.id for g in principal.grants if g.role in LEADER_ROLES})
+    led = sorted({stored_id(g.org.id) for g in principal.grants if g.role in LEADER_ROLES})
     legacy = and_(Transfer.signer_org_id.is_(None), principal.path_filter(Transfer.from_path, Role.DIRECTOR))
     return or_(Transfer.signer_org_id.in_(led), legacy) if led else legacy

@@ -11,7 +11,7 @@ from portal.audit import service as audit
 from portal.cases import signing
 from portal.cases.access import get_case, log_event, require_act, touch
 from portal.cases.models import OUTCOMES, TRANSFER_KINDS, Case, CaseState, Transfer, TransferState
-from portal.db import flush_once, lock, utcnow, writes
+from portal.db import flush_once, lock, stored_id, utcnow, writes
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs import moves, ordering
 from portal.orgs.models import Organisation
@@ -25,7 +25,8 @@ ROUTABLE = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.INVESTIGATING)
 
 
 def targets(db: Session, case: Case) -> list[tuple[int, str]]:
-    """Every active organisation of the same tree: routing goes up (上报 to the city), down, sideways, across counties."""
+    """Every active organisation of the same tree: routing goes up (上报 to the city), down, sideways,
+    across counties."""
     root = case.org_path.strip("/").split("/")[0]
     rows = db.exec(
         select(Organisation)
@@ -36,7 +37,7 @@ def targets(db: Session, case: Case) -> list[tuple[int, str]]:
         )
         .order_by(Organisation.depth, Organisation.sort_order, Organisation.id)
     ).all()
-    return [(o.id, "　" * o.depth + o.name) for o in rows]
+    return [(stored_id(o.id), "　" * o.depth + o.name) for o in rows]
 
 
 def target_groups(db: Session, case: Case) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -207,7 +208,7 @@ def accept(db: Session, principal: Principal, transfer_id: int, *, address: str 
     _expect(transfer, TransferState.SENT)
     receiver = db.get(Organisation, transfer.to_org_id)
     transfer.state, transfer.answered_by, transfer.answered_at = TransferState.ACCEPTED, principal.person.id, utcnow()
-    case.in_transfer, case.org_id, case.org_path = False, receiver.id, moves.stored_path(db, receiver)
+    case.in_transfer, case.org_id, case.org_path = False, stored_id(receiver.id), moves.stored_path(db, receiver)
     _save(db, transfer, case)
     log_event(db, case, principal, "transfer", f"{receiver.name} 接收移送的案件", receiver)
     audit.record(

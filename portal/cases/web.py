@@ -383,7 +383,7 @@ class CaseController(Controller):
         number = max(1, int_or_none(raw.get("page")) or 1)
         # The kept counts, transfers and choices are used under the generation this worker saw last, and the page's
         # own statement says whether it still holds; when it does not, everything is worked out again under the new one.
-        generation = freshness.assumed(db)
+        generation: freshness.Generation | None = freshness.assumed(db)
         for _attempt in range(2):
             flt, notes, options = _list_filter(db, principal, raw, generation)
             flt.recent_days = request.app.state.settings.recent_case_days

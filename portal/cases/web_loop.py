@@ -34,7 +34,8 @@ def _transition(principal: Principal, case: Case, action: str) -> Transition:
 
 
 def _free_kind(principal: Principal, case: Case, kind_code: str) -> RecordKind:
-    """A record that may be added on its own now (the same rules as loop.add_record, checked before showing its form)."""
+    """A record that may be added on its own now (the same rules as loop.add_record, checked before showing
+    its form)."""
     kind = RECORD_KINDS.get(kind_code)
     if kind is None or kind_code not in FREE_RECORDS:
         raise Forbidden("不能单独添加这种记录。")

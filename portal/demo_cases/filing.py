@@ -30,7 +30,7 @@ from archive import samples
 from archive.order import DOCUMENTS
 from portal.cases import files, parties
 from portal.cases.models import Case, CaseFile, CaseRecord, CaseState
-from portal.db import transaction
+from portal.db import stored_id, transaction
 from portal.dossiers import jobs, service
 from portal.dossiers.models import BindingJob, DossierVersion
 from portal.orgs.models import Organisation
@@ -102,10 +102,10 @@ def _candidates(db: Session, county: Organisation, count: int) -> list[int]:
     )
     chosen: list[int] = []
     for outcome in ("written", "oral", "failed"):
-        of_kind = [case_id for case_id, o in rows if o == outcome and case_id not in chosen]
+        of_kind = [stored_id(case_id) for case_id, o in rows if o == outcome and case_id not in chosen]
         of_kind.sort(key=lambda case_id: (sessions.get(case_id, 0) > 1, case_id))
         chosen += of_kind[:1]
-    chosen += [case_id for case_id, _ in rows if case_id not in chosen]
+    chosen += [stored_id(case_id) for case_id, _ in rows if case_id not in chosen]
     return chosen[:count]
 
 
@@ -134,7 +134,7 @@ def _add_history(
 ) -> None:
     """A file the window would have uploaded at the time (the demo history has none), added as the archivist and
     dated on `day` (10:00 there), when the window would have taken it in."""
-    data = samples.scan(1240, 1754, text=f"{name} {case.number}", seed=case.id + len(name))
+    data = samples.scan(1240, 1754, text=f"{name} {case.number}", seed=stored_id(case.id) + len(name))
     record = files.upload(
         db,
         principal,
@@ -186,7 +186,7 @@ def _complete(db: Session, principal: Principal, case: Case, settings: Settings)
             name = f"{targets[key]}-签字.{'jpg' if kind == 'image/jpeg' else 'pdf'}"
         elif key in targets:  # from outside: a receipt, a court's ruling, a letter
             scan, name = (
-                samples.scan(1240, 1754, text=f"{key} {case.number}", seed=case.id * 10 + n),
+                samples.scan(1240, 1754, text=f"{key} {case.number}", seed=stored_id(case.id) * 10 + n),
                 f"{targets[key]}.jpg",
             )
         elif gap.category:
@@ -230,9 +230,9 @@ def _file_one(engine: Engine, settings: Settings, case_id: int) -> str:
         number, job_id = case.number, job.id
     jobs.run(engine, settings, job_id)
     with Session(engine) as db:
-        job = db.get(BindingJob, job_id)
-        if job.status != "done":
-            raise RuntimeError(job.error or job.status)
+        finished = db.get(BindingJob, job_id)
+        if finished is None or finished.status != "done":
+            raise RuntimeError(finished.error or finished.status if finished else f"binding job {job_id} is gone")
     return number
 
 

@@ -1,4 +1,5 @@
-"""People in the demo cases: fictional applicants and respondents with well-formed 身份证 and 统一社会信用代码 numbers."""
+"""People in the demo cases: fictional applicants and respondents
+with well-formed 身份证 and 统一社会信用代码 numbers."""
 
 from __future__ import annotations
 

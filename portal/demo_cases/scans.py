@@ -88,7 +88,7 @@ def signed_copies(case: CaseData, keys: list[str], seed: int) -> dict[str, tuple
         "body.html", title=case.title, entries=entries, body_class="sheets", case=case, filing=FilingData()
     )
     document = renderer.document(html)
-    starts = {}
+    starts: dict[int, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
             if anchor.startswith("d") and anchor[1:].isdigit():

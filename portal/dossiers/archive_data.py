@@ -38,7 +38,8 @@ class Holders:
     """Which body held the case at a given moment: the registering body, then each receiver from its acceptance."""
 
     def __init__(self, db: Session, case: Case, transfers: list[Transfer], events: list[CaseEvent]) -> None:
-        self.db, self._names = db, {}
+        self.db = db
+        self._names: dict[int, str] = {}
         register = next((e for e in events if e.kind == "register"), None)
         accepted = sorted((t for t in transfers if t.state == TransferState.ACCEPTED and t.answered_at), key=_answered)
         first = (
@@ -179,7 +180,7 @@ def case_data(
         records=records,
         uploads=_uploads(db, case, holders, uploads_dir, with_uploads),
         transfers=transfers,
-        events=tuple((local_day(e.at), e.actor_name, e.summary) for e in events),
+        events=tuple((clock.local_date(e.at), e.actor_name, e.summary) for e in events),
         judicial_confirmation=any(r.kind == "confirmation_ruling" for r in records),
         registered_by=holders.name(holders.first),
         registrar=register.actor_name if register else "",

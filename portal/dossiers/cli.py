@@ -43,7 +43,9 @@ def verify() -> None:
 
 @archive_group.command(
     "check",
-    help="检查一个 PDF 是否符合 PDF/A（输出意图、XMP pdfaid、字体嵌入、无加密、无 JavaScript、附件声明、qpdf --check）。",
+    help=(
+        "检查一个 PDF 是否符合 PDF/A（输出意图、XMP pdfaid、字体嵌入、无加密、无 JavaScript、附件声明、qpdf --check）。"
+    ),
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(file: Path) -> None:

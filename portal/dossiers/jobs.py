@@ -353,6 +353,8 @@ def wait(engine: Engine, job_id: int, timeout: float = 60) -> BindingJob:
     while True:
         with Session(engine) as db:
             job = db.get(BindingJob, job_id)
+            if job is None:
+                raise LookupError(f"binding job {job_id} does not exist")
             if job.status in ("done", "failed") or time.monotonic() > deadline:
                 db.expunge(job)
                 return job

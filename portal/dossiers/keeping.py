@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from archive import handover, storage
 from archive.manifest import originals
@@ -33,7 +33,7 @@ def due_for_review(db: Session, principal: Principal, today: date) -> list[tuple
             .join(Case, Case.id == DossierVersion.case_id)
             .where(
                 DossierVersion.status.in_(["filed", "superseded"]),
-                DossierVersion.retention_ends_on <= today,
+                col(DossierVersion.retention_ends_on) <= today,
                 principal.path_filter(Case.org_path, *REVIEW_ROLES),
             )
             .order_by(DossierVersion.retention_ends_on)

@@ -87,7 +87,7 @@ class ArchiveController(Controller):
         chosen = data.get("version_id", [])
         ids = [i for v in (chosen if isinstance(chosen, list) else [chosen]) if (i := inputs.id_or_none(v)) is not None]
         try:
-            data = keeping.export(
+            package = keeping.export(
                 db,
                 principal,
                 ids,
@@ -105,7 +105,7 @@ class ArchiveController(Controller):
             )
         name = f"卷宗移交包-{clock.today().isoformat()}.zip"
         return Response(
-            content=data,
+            content=package,
             media_type="application/zip",
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"},
         )

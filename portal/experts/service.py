@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, replace
 
 from sqlalchemy import literal, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import inputs
 from portal.audit import service as audit
-from portal.db import utcnow
+from portal.db import stored_id, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.experts.models import EXPERT_FIELDS, Expert
 from portal.orgs import moves
@@ -26,7 +26,8 @@ _PHONE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})")  # ASCII digits
 
 
 def _serves(principal: Principal, path: str) -> bool:
-    """An expert serves the owner's whole subtree: visible below the person's roots and from anywhere beneath the owner."""
+    """An expert serves the owner's whole subtree:
+    visible below the person's roots and from anywhere beneath the owner."""
     return principal.sees(path) or any(root.startswith(path) for root in principal.roots())
 
 
@@ -63,7 +64,7 @@ def list_experts(
         .where(_visible_condition(principal))
     )
     if org_id is not None:
-        query = query.where(Expert.org_path.startswith(principal.visible_org(db, org_id).path, autoescape=True))
+        query = query.where(col(Expert.org_path).startswith(principal.visible_org(db, org_id).path, autoescape=True))
     if field:
         query = query.where(Expert.field == field)
     if q:
@@ -76,7 +77,7 @@ def list_experts(
 def choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
     """Active experts the person may cite, as (id, "name（field · employer）")."""
     return [
-        (e.id, f"{e.name}（{e.field}{' · ' + e.employer if e.employer else ''}）")
+        (stored_id(e.id), f"{e.name}（{e.field}{' · ' + e.employer if e.employer else ''}）")
         for e, _ in list_experts(db, principal)
     ]
 

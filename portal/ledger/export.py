@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from portal.audit import service as audit
 from portal.cases import ids
 from portal.cases.access import visible_condition
 from portal.cases.models import Case, CaseEvent, CaseMediator, CaseRecord, Party, Transfer
 from portal.cases.parties import PARTY_FIELDS, can_reveal
+from portal.db import stored_id
 from portal.orgs.models import Organisation
 from portal.people.models import Person
 from portal.people.service import mask_phone
@@ -39,7 +40,7 @@ class _Names:
 
     def __init__(self, db: Session) -> None:
         self.db = db
-        self.orgs: dict[int, Organisation] = {}
+        self.orgs: dict[int, Organisation | None] = {}
         self.people: dict[int, str] = {}
 
     def org(self, org_id: int | None) -> dict[str, str] | None:
@@ -48,6 +49,8 @@ class _Names:
         if org_id not in self.orgs:
             self.orgs[org_id] = self.db.get(Organisation, org_id)
         org = self.orgs[org_id]
+        if org is None:  # a foreign key: only a concurrent removal
+            return None
         return {"name": org.name, "short_name": org.short_name}
 
     def person(self, person_id: int | None) -> str | None:
@@ -161,7 +164,7 @@ def case_line(
     }
 
 
-def _children(db: Session, model: type, case_ids: list[int], *order: Any) -> dict[int, list]:
+def _children(db: Session, model: type[SQLModel], case_ids: list[int], *order: Any) -> dict[int, list[Any]]:
     grouped: dict[int, list] = defaultdict(list)
     for row in db.exec(select(model).where(model.case_id.in_(case_ids)).order_by(*order)).all():
         grouped[row.case_id].append(row)
@@ -173,24 +176,24 @@ def iter_lines(db: Session, *conditions: Any, principal: Principal | None = None
     names = _Names(db)
     last_id = 0
     while True:
-        cases = db.exec(select(Case).where(Case.id > last_id, *conditions).order_by(Case.id).limit(BATCH)).all()
+        cases = db.exec(select(Case).where(col(Case.id) > last_id, *conditions).order_by(Case.id).limit(BATCH)).all()
         if not cases:
             return
-        case_ids = [c.id for c in cases]
+        case_ids = [stored_id(c.id) for c in cases]
         parties = _children(db, Party, case_ids, Party.sort_order, Party.id)
         mediators = _children(db, CaseMediator, case_ids, CaseMediator.id)
         records = _children(db, CaseRecord, case_ids, CaseRecord.id)
         transfers = _children(db, Transfer, case_ids, Transfer.id)
         events = _children(db, CaseEvent, case_ids, CaseEvent.id)
-        for case in cases:
+        for case, cid in zip(cases, case_ids, strict=True):
             yield case_line(
                 case,
                 names,
-                parties=parties[case.id],
-                mediators=mediators[case.id],
-                records=records[case.id],
-                transfers=transfers[case.id],
-                events=events[case.id],
+                parties=parties[cid],
+                mediators=mediators[cid],
+                records=records[cid],
+                transfers=transfers[cid],
+                events=events[cid],
                 masked=principal is not None and not can_reveal(principal, case),
             )
         last_id = case_ids[-1]
@@ -202,7 +205,7 @@ def dumps(line: dict[str, Any]) -> str:
 
 def export_all(db: Session, org: Organisation | None = None) -> Iterator[str]:
     """Every case, or those of one organisation's subtree (the command line; no scope applies)."""
-    conditions = [Case.org_path.startswith(org.path, autoescape=True)] if org else []
+    conditions = [col(Case.org_path).startswith(org.path, autoescape=True)] if org else []
     for line in iter_lines(db, *conditions):
         yield dumps(line) + "\n"
 
@@ -214,7 +217,7 @@ def export_visible(
     conditions = [visible_condition(principal, db)]
     org = principal.visible_org(db, org_id) if org_id is not None else None
     if org is not None:
-        conditions.append(Case.org_path.startswith(org.path, autoescape=True))
+        conditions.append(col(Case.org_path).startswith(org.path, autoescape=True))
     lines = [dumps(line) + "\n" for line in iter_lines(db, *conditions, principal=principal)]
     home = org or (principal.grants[0].org if principal.grants else None)
     audit.record(

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from portal.audit import service as audit
 from portal.cases.models import Case, CaseEvent, CaseMediator, CaseSequence
 from portal.cases.service import next_number
+from portal.db import stored_id
 from portal.ledger import flat
 from portal.ledger.lines import Draft, LineReader, Lookup, Scope
 from portal.orgs.models import Organisation
@@ -260,6 +261,8 @@ def _preview(draft: Draft) -> str:
 
 
 def _check_number(db: Session, draft: Draft, taken: dict[tuple[int, int, int], int], errors: dict[str, str]) -> None:
+    if draft.number is None:  # the caller asks only for a number given
+        return
     org, parts, text = draft.number
     key = (org.id, parts.year, parts.seq)
     if key in taken:
@@ -282,14 +285,14 @@ def _save(db: Session, draft: Draft) -> Case:
     else:
         org, parts, text = draft.number
         _raise_sequence(db, org.id, parts.year, parts.seq)
-    case.number_org_id, case.number_year, case.number_prefix = org.id, parts.year, parts.prefix
+    case.number_org_id, case.number_year, case.number_prefix = stored_id(org.id), parts.year, parts.prefix
     case.number_word, case.number_seq, case.number = parts.word, parts.seq, text or parts.text  # kept as written
     db.add(case)
     db.flush()
     children: list[Any] = [*draft.parties, *draft.records, *draft.transfers]
-    children += [CaseMediator(person_id=pid, lead=lead) for pid, lead in draft.mediators]
+    children += [CaseMediator(person_id=pid, lead=lead) for pid, lead in draft.mediators]  # type: ignore[call-arg]  # case_id: set below
     events = draft.events or [
-        CaseEvent(
+        CaseEvent(  # type: ignore[call-arg]  # case_id: set with the other children below
             org_id=case.org_id,
             org_name=db.get(Organisation, case.org_id).name,
             actor_name="台账导入",

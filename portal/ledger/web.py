@@ -69,8 +69,10 @@ class LedgerController(Controller):
         upload = data.get("file")
         # The file is read before the first statement: the request's write transaction (on SQLite, the write lock
         # every other user's change waits for) begins there, and a workbook can take seconds to read. Only people who
-        # may import somewhere get that far (without an organisation, the check reads nothing).
-        service.require_import(db, principal, None)
+        # may import somewhere get that far; anyone else is refused first — 404 for an organisation outside their
+        # scope, as everywhere, else 403 — and nothing of the file is read.
+        if not principal.roots(*importer.IMPORT_ROLES):
+            service.require_import(db, principal, int_or_none(org))
         parsed, refusal = None, None
         if isinstance(upload, UploadFile) and upload.filename:
             try:

@@ -15,8 +15,10 @@ that row's transaction, and rewrites the row it committed, or makes it wait and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import String, func, insert, literal, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from portal.cases.models import Case, Transfer
 from portal.db import utcnow
@@ -59,12 +61,14 @@ def follow(db: Session, old_path: str, new_path: str) -> dict[str, int]:
     now = utcnow()
     for column in STORED_PATHS:
         model = column.class_
-        values = {column.key: literal(new_path, String) + func.substr(column, len(old_path) + 1, type_=String)}
+        values: dict[str, Any] = {
+            column.key: literal(new_path, String) + func.substr(column, len(old_path) + 1, type_=String)
+        }
         if model is Case:
             values["updated_at"] = now  # the lists' kept counts are keyed by the newest change (portal.freshness)
         result = db.execute(
             update(model)
-            .where(column.startswith(old_path, autoescape=True))
+            .where(col(column).startswith(old_path, autoescape=True))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -74,7 +78,7 @@ def follow(db: Session, old_path: str, new_path: str) -> dict[str, int]:
     db.execute(
         insert(SearchOutbox).from_select(
             ["case_id", "created_at"],
-            select(Case.id, literal(now)).where(Case.org_path.startswith(new_path, autoescape=True)),
+            select(Case.id, literal(now)).where(col(Case.org_path).startswith(new_path, autoescape=True)),
         )
     )
     db.expire_all()  # loaded rows still hold their old paths
@@ -83,7 +87,14 @@ def follow(db: Session, old_path: str, new_path: str) -> dict[str, int]:
 
 def summary(changed: dict[str, int]) -> str:
     """What moved with the organisation, for the audit entry: e.g. "（随迁：案件 14、移送 3、问题 2）"."""
-    labels = {"case": "案件", "transfer": "移送记录", "problem": "问题", "screening_round": "排查", "expert": "专家", "training_session": "培训"}
+    labels = {
+        "case": "案件",
+        "transfer": "移送记录",
+        "problem": "问题",
+        "screening_round": "排查",
+        "expert": "专家",
+        "training_session": "培训",
+    }
     counts: dict[str, int] = {}
     for key, count in changed.items():
         table = key.split(".")[0]

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, func, literal, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import inputs
 from portal.audit import service as audit
 from portal.auth import sessions
 from portal.cases import numbers
-from portal.db import utcnow
+from portal.db import stored_id, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs import moves, ordering
 from portal.orgs.models import TIER_ORDER, Organisation, OrgKind, Tier
@@ -67,7 +67,7 @@ def org_choices(db: Session, principal: Principal) -> list[tuple[int, str, int]]
             Organisation.id, Organisation.name, Organisation.depth, Organisation.parent_id, Organisation.sort_order
         ).where(principal.path_filter(Organisation.path))
     ).all()
-    return [(row.id, row.name, row.depth) for row in ordering.tree_order(rows)]
+    return [(stored_id(row.id), row.name, row.depth) for row in ordering.tree_order(rows)]
 
 
 def build_tree(orgs: list[Organisation]) -> list[TreeNode]:
@@ -104,13 +104,15 @@ def children(db: Session, principal: Principal, org: Organisation) -> list[Organ
 def descendant_counts(db: Session, org: Organisation) -> dict[str, int]:
     """How many organisations and people lie in the subtree."""
     orgs = db.exec(
-        select(func.count()).select_from(Organisation).where(Organisation.path.startswith(org.path, autoescape=True))
+        select(func.count())
+        .select_from(Organisation)
+        .where(col(Organisation.path).startswith(org.path, autoescape=True))
     ).one()
     people = db.exec(
         select(func.count(func.distinct(Membership.person_id)))
         .join(Organisation, Organisation.id == Membership.org_id)
         .join(Person, Person.id == Membership.person_id)
-        .where(Organisation.path.startswith(org.path, autoescape=True), Person.active == True)  # noqa: E712
+        .where(col(Organisation.path).startswith(org.path, autoescape=True), Person.active == True)  # noqa: E712
     ).one()
     return {"orgs": orgs - 1, "people": people}
 
@@ -294,7 +296,7 @@ def _move_subtree(db: Session, org: Organisation, parent: Organisation) -> dict[
     shift = parent.depth + 1 - org.depth
     db.execute(
         update(Organisation)
-        .where(Organisation.path.startswith(old_path, autoescape=True))
+        .where(col(Organisation.path).startswith(old_path, autoescape=True))
         .values(
             path=literal(new_path, String) + func.substr(Organisation.path, len(old_path) + 1, type_=String),
             depth=Organisation.depth + shift,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import exists, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import inputs
 from portal.audit import service as audit
 from portal.auth import passwords, sessions
 from portal.auth.service import home_org
-from portal.db import lock, utcnow
+from portal.db import lock, stored_id, utcnow
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.orgs.models import Organisation
 from portal.paging import Page
@@ -88,7 +89,7 @@ def list_people(
     member_cond = [Membership.person_id == Person.id, principal.path_filter(Organisation.path)]
     if flt.org_id is not None:
         org = principal.visible_org(db, flt.org_id)
-        member_cond.append(Organisation.path.startswith(org.path, autoescape=True))
+        member_cond.append(col(Organisation.path).startswith(org.path, autoescape=True))
     role_list = (flt.role,) if flt.role else roles_in
     if role_list:
         member_cond.append(Membership.role.in_(role_list))
@@ -103,7 +104,7 @@ def list_people(
         query = query.where(Person.active == True)  # noqa: E712
     total = db.exec(select(func.count()).select_from(query.subquery())).one()
     people = db.exec(query.order_by(Person.name, Person.id).offset((page - 1) * size).limit(size)).all()
-    grants: dict[int, list] = {p.id: [] for p in people}
+    grants: dict[int, list[Any]] = {stored_id(p.id): [] for p in people}
     if people:
         rows = db.exec(
             select(Membership, Organisation)
@@ -114,7 +115,7 @@ def list_people(
         for membership, org in rows:
             if not role_list or membership.role in role_list:
                 grants[membership.person_id].append((membership, org))
-    return PeoplePage([(p, grants[p.id]) for p in people], total, page, size)
+    return PeoplePage([(p, grants[stored_id(p.id)]) for p in people], total, page, size)
 
 
 def roster_choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
@@ -133,7 +134,7 @@ def roster_choices(db: Session, principal: Principal) -> list[tuple[int, str]]:
         .where(Person.active == True, exists(in_scope))  # noqa: E712
         .order_by(Person.name, Person.id)
     ).all()
-    return [(pid, name) for pid, name in rows]
+    return [(stored_id(pid), name) for pid, name in rows]
 
 
 def reveal_phone(db: Session, principal: Principal, person: Person, *, address: str = "") -> str:

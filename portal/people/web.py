@@ -139,7 +139,7 @@ class PeopleController(Controller):
         status: int = 200,
         latest: Person | None = None,
     ) -> Template:
-        crumbs = [("人员", request.app.route_reverse("list_people"))]
+        crumbs: list[tuple[str, str | None]] = [("人员", request.app.route_reverse("list_people"))]
         if person:
             crumbs += [(person.name, request.app.route_reverse("show_person", person_id=person.id)), ("修改", None)]
         else:
@@ -310,7 +310,9 @@ class RosterController(Controller):
             org=org,
             subtree=subtree,
             org_options=[(str(o.id), "　" * o.depth + o.name) for o in orgs.visible_orgs(db, principal)],
-            csv_url=f"{request.app.route_reverse('roster_csv')}?{urlencode({'org': org, 'subtree': str(subtree).lower()})}",
+            csv_url=(
+                f"{request.app.route_reverse('roster_csv')}?{urlencode({'org': org, 'subtree': str(subtree).lower()})}"
+            ),
         )
 
     @get("/export.csv", name="roster_csv", sync_to_thread=True, opt={"writes": True})

@@ -43,8 +43,9 @@ class RiskLevel(StrEnum):
         return {"low": "低", "medium": "中", "high": "高"}[self.value]
 
 
-SOURCES = ["排查", "网格员上报", "来访", "其他"]
+SOURCES = ["排查", "网格员上报", "来访", "联席会议", "其他"]
 SCREENING_SOURCE = "排查"
+MEETING_SOURCE = "联席会议"
 
 
 class Problem(SQLModel, table=True):

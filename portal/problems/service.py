@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import inputs
 from portal.audit import service as audit
@@ -91,22 +91,22 @@ def _conditions(db: Session, principal: Principal, flt: ProblemFilter, today: da
     if flt.org_id is not None:
         org = principal.visible_org(db, flt.org_id)
         conditions.append(
-            Problem.org_id == org.id if flt.org_only else Problem.org_path.startswith(org.path, autoescape=True)
+            Problem.org_id == org.id if flt.org_only else col(Problem.org_path).startswith(org.path, autoescape=True)
         )
     for column, start, end in (
         (Problem.found_on, flt.found_from, flt.found_to),
         (Problem.struck_off_on, flt.struck_from, flt.struck_to),
     ):
         if start is not None:
-            conditions.append(column >= start)
+            conditions.append(col(column) >= start)
         if end is not None:
-            conditions.append(column <= end)
+            conditions.append(col(column) <= end)
     if flt.state:
         conditions.append(Problem.state == flt.state)
     if flt.risk:
         conditions.append(Problem.risk == flt.risk)
     if flt.overdue:
-        conditions += [Problem.state.in_(OPEN_STATES), Problem.due_on < today]
+        conditions += [Problem.state.in_(OPEN_STATES), col(Problem.due_on) < today]
     if flt.screening_id is not None:
         conditions.append(Problem.screening_id == flt.screening_id)
     return conditions
@@ -132,7 +132,7 @@ def list_problems(
         .offset((page - 1) * size)
         .limit(size)
     ).all()
-    return ProblemPage([tuple(r) for r in rows], total, page, size)
+    return ProblemPage([(problem, org, person) for problem, org, person in rows], total, page, size)
 
 
 def counts(db: Session, principal: Principal, *, today: date, org_id: int | None = None) -> dict[str, int]:
@@ -256,7 +256,7 @@ def _validate(db: Session, form: ProblemForm, org: Organisation | None, *, today
                 .where(
                     Membership.person_id == person_id,
                     Person.active == True,  # noqa: E712
-                    Organisation.path.startswith(org.path, autoescape=True),
+                    col(Organisation.path).startswith(org.path, autoescape=True),
                 )
             ).first()
         )

@@ -79,8 +79,8 @@ class ProblemController(Controller):
         result = service.list_problems(db, principal, flt, today=today, page=page_no)
         query = {"org": org, "state": state, "risk": risk, "overdue": str(overdue).lower(), **dated}
         base = request.app.route_reverse("list_problems")
-        result.prev_url = f"{base}?{urlencode({**query, 'page': page_no - 1})}"  # type: ignore[attr-defined]
-        result.next_url = f"{base}?{urlencode({**query, 'page': page_no + 1})}"  # type: ignore[attr-defined]
+        result.prev_url = f"{base}?{urlencode({**query, 'page': page_no - 1})}"
+        result.next_url = f"{base}?{urlencode({**query, 'page': page_no + 1})}"
         return page(
             request,
             "problems/list.html",

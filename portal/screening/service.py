@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import inputs
 from portal.audit import service as audit
@@ -49,7 +49,9 @@ def _round_conditions(
     if org_id is not None:
         org = principal.visible_org(db, org_id)
         conditions.append(
-            ScreeningRound.org_id == org.id if only else ScreeningRound.org_path.startswith(org.path, autoescape=True)
+            ScreeningRound.org_id == org.id
+            if only
+            else col(ScreeningRound.org_path).startswith(org.path, autoescape=True)
         )
     if held_from is not None:
         conditions.append(ScreeningRound.held_on >= held_from)
@@ -75,9 +77,11 @@ def list_rounds(
         .where(*_round_conditions(db, principal, org_id, only, held_from, held_to))
     )
     return [
-        tuple(r)
-        for r in db.exec(query.order_by(ScreeningRound.held_on.desc(), ScreeningRound.id.desc()).limit(limit)).all()
-    ]  # type: ignore[misc]
+        (held, org)
+        for held, org in db.exec(
+            query.order_by(ScreeningRound.held_on.desc(), ScreeningRound.id.desc()).limit(limit)
+        ).all()
+    ]
 
 
 def round_totals(
@@ -116,7 +120,7 @@ def missed_rounds(db: Session, principal: Principal, *, today: date, org_id: int
         Organisation.kind.in_(SCREENING_KINDS),
     )
     if org_id is not None:
-        query = query.where(Organisation.path.startswith(principal.visible_org(db, org_id).path, autoescape=True))
+        query = query.where(col(Organisation.path).startswith(principal.visible_org(db, org_id).path, autoescape=True))
     orgs = list(db.exec(query.order_by(Organisation.path)).all())
     if not orgs:
         return []
@@ -284,7 +288,11 @@ def finding_items(db: Session, found: ScreeningRound, principal: Principal | Non
     since moved to an organisation outside their scope is None: the finding is registered, but where it went and
     how it stands are not theirs to see."""
     rows = db.exec(select(Problem).where(Problem.screening_id == found.id, Problem.screening_finding != None)).all()  # noqa: E711
-    return {p.screening_finding: p if principal is None or principal.sees(p.org_path) else None for p in rows}
+    return {
+        p.screening_finding: p if principal is None or principal.sees(p.org_path) else None
+        for p in rows
+        if p.screening_finding is not None  # as the query asks
+    }
 
 
 def problem_from_finding(

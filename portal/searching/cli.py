@@ -103,7 +103,8 @@ def check_command(repair: bool) -> None:
             except search_lib.IndexUnavailable as exc:
                 raise click.ClickException(f"索引无法打开：{exc.reason}。请运行 portal reindex。") from exc
             click.echo(
-                f"数据库 {len(expected)} 件；索引缺少 {len(report.missing)} 件，版本过旧 {len(report.stale)} 件，多余 {len(report.extra)} 件。"
+                f"数据库 {len(expected)} 件；索引缺少 {len(report.missing)} 件，"
+                f"版本过旧 {len(report.stale)} 件，多余 {len(report.extra)} 件。"
             )
             if report.ok:
                 click.echo("索引与数据库一致。")

@@ -35,7 +35,8 @@ class Lookup:
         self.types = {t.code: t for t in db.exec(select(DisputeType)).all()}
 
     def type_names(self, code: str) -> list[str]:
-        names, t = [], self.types.get(code)
+        names: list[str] = []
+        t = self.types.get(code)
         while t is not None and len(names) < 3:
             names.append(t.name)
             t = self.types.get(t.parent_code) if t.parent_code else None

@@ -20,7 +20,7 @@ from portal import freshness, inputs
 from portal.cases.access import get_case, transferred_ids, visible_condition
 from portal.cases.models import Case, Party
 from portal.cases.parties import PERSONAL_DATA_ROLES
-from portal.db import lock
+from portal.db import lock, stored_id
 from portal.dossiers.service import may_download
 from portal.errors import Invalid, NotFound
 from portal.people.models import Person
@@ -28,7 +28,10 @@ from portal.scope import Principal
 from portal.searching import documents
 from portal.searching.models import SavedSearch
 
-FALLBACK_NOTE = "全文索引暂不可用，正在使用数据库检索：较慢，只按案号、案件名称、当事人姓名和案情摘要逐词查找，不支持高级语法、分面和高亮。"
+FALLBACK_NOTE = (
+    "全文索引暂不可用，正在使用数据库检索：较慢，只按案号、案件名称、当事人姓名和案情摘要逐词查找，"
+    "不支持高级语法、分面和高亮。"
+)
 FACET_LABELS = {
     "dtype": "纠纷类型",
     "status": "状态",
@@ -68,7 +71,8 @@ def index_for(root: Path) -> search.SearchIndex:
 
 
 def warm(index_root: Path) -> None:
-    """Before the first search: jieba's dictionary (~0.7 s) and the index's per-segment sets (search.SearchIndex.warm)."""
+    """Before the first search: jieba's dictionary (~0.7 s) and the index's per-segment sets
+    (search.SearchIndex.warm)."""
     search.warm_up()
     with contextlib.suppress(
         search.IndexUnavailable
@@ -141,7 +145,7 @@ def dossier_readers(db: Session, principal: Principal, hits: list[search.Hit]) -
     ids = {h.case_id for h in hits if any(s.page for s in h.snippets)}
     if not ids:
         return set()
-    return {c.id for c in db.exec(select(Case).where(Case.id.in_(ids))).all() if may_download(principal, c)}
+    return {stored_id(c.id) for c in db.exec(select(Case).where(Case.id.in_(ids))).all() if may_download(principal, c)}
 
 
 def still_visible(db: Session, principal: Principal, scope: search.Scope, hits: list[search.Hit]) -> list[search.Hit]:
@@ -275,7 +279,7 @@ def delete_saved(db: Session, principal: Principal, saved_id: int) -> None:
 
 def saved_with_counts(db: Session, principal: Principal, index_root: Path) -> list[tuple[SavedSearch, int | None]]:
     """Each saved search with its live count (None when only the database could answer)."""
-    out = []
+    out: list[tuple[SavedSearch, int | None]] = []
     for saved in saved_of(db, principal):
         outcome = run(db, principal, index_root, dict(parse_qsl(saved.params)), size=1, facets=False)
         out.append((saved, outcome.results.total))

@@ -162,7 +162,10 @@ class SearchApiController(Controller):
         name="api_search",
         sync_to_thread=True,
         summary="全文检索",
-        description="与检索页相同的查询语法和相同的可见范围（本机构及下级、移送相关案件）；索引不可用时 fallback 为 true（数据库检索）。",
+        description=(
+            "与检索页相同的查询语法和相同的可见范围（本机构及下级、移送相关案件）；"
+            "索引不可用时 fallback 为 true（数据库检索）。"
+        ),
     )
     def api_search(
         self,

@@ -1,27 +1,29 @@
 """The SQL pieces the indicators are made of (portal.stats.indicators): each a condition on Case for a period.
 
-Correlated subqueries name their own aliases, so that any number of them sit side by side in one statement.
+The conditions of the case family read columns of the case only (and the facts portal.stats.facts keeps on it), so
+that a period's cases are counted from one index per date (portal.cases.models STAT_INDEXES); subqueries name their
+own aliases, so that any number of them sit side by side in one statement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy import and_, case, exists, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
-from portal.cases.models import MEDIATION_STATES, Case, CaseRecord, Party, Transfer, TransferState
+from portal.cases.models import MEDIATION_STATES, Case, CaseRecord, Transfer, TransferState
 from portal.orgs.models import Organisation, Tier
+from portal.stats.models import CaseRepeat
 from portal.stats.span import Span
 
 Condition = Callable[[Span], ColumnElement[bool]]
 
 SUCCESS = ("written", "oral")
 SENT_UP, SENT_DOWN, SENT_ACROSS = ("上报",), ("下派", "交办"), ("移送", "转办", "访调对接", "诉调对接")
-_FOLLOWUP, _EVALUATION, _RULING = aliased(CaseRecord), aliased(CaseRecord), aliased(CaseRecord)
-_LOW_SCORE = aliased(CaseRecord)
-_OWN, _REPEAT, _OTHER = aliased(Party), aliased(Party), aliased(Case)
+_RULING = aliased(CaseRecord)
 _HANDLING, _REGISTERING = aliased(Organisation), aliased(Organisation)
 
 
@@ -79,64 +81,44 @@ def _level(tier: ColumnElement) -> ColumnElement[int]:
 
 
 def settled_locally(_s: Span) -> ColumnElement[bool]:
+    # The levels are looked up only for a case handled elsewhere than where it was registered (a few per cent): the
+    # same organisation is at its own level.
     handling = select(_HANDLING.tier).where(_HANDLING.id == Case.org_id).scalar_subquery()
     registering = select(_REGISTERING.tier).where(_REGISTERING.id == Case.number_org_id).scalar_subquery()
-    return and_(Case.outcome.in_(SUCCESS), _level(handling) <= _level(registering))
-
-
-def _kind(record) -> ColumnElement[str]:  # noqa: ANN001
-    """A record's kind as an expression, for correlated subqueries: SQLite then finds the case's few records by
-    case_id instead of walking every record of that kind once per case (its planner prefers the kind index there)."""
-    return record.kind + ""
-
-
-def followed_up_in_time(_s: Span) -> ColumnElement[bool]:
-    return exists(
-        select(_FOLLOWUP.id).where(
-            _FOLLOWUP.case_id == Case.id, _kind(_FOLLOWUP) == "followup", _FOLLOWUP.held_on <= Case.followup_due_on
-        )
+    return and_(
+        Case.outcome.in_(SUCCESS), or_(Case.org_id == Case.number_org_id, _level(handling) <= _level(registering))
     )
+
+
+# The record facts are columns of the case (portal.stats.facts keeps them with every change of its records).
+def followed_up_in_time(_s: Span) -> ColumnElement[bool]:
+    return col(Case.followed_up_on) <= col(Case.followup_due_on)
 
 
 def evaluated(_s: Span) -> ColumnElement[bool]:
-    return exists(select(_EVALUATION.id).where(_EVALUATION.case_id == Case.id, _kind(_EVALUATION) == "evaluation"))
+    return col(Case.evaluated) == true()
 
 
-def satisfied(s: Span) -> ColumnElement[bool]:
-    low = exists(
-        select(_LOW_SCORE.id).where(
-            _LOW_SCORE.case_id == Case.id,
-            _kind(_LOW_SCORE) == "evaluation",
-            _LOW_SCORE.fields["score"].as_string().in_(["1", "2", "3"]),
-        )
-    )
-    return and_(evaluated(s), ~low)
+def satisfied(_s: Span) -> ColumnElement[bool]:
+    return col(Case.satisfied) == true()
 
 
 def mediation_overdue(s: Span) -> ColumnElement[bool]:
     late = or_(
-        and_(Case.concluded_on.is_(None), Case.state.in_(MEDIATION_STATES)), Case.concluded_on > Case.mediation_due_on
+        and_(Case.concluded_on.is_(None), Case.state.in_(MEDIATION_STATES)),
+        col(Case.concluded_on) > col(Case.mediation_due_on),
     )
-    return and_(Case.mediation_due_on < s.today_param, late)
+    return and_(col(Case.mediation_due_on) < s.today_param, late)
 
 
 def followup_overdue(s: Span) -> ColumnElement[bool]:
-    return and_(Case.followup_due_on < s.today_param, ~followed_up_in_time(s))
+    missed = or_(Case.followed_up_on.is_(None), col(Case.followed_up_on) > col(Case.followup_due_on))
+    return and_(col(Case.followup_due_on) < s.today_param, missed)
 
 
 def repeat_visit(s: Span) -> ColumnElement[bool]:
-    return exists(
-        select(_OWN.id)
-        .join(_REPEAT, _REPEAT.id_number == _OWN.id_number)
-        .join(_OTHER, _OTHER.id == _REPEAT.case_id)
-        .where(
-            _OWN.case_id == Case.id,
-            _OWN.id_number != "",
-            _OTHER.id != Case.id,
-            _OTHER.received_on <= Case.received_on,
-            _OTHER.received_on >= s.days_before(Case.received_on),
-        )
-    )
+    # Not correlated: the database reads the (few) repeat cases once and looks each counted case up in them.
+    return Case.id.in_(select(CaseRepeat.case_id).where(CaseRepeat.gap_days <= s.recent_param))
 
 
 def plain(condition: Callable[[], ColumnElement[bool]]) -> Condition:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from portal.cases.models import Case, CaseEvent, CaseRecord
 from portal.dossiers.models import DossierVersion
@@ -41,12 +41,14 @@ class Finding:
 
 def unfiled(today: date, days: int) -> ColumnElement[bool]:
     kept = exists(select(_ANY.id).where(_ANY.case_id == Case.id, _ANY.status.in_(["filed", "destroyed"])))
-    return and_(Case.closed_on < today - timedelta(days=days), Case.archived_at.is_(None), ~kept)
+    return and_(col(Case.closed_on) < today - timedelta(days=days), Case.archived_at.is_(None), ~kept)
 
 
 def changed_after_filing() -> ColumnElement[bool]:
     later = exists(
-        select(_LATER.id).where(_LATER.case_id == Case.id, _LATER.at > _FILED.filed_at, _LATER.kind != "dossier")
+        select(_LATER.id).where(
+            col(_LATER.case_id) == Case.id, col(_LATER.at) > _FILED.filed_at, _LATER.kind != "dossier"
+        )
     )
     return exists(
         select(_FILED.id).where(

@@ -98,6 +98,8 @@ def read_params(flt: CaseFilter, params: Mapping[str, str], notes: list[str]) ->
     flt.type_exact = params.get("type_exact") in ("1", "true", "on") and bool(flt.dispute_type)
     if not params.get("ind"):
         return
+    start: date | None
+    end: date | None
     try:
         start, end = date.fromisoformat(params.get("ind_from", "")), date.fromisoformat(params.get("ind_to", ""))
     except ValueError:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, false, true
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from portal.cases.models import Case, CaseState
 from portal.stats import conditions as c
@@ -163,7 +164,7 @@ INDICATORS: dict[str, Indicator] = {
             "收到日期在本期、不予受理（已出具告知书）的案件。",
             _A,
             c.received,
-            c.plain(lambda: Case.state == CaseState.REFUSED),
+            c.plain(lambda: col(Case.state) == CaseState.REFUSED),
         ),
         _concluded,
         _succeeded,
@@ -174,7 +175,7 @@ INDICATORS: dict[str, Indicator] = {
             "调解终结日期在本期、签订书面协议书的案件。",
             _M,
             c.concluded,
-            c.plain(lambda: Case.outcome == "written"),
+            c.plain(lambda: col(Case.outcome) == "written"),
         ),
         _case(
             "oral",
@@ -182,7 +183,7 @@ INDICATORS: dict[str, Indicator] = {
             "调解终结日期在本期、登记口头协议的案件。",
             _M,
             c.concluded,
-            c.plain(lambda: Case.outcome == "oral"),
+            c.plain(lambda: col(Case.outcome) == "oral"),
         ),
         _case(
             "failed",
@@ -190,7 +191,7 @@ INDICATORS: dict[str, Indicator] = {
             "调解终结日期在本期、调解不成的案件。",
             _M,
             c.concluded,
-            c.plain(lambda: Case.outcome == "failed"),
+            c.plain(lambda: col(Case.outcome) == "failed"),
         ),
         _local,
         _rate("local_rate", "就地化解率", _local, _succeeded),
@@ -246,7 +247,7 @@ INDICATORS: dict[str, Indicator] = {
             "收到日期在本期、标记为群体性纠纷的案件。",
             _R,
             c.received,
-            c.plain(lambda: Case.group_dispute == true()),
+            c.plain(lambda: col(Case.group_dispute) == true()),
         ),
         _case(
             "risk",
@@ -254,7 +255,7 @@ INDICATORS: dict[str, Indicator] = {
             "收到日期在本期、标记有激化风险的案件。",
             _R,
             c.received,
-            c.plain(lambda: Case.risk_flag == true()),
+            c.plain(lambda: col(Case.risk_flag) == true()),
         ),
         _case(
             "repeat",

@@ -1,12 +1,14 @@
-"""The statistics' SQL: one GROUP BY statement per family of indicators, every cell a conditional sum or count.
+"""The statistics' SQL: for each date that places cases in a period, one pass over that date's index.
 
-A statement covers several indicators and periods at once (the headline's three periods, the trend's twelve):
-each cell is ``SUM(CASE WHEN <the indicator's condition in that period> …)``, and the WHERE clause only narrows the
-rows to those any cell can count — the place, and one of the cells' dates in its period, which the date indexes
-answer. So the conditions that decide a number are the very ones the case list's drill-down applies.
+Every indicator of the case family is a date column of the case (received_on, concluded_on …) and a condition on
+columns of the case (portal.stats.conditions), all held by that date's index (portal.cases.models STAT_INDEXES): a
+statement per date counts every indicator of that date at once, as ``SUM(CASE WHEN <condition> …)`` grouped by the
+day (`daily`: the headline's periods, the trend's and a table's total are sums of days) or by a dimension over one
+period (`grouped`). So the conditions that decide a number are the very ones the case list's drill-down applies.
+司法确认 (dated by its ruling), transfers, 排查 and 问题清单 have one conditional sum per cell over their own, small,
+tables (`per_cell`, `transfers`, `screening`, `problems`).
 
-Building and keying a statement of a hundred conditions costs more than running it on a month of cases, so each
-statement is built once per scope and shape (place, breakdown, indicators, number of periods: Principal.condition)
+Each statement is built once per scope and shape (place, breakdown, indicators, number of periods: Principal.condition)
 and run with the periods' dates as parameters.
 """
 
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import String, and_, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
 
 from portal.cases.models import Case, CaseMediator, Transfer
@@ -26,7 +30,6 @@ from portal.problems.models import Problem, ProblemState
 from portal.scope import Principal
 from portal.screening.cadence import SCREENING_KINDS, cadence_days
 from portal.screening.models import ScreeningRound
-from portal.stats.conditions import ANCHOR_COLUMNS
 from portal.stats.dimensions import Place
 from portal.stats.indicators import Indicator
 from portal.stats.span import Span
@@ -45,11 +48,12 @@ class Ask:
 
 
 def _group(by: str | None, query, path: ColumnElement, org_id: ColumnElement, case_id: ColumnElement):  # noqa: ANN001, ANN202
-    """The statement grouped by a dimension: (query, the group's column), or (query, None)."""
+    """The statement grouped by a dimension: (query, the group's column), or (query, None). Tiers are grouped by
+    organisation and folded by the caller (service._rows): a join per case would cost more than the count."""
     if by == "org":
         return query, path
     if by == "tier":
-        return query.join(Organisation, Organisation.id == org_id), Organisation.tier
+        return query, org_id
     if by in ("type", "subtype"):
         return query, Case.dispute_type
     if by == "channel":
@@ -105,97 +109,93 @@ def _shape(family: str, place: Place, by: str | None, asks: Sequence[Ask]) -> Ha
     return (family, place.key, by, first.zone, cells)
 
 
-def cases(db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None) -> Groups:
-    """Case family: every cell counts (or sums over) the cases its condition holds for.
-
-    Indicators dated by one column of the case (received_on, concluded_on …) are counted together, one statement per
-    column, grouped by the period the date falls in: each case is then read once per date it is counted by and tested
-    only against that date's indicators. The rest (a record's date, or periods that overlap) take one conditional sum
-    per cell.
-    """
-    if not asks:
-        return {}
-    by_column: dict = {}
-    rest: list[Ask] = []
-    for ask in asks:
-        column = ANCHOR_COLUMNS.get(ask.indicator.anchor)
-        (by_column.setdefault(column, []) if column is not None else rest).append(ask)
-    out: Groups = {}
-    for column, group in by_column.items():
-        spans = {(a.span.start, a.span.end): a.span for a in group}
-        ordered = sorted(spans.values(), key=lambda sp: sp.start)
-        if any(a.end >= b.start for a, b in zip(ordered, ordered[1:], strict=False)):
-            rest += group  # overlapping periods: a case may count in two of them
-            continue
-        _merge(out, _bucketed(db, principal, place, column, group, by))
-    _merge(out, _per_cell(db, principal, place, rest, by))
-    return out
+def _no_index(column: ColumnElement[str]) -> ColumnElement[str]:
+    """`+column`: SQLite's way of saying that a term must not use an index (the value is unchanged)."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=String())
 
 
-def _merge(out: Groups, more: Groups) -> None:
-    for group, values in more.items():
-        out.setdefault(group, {}).update(values)
+def _dated_cells(indicators: Sequence[Indicator], span: Span) -> list[tuple[Key, Any]]:
+    """Each indicator's count (and sum) over the cases of a statement that are dated in the period already."""
+    cells: list[tuple[Key, Any]] = []
+    for ind in indicators:
+        hit = ind.extra(span) if ind.extra is not None else None
+        count = func.sum(case((hit, 1), else_=0)) if hit is not None else func.count()
+        if ind.sums:
+            summed = func.coalesce(getattr(Case, ind.sums), 0)
+            cells.append(((ind.key,), func.sum(case((hit, summed), else_=0)) if hit is not None else func.sum(summed)))
+            cells.append(((ind.key, "cases"), count))
+        else:
+            cells.append(((ind.key,), count))
+    return cells
 
 
-def _bucketed(
-    db: Session, principal: Principal, place: Place, column: ColumnElement, asks: Sequence[Ask], by: str | None
-) -> Groups:
-    """One date column's indicators in all their periods: GROUP BY the period the date falls in (and `by`)."""
-    spans = sorted({a.span.name: a.span for a in asks}.values(), key=lambda sp: sp.name)
-    # The statement names its periods s0, s1 … in date order, whichever slots asked for them.
-    distinct = [
-        Span(sp.start, sp.end, sp.today, sp.dialect, sp.zone, sp.recent_days, f"s{n}")
-        for n, sp in enumerate(sorted({(sp.start, sp.end): sp for sp in spans}.values(), key=lambda sp: sp.start))
-    ]
-    indicators = list({a.indicator.key: a.indicator for a in asks}.values())
+def _dated(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    column: ColumnElement[date],
+    indicators: Sequence[Indicator],
+    spans: Sequence[Span],
+    group: Callable[[Any], tuple[Any, Any]],
+    shape: Hashable,
+) -> list[tuple[Any, dict[Key, Any]]]:
+    """(group value, {cell key: value}) of one date's indicators over the cases dated in any of `spans`."""
 
     def build():  # noqa: ANN202
-        first = distinct[0]
-        bucket = case(*[(sp.days(column), literal_column(str(n))) for n, sp in enumerate(distinct)], else_=-1)
-        cells: list = []
-        for ind in indicators:
-            hit = ind.extra(first) if ind.extra is not None else None
-            cells.append(func.sum(case((hit, 1), else_=0)) if hit is not None else func.count())
-            if ind.sums:
-                summed = func.coalesce(getattr(Case, ind.sums), 0)
-                cells.append(func.sum(case((hit, summed), else_=0)) if hit is not None else func.sum(summed))
-        where = and_(
-            place.condition(principal, _unindexed(db, principal, place, Case.org_path), Case.org_id),
-            or_(*[sp.days(column) for sp in distinct]),
-        )
-        query, group = _group(by, select(*cells).select_from(Case).where(where), Case.org_path, Case.org_id, Case.id)
-        query = query.add_columns(bucket).group_by(bucket)
-        if group is not None:
-            query = query.add_columns(group).group_by(group)
-        return query, group is not None
+        cells = _dated_cells(indicators, spans[0])
+        # SQLite: always the date's index (it holds the path too), never the path index, which is not covering. A unary
+        # plus (a no-op) rather than `|| ''` keeps it off the path index: no string made per row (a third of the CPU).
+        path = _no_index(Case.org_path) if db.get_bind().dialect.name == "sqlite" else Case.org_path
+        where = and_(place.condition(principal, path, Case.org_id), or_(*[s.days(column) for s in spans]))
+        query, grouped_by = group(select(*[c for _, c in cells]).select_from(Case).where(where))
+        return [k for k, _ in cells], query.add_columns(grouped_by).group_by(grouped_by)
 
-    shape = ("bucketed", str(column), place.key, by, tuple(i.key for i in indicators), len(distinct), distinct[0].zone)
-    statement, grouped = principal.condition(("stats", db.get_bind().dialect.name, shape), build)
+    keys, statement = principal.condition(("stats", db.get_bind().dialect.name, shape), build)
     params: dict[str, object] = {}
-    for sp in distinct:
-        params.update(sp.params())
-    slots = {n: [sp.name for sp in spans if (sp.start, sp.end) == (d.start, d.end)] for n, d in enumerate(distinct)}
-    out: Groups = {}
+    for span in spans:
+        params.update(span.params())
+    out = []
     for row in db.exec(statement, params=params).all():
-        values = list(row)
-        group_value = values.pop() if grouped else None
-        bucket_value = values.pop()
-        if bucket_value not in slots:
-            continue
-        target = out.setdefault(group_value, {})
-        for ind in indicators:
-            count = values.pop(0)
-            for slot in slots[bucket_value]:
-                target[(slot, ind.key, "cases") if ind.sums else (slot, ind.key)] = count
-            if ind.sums:
-                total = values.pop(0)
-                for slot in slots[bucket_value]:
-                    target[(slot, ind.key)] = total
+        values = tuple(row)
+        out.append((values[-1], dict(zip(keys, values[:-1], strict=True))))
     return out
 
 
-def _per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None) -> Groups:
-    """One conditional sum per cell (see cases)."""
+def daily(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    column: ColumnElement[date],
+    indicators: Sequence[Indicator],
+    spans: Sequence[Span],
+) -> dict[date, dict[Key, Any]]:
+    """One date's indicators per day, over the days of `spans` (disjoint): {day: {(indicator[, "cases"]): value}}.
+    The index is read in the order of the date, so the database counts each day as it passes it."""
+    shape = ("daily", str(column), place.key, tuple(i.key for i in indicators), len(spans))
+    rows = _dated(db, principal, place, column, indicators, spans, lambda q: (q, column), shape)
+    return dict(rows)
+
+
+def grouped(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    column: ColumnElement[date],
+    indicators: Sequence[Indicator],
+    span: Span,
+    by: str,
+) -> Groups:
+    """One date's indicators in one period, per value of a dimension: {group: {(indicator[, "cases"]): value}}."""
+    shape = ("grouped", str(column), place.key, by, tuple(i.key for i in indicators))
+
+    def group(query):  # noqa: ANN001, ANN202
+        return _group(by, query, Case.org_path, Case.org_id, Case.id)
+
+    return dict(_dated(db, principal, place, column, indicators, [span], group, shape))
+
+
+def per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None) -> Groups:
+    """One conditional sum per cell, for indicators dated by something else than a column of the case (司法确认)."""
     if not asks:
         return {}
 

@@ -74,16 +74,25 @@ def read(db: Session, principal: Principal, params: Mapping[str, str], *, basis:
     if by not in DIMENSIONS:
         notes.append("分组方式无效，已按机构分组。")
         by = "org"
-    keys = list(indicators.INDICATORS)
-    trend_indicators = [indicators.INDICATORS[k] for k in indicators.TREND]
+    shown = service.overview(
+        db,
+        principal,
+        place,
+        period,
+        by,
+        keys=indicators.INDICATORS,
+        breakdown=indicators.BREAKDOWN,
+        trend_keys=indicators.TREND,
+        basis=basis,
+    )
     return Report(
         place=place,
         place_name=place.org.name if place.org else "全部可见范围",
         period=period,
         by=by,
-        headline=service.headline(db, principal, place, period, keys, basis=basis),
-        breakdown=service.table(db, principal, place, period, indicators.BREAKDOWN, by, basis=basis),
-        trend=service.trend(db, principal, place, period.trend(), indicators.TREND, basis=basis),
-        trend_indicators=trend_indicators,
+        headline=shown.headline,
+        breakdown=shown.table,
+        trend=shown.trend,
+        trend_indicators=[indicators.INDICATORS[k] for k in indicators.TREND],
         notes=notes,
     )

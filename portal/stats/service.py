@@ -10,40 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from portal import freshness
 from portal.cases.models import CHANNELS, DisputeType
 from portal.orgs.models import TIER_ORDER, Organisation
 from portal.people.models import Person
-from portal.problems.models import Problem
 from portal.scope import Principal
-from portal.screening.models import ScreeningRound
 from portal.stats import queries
+from portal.stats.compute import Basis, compute
 from portal.stats.dimensions import Place, Slot, fold_path, org_slots
 from portal.stats.indicators import CASE_FAMILIES, INDICATORS, Indicator
 from portal.stats.periods import Period, change
-from portal.stats.span import Span
 from portal.training import stats as training
 
 Number = int | float | Decimal | None
-
-
-@dataclass(frozen=True)
-class Basis:
-    """What every period's SQL shares: today, the zone, the 重复访 window (PORTAL_RECENT_CASE_DAYS)."""
-
-    today: date
-    zone: str = "Asia/Shanghai"
-    recent_days: int = 180
-
-    def span(self, period: Period, dialect: str, name: str = "s") -> Span:
-        return Span(period.start, period.end, self.today, dialect, self.zone, self.recent_days, name)
 
 
 @dataclass(frozen=True)
@@ -109,94 +92,8 @@ def _compare(indicator: Indicator, now: Number, before: Number) -> float | None:
 def expand(keys: Iterable[str]) -> list[Indicator]:
     """The indicators asked for, and those their rates divide."""
     wanted = [INDICATORS[k] for k in keys if k in INDICATORS]
-    needed = {k for i in wanted if i.is_rate for k in (i.numerator, i.denominator)}
+    needed = {k for i in wanted if i.is_rate for k in (i.numerator, i.denominator) if k is not None}
     return wanted + [INDICATORS[k] for k in needed if k not in {i.key for i in wanted}]
-
-
-_KEPT = freshness.Remembered(
-    256
-)  # computed tables per scope, place, periods and shape, while nothing they count changed
-
-
-def _generation(db: Session, families: set[str]) -> tuple:
-    """What the tables depend on: the cases (and everything that touches a case) and the directory, and the 排查 rounds
-    and 问题清单 items when they are counted."""
-    marks: tuple = (freshness.current(db),)
-    if families & {"screening", "problem"}:
-        marks += tuple(
-            db.exec(
-                select(
-                    select(func.max(ScreeningRound.updated_at)).scalar_subquery(),
-                    select(func.count(ScreeningRound.id)).scalar_subquery(),
-                    select(func.max(Problem.updated_at)).scalar_subquery(),
-                    select(func.count(Problem.id)).scalar_subquery(),
-                )
-            ).one()
-        )
-    return marks
-
-
-def _compute(
-    db: Session,
-    principal: Principal,
-    place: Place,
-    periods: dict[str, Period],
-    indicators: list[Indicator],
-    by: str | None,
-    basis: Basis,
-) -> queries.Groups:
-    """Every family's statement (or what this process computed for the same question while nothing it counts
-    changed); the groups as the database returns them, cells keyed by the caller's period keys."""
-    key = (
-        freshness.database_of(db),
-        principal.scope,
-        place.key,
-        tuple((k, p.start, p.end) for k, p in periods.items()),
-        tuple(i.key for i in indicators),
-        by,
-        basis,
-    )
-    generation = _generation(db, {i.family for i in indicators})
-    return _KEPT.get(key, generation, lambda: _compute_now(db, principal, place, periods, indicators, by, basis))
-
-
-def _compute_now(
-    db: Session,
-    principal: Principal,
-    place: Place,
-    periods: dict[str, Period],
-    indicators: list[Indicator],
-    by: str | None,
-    basis: Basis,
-) -> queries.Groups:
-    dialect = db.get_bind().dialect.name
-    # The statements know the periods by their place in the list (s0, s1 …), so that other dates reuse them.
-    slots = {f"s{n}": key for n, key in enumerate(periods)}
-    spans = {slot: basis.span(periods[key], dialect, slot) for slot, key in slots.items()}
-    asks = {
-        family: [queries.Ask(slot, i, s) for slot, s in spans.items() for i in indicators if i.family == family]
-        for family in CASE_FAMILIES
-    }
-    families = {i.family for i in indicators}
-    results = [
-        queries.cases(db, principal, place, asks["case"], by),
-        queries.transfers(db, principal, place, asks["sent"], by, side="sent"),
-        queries.transfers(db, principal, place, asks["answer"], by, side="answer"),
-        queries.screening(db, principal, place, spans, by) if "screening" in families else {},
-        queries.problems(db, principal, place, spans, by) if "problem" in families else {},
-        training.groups(db, principal, place, spans, by, {i.key for i in indicators}) if "training" in families else {},
-    ]
-    merged: queries.Groups = {}
-    for groups in results:
-        for group, values in groups.items():
-            merged.setdefault(group, {}).update({(slots[k[0]], *k[1:]): v for k, v in values.items()})
-    if "screening" in families and by in (None, "org"):
-        bodies = queries.screening_bodies(db, principal, place)
-        for key, period in periods.items():
-            for path, cadence in bodies:
-                cell = merged.setdefault(path if by == "org" else None, {})
-                cell[(key, "rounds_due")] = cell.get((key, "rounds_due"), 0) + max(1, round(period.days / cadence))
-    return merged
 
 
 def _fold(groups: queries.Groups, key_of) -> queries.Groups:  # noqa: ANN001
@@ -251,6 +148,7 @@ def _cells(
         cells[ind.key] = Cell(value, link, items if link else None)
     for ind in indicators:
         if ind.is_rate:
+            assert ind.numerator is not None and ind.denominator is not None  # a rate divides two indicators
             top, bottom = cells[ind.numerator].value, cells[ind.denominator].value
             rate = float(top) / float(bottom) if top is not None and bottom else None
             cells[ind.key] = Cell(rate, parts=(top, bottom))
@@ -269,12 +167,28 @@ def table(
 ) -> Table:
     """One period's indicators for a place: a total row, and with `by` one row per value of that dimension."""
     indicators = expand(keys)
-    groups = _compute(db, principal, place, {"p": period}, indicators, by, basis)
-    # The total is the ungrouped statement: a breakdown by mediator need not add up (a case may have two).
-    totals = groups if by is None else _compute(db, principal, place, {"p": period}, indicators, None, basis)
-    total = Row("total", "合计", _cells(totals.get(None, {}), "p", period, indicators, place, {}), place)
-    rows = _rows(db, principal, place, period, indicators, by, groups) if by else []
-    return Table(period, by, indicators, rows, total)
+    totals = compute(db, principal, place, [({"p": period}, indicators)], None, basis)
+    return _table(db, principal, place, period, indicators, by, totals.get(None, {}), "p", basis)
+
+
+def _table(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    period: Period,
+    indicators: list[Indicator],
+    by: str | None,
+    totals: dict,
+    key: str,
+    basis: Basis,
+) -> Table:
+    """The table whose total row is `totals`' cells of period `key`: the ungrouped count, as a breakdown by mediator
+    need not add up (a case may have two)."""
+    total = Row("total", "合计", _cells(totals, key, period, indicators, place, {}), place)
+    if by is None:
+        return Table(period, by, indicators, [], total)
+    groups = compute(db, principal, place, [({"p": period}, indicators)], by, basis)
+    return Table(period, by, indicators, _rows(db, principal, place, period, indicators, by, groups), total)
 
 
 def _rows(
@@ -294,9 +208,10 @@ def _rows(
         slots: list[Slot] = org_slots(place, _children(db, principal, place), roots)
         folded = _fold(groups, lambda path: fold_path(place, roots, path) if isinstance(path, str) else None)
         return [row(s.key, s.label, folded.get(s.key, {}), s.place, {}) for s in slots]
-    if by == "tier":
+    if by == "tier":  # grouped by organisation (see queries._group)
+        tiers = dict(db.exec(select(Organisation.id, Organisation.tier)).all())
         order = {t.value: n for n, t in enumerate(TIER_ORDER)}
-        folded = _fold(groups, lambda t: getattr(t, "value", t))
+        folded = _fold(groups, lambda org_id: getattr(tiers.get(org_id), "value", None))
         keys = sorted(folded, key=lambda t: order.get(t, 99))
         labels = {t.value: t.label for t in TIER_ORDER}
         return [row(k, labels.get(k, k), folded[k], place, {"tier": k}) for k in keys if _any(folded[k])]
@@ -357,9 +272,20 @@ def headline(
     db: Session, principal: Principal, place: Place, period: Period, keys: Iterable[str], *, basis: Basis
 ) -> list[HeadlineRow]:
     """Each indicator in the period, the one before (环比) and the same one a year earlier (同比)."""
+    keys = list(keys)
     indicators = expand(keys)
-    periods = {"cur": period, "prev": period.previous(), "ago": period.year_ago()}
-    values = _compute(db, principal, place, periods, indicators, None, basis).get(None, {})
+    periods = _compared(period)
+    values = compute(db, principal, place, [(periods, indicators)], None, basis).get(None, {})
+    return _headline(values, periods, indicators, keys, place)
+
+
+def _compared(period: Period) -> dict[str, Period]:
+    return {"cur": period, "prev": period.previous(), "ago": period.year_ago()}
+
+
+def _headline(
+    values: dict, periods: dict[str, Period], indicators: list[Indicator], keys: list[str], place: Place
+) -> list[HeadlineRow]:
     cells = {k: _cells(values, k, p, indicators, place, {}) for k, p in periods.items()}
     wanted = [i for i in indicators if i.key in set(keys)]
     return [HeadlineRow(i, cells["cur"][i.key], cells["prev"][i.key], cells["ago"][i.key]) for i in wanted]
@@ -370,6 +296,43 @@ def trend(
 ) -> list[Row]:
     """One row per period, oldest first."""
     indicators = expand(keys)
-    named = {p.value: p for p in periods}
-    values = _compute(db, principal, place, named, indicators, None, basis).get(None, {})
-    return [Row(p.value, p.short_label, _cells(values, p.value, p, indicators, place, {})) for p in periods]
+    named = {f"t{n}": p for n, p in enumerate(periods)}
+    values = compute(db, principal, place, [(named, indicators)], None, basis).get(None, {})
+    return _trend(values, named, indicators, place)
+
+
+def _trend(values: dict, named: dict[str, Period], indicators: list[Indicator], place: Place) -> list[Row]:
+    return [Row(p.value, p.short_label, _cells(values, k, p, indicators, place, {})) for k, p in named.items()]
+
+
+@dataclass
+class Overview:
+    headline: list[HeadlineRow]
+    table: Table
+    trend: list[Row]
+
+
+def overview(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    period: Period,
+    by: str | None,
+    *,
+    keys: Iterable[str],
+    breakdown: Iterable[str],
+    trend_keys: Iterable[str],
+    basis: Basis,
+) -> Overview:
+    """What the statistics page shows — `headline`, `table` and `trend` — with their totals counted together: one
+    pass per date over the days of all their periods."""
+    keys = list(keys)
+    indicators, columns, lines = expand(keys), expand(breakdown), expand(trend_keys)
+    compared = _compared(period)
+    named = {f"t{n}": p for n, p in enumerate(period.trend())}
+    values = compute(db, principal, place, [(compared, indicators), (named, lines)], None, basis).get(None, {})
+    return Overview(
+        headline=_headline(values, compared, indicators, keys, place),
+        table=_table(db, principal, place, period, columns, by, values, "cur", basis),
+        trend=_trend(values, named, lines, place),
+    )

@@ -37,7 +37,7 @@ class Span:
             f"{self.name}_t0": self.instant(self.start),
             f"{self.name}_t1": self.instant(self.end + timedelta(days=1)),
             "today": self.today,
-            "recent_shift": self._recent_shift,
+            "recent_days": self.recent_days,
             "zone_shift": self._zone_shift,
         }
 
@@ -48,6 +48,10 @@ class Span:
     @property
     def today_param(self) -> BindParameter:
         return bindparam("today", value=self.today, type_=Date())
+
+    @property
+    def recent_param(self) -> BindParameter:
+        return bindparam("recent_days", value=self.recent_days, type_=Integer())
 
     def days(self, column: ColumnElement) -> ColumnElement[bool]:
         """A date column inside the period."""
@@ -65,10 +69,6 @@ class Span:
         offset = datetime.now(ZoneInfo(self.zone)).utcoffset() or timedelta()
         return f"{int(offset.total_seconds() // 60):+d} minutes"
 
-    @property
-    def _recent_shift(self) -> str | int:
-        return self.recent_days if self.dialect == "postgresql" else f"-{int(self.recent_days)} days"
-
     def local_day(self, column: ColumnElement) -> ColumnElement:
         """The local calendar day of a UTC timestamp column, comparable with date columns.
 
@@ -78,9 +78,3 @@ class Span:
         if self.dialect == "postgresql":
             return cast(func.timezone(self.zone, column), Date)
         return func.date(column, bindparam("zone_shift", value=self._zone_shift, type_=String()))
-
-    def days_before(self, column: ColumnElement) -> ColumnElement:
-        """A date column moved back by the 重复访 window."""
-        if self.dialect == "postgresql":
-            return column - bindparam("recent_shift", value=self._recent_shift, type_=Integer())
-        return func.date(column, bindparam("recent_shift", value=self._recent_shift, type_=String()))

@@ -62,13 +62,13 @@ def _charts(result: report.Report) -> dict[str, str]:
         "chart-breakdown",
         f"按{report.DIMENSIONS[result.by]}：登记数与调解成功数（{result.period.label}）",
         labels,
-        [(names[k], [row.cells[k].value or 0 for row in table.rows]) for k in ("received", "succeeded")],
+        [(names[k], [float(row.cells[k].value or 0) for row in table.rows]) for k in ("received", "succeeded")],
     )
     trend = charts.lines(
         "chart-trend",
         f"近 {len(result.trend)} 期走势",
         [row.label for row in result.trend],
-        [(i.name, [row.cells[i.key].value or 0 for row in result.trend]) for i in result.trend_indicators],
+        [(i.name, [float(row.cells[i.key].value or 0) for row in result.trend]) for i in result.trend_indicators],
     )
     return {"breakdown": bars, "trend": trend}
 

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import exists, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import inputs
 from portal.audit import service as audit
@@ -89,7 +89,7 @@ def _conditions(db: Session, principal: Principal, flt: ListFilter) -> list:
         org = principal.visible_org(db, flt.org_id)
         conditions = [
             principal.path_filter(TrainingSession.org_path),
-            TrainingSession.org_id == org.id if flt.only else TrainingSession.org_path.startswith(org.path),
+            col(TrainingSession.org_id) == org.id if flt.only else col(TrainingSession.org_path).startswith(org.path),
         ]
     if flt.held_from is not None:
         conditions.append(TrainingSession.held_on >= flt.held_from)
@@ -115,7 +115,7 @@ def list_sessions(
         .order_by(TrainingSession.held_on.desc(), TrainingSession.id.desc())
         .limit(limit)
     ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def totals(db: Session, principal: Principal, flt: ListFilter) -> tuple[int, int, Decimal]:
@@ -157,6 +157,7 @@ def candidates(db: Session, org: Organisation) -> list[Candidate]:
     found: dict[int, Candidate] = {}
     mediating: set[int] = set()
     for person, membership, where in rows:
+        assert person.id is not None  # a stored row
         label = f"{where.name} {ROLE_LABELS[membership.role]}"
         if person.id in found:
             found[person.id].where += f"；{label}"

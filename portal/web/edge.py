@@ -6,10 +6,11 @@
 - **Static files**: a NUL or a name longer than any file we serve is not found (404), before the file system is asked.
 - **Query parameters**: control characters (NUL included) or lone surrogates, or values longer than any form
   writes, answer 400 with the reason. Numbers and dates in queries are then read by portal.inputs.
-- **Form bodies** (`FormGuard`, a middleware, as the CSRF check reads the body before any hook): a multipart part that cannot be read as text (a file part sent without a file name) answers 400
-  instead of failing inside the parser; NUL and lone surrogates — which no keyboard, paste or browser produces, and
-  which PostgreSQL refuses — answer 400 too. Other control characters and invisible characters reach the forms'
-  own validation (portal.inputs), which names the field and keeps what was typed (422).
+- **Form bodies** (`FormGuard`, a middleware, as the CSRF check reads the body before any hook): a multipart part that
+  cannot be read as text (a file part sent without a file name) answers 400 instead of failing inside the parser; NUL
+  and lone surrogates — which no keyboard, paste or browser produces, and which PostgreSQL refuses — answer 400 too.
+  Other control characters and invisible characters reach the forms' own validation (portal.inputs), which names the
+  field and keeps what was typed (422).
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from jinja2 import Environment, pass_context
 from markupsafe import Markup, escape
@@ -35,7 +36,7 @@ def register(env: Environment, tz: tzinfo, static_dir: Path) -> None:
 
     env.globals["static"] = static
 
-    litestar_url_for = env.globals["url_for"]
+    litestar_url_for = cast(Callable[..., str], env.globals["url_for"])  # Litestar registers it there
     remembered: dict[tuple, str] = {}  # one environment per app: (route, parameters) -> path
 
     @pass_context

@@ -102,7 +102,8 @@ def select(
     return Markup(
         f'<div class="field{" field--error" if err else ""}">\n    {_label(id_, label, required)}\n'
         f'    <select class="field__input" id="{escape(id_)}" name="{escape(name)}"'
-        f"{' required' if required else ''}{_described(id_, help, err)}{_attrs(attrs)}>{empty}{option_tags(options, value)}</select>\n"
+        f"{' required' if required else ''}{_described(id_, help, err)}{_attrs(attrs)}>"
+        f"{empty}{option_tags(options, value)}</select>\n"
         f"    {_help_and_error(id_, help, err)}\n  </div>"
     )
 
@@ -122,7 +123,8 @@ def textarea(
     return Markup(
         f'<div class="field{" field--error" if err else ""}">\n    {_label(id_, label, required)}\n'
         f'    <textarea class="field__input" id="{escape(id_)}" name="{escape(name)}" rows="{escape(rows)}"'
-        f"{' required' if required else ''}{_described(id_, help, err)}{_attrs(attrs)}>{escape(value if value is not None else '')}</textarea>\n"
+        f"{' required' if required else ''}{_described(id_, help, err)}{_attrs(attrs)}>"
+        f"{escape(value if value is not None else '')}</textarea>\n"
         f"    {_help_and_error(id_, help, err)}\n  </div>"
     )
 
@@ -141,7 +143,8 @@ def checkbox(
     err = _error(errors, name)
     return Markup(
         f'<div class="field field--check{" field--error" if err else ""}">\n'
-        f'    <input class="field__check" id="{escape(id_)}" name="{escape(name)}" type="checkbox" value="{escape(value)}"'
+        f'    <input class="field__check" id="{escape(id_)}" name="{escape(name)}"'
+        f' type="checkbox" value="{escape(value)}"'
         f"{' checked' if checked else ''}{_described(id_, help, err)}{_attrs(attrs)}>\n"
         f'    <label class="field__label" for="{escape(id_)}">{escape(label)}</label>\n'
         f"    {_help_and_error(id_, help, err)}\n  </div>"

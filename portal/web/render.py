@@ -116,8 +116,8 @@ def redirect(request: Request, url: str, *, message: str | None = None, level: s
 
 def form_of(cls: type[T], data: dict[str, Any]) -> T:
     """Fill a form dataclass from posted fields, keeping what was typed as strings."""
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: str(v) if not isinstance(v, list) else str(v[-1]) for k, v in data.items() if k in names})  # type: ignore[call-arg]
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: str(v) if not isinstance(v, list) else str(v[-1]) for k, v in data.items() if k in names})
 
 
 def save_edit(

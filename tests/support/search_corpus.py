@@ -12,7 +12,10 @@ from datetime import date, timedelta
 
 from search import CaseDoc
 
-SURNAMES = "王李张刘陈杨黄赵周吴徐孙马胡朱郭何罗高林郑梁谢唐许冯宋韩邓彭曹曾田萧潘袁蔡蒋余杜叶程魏苏吕丁沈任姚卢傅钟姜崔谭廖范汪陆"
+SURNAMES = (
+    "王李张刘陈杨黄赵周吴徐孙马胡朱郭何罗高林郑梁谢唐许冯宋韩邓彭曹曾田萧潘袁蔡蒋"
+    "余杜叶程魏苏吕丁沈任姚卢傅钟姜崔谭廖范汪陆"
+)
 GIVEN = [
     "建国",
     "秀英",

@@ -4,16 +4,16 @@ A rubric (`assessment_rubric`, its items) is a supervising body's 考核细则 f
 each month's `assessment` is computed, adjusted and published in revisions, its `assessment_score` rows and their
 items frozen at publication. `training_session` and `training_attendee` are the training records (DOMAIN §8).
 
-Revision ID: 0015_assessment_training
-Revises: 0014_supervision_stats
+Revision ID: 0017_assessment_training
+Revises: 0016_stats_facts
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0015_assessment_training"
-down_revision = "0014_supervision_stats"
+revision = "0017_assessment_training"
+down_revision = "0016_stats_facts"
 branch_labels = None
 depends_on = None
 

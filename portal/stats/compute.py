@@ -1,0 +1,161 @@
+"""Computing the statistics' cells: the passes over each date's index (portal.stats.queries), summed into periods.
+
+`compute` answers (periods, indicators) pairs for a place, optionally grouped by a dimension; portal.stats.service
+turns its cells into tables with links.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import accumulate
+
+from sqlmodel import Session
+
+from portal.scope import Principal
+from portal.stats import queries
+from portal.stats.conditions import ANCHOR_COLUMNS
+from portal.stats.dimensions import Place
+from portal.stats.indicators import CASE_FAMILIES, Indicator
+from portal.stats.periods import Period
+from portal.stats.span import Span
+from portal.training import stats as training
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What every period's SQL shares: today, the zone, the 重复访 window (PORTAL_RECENT_CASE_DAYS)."""
+
+    today: date
+    zone: str = "Asia/Shanghai"
+    recent_days: int = 180
+
+    def span(self, period: Period, dialect: str, name: str = "s") -> Span:
+        return self.span_of(period.start, period.end, dialect, name)
+
+    def span_of(self, start: date, end: date, dialect: str, name: str = "s") -> Span:
+        return Span(start, end, self.today, dialect, self.zone, self.recent_days, name)
+
+
+Asked = list[tuple[dict[str, Period], list[Indicator]]]  # (periods by key, indicators) pairs, keys distinct
+
+
+def compute(
+    db: Session, principal: Principal, place: Place, asked: Asked, by: str | None, basis: Basis
+) -> queries.Groups:
+    """The cells of each (periods, indicators) pair: {group: {(period key, indicator key[, "cases"]): value}}.
+
+    Indicators dated by a column of the case are counted per day over the days of a pair's periods (without a
+    breakdown), one pass per pair and date, and each period adds up its days; with a breakdown, per period and
+    group."""
+    dialect = db.get_bind().dialect.name
+    merged: queries.Groups = {}
+
+    def put(groups: queries.Groups, rename) -> None:  # noqa: ANN001
+        for group, values in groups.items():
+            target = merged.setdefault(group, {})
+            for k, v in values.items():
+                target[rename(k)] = v
+
+    if by is None:
+        # One pass per pair and date: the trend's years need only its few indicators, the headline's all of them
+        # over its three periods (one pass over the union of both would count every indicator over the trend's days).
+        for periods, indicators in asked:
+            spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(_union(periods.values()))]
+            for column, dated in _by_column(indicators).items():
+                days = queries.daily(db, principal, place, column, dated, spans)
+                for key, values in _sum_days(days, periods).items():
+                    put({None: values}, lambda k, key=key: (key, *k))
+    else:
+        columns = _by_column([i for _, indicators in asked for i in indicators])
+        for key, period in {k: p for periods, _ in asked for k, p in periods.items()}.items():
+            span = basis.span(period, dialect, "s0")
+            for column, dated in columns.items():
+                put(queries.grouped(db, principal, place, column, dated, span, by), lambda k, key=key: (key, *k))
+    for periods, indicators in asked:
+        put(_others(db, principal, place, periods, indicators, by, basis), lambda k: k)
+    return merged
+
+
+def _by_column(indicators: Iterable[Indicator]) -> dict:
+    """{date column of the case: its indicators (once each, in order)}, for those dated by such a column."""
+    columns: dict = {}
+    for ind in indicators:
+        if (column := _column(ind)) is not None and ind not in columns.setdefault(column, []):
+            columns[column].append(ind)
+    return columns
+
+
+def _column(indicator: Indicator):  # noqa: ANN202
+    """The date column of the case that places the indicator's cases in a period (None: counted per cell)."""
+    return ANCHOR_COLUMNS.get(indicator.anchor) if indicator.family == "case" else None
+
+
+def _others(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    periods: dict[str, Period],
+    indicators: list[Indicator],
+    by: str | None,
+    basis: Basis,
+) -> queries.Groups:
+    """The cells counted one conditional sum per cell: 司法确认, transfers, 排查 and 问题清单."""
+    dialect = db.get_bind().dialect.name
+    # The statements know the periods by their place in the list (s0, s1 …), so that other dates reuse them.
+    slots = {f"s{n}": key for n, key in enumerate(periods)}
+    spans = {slot: basis.span(periods[key], dialect, slot) for slot, key in slots.items()}
+    asks = {
+        family: [
+            queries.Ask(slot, i, s)
+            for slot, s in spans.items()
+            for i in indicators
+            if i.family == family and _column(i) is None
+        ]
+        for family in CASE_FAMILIES
+    }
+    families = {i.family for i in indicators}
+    results = [
+        queries.per_cell(db, principal, place, asks["case"], by),
+        queries.transfers(db, principal, place, asks["sent"], by, side="sent"),
+        queries.transfers(db, principal, place, asks["answer"], by, side="answer"),
+        queries.screening(db, principal, place, spans, by) if "screening" in families else {},
+        queries.problems(db, principal, place, spans, by) if "problem" in families else {},
+        training.groups(db, principal, place, spans, by, {i.key for i in indicators}) if "training" in families else {},
+    ]
+    merged: queries.Groups = {}
+    for groups in results:
+        for group, values in groups.items():
+            merged.setdefault(group, {}).update({(slots[k[0]], *k[1:]): v for k, v in values.items()})
+    if "screening" in families and by in (None, "org"):
+        bodies = queries.screening_bodies(db, principal, place)
+        for key, period in periods.items():
+            for path, cadence in bodies:
+                cell = merged.setdefault(path if by == "org" else None, {})
+                cell[(key, "rounds_due")] = cell.get((key, "rounds_due"), 0) + max(1, round(period.days / cadence))
+    return merged
+
+
+def _union(periods: Iterable[Period]) -> list[tuple[date, date]]:
+    """The days of these periods as few disjoint ranges, in order (adjacent ones joined)."""
+    out: list[tuple[date, date]] = []
+    for start, end in sorted((p.start, p.end) for p in periods):
+        if out and start <= out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _sum_days(days: dict[date, dict], periods: dict[str, Period]) -> dict[str, dict]:
+    """Each period's values: the sums of its days' (running totals, so a year of days is added up once)."""
+    ordered = sorted(days)
+    keys = {k for values in days.values() for k in values}
+    running = {k: list(accumulate((days[d].get(k) or 0 for d in ordered), initial=0)) for k in keys}
+    out = {}
+    for name, period in periods.items():
+        first, last = bisect_left(ordered, period.start), bisect_right(ordered, period.end)
+        out[name] = {k: totals[last] - totals[first] for k, totals in running.items()}
+    return out

@@ -1,0 +1,3 @@
+# WeasyPrint 70: one font configuration shared by a renderer's documents
+class FontConfiguration:
+    def __init__(self) -> None: ...
