@@ -245,3 +245,9 @@ ROUTES = [
         expect=_own(Role.ADMIN, Role.DIRECTOR, Role.SUPERVISOR),
     ),
 ]
+
+# A month's scores name the bodies assessed when it was computed: the 考核 objects are made after the move in the
+# permission matrix's after-a-move pass (Route.snapshot), and the answers are those of the tree of today. Training
+# sessions follow a move like cases (portal.orgs.moves), so they stay in the pass.
+for _route in ROUTES:
+    _route.snapshot = "training" not in _route.name
