@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from factories import SUPERVISION_ACCOUNT, World, add_org
+from factories import SUPERVISION_ACCOUNT, World
 from sqlmodel import Session, select
 from test_permissions import CONTEXT, Route, org_id
 
 from portal.assessment import rubric as rubrics
 from portal.assessment import service as assessments
 from portal.assessment.models import Assessment, Rubric, RubricItem, Score, ScoreItem
-from portal.orgs.models import Organisation, Tier
 from portal.people.models import Person, Role
 from portal.scope import load_principal
 from portal.stats.service import Basis
@@ -33,18 +32,12 @@ def _admin(db: Session, w: World):  # noqa: ANN202
 
 
 def rubric_id(db: Session, w: World, side: str) -> int:
-    """County A's rubric over 东镇's bodies (桃花村), or county B's over 西镇's (a village made here), on first use.
-
-    Both assessed subtrees stay on their side when the townships are misplaced and moved home (the matrix's second
-    pass): a frozen score names the body it assessed, wherever that body later moves."""
+    """County A's (or B's) rubric over its direct bodies, with one manual item, made on first use."""
     owner = w.org("a" if side == "in" else "b")
     found = db.exec(select(Rubric.id).where(Rubric.org_id == owner.id)).first()
     if found is None:
         admin = _admin(db, w)
-        assessed = w.org("a1" if side == "in" else "b1")
-        if side == "out":
-            add_org(db, "西镇柳树村人民调解委员会", db.get(Organisation, assessed.id), Tier.VILLAGE, short="柳")
-        form = rubrics.RubricForm(name=f"考核{side}", org_id=str(owner.id), assessed_id=str(assessed.id))
+        form = rubrics.RubricForm(name=f"考核{side}", org_id=str(owner.id), assessed_id=str(owner.id))
         found = rubrics.save_rubric(db, admin, form).id
         rubrics.add_item(db, admin, found, rubrics.ItemForm("联席会议", "manual", weight="10"))
         db.commit()
@@ -148,7 +141,7 @@ ROUTES = [
         lambda db, w, s: f"/assessment/rubrics/{rubric_id(db, w, s)}/edit",
         lambda db, w, s: {
             "name": "改名",
-            "assessed_id": str(w.org("a1" if s == "in" else "b1").id),
+            "assessed_id": str(w.org("a" if s == "in" else "b").id),
             "grades": "90 优秀",
             "version": str(db.get(Rubric, rubric_id(db, w, s)).version),
         },
