@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import String, func, insert, literal, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from portal.cases.models import Case, Transfer
@@ -48,7 +49,9 @@ def stored_path(db: Session, org: Organisation) -> str:
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     path = db.execute(query).scalar_one()
-    org.path = path
+    # The loaded organisation learns the path as read, not as a change of its own: assigning it would make the flush
+    # write the organisation back, at the version loaded before the move — a stale row (409) for a mere reader.
+    set_committed_value(org, "path", path)
     return path
 
 
