@@ -147,9 +147,10 @@ def test_demo_refuses_outside_demo_mode_then_builds_the_county_once(settings, en
     with Session(engine) as db:
         hashes = dict(db.exec(select(Person.username, Person.password_hash)).all())
         actions = db.exec(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
-    # The first run is audited (the county, then every step of the demo cases and of filing a few of them, taken
-    # through the real services); the second changed nothing, so it wrote nothing.
-    assert actions[0] == "demo.build" and {a.split(".")[0] for a in actions[1:]} <= {"case", "transfer", "dossier"}
+    # The first run is audited (the county, then every step of the demo cases, of filing a few of them, of the 专报, the
+    # 考核 months, training, subsidy claims and meetings, taken through the real services); the second changed nothing.
+    services = {"case", "transfer", "dossier", "bulletin", "assessment", "training", "subsidy", "meeting", "problem"}
+    assert actions[0] == "demo.build" and {a.split(".")[0] for a in actions[1:]} <= services | {"export"}
     assert (
         actions.count("dossier.filed") == 3
         and "演示卷宗：立卷归档 3 卷" in first.stdout
