@@ -86,7 +86,9 @@ def make_engine(
         return engine
     # A row lock (lock(), an UPDATE) waited for longer than SQLite's busy timeout fails the same way, 503, instead of
     # the request hanging for as long as the other transaction lives.
-    timeouts = {"options": f"-c lock_timeout={BUSY_SECONDS * 1000}"}
+    # JIT off: the statistics' aggregates over a county's cases cost PostgreSQL ~150 ms each to compile and ~10 ms to
+    # run without it (bench/stats.py, EXPLAIN ANALYZE); no page of the portal runs long enough to repay compiling.
+    timeouts = {"options": f"-c lock_timeout={BUSY_SECONDS * 1000} -c jit=off -c max_parallel_workers_per_gather=0"}
     if not pooled:
         return create_engine(url, poolclass=NullPool, connect_args=timeouts)
     engine = create_engine(url, connect_args=timeouts, **(sizing or {"pool_size": 5, "max_overflow": 10}))

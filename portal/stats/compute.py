@@ -62,12 +62,30 @@ def compute(
     if by is None:
         # One pass per pair and date: the trend's years need only its few indicators, the headline's all of them
         # over its three periods (one pass over the union of both would count every indicator over the trend's days).
+        # A later pair reads only the days an earlier pass has not counted its indicators on: the trend's pass leaves
+        # out the headline's periods (for a year, two of its five).
+        counted: dict = {}  # date column → [(days counted, their indicators' keys, {day: values})]
         for periods, indicators in asked:
-            spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(_union(periods.values()))]
+            ranges = _union(periods.values())
             for column, dated in _by_column(indicators).items():
-                days = queries.daily(db, principal, place, column, dated, spans)
+                keys = {i.key for i in dated}
+                known = [(r, days) for r, k, days in counted.get(column, []) if keys <= k]
+                todo = _minus(ranges, [r for covered, _ in known for r in covered])
+                days: dict[date, dict] = {}
+                for covered, earlier in known:
+                    days.update(
+                        {
+                            d: {k: x for k, x in v.items() if k[0] in keys}
+                            for d, v in earlier.items()
+                            if _inside(d, covered)
+                        }
+                    )
+                if todo:
+                    spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(todo)]
+                    days.update(queries.daily(db, principal, place, column, dated, spans))
+                counted.setdefault(column, []).append((ranges, keys, days))
                 for key, values in _sum_days(days, periods).items():
-                    put({None: values}, lambda k, key=key: (key, *k))
+                    put({None: {k: v for k, v in values.items() if k[0] in keys}}, lambda k, key=key: (key, *k))
     else:
         columns = _by_column([i for _, indicators in asked for i in indicators])
         for key, period in {k: p for periods, _ in asked for k, p in periods.items()}.items():
@@ -147,6 +165,27 @@ def _union(periods: Iterable[Period]) -> list[tuple[date, date]]:
         else:
             out.append((start, end))
     return out
+
+
+def _minus(ranges: list[tuple[date, date]], taken: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The days of `ranges` outside every range of `taken` (all closed ranges), as disjoint ranges in order."""
+    out = ranges
+    for first, last in taken:
+        cut: list[tuple[date, date]] = []
+        for start, end in out:
+            if end < first or start > last:
+                cut.append((start, end))
+                continue
+            if start < first:
+                cut.append((start, first - timedelta(days=1)))
+            if end > last:
+                cut.append((last + timedelta(days=1), end))
+        out = cut
+    return out
+
+
+def _inside(day: date, ranges: list[tuple[date, date]]) -> bool:
+    return any(start <= day <= end for start, end in ranges)
 
 
 def _sum_days(days: dict[date, dict], periods: dict[str, Period]) -> dict[str, dict]:

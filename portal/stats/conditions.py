@@ -44,11 +44,16 @@ def closed(s: Span) -> ColumnElement[bool]:
 
 
 def confirmed(s: Span) -> ColumnElement[bool]:
-    # An IN list rather than EXISTS: it also finds the period's rulings from their index (see service.superset).
+    return confirmed_in([s])
+
+
+def confirmed_in(spans: list[Span]) -> ColumnElement[bool]:
+    """Cases with a ruling that confirmed their agreement in any of the spans. An IN list rather than EXISTS: the
+    database finds the periods' rulings from their index, then their cases by id."""
     return Case.id.in_(
         select(_RULING.case_id).where(
             _RULING.kind == "confirmation_ruling",
-            s.days(_RULING.held_on),
+            or_(*[s.days(_RULING.held_on) for s in spans]),
             _RULING.fields["result"].as_string() == "确认协议有效",
         )
     )
@@ -119,6 +124,17 @@ def followup_overdue(s: Span) -> ColumnElement[bool]:
 def repeat_visit(s: Span) -> ColumnElement[bool]:
     # Not correlated: the database reads the (few) repeat cases once and looks each counted case up in them.
     return Case.id.in_(select(CaseRepeat.case_id).where(CaseRepeat.gap_days <= s.recent_param))
+
+
+# Anchors that are not a date of the case, with the condition that finds their cases in several periods at once (one
+# list of ids: PostgreSQL reads an OR of lists by testing every case of the place against each).
+SEEKS = {confirmed: confirmed_in}
+
+# Conditions that are a case's row in a small table of facts (a few per cent of the cases): the statistics count them
+# from that table joined to its cases, {condition: (the table's case id, its own condition)}, rather than look every
+# case of the period up in it — which needs the case's id, a column PostgreSQL's date indexes do not hold, so it read
+# the whole table instead of the date's index. The same cases as the condition (case_id is the table's key).
+JOINED = {repeat_visit: lambda s: (CaseRepeat.case_id, CaseRepeat.gap_days <= s.recent_param)}
 
 
 def plain(condition: Callable[[], ColumnElement[bool]]) -> Condition:

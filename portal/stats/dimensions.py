@@ -46,7 +46,9 @@ class Place:
         if self.org is not None:
             if not principal.sees(self.org.path):
                 return false()
-            conditions.append(org_id == self.org.id if self.only else path.like(prefix_pattern(self.org.path)))
+            if not self.only:  # the subtree of a visible organisation lies inside the scope: one prefix says both
+                return path.like(prefix_pattern(self.org.path))
+            conditions.append(org_id == self.org.id)
         return conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
 
     def params(self) -> dict[str, str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session
@@ -30,6 +30,7 @@ from portal.problems.models import Problem, ProblemState
 from portal.scope import Principal
 from portal.screening.cadence import SCREENING_KINDS, cadence_days
 from portal.screening.models import ScreeningRound
+from portal.stats.conditions import JOINED, SEEKS
 from portal.stats.dimensions import Place
 from portal.stats.indicators import Indicator
 from portal.stats.span import Span
@@ -109,16 +110,17 @@ def _shape(family: str, place: Place, by: str | None, asks: Sequence[Ask]) -> Ha
     return (family, place.key, by, first.zone, cells)
 
 
-def _no_index(column: ColumnElement[str]) -> ColumnElement[str]:
+def _no_index(column: ColumnElement) -> ColumnElement:
     """`+column`: SQLite's way of saying that a term must not use an index (the value is unchanged)."""
-    return UnaryExpression(column, operator=custom_op("+"), type_=String())
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
-def _dated_cells(indicators: Sequence[Indicator], span: Span) -> list[tuple[Key, Any]]:
-    """Each indicator's count (and sum) over the cases of a statement that are dated in the period already."""
+def _dated_cells(indicators: Sequence[Indicator], span: Span, *, joined: bool = False) -> list[tuple[Key, Any]]:
+    """Each indicator's count (and sum) over the cases of a statement that are dated in the period already (and, when
+    `joined`, hold the indicator's condition already: see conditions.JOINED)."""
     cells: list[tuple[Key, Any]] = []
     for ind in indicators:
-        hit = ind.extra(span) if ind.extra is not None else None
+        hit = ind.extra(span) if ind.extra is not None and not joined else None
         count = func.sum(case((hit, 1), else_=0)) if hit is not None else func.count()
         if ind.sums:
             summed = func.coalesce(getattr(Case, ind.sums), 0)
@@ -138,27 +140,56 @@ def _dated(
     spans: Sequence[Span],
     group: Callable[[Any], tuple[Any, Any]],
     shape: Hashable,
-) -> list[tuple[Any, dict[Key, Any]]]:
-    """(group value, {cell key: value}) of one date's indicators over the cases dated in any of `spans`."""
+) -> dict[Any, dict[Key, Any]]:
+    """{group value: {cell key: value}} of one date's indicators over the cases dated in any of `spans`: one statement
+    for the indicators decided on the case's row, and one per indicator counted from its table of facts (JOINED)."""
+    sqlite = db.get_bind().dialect.name == "sqlite"
 
-    def build():  # noqa: ANN202
-        cells = _dated_cells(indicators, spans[0])
-        # SQLite: always the date's index (it holds the path too), never the path index, which is not covering. A unary
-        # plus (a no-op) rather than `|| ''` keeps it off the path index: no string made per row (a third of the CPU).
-        path = _no_index(Case.org_path) if db.get_bind().dialect.name == "sqlite" else Case.org_path
-        where = and_(place.condition(principal, path, Case.org_id), or_(*[s.days(column) for s in spans]))
-        query, grouped_by = group(select(*[c for _, c in cells]).select_from(Case).where(where))
-        return [k for k, _ in cells], query.add_columns(grouped_by).group_by(grouped_by)
+    def build(inds: Sequence[Indicator], joined: Any):  # noqa: ANN401, ANN202
+        def built():  # noqa: ANN202
+            cells = _dated_cells(inds, spans[0], joined=joined is not None)
+            # SQLite: always the date's index (it holds the path too), never the path index, which is not covering. A
+            # unary plus (a no-op) rather than `|| ''` keeps it off the path index: no string made per row (a third of
+            # the CPU).
+            path = _no_index(Case.org_path) if sqlite else Case.org_path
+            # A table of facts joined (a few per cent of the cases) is read first on SQLite, each case found by its id:
+            # nothing of the case may then offer an index.
+            day = _no_index(column) if sqlite and joined is not None else column
+            where = and_(place.condition(principal, path, Case.org_id), _within(day, spans, hull=not sqlite))
+            query = select(*[c for _, c in cells])
+            if joined is None:
+                query = query.select_from(Case).where(where)
+            else:
+                case_id, condition = joined(spans[0])
+                query = query.select_from(case_id.table).join(Case, Case.id == case_id).where(where, condition)
+            query, grouped_by = group(query)
+            return [k for k, _ in cells], query.add_columns(grouped_by).group_by(grouped_by)
 
-    keys, statement = principal.condition(("stats", db.get_bind().dialect.name, shape), build)
+        return built
+
     params: dict[str, object] = {}
     for span in spans:
         params.update(span.params())
-    out = []
-    for row in db.exec(statement, params=params).all():
-        values = tuple(row)
-        out.append((values[-1], dict(zip(keys, values[:-1], strict=True))))
+    statements = [(shape, build([i for i in indicators if i.extra not in JOINED], None))]
+    statements += [((shape, i.key), build([i], JOINED[i.extra])) for i in indicators if i.extra in JOINED]
+    out: dict[Any, dict[Key, Any]] = {}
+    for key, built in statements:
+        keys, statement = principal.condition(("stats", db.get_bind().dialect.name, key), built)
+        if not keys:
+            continue
+        for row in db.exec(statement, params=params).all():
+            values = tuple(row)
+            out.setdefault(values[-1], {}).update(zip(keys, values[:-1], strict=True))
     return out
+
+
+def _within(column: ColumnElement[date], spans: Sequence[Span], *, hull: bool) -> ColumnElement[bool]:
+    """The date in one of the (disjoint, ordered) spans; with `hull` also between the first's start and the last's end:
+    PostgreSQL answers an OR of ranges by reading the whole index, the hull as a range (SQLite reads each range)."""
+    within = or_(*[s.days(column) for s in spans])
+    if len(spans) == 1 or not hull:
+        return within
+    return and_(column >= spans[0].bound("start"), column <= spans[-1].bound("end"), within)
 
 
 def daily(
@@ -172,8 +203,7 @@ def daily(
     """One date's indicators per day, over the days of `spans` (disjoint): {day: {(indicator[, "cases"]): value}}.
     The index is read in the order of the date, so the database counts each day as it passes it."""
     shape = ("daily", str(column), place.key, tuple(i.key for i in indicators), len(spans))
-    rows = _dated(db, principal, place, column, indicators, spans, lambda q: (q, column), shape)
-    return dict(rows)
+    return _dated(db, principal, place, column, indicators, spans, lambda q: (q, column), shape)
 
 
 def grouped(
@@ -191,7 +221,7 @@ def grouped(
     def group(query):  # noqa: ANN001, ANN202
         return _group(by, query, Case.org_path, Case.org_id, Case.id)
 
-    return dict(_dated(db, principal, place, column, indicators, [span], group, shape))
+    return _dated(db, principal, place, column, indicators, [span], group, shape)
 
 
 def per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[Ask], by: str | None) -> Groups:
@@ -204,7 +234,7 @@ def per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[Ask
         seeks: dict = {}
         for ask in asks:
             condition = ask.indicator.condition(ask.span)
-            seeks.setdefault((ask.indicator.anchor, ask.span.name), ask.indicator.anchor(ask.span))
+            seeks.setdefault(ask.indicator.anchor, {})[ask.span.name] = ask.span
             counted = func.sum(case((condition, 1), else_=0))
             if ask.indicator.sums:
                 summed = func.sum(case((condition, func.coalesce(getattr(Case, ask.indicator.sums), 0)), else_=0))
@@ -214,7 +244,7 @@ def per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[Ask
                 columns.append(((ask.period, ask.indicator.key), counted))
         where = and_(
             place.condition(principal, _unindexed(db, principal, place, Case.org_path), Case.org_id),
-            or_(*seeks.values()),
+            or_(*[_seek(anchor, list(spans.values())) for anchor, spans in seeks.items()]),
         )
         query, group = _group(
             by, select(*[c for _, c in columns]).select_from(Case).where(where), Case.org_path, Case.org_id, Case.id
@@ -222,6 +252,13 @@ def per_cell(db: Session, principal: Principal, place: Place, asks: Sequence[Ask
         return columns, query, group
 
     return _run(db, principal, _shape("case", place, by, asks), build, [a.span for a in asks])
+
+
+def _seek(anchor: Any, spans: list[Span]) -> ColumnElement[bool]:  # noqa: ANN401
+    """The cases an anchor places in any of the spans: one list of ids where the anchor has one (SEEKS)."""
+    if anchor in SEEKS:
+        return SEEKS[anchor](spans)
+    return or_(*[anchor(span) for span in spans])
 
 
 def transfers(

@@ -45,6 +45,10 @@ class Span:
         key = f"{self.name}_{suffix}"
         return bindparam(key, value=self.params()[key], type_=type_)
 
+    def bound(self, end: str) -> BindParameter:
+        """The first ("start") or last ("end") day of the period, as the parameter `days` compares with."""
+        return self._bind(end, Date())
+
     @property
     def today_param(self) -> BindParameter:
         return bindparam("today", value=self.today, type_=Date())
