@@ -88,6 +88,8 @@ def make_engine(
     # the request hanging for as long as the other transaction lives.
     # JIT off: the statistics' aggregates over a county's cases cost PostgreSQL ~150 ms each to compile and ~10 ms to
     # run without it (bench/stats.py, EXPLAIN ANALYZE); no page of the portal runs long enough to repay compiling.
+    # No parallel workers: the server's own threads keep the cores busy, and starting two workers for a statement of
+    # 20 ms made the statistics page slower (wall and CPU) on the 2-core machine.
     timeouts = {"options": f"-c lock_timeout={BUSY_SECONDS * 1000} -c jit=off -c max_parallel_workers_per_gather=0"}
     if not pooled:
         return create_engine(url, poolclass=NullPool, connect_args=timeouts)
