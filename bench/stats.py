@@ -100,6 +100,54 @@ def explain(engine: Engine, username: str, params: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def in_process(engine: Engine, username: str, reps: int = 3) -> list[str]:
+    """Each /stats scenario's report in-process as `username`, warm (its statements built): the CPU it costs, the
+    portal's (this process) and PostgreSQL's (the connection's backend), the mean of `reps` — what a request costs
+    before rendering, whatever else the machine runs."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from portal import clock
+    from portal.people.models import Person
+    from portal.scope import load_principal
+    from portal.stats import report, service
+
+    basis = service.Basis(today=clock.today())
+    postgres = engine.dialect.name == "postgresql"
+    rng = random.Random(1)
+    lines = []
+    with Session(engine) as db:
+        principal = load_principal(db, db.exec(select(Person).where(Person.username == username)).one())
+        backend = db.exec(text("SELECT pg_backend_pid()")).one()[0] if postgres else None
+        for scenario in SCENARIOS:
+            url = urlsplit(scenario.path(rng))
+            if url.path != "/stats":
+                continue
+            params = dict(parse_qsl(url.query))
+            report.read(db, principal, params, basis=basis)
+            cpu, db_cpu, wall = 0.0, 0.0, 0.0
+            for _ in range(reps):
+                d0 = _own_cpu(backend) if backend else 0.0
+                c0, w0 = time.process_time(), time.perf_counter()
+                report.read(db, principal, params, basis=basis)
+                cpu += time.process_time() - c0
+                wall += time.perf_counter() - w0
+                db_cpu += _own_cpu(backend) - d0 if backend else 0.0
+            ms = {k: round(v * 1000 / reps) for k, v in (("cpu", cpu), ("db", db_cpu), ("wall", wall))}
+            lines.append(
+                f"  in-process {scenario.name:<34} cpu {ms['cpu']:5} ms  db cpu {ms['db']:5} ms  wall {ms['wall']:5} ms"
+            )
+    return lines
+
+
+def _own_cpu(pid: int) -> float:
+    """CPU time (user + system) of one process so far, in seconds. Linux /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu_seconds(root_pid: int) -> float:
     """CPU time (user + system) of a process and its descendants so far, with the children it has already reaped
     (PostgreSQL's postmaster and its backends: the database's share of a request). Linux /proc."""
@@ -167,6 +215,7 @@ def bench_one(backend: str, args: argparse.Namespace, workdir: Path) -> list[Res
             slow = any(r.pct(95) > TARGET_P95_MS for r in results if r.scenario.startswith(scope))
             if args.explain or slow:
                 print(explain(engine, username, {}), flush=True)
+                print("\n".join(in_process(engine, username)), flush=True)
         engine.dispose()
         return results
     finally:

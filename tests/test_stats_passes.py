@@ -1,0 +1,66 @@
+"""The statistics page counts its headline, trend and breakdown together, sharing the passes over each date (a later
+pass skips the days an earlier one counted): every number must still be what its period alone gives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from factories import build_world
+from sqlmodel import Session, select
+from stats_world import extend_world, generate
+
+from portal import clock
+from portal.people.models import Person
+from portal.scope import load_principal
+from portal.stats import indicators, periods, service
+from portal.stats.dimensions import Place
+from portal.stats.periods import Period
+
+
+@pytest.fixture
+def history(engine):  # noqa: ANN001, ANN201
+    world = build_world(engine)
+    extend_world(engine, world)
+    return generate(engine, world, count=120, today=clock.today())
+
+
+def _values(cells: dict[str, service.Cell]) -> dict[str, object]:
+    return {key: (cell.value, cell.items) for key, cell in cells.items()}
+
+
+@pytest.mark.parametrize("username", ["a.admin", "a1.supervisor"])
+def test_headline_and_trend_equal_each_period_counted_alone(engine, history, username) -> None:  # noqa: ANN001
+    today = clock.today()
+    basis = service.Basis(today=today, zone=clock.zone_name(), recent_days=180)
+    asked = [
+        periods.containing("month", today - timedelta(days=40)),
+        periods.containing("quarter", today),
+        periods.containing("year", today - timedelta(days=366)),
+        Period("custom", today - timedelta(days=75), today - timedelta(days=20)),
+    ]
+    with Session(engine) as db:
+        viewer = load_principal(db, db.exec(select(Person).where(Person.username == username)).one())
+        for period in asked:
+            shown = service.overview(
+                db,
+                viewer,
+                Place(),
+                period,
+                None,
+                keys=indicators.INDICATORS,
+                breakdown=indicators.BREAKDOWN,
+                trend_keys=indicators.TREND,
+                basis=basis,
+            )
+
+            def alone(p: Period, keys) -> dict[str, object]:  # noqa: ANN001
+                return _values(service.table(db, viewer, Place(), p, keys, basis=basis).total.cells)
+
+            for side, p in (("current", period), ("previous", period.previous()), ("year_ago", period.year_ago())):
+                got = {h.indicator.key: (getattr(h, side).value, getattr(h, side).items) for h in shown.headline}
+                expected = alone(p, indicators.INDICATORS)
+                assert got == {k: expected[k] for k in got}, (period.value, side)
+            assert _values(shown.table.total.cells) == alone(period, indicators.BREAKDOWN), period.value
+            for row, p in zip(shown.trend, period.trend(), strict=True):
+                assert _values(row.cells) == alone(p, indicators.TREND), (period.value, p.value)
