@@ -80,9 +80,7 @@ def compute(
                             if _inside(d, covered)
                         }
                     )
-                if todo:
-                    spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(todo)]
-                    days.update(queries.daily(db, principal, place, column, dated, spans))
+                days.update(_daily(db, principal, place, column, dated, todo, basis))
                 counted.setdefault(column, []).append((ranges, keys, days))
                 for key, values in _sum_days(days, periods).items():
                     put({None: {k: v for k, v in values.items() if k[0] in keys}}, lambda k, key=key: (key, *k))
@@ -95,6 +93,29 @@ def compute(
     for periods, indicators in asked:
         put(_others(db, principal, place, periods, indicators, by, basis), lambda k: k)
     return merged
+
+
+def _daily(
+    db: Session,
+    principal: Principal,
+    place: Place,
+    column,  # noqa: ANN001
+    indicators: list[Indicator],
+    ranges: list[tuple[date, date]],
+    basis: Basis,
+) -> dict[date, dict]:
+    """One date's indicators per day over these ranges. SQLite gets a statement per range: over an OR of ranges it
+    collects the rows' ids and sorts them by day, over one range it counts each day as its index passes it."""
+    dialect = db.get_bind().dialect.name
+    if dialect == "sqlite":
+        days: dict[date, dict] = {}
+        for start, end in ranges:
+            days.update(
+                queries.daily(db, principal, place, column, indicators, [basis.span_of(start, end, dialect, "i0")])
+            )
+        return days
+    spans = [basis.span_of(a, b, dialect, f"i{n}") for n, (a, b) in enumerate(ranges)]
+    return queries.daily(db, principal, place, column, indicators, spans) if spans else {}
 
 
 def _by_column(indicators: Iterable[Indicator]) -> dict:
