@@ -105,12 +105,15 @@ def keep_off_the_loop(engine: Engine) -> None:
     connection or a lock can wait for ever: the connection it waits for belongs to a request whose commit the stalled
     loop would have to run (issue 12's deadlock). Handlers and the auth middleware therefore run in threads (STYLE §12);
     this makes any slip fail loudly, in the tests first, instead of stalling a server under load.
+
+    The loop's thread is kept as the object, not its ident: a finished thread's ident is given to the next thread
+    started (an app started twice in one process, as tests do, would otherwise refuse an ordinary worker thread).
     """
-    loop_thread = threading.get_ident()
+    loop_thread = threading.current_thread()
 
     @event.listens_for(engine, "checkout")
     def _not_on_the_loop(_dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
-        if threading.get_ident() == loop_thread:
+        if threading.current_thread() is loop_thread:
             raise RuntimeError("database work on the event loop: run the handler with sync_to_thread=True")
 
 

@@ -46,6 +46,28 @@ def pytest_configure(config: pytest.Config) -> None:
     from portal.app import quiet_libraries
 
     quiet_libraries()
+    _one_ast_parse_at_a_time()
+
+
+def _one_ast_parse_at_a_time() -> None:
+    """CPython 3.11 keeps ast.parse's recursion counter per interpreter, not per thread: two threads formatting a
+    traceback at once (pytest showing a failure while a server thread logs an error; 3.11's traceback module parses
+    each line for its carets) can make one of them raise "SystemError: AST constructor recursion depth mismatch",
+    which pytest reports as an INTERNALERROR that ends the whole run. Parsing one at a time keeps a failure a failure.
+    """
+    import ast
+    import threading
+
+    if getattr(ast.parse, "_one_at_a_time", False):
+        return
+    parse, lock = ast.parse, threading.RLock()
+
+    def serialised(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return parse(*args, **kwargs)
+
+    serialised._one_at_a_time = True  # type: ignore[attr-defined]
+    ast.parse = serialised  # type: ignore[assignment]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 
 from portal import clock
 from portal.audit.models import AuditEntry
-from portal.cases.models import Case, CaseMediator, CaseRecord, CaseState, Party, Transfer, TransferState
+from portal.cases.models import Case, CaseEvent, CaseMediator, CaseRecord, CaseState, Party, Transfer, TransferState
 from portal.db import transaction
 from portal.experts.models import Expert
 from portal.orgs.models import Tier
@@ -79,7 +79,11 @@ def test_a_clerk_registers_a_case_at_one_window_and_lands_on_its_page(client, en
             "张某",
             "李某",
         ]
-        assert db.exec(select(AuditEntry).where(AuditEntry.action == "case.create")).first() is not None
+        entry = db.exec(select(AuditEntry).where(AuditEntry.action == "case.create")).one()
+        # the history and the audit trail name the case by its number as printed
+        assert entry.summary.startswith(f"登记案件：{case.number} ")
+        event = db.exec(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "register")).one()
+        assert event.summary == f"登记案件 {case.number}（{case.channel}）"
 
 
 def test_a_repeat_petitioner_is_flagged_when_the_case_is_registered(client, engine) -> None:

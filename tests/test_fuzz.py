@@ -272,10 +272,12 @@ def _fuzz_route(fuzz: Fuzz, name: str, method: str, template: str, handler, rout
     for shift in range(len(HOSTILE)):
         files = {"file": FILES[shift % len(FILES)]} if multipart else None
         fresh = _fresh(route, fuzz.world, fuzz.engine, data)
+        fuzz.kept = None  # (the matrix may make a new object for each request: an alert's case)
         fuzz.post(url, {**fresh, **_latin(fields + extra, HOSTILE, shift)}, f"{name} fields #{shift}", files)
     for field in own:  # one field at a time, so that another field's refusal hides nothing: one hostile, one plausible
         for value in (rng.choice(HOSTILE[:-2]), typical.get(field, "张三")):
             fresh = _fresh(route, fuzz.world, fuzz.engine, data)
+            fuzz.kept = None
             fuzz.post(url, {**fresh, field: value}, f"{name} {field}={value[:20]!r}")
 
 

@@ -207,7 +207,7 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
     for i, party in enumerate(cleaned):
         party.case_id, party.sort_order = stored_id(case.id), i
         db.add(party)
-    log_event(db, case, principal, "register", f"登记案件 {number}（{values['channel']}）", org)
+    log_event(db, case, principal, "register", f"登记案件 {number.text}（{values['channel']}）", org)
     audit.record(
         db,
         "case.create",
@@ -215,7 +215,7 @@ def intake(db: Session, principal: Principal, form: CaseForm, *, parties: list, 
         org=org,
         object_type="case",
         object_id=case.id,
-        summary=f"登记案件：{number} {case.title}",
+        summary=f"登记案件：{number.text} {case.title}",
         address=address,
     )
     return case

@@ -126,7 +126,9 @@ def stale(conn: Connection) -> list[int]:
     """The cases whose stored facts differ from what their records and the other cases say (should be none)."""
     differs = [getattr(Case, key).is_distinct_from(value) for key, value in _own_values().items()]
     found = set(conn.execute(select(Case.id).where(or_(*differs))).scalars())
-    kept: dict[int, int] = dict(conn.execute(select(CaseRepeat.case_id, CaseRepeat.gap_days)).all())
+    kept: dict[int, int] = {
+        case_id: gap for case_id, gap in conn.execute(select(CaseRepeat.case_id, CaseRepeat.gap_days))
+    }
     gaps = _gaps(conn, None)
     found.update(i for i in kept.keys() | gaps.keys() if kept.get(i) != gaps.get(i))
     return sorted(found)
