@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from portal.audit.models import AuditEntry
+from portal.auth import sessions
 from portal.auth.models import WebSession
 from portal.db import utcnow
 
@@ -319,3 +320,32 @@ def test_signing_out_and_role_changes_are_seen_at_once_by_the_same_worker(client
         assert other.get("/workspace").status_code == 200
         other.post("/logout", data={"_csrf_token": csrf(other)})
         assert other.get("/workspace", follow_redirects=False).status_code == 303
+
+
+def test_the_toucher_moves_every_session_it_saw_on_and_never_back(engine) -> None:
+    """Sessions in use are kept alive by the app's Toucher, which writes the touches it gathered in one statement
+    for many sessions at once (a list of rows: the form the ORM mistook for a bulk update by primary key, so that no
+    session's last-seen time ever moved and everyone was signed out after the idle limit)."""
+    world = build_world(engine)
+    with Session(engine) as db:
+        tokens = [sessions.start(db, world.person(key), address="", user_agent="") for key in ("a.clerk", "a.director")]
+        tokens.append(sessions.start(db, world.person("a.clerk"), address="", user_agent=""))
+        db.commit()
+        db.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=20)))
+        db.commit()
+    toucher = sessions.Toucher(engine, interval=3600)
+    now = utcnow().replace(microsecond=0)
+    for token in tokens:
+        toucher.touch(token, now)
+    toucher.flush()
+    assert toucher.pending == {}
+    earlier = now - timedelta(minutes=5)
+    toucher.touch(tokens[0], earlier)  # a touch that arrives late moves nothing back
+    toucher.start()
+    later = now + timedelta(minutes=1)
+    toucher.touch(tokens[1], later)
+    toucher.stop()  # what was gathered is written as the thread ends
+    with Session(engine) as db:
+        seen = {row.id: row.last_seen_at.replace(tzinfo=None) for row in db.exec(select(WebSession))}
+    naive = [now.replace(tzinfo=None), later.replace(tzinfo=None), now.replace(tzinfo=None)]
+    assert [seen[sessions.digest(token)] for token in tokens] == naive

@@ -184,14 +184,16 @@ class Toucher:
         self.thread.start()
 
     def stop(self) -> None:
+        """Write what was gathered and end the thread (the last write happens there: stop() runs on the event loop,
+        which may not take a database connection)."""
         self.stopping.set()
         if self.thread is not None:
             self.thread.join(timeout=10)
-        self.flush()
 
     def _run(self) -> None:
         while not self.stopping.wait(self.interval):
             self.flush()
+        self.flush()
 
     def flush(self) -> None:
         with self.lock:
@@ -200,9 +202,8 @@ class Toucher:
             return
         rows = [{"digest": digest, "at": at} for digest, at in batch.items()]
         try:
-            with Session(self.engine) as db:
-                db.execute(_TOUCH, rows)
-                db.commit()
+            with self.engine.begin() as conn:  # Core's executemany (the ORM would read a list as a bulk by primary key)
+                conn.execute(_TOUCH, rows)
         except Exception:  # noqa: BLE001 - a busy database: keep them for the next round (newer touches win)
             log.warning("session touches postponed (%d sessions)", len(rows), exc_info=True)
             with self.lock:
@@ -210,9 +211,9 @@ class Toucher:
                     self.pending.setdefault(digest, at)
 
 
+_SESSIONS = WebSession.__table__  # type: ignore[attr-defined]
 _TOUCH = (
-    update(WebSession)
-    .where(WebSession.id == bindparam("digest"), WebSession.last_seen_at < bindparam("at"))
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("digest"), _SESSIONS.c.last_seen_at < bindparam("at"))
     .values(last_seen_at=bindparam("at"))
-    .execution_options(synchronize_session=False)
 )
