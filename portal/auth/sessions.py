@@ -211,7 +211,7 @@ class Toucher:
                     self.pending.setdefault(digest, at)
 
 
-_SESSIONS = WebSession.__table__  # type: ignore[attr-defined]
+_SESSIONS = WebSession.__table__
 _TOUCH = (
     update(_SESSIONS)
     .where(_SESSIONS.c.id == bindparam("digest"), _SESSIONS.c.last_seen_at < bindparam("at"))
