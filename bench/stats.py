@@ -144,8 +144,14 @@ def in_process(engine: Engine, username: str, reps: int = 3) -> list[str]:
 
 def _own_cpu(pid: int) -> float:
     """CPU time (user + system) of one process so far, in seconds. Linux /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    fields = _proc_stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (field 1 is the parent, 11 and 12 user and system
+    ticks, 13 and 14 those of the reaped children)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
 
 
 def tree_cpu_seconds(root_pid: int) -> float:
@@ -157,7 +163,7 @@ def tree_cpu_seconds(root_pid: int) -> float:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+                fields = _proc_stat(entry)
             except OSError:
                 continue
             parents[int(entry)], stats[int(entry)] = int(fields[1]), fields

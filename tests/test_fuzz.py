@@ -29,7 +29,7 @@ from urllib.parse import urlencode, urlsplit
 from bs4 import BeautifulSoup
 from factories import World, build_world, csrf, sign_in
 from litestar.enums import RequestEncodingType
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session, SQLModel
 from test_permissions import CONTEXT, Route, _url, all_routes
 
@@ -159,8 +159,14 @@ class Fuzz:
         self.failures: list[str] = []
         self.requests = 0
         self.kept: dict[str, str] | None = None  # the last snapshot, while nothing can have changed since
+        # The matrix makes the objects a request needs through the tests' engine (once, or anew for each request, as
+        # an alert's case): whatever that engine commits outdates the snapshot.
+        event.listen(engine, "commit", self._outdated)
         self.form_names: set[str] = set()  # every field of every form the pages showed
         self.forms: dict[str, dict[str, str]] = {}  # the fields of the forms that post to a path, with a typical value
+
+    def _outdated(self, _conn) -> None:  # noqa: ANN001
+        self.kept = None
 
     def check(self, response, what: str) -> None:  # noqa: ANN001
         self.requests += 1
@@ -248,7 +254,6 @@ def _with_segment(url: str, template: str, name: str, value: str) -> str:
 def _fuzz_route(fuzz: Fuzz, name: str, method: str, template: str, handler, route: Route) -> None:  # noqa: ANN001
     rng = random.Random(name + method)
     url, data = _baseline(route, fuzz.world, fuzz.engine)
-    fuzz.kept = None  # the matrix makes its objects on first use
     for param in re.findall(r"\{(\w+):int\}", template):
         for bad in rng.sample(BAD_IDS if param.endswith("_id") else BAD_IDS[1:], IDS_PER_PARAMETER):
             bad_url, what = _with_segment(url, template, param, bad), f"{method} {template} {param}={bad!r}"
@@ -272,12 +277,10 @@ def _fuzz_route(fuzz: Fuzz, name: str, method: str, template: str, handler, rout
     for shift in range(len(HOSTILE)):
         files = {"file": FILES[shift % len(FILES)]} if multipart else None
         fresh = _fresh(route, fuzz.world, fuzz.engine, data)
-        fuzz.kept = None  # (the matrix may make a new object for each request: an alert's case)
         fuzz.post(url, {**fresh, **_latin(fields + extra, HOSTILE, shift)}, f"{name} fields #{shift}", files)
     for field in own:  # one field at a time, so that another field's refusal hides nothing: one hostile, one plausible
         for value in (rng.choice(HOSTILE[:-2]), typical.get(field, "张三")):
             fresh = _fresh(route, fuzz.world, fuzz.engine, data)
-            fuzz.kept = None
             fuzz.post(url, {**fresh, field: value}, f"{name} {field}={value[:20]!r}")
 
 
