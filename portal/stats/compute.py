@@ -83,7 +83,7 @@ def compute(
                 days.update(_daily(db, principal, place, column, dated, todo, basis))
                 counted.setdefault(column, []).append((ranges, keys, days))
                 for key, values in _sum_days(days, periods).items():
-                    put({None: {k: v for k, v in values.items() if k[0] in keys}}, lambda k, key=key: (key, *k))
+                    put({None: values}, lambda k, key=key: (key, *k))  # (days hold only these indicators)
     else:
         columns = _by_column([i for _, indicators in asked for i in indicators])
         for key, period in {k: p for periods, _ in asked for k, p in periods.items()}.items():
