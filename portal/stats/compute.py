@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
+from typing import Any
 
 from sqlmodel import Session
 
@@ -40,16 +41,28 @@ class Basis:
 
 
 Asked = list[tuple[dict[str, Period], list[Indicator]]]  # (periods by key, indicators) pairs, keys distinct
+# Days a date's indicators were counted on: date column → [(ranges of days, indicators' keys, {day: values})]
+Counted = dict[Any, list[tuple[list[tuple[date, date]], set[str], dict[date, dict]]]]
+# The dimensions that put each case in exactly one group (not `mediator`: a case may have two), so that their groups
+# add up to the place's count.
+PARTITIONS = ("org", "tier", "type", "subtype", "channel")
 
 
 def compute(
-    db: Session, principal: Principal, place: Place, asked: Asked, by: str | None, basis: Basis
+    db: Session,
+    principal: Principal,
+    place: Place,
+    asked: Asked,
+    by: str | None,
+    basis: Basis,
+    *,
+    counted: Counted | None = None,
 ) -> queries.Groups:
     """The cells of each (periods, indicators) pair: {group: {(period key, indicator key[, "cases"]): value}}.
 
     Indicators dated by a column of the case are counted per day over the days of a pair's periods (without a
     breakdown), one pass per pair and date, and each period adds up its days; with a breakdown, per period and
-    group."""
+    group. `counted` (without a breakdown) holds days already counted (`counted_from`), which no pass reads again."""
     dialect = db.get_bind().dialect.name
     merged: queries.Groups = {}
 
@@ -64,7 +77,12 @@ def compute(
         # over its three periods (one pass over the union of both would count every indicator over the trend's days).
         # A later pair reads only the days an earlier pass has not counted its indicators on: the trend's pass leaves
         # out the headline's periods (for a year, two of its five).
-        counted: dict = {}  # date column → [(days counted, their indicators' keys, {day: values})]
+        given = counted or {}
+        for periods, _ in asked:  # a period holding part of one counted as a whole would get all or none of it
+            wholes = [r for passes in given.values() for ranges, _, _ in passes for r in ranges]
+            if any(_part(p, first, last) for p in periods.values() for first, last in wholes):
+                raise ValueError("a period holds part of a period counted as a whole")
+        counted = {column: list(passes) for column, passes in given.items()}
         for periods, indicators in asked:
             ranges = _union(periods.values())
             for column, dated in _by_column(indicators).items():
@@ -93,6 +111,23 @@ def compute(
     for periods, indicators in asked:
         put(_others(db, principal, place, periods, indicators, by, basis), lambda k: k)
     return merged
+
+
+def counted_from(groups: queries.Groups, key: str, period: Period, indicators: Iterable[Indicator]) -> Counted:
+    """A breakdown's groups of period `key` added up, per date column, as the period's days counted for `compute`:
+    one value for the whole period, put on its first day. Only for a dimension of PARTITIONS, and for a later pass
+    whose periods each hold the whole period or none of its days (the other periods of a month, a quarter or a year:
+    the one before, the one a year ago and the trend's are)."""
+    out: Counted = {}
+    for column, dated in _by_column(indicators).items():
+        keys = {i.key for i in dated}
+        summed: dict = {}
+        for values in groups.values():
+            for k, v in values.items():
+                if k[0] == key and k[1] in keys:
+                    summed[k[1:]] = (summed.get(k[1:]) or 0) + (v or 0)
+        out[column] = [([(period.start, period.end)], keys, {period.start: summed})]
+    return out
 
 
 def _daily(
@@ -203,6 +238,12 @@ def _minus(ranges: list[tuple[date, date]], taken: list[tuple[date, date]]) -> l
                 cut.append((last + timedelta(days=1), end))
         out = cut
     return out
+
+
+def _part(period: Period, first: date, last: date) -> bool:
+    """Whether the period holds some of the days first…last but not all."""
+    overlaps = period.start <= last and first <= period.end
+    return overlaps and not (period.start <= first and last <= period.end)
 
 
 def _inside(day: date, ranges: list[tuple[date, date]]) -> bool:

@@ -20,7 +20,7 @@ from portal.orgs.models import TIER_ORDER, Organisation
 from portal.people.models import Person
 from portal.scope import Principal
 from portal.stats import queries
-from portal.stats.compute import Basis, compute
+from portal.stats.compute import PARTITIONS, Basis, compute, counted_from
 from portal.stats.dimensions import Place, Slot, fold_path, org_slots
 from portal.stats.indicators import CASE_FAMILIES, INDICATORS, Indicator
 from portal.stats.periods import Period, change
@@ -181,13 +181,15 @@ def _table(
     totals: dict,
     key: str,
     basis: Basis,
+    groups: queries.Groups | None = None,
 ) -> Table:
     """The table whose total row is `totals`' cells of period `key`: the ungrouped count, as a breakdown by mediator
-    need not add up (a case may have two)."""
+    need not add up (a case may have two). `groups`: the breakdown's cells (period "p"), if already counted."""
     total = Row("total", "合计", _cells(totals, key, period, indicators, place, {}), place)
     if by is None:
         return Table(period, by, indicators, [], total)
-    groups = compute(db, principal, place, [({"p": period}, indicators)], by, basis)
+    if groups is None:
+        groups = compute(db, principal, place, [({"p": period}, indicators)], by, basis)
     return Table(period, by, indicators, _rows(db, principal, place, period, indicators, by, groups), total)
 
 
@@ -200,6 +202,8 @@ def _rows(
     by: str,
     groups: queries.Groups,
 ) -> list[Row]:
+    shown = {i.key for i in indicators}
+
     def row(key: str, label: str, values: dict, where: Place, params: dict[str, str]) -> Row:
         return Row(key, label, _cells(values, "p", period, indicators, where, params), where if by == "org" else None)
 
@@ -214,7 +218,7 @@ def _rows(
         folded = _fold(groups, lambda org_id: getattr(tiers.get(org_id), "value", None))
         keys = sorted(folded, key=lambda t: order.get(t, 99))
         labels = {t.value: t.label for t in TIER_ORDER}
-        return [row(k, labels.get(k, k), folded[k], place, {"tier": k}) for k in keys if _any(folded[k])]
+        return [row(k, labels.get(k, k), folded[k], place, {"tier": k}) for k in keys if _any(folded[k], shown)]
     if by in ("type", "subtype"):
         names, parents = _types(db)
         fold = (lambda code: parents.get(code) or code) if by == "type" else (lambda code: code)
@@ -226,23 +230,26 @@ def _rows(
             return f"{names.get(parent, parent)} · {names.get(code, code)}" if parent else names.get(code, code)
 
         return [
-            row(c, label(c), folded[c], place, {"dispute_type": c, **extra}) for c in sorted(folded) if _any(folded[c])
+            row(c, label(c), folded[c], place, {"dispute_type": c, **extra})
+            for c in sorted(folded)
+            if _any(folded[c], shown)
         ]
     if by == "channel":
         folded = _fold(groups, lambda c: c)
         keys = sorted(folded, key=lambda c: (CHANNELS.index(c) if c in CHANNELS else 99, c))
-        return [row(c, c, folded[c], place, {"channel": c}) for c in keys if _any(folded[c])]
+        return [row(c, c, folded[c], place, {"channel": c}) for c in keys if _any(folded[c], shown)]
     if by == "mediator":
         folded = _fold(groups, lambda pid: str(pid))
         names = dict(db.exec(select(Person.id, Person.name).where(Person.id.in_([int(k) for k in folded]))).all())
         first = next((("p", i.key) for i in indicators if not i.is_rate), None)
         keys = sorted(folded, key=lambda k: (-(folded[k].get(first) or 0), names.get(int(k), ""), k))
-        return [row(k, names.get(int(k), k), folded[k], place, {"mediator": k}) for k in keys if _any(folded[k])]
+        return [row(k, names.get(int(k), k), folded[k], place, {"mediator": k}) for k in keys if _any(folded[k], shown)]
     return []
 
 
-def _any(values: dict) -> bool:
-    return any(v for v in values.values())
+def _any(values: dict, shown: set[str]) -> bool:
+    """Whether a row has anything in the table's indicators (its groups may hold others: see `overview`)."""
+    return any(v for k, v in values.items() if k[1] in shown)
 
 
 def _roots(db: Session, principal: Principal) -> list[Organisation]:
@@ -330,9 +337,18 @@ def overview(
     indicators, columns, lines = expand(keys), expand(breakdown), expand(trend_keys)
     compared = _compared(period)
     named = {f"t{n}": p for n, p in enumerate(period.trend())}
-    values = compute(db, principal, place, [(compared, indicators), (named, lines)], None, basis).get(None, {})
+    groups, counted = None, None
+    if by in PARTITIONS and period.kind != "custom":
+        # The breakdown's passes count the headline's indicators too: its groups add up to the current period, which
+        # the headline's and the trend's passes then skip (the other periods of a month, quarter or year hold all of
+        # its days or none; a custom range's 同比 and trend months may hold part of it).
+        both = columns + [i for i in indicators if i not in columns]
+        groups = compute(db, principal, place, [({"p": period}, both)], by, basis)
+        counted = counted_from(groups, "p", period, both)
+    asked = [(compared, indicators), (named, lines)]
+    values = compute(db, principal, place, asked, None, basis, counted=counted).get(None, {})
     return Overview(
         headline=_headline(values, compared, indicators, keys, place),
-        table=_table(db, principal, place, period, columns, by, values, "cur", basis),
+        table=_table(db, principal, place, period, columns, by, values, "cur", basis, groups),
         trend=_trend(values, named, lines, place),
     )
