@@ -162,6 +162,11 @@ def _by_column(indicators: Iterable[Indicator]) -> dict:
     return columns
 
 
+def dated(indicator: Indicator) -> bool:
+    """Whether a column of the case places the indicator's cases in a period (counted in the passes over its index)."""
+    return _column(indicator) is not None
+
+
 def _column(indicator: Indicator):  # noqa: ANN202
     """The date column of the case that places the indicator's cases in a period (None: counted per cell)."""
     return ANCHOR_COLUMNS.get(indicator.anchor) if indicator.family == "case" else None

@@ -20,7 +20,7 @@ from portal.orgs.models import TIER_ORDER, Organisation
 from portal.people.models import Person
 from portal.scope import Principal
 from portal.stats import queries
-from portal.stats.compute import PARTITIONS, Basis, compute, counted_from
+from portal.stats.compute import PARTITIONS, Basis, compute, counted_from, dated
 from portal.stats.dimensions import Place, Slot, fold_path, org_slots
 from portal.stats.indicators import CASE_FAMILIES, INDICATORS, Indicator
 from portal.stats.periods import Period, change
@@ -339,10 +339,10 @@ def overview(
     named = {f"t{n}": p for n, p in enumerate(period.trend())}
     groups, counted = None, None
     if by in PARTITIONS and period.kind != "custom":
-        # The breakdown's passes count the headline's indicators too: its groups add up to the current period, which
-        # the headline's and the trend's passes then skip (the other periods of a month, quarter or year hold all of
-        # its days or none; a custom range's 同比 and trend months may hold part of it).
-        both = columns + [i for i in indicators if i not in columns]
+        # The breakdown's passes over the case's dates count the headline's indicators too: its groups add up to the
+        # current period, which the headline's and the trend's passes then skip (the other periods of a month, quarter
+        # or year hold all of its days or none; a custom range's 同比 and trend months may hold part of it).
+        both = columns + [i for i in indicators if i not in columns and dated(i)]
         groups = compute(db, principal, place, [({"p": period}, both)], by, basis)
         counted = counted_from(groups, "p", period, both)
     asked = [(compared, indicators), (named, lines)]
