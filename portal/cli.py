@@ -279,6 +279,9 @@ for _command in SEARCH_COMMANDS:
 from portal.dossiers.cli import archive_group  # noqa: E402 - the dossier commands live with the dossiers
 
 main.add_command(archive_group)
+from portal.stats.cli import stats_group  # noqa: E402 - the statistics' commands live with the statistics
+
+main.add_command(stats_group)
 
 
 def _redacted(url: str) -> str:

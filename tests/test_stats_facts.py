@@ -14,6 +14,7 @@ from alembic import command
 from factories import build_world
 from sqlalchemy import event, text
 from sqlmodel import Session, select
+from support.cli import portal_env, run_portal
 
 from portal import clock
 from portal.cases import parties, service
@@ -199,6 +200,35 @@ def test_a_bulk_load_is_brought_up_to_date_by_refresh_all(engine) -> None:
     with engine.begin() as conn:
         facts.refresh_all(conn)
     assert check(engine)[cases[1]] == (None, False, False, 2)
+
+
+def test_portal_stats_check_names_stale_facts_and_rewrites_them_from_the_records(engine, settings, tmp_path) -> None:  # noqa: ANN001
+    """What an operator runs after a load that bypassed the portal: --no-repair only reports (exit 1), the default
+    rewrites just the stale cases, and a second check finds nothing."""
+    world = build_world(engine)
+    today = clock.today()
+    with transaction(engine) as db:
+        cases = [intake(db, world, today - timedelta(days=n), [IDS[0]]).id for n in (3, 1)]
+        untouched = intake(db, world, today, [IDS[1]]).id
+    before = check(engine)
+    with engine.begin() as conn:  # behind the listener's back
+        conn.execute(CaseRepeat.__table__.delete())
+        conn.execute(CaseRecord.__table__.insert(), [{"case_id": cases[0], "kind": "evaluation", "fields": {}}])
+    env = portal_env(settings.effective_database_url, settings.data_dir)
+
+    report = run_portal("stats", "check", "--no-repair", env=env, cwd=tmp_path, timeout=600)
+    assert report.returncode == 1, report.stderr
+    assert "不一致 2 件" in report.stdout and f"{cases[0]}、{cases[1]}" in report.stdout, report.stdout
+    with engine.connect() as conn:
+        assert set(facts.stale(conn)) == {cases[0], cases[1]}  # nothing written
+
+    repaired = run_portal("stats", "check", env=env, cwd=tmp_path, timeout=600)
+    assert repaired.returncode == 0 and "已按案件记录重写" in repaired.stdout, repaired.stdout + repaired.stderr
+    after = check(engine)
+    assert after[cases[0]] == (None, True, True, None) and after[cases[1]] == before[cases[1]]
+    assert after[untouched] == before[untouched]
+    again = run_portal("stats", "check", "--no-repair", env=env, cwd=tmp_path, timeout=600)
+    assert again.returncode == 0 and "统计事实与案件记录一致" in again.stdout, again.stdout + again.stderr
 
 
 def test_the_migration_works_out_the_facts_of_the_cases_there_are(engine, db_url) -> None:  # noqa: ANN001

@@ -14,7 +14,7 @@ from what the transaction now sees. On PostgreSQL (READ COMMITTED) the cases' ro
 are rewritten under one transaction-scoped advisory lock, taken last, so that two transactions changing parties with
 one ID number cannot each miss the other's change; SQLite's writers hold the database's write lock anyway. Bulk
 Core inserts that bypass the ORM (bench/loader.py) call `refresh_all`; `stale` says which stored facts differ from
-what the records say (tests, `portal stats-check`).
+what the records say (tests, `portal stats check`, which also rewrites them).
 """
 
 from __future__ import annotations
