@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from portal import db
 from portal.cases.models import Case
-from portal.db import make_engine
 from portal.settings import Settings
 from portal.stats import facts
 
@@ -28,7 +27,7 @@ def stats_group() -> None:
 )
 @click.option("--repair/--no-repair", default=True, show_default=True)
 def check_command(repair: bool) -> None:
-    engine = make_engine(Settings().effective_database_url)
+    engine = db.make_engine(Settings().effective_database_url)
     try:
         with db.transaction(engine) as session:
             conn = session.connection()

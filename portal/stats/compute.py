@@ -78,10 +78,10 @@ def compute(
         # A later pair reads only the days an earlier pass has not counted its indicators on: the trend's pass leaves
         # out the headline's periods (for a year, two of its five).
         given = counted or {}
-        for periods, _ in asked:  # a period holding part of one counted as a whole would get all or none of it
-            wholes = [r for passes in given.values() for ranges, _, _ in passes for r in ranges]
-            if any(_part(p, first, last) for p in periods.values() for first, last in wholes):
-                raise ValueError("a period holds part of a period counted as a whole")
+        wholes = [r for passes in given.values() for ranges, _, _ in passes for r in ranges]
+        # a period holding part of one counted as a whole would get all or none of it
+        if any(_part(p, first, last) for periods, _ in asked for p in periods.values() for first, last in wholes):
+            raise ValueError("a period holds part of a period counted as a whole")
         counted = {column: list(passes) for column, passes in given.items()}
         for periods, indicators in asked:
             ranges = _union(periods.values())
